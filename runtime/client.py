@@ -1,0 +1,237 @@
+"""A process's connection to the scheduler: the driver's and every worker's.
+
+Two DEALER sockets: one for sending, used by any thread under a lock (a send costs microseconds,
+no thread hop), and one for receiving, owned by a background thread that files incoming objects
+and wakes whoever waits for them.  ZeroMQ keeps each socket's messages in order, and every message
+that changes reference counts goes through the send socket, so the scheduler sees a process's
+"incref, submit, decref" in the order the process did them.
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import itertools
+import os
+import sys
+import threading
+import time
+
+import zmq
+
+from . import config, exceptions, protocol, serialization
+from .serialization import ObjectData, Serialized
+from .store import shm
+
+
+class Client:
+    def __init__(self, address: str, client_id: bytes, kind: str, shm_dir: str,
+                 scheduler_pid: int | None = None, on_task=None, on_interrupt=None):
+        self.client_id, self.kind, self.shm_dir = client_id, kind, shm_dir
+        self.on_task, self.on_interrupt = on_task, on_interrupt
+        self.context = zmq.Context()
+        self._send_sock = self._socket(address, b"s")
+        self._recv_sock = self._socket(address, b"r")
+        self._send_lock = threading.Lock()
+        self._ref_lock = threading.RLock()       # reentrant: ObjectRef.__del__ may run inside it
+        self._local_refs: dict[bytes, int] = {}
+        self._ref_msgs: collections.deque = collections.deque()
+        self._cond = threading.Condition()
+        self.values: dict[bytes, ObjectData] = {}
+        self._subscribed: set[bytes] = set()
+        self._callbacks: dict[bytes, list] = {}
+        self._replies: dict = {}
+        self._request_ids = itertools.count()
+        self.dead: str | None = None             # why the scheduler connection is gone
+        self._closing = False
+        self.exported: set[bytes] = set()
+        self.current_task: bytes | None = None   # set in workers while a task runs
+        self._scheduler_fd = os.pidfd_open(scheduler_pid) if scheduler_pid else None
+        # The hello goes out on the receive socket so the scheduler learns where replies go.
+        self._recv_sock.send_multipart(protocol.encode((protocol.HELLO, client_id, kind, os.getpid())))
+        self._thread = threading.Thread(target=self._receive_loop, name="runtime-recv", daemon=True)
+        self._thread.start()
+
+    def _socket(self, address: str, suffix: bytes) -> zmq.Socket:
+        sock = self.context.socket(zmq.DEALER)
+        sock.setsockopt(zmq.IDENTITY, self.client_id + suffix)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.connect(address)
+        return sock
+
+    # ---- sending -------------------------------------------------------------------------
+
+    def send(self, msg: tuple) -> None:
+        with self._send_lock:
+            self._flush_ref_msgs()
+            self._send_sock.send_multipart(protocol.encode(msg), copy=False)
+
+    def _flush_ref_msgs(self) -> None:
+        if self._ref_msgs:
+            batch = []
+            while self._ref_msgs:
+                batch.append(self._ref_msgs.popleft())
+            self._send_sock.send_multipart(protocol.encode((protocol.BATCH, batch)))
+
+    def flush(self) -> None:
+        with self._send_lock:
+            self._flush_ref_msgs()
+
+    def request(self, msg_kind: str, *fields, timeout: float | None = None):
+        """Send a message that expects one reply keyed by a request id; wait for it."""
+        request_id = next(self._request_ids)
+        self.send((msg_kind, request_id, *fields))
+        return self._await_reply(request_id, timeout)
+
+    def _await_reply(self, key, timeout: float | None = None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while key not in self._replies:
+                self._check_alive()
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise exceptions.GetTimeoutError("no reply from the scheduler in time")
+                self._cond.wait(0.1 if remaining is None else min(remaining, 0.1))
+            return self._replies.pop(key)
+
+    def _check_alive(self) -> None:
+        if self.dead:
+            raise exceptions.RaySystemError(self.dead)
+
+    # ---- reference counting --------------------------------------------------------------
+
+    def add_local_ref(self, oid: bytes, announce: bool) -> None:
+        with self._ref_lock:
+            count = self._local_refs.get(oid, 0)
+            self._local_refs[oid] = count + 1
+            if count == 0 and announce:
+                self._ref_msgs.append((protocol.INCREF, oid))
+
+    def remove_local_ref(self, oid: bytes) -> None:
+        if self._closing:
+            return
+        with self._ref_lock:
+            count = self._local_refs.get(oid, 0) - 1
+            if count > 0:
+                self._local_refs[oid] = count
+                return
+            self._local_refs.pop(oid, None)
+            self.values.pop(oid, None)
+            self._subscribed.discard(oid)
+            self._ref_msgs.append((protocol.DECREF, oid))
+
+    # ---- objects -------------------------------------------------------------------------
+
+    def store(self, oid: bytes, ser: Serialized, is_error: bool = False) -> ObjectData:
+        """Inline data for small values; a shared-memory file (within budget) for large ones."""
+        if ser.size <= config.get("inline_threshold"):
+            return serialization.inline_data(ser, is_error)
+        error = self.request(protocol.ALLOC, oid, ser.size)
+        if error:
+            raise exceptions.ObjectStoreFullError(error)
+        return shm.write(os.path.join(self.shm_dir, oid.hex()), ser, is_error)
+
+    def wait_for(self, oids: list[bytes], num: int, timeout: float | None,
+                 stop_on_error: bool) -> list[bytes]:
+        """Block until ``num`` of ``oids`` have values (or one is an error, if asked).
+
+        Returns the ids that have values.  Raises GetTimeoutError past ``timeout``.
+        """
+        with self._cond:
+            missing = [o for o in oids if o not in self.values and o not in self._subscribed]
+        if missing:
+            self._subscribed.update(missing)
+            self.send((protocol.SUBSCRIBE, missing))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while True:
+                done = [o for o in oids if o in self.values]
+                if len(done) >= num or (stop_on_error and any(self.values[o].is_error for o in done)):
+                    return done
+                self._check_alive()
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return done
+                self._cond.wait(0.1 if remaining is None else min(remaining, 0.1))
+
+    def add_callback(self, oid: bytes, callback) -> None:
+        with self._cond:
+            if oid in self.values:
+                ready = True
+            else:
+                ready = False
+                self._callbacks.setdefault(oid, []).append(callback)
+                subscribe = oid not in self._subscribed
+                self._subscribed.add(oid)
+        if ready:
+            callback(oid)
+        elif subscribe:
+            self.send((protocol.SUBSCRIBE, [oid]))
+
+    # ---- receiving -----------------------------------------------------------------------
+
+    def _receive_loop(self) -> None:
+        poller = zmq.Poller()
+        poller.register(self._recv_sock, zmq.POLLIN)
+        if self._scheduler_fd is not None:
+            poller.register(self._scheduler_fd, zmq.POLLIN)
+        while not self._closing:
+            try:
+                ready = dict(poller.poll(50))
+            except zmq.ZMQError:
+                break
+            if self._scheduler_fd is not None and ready.get(self._scheduler_fd):
+                self._lost("The runtime's scheduler process died; call runtime.shutdown() and init() again.")
+                break
+            if self._recv_sock in ready:
+                try:
+                    while True:
+                        self._dispatch(protocol.decode(self._recv_sock.recv_multipart(zmq.NOBLOCK)))
+                except zmq.Again:
+                    pass
+                except zmq.ZMQError:
+                    break
+            if self._ref_msgs:
+                self.flush()
+
+    def _lost(self, why: str) -> None:
+        with self._cond:
+            self.dead = why
+            self._cond.notify_all()
+
+    def _dispatch(self, msg: tuple) -> None:
+        kind = msg[0]
+        if kind == protocol.BATCH:
+            for inner in msg[1]:
+                self._dispatch(inner)
+        elif kind == protocol.OBJECT:
+            _, oid, data = msg
+            with self._cond:
+                self.values[oid] = data
+                self._subscribed.discard(oid)
+                callbacks = self._callbacks.pop(oid, ())
+                self._cond.notify_all()
+            for callback in callbacks:
+                callback(oid)
+        elif kind in (protocol.ALLOC_REPLY, protocol.INFO_REPLY):
+            with self._cond:
+                self._replies[msg[1]] = msg[2]
+                self._cond.notify_all()
+        elif kind == protocol.TASK:
+            self.on_task(msg[1:])
+        elif kind == protocol.INTERRUPT:
+            self.on_interrupt(msg[1])
+        elif kind == protocol.PRINT:
+            _, pid, text = msg
+            prefix = f"(pid={pid}) " if config.get("log_prefix") else ""
+            sys.stdout.write("".join(prefix + line for line in text.splitlines(keepends=True)))
+            sys.stdout.flush()
+
+    def close(self) -> None:
+        self._closing = True
+        self._thread.join(timeout=2)
+        for sock in (self._send_sock, self._recv_sock):
+            sock.close(linger=0)
+        self.context.term()
+        if self._scheduler_fd is not None:
+            os.close(self._scheduler_fd)

@@ -1,0 +1,50 @@
+"""Wire protocol between drivers, the scheduler and workers.
+
+A message is two ZeroMQ frames: the protocol version and a pickled tuple ``(kind, *fields)``.
+Frames from a peer with another version are rejected, so mixed installs fail loudly.
+Kinds are short strings; the module lists them all so both sides agree in one place.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+VERSION = b"rt1"
+
+# client -> scheduler
+HELLO = "hello"              # (client_id, kind, pid, worker_id|None, recv_identity)
+EXPORT = "export"            # (fn_id, blob)
+SUBMIT = "submit"            # (TaskSpec,)
+PUT = "put"                  # (oid, ObjectData, contains)
+ALLOC = "alloc"              # (request_id, oid, size)  -> ALLOC_REPLY
+INCREF = "incref"            # (oid,)
+DECREF = "decref"            # (oid,)
+SUBSCRIBE = "subscribe"      # (oids,)     -> OBJECT replies as each becomes ready
+CANCEL = "cancel"            # (oid, force, recursive)
+DONE = "done"                # (task_id, [(oid, ObjectData, contains)], retryable)
+BLOCKED = "blocked"          # ()
+UNBLOCKED = "unblocked"      # ()
+LOG = "log"                  # (text,)
+INFO = "info"                # (request_id,) -> INFO_REPLY
+BATCH = "batch"              # ([message, ...],) many small messages in one frame
+SHUTDOWN = "shutdown"        # ()
+
+# scheduler -> client
+OBJECT = "object"            # (oid, ObjectData)
+ALLOC_REPLY = "alloc_reply"  # (request_id, error_text|None)
+TASK = "task"                # (TaskSpec, fn_blob|None, {oid: ObjectData})
+INTERRUPT = "interrupt"      # (task_id,)
+INFO_REPLY = "info_reply"    # (request_id, dict)
+PRINT = "print"              # (pid, text)
+
+
+def encode(msg: tuple) -> list[bytes]:
+    return [VERSION, pickle.dumps(msg, protocol=5)]
+
+
+def decode(frames: list[bytes]) -> tuple:
+    if len(frames) != 2 or frames[0] != VERSION:
+        got = frames[0][:16] if frames else b""
+        msg = f"protocol version mismatch: expected {VERSION!r}, got {got!r}"
+        raise ValueError(msg)
+    return pickle.loads(frames[1])

@@ -1,0 +1,145 @@
+"""Events the scheduler core consumes and instructions it emits: plain, slotted data.
+
+The I/O shell (server.py) turns socket messages and process exits into events and carries out the
+instructions; the core (machine.py) never touches a socket, a clock or a process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..serialization import ObjectData
+
+
+@dataclass(slots=True)
+class TaskSpec:
+    """What a submitter says about a task.  User payloads stay opaque bytes to the scheduler."""
+
+    task_id: bytes
+    fn_id: bytes
+    name: str
+    args: ObjectData             # pickled (args, kwargs), top-level refs replaced by markers
+    deps: list[bytes]            # top-level ObjectRef ids: resolved to values before the task runs
+    pinned: list[bytes]          # refs nested inside the arguments: kept alive while the task lives
+    return_ids: list[bytes]
+    resources: dict[str, float]
+    max_retries: int = 3
+    retry_exceptions: bool | bytes = False   # bytes: cloudpickled exception classes
+    owner: bytes = b""
+    parent_task: bytes | None = None
+
+
+# ---- events --------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class ClientHello:
+    client: bytes
+    kind: str                    # "driver" or "worker"
+    pid: int
+
+
+@dataclass(slots=True)
+class ClientGone:
+    client: bytes
+
+
+@dataclass(slots=True)
+class WorkerDied:
+    worker: bytes
+    exitcode: int | None
+
+
+@dataclass(slots=True)
+class FunctionExported:
+    fn_id: bytes
+    blob: bytes
+
+
+@dataclass(slots=True)
+class TaskSubmitted:
+    client: bytes
+    spec: TaskSpec
+
+
+@dataclass(slots=True)
+class TaskDone:
+    worker: bytes
+    task_id: bytes
+    results: list[tuple[bytes, ObjectData, list[bytes]]]
+    retryable: bool = False
+
+
+@dataclass(slots=True)
+class ObjectPut:
+    client: bytes
+    oid: bytes
+    data: ObjectData
+    contains: list[bytes] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class AllocRequested:
+    client: bytes
+    request_id: int
+    oid: bytes
+    size: int
+
+
+@dataclass(slots=True)
+class RefChanged:
+    oid: bytes
+    delta: int                   # +1: a process started holding it; -1: it stopped
+
+
+@dataclass(slots=True)
+class Subscribed:
+    client: bytes
+    oids: list[bytes]
+
+
+@dataclass(slots=True)
+class CancelRequested:
+    oid: bytes
+    force: bool
+    recursive: bool
+
+
+@dataclass(slots=True)
+class WorkerBlocked:
+    worker: bytes
+    blocked: bool
+
+
+@dataclass(slots=True)
+class InfoRequested:
+    client: bytes
+    request_id: int
+
+
+@dataclass(slots=True)
+class Log:
+    client: bytes
+    text: str
+
+
+# ---- instructions --------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Send:
+    client: bytes
+    msg: tuple
+
+
+@dataclass(slots=True)
+class SpawnWorker:
+    worker: bytes
+
+
+@dataclass(slots=True)
+class KillWorker:
+    worker: bytes
+
+
+@dataclass(slots=True)
+class DeleteFile:
+    path: str

@@ -1,0 +1,145 @@
+"""The one owner of turning values into bytes and back.
+
+cloudpickle with pickle protocol 5: large buffers (numpy arrays, pandas/Arrow columns) are handed
+to a buffer callback instead of being copied into the pickle stream, so the object store can lay
+them out in shared memory and readers get zero-copy views.  ``ObjectRef``s met while pickling are
+recorded so the scheduler knows which objects a value keeps alive.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import threading
+from dataclasses import dataclass, field
+
+import cloudpickle
+
+_context = threading.local()
+
+
+@dataclass(slots=True)
+class Serialized:
+    inband: bytes
+    buffers: list[pickle.PickleBuffer]
+    contained: list[bytes] = field(default_factory=list)  # ids of ObjectRefs inside the value
+
+    @property
+    def size(self) -> int:
+        return len(self.inband) + sum(memoryview(b).nbytes for b in self.buffers)
+
+
+@dataclass(slots=True, frozen=True)
+class ObjectData:
+    """Where a stored value lives, as carried in messages.
+
+    kind "inline": ``payload`` is ``(inband, [buffer bytes, ...])``.
+    kind "shm": ``payload`` is ``(path, size, inband_len, [(offset, length), ...])``.
+    ``is_error``: the value is an exception that ``get`` raises.
+    """
+
+    kind: str
+    payload: tuple
+    is_error: bool = False
+
+    @property
+    def nbytes(self) -> int:
+        if self.kind == "shm":
+            return self.payload[1]
+        inband, buffers = self.payload
+        return len(inband) + sum(len(b) for b in buffers)
+
+
+def note_contained_ref(object_id: bytes) -> None:
+    """Called by ``ObjectRef.__reduce__``: remember the ref if a serialization is running."""
+    refs = getattr(_context, "refs", None)
+    if refs is not None:
+        refs.append(object_id)
+
+
+def serialize(value: object) -> Serialized:
+    """Pickle ``value`` with out-of-band buffers; ``TypeError`` names what cannot be pickled."""
+    buffers: list[pickle.PickleBuffer] = []
+    outer = getattr(_context, "refs", None)
+    _context.refs = []
+    try:
+        inband = cloudpickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+        contained = _context.refs
+    except Exception as exc:
+        raise _unpicklable_error(value, exc) from exc
+    finally:
+        _context.refs = outer
+    return Serialized(inband, buffers, contained)
+
+
+def deserialize(inband: bytes | memoryview, buffers: list) -> object:
+    return pickle.loads(inband, buffers=buffers)
+
+
+def dumps(value: object) -> bytes:
+    """Whole value in one bytes object (function code, small control payloads)."""
+    try:
+        return cloudpickle.dumps(value, protocol=5)
+    except Exception as exc:
+        raise _unpicklable_error(value, exc) from exc
+
+
+loads = pickle.loads
+
+
+def inline_data(ser: Serialized, is_error: bool = False) -> ObjectData:
+    return ObjectData("inline", (ser.inband, [bytes(memoryview(b)) for b in ser.buffers]), is_error)
+
+
+def _unpicklable_error(value: object, exc: Exception) -> TypeError:
+    where = _find_unpicklable(value)
+    hint = f" ({where})" if where else ""
+    msg = f"Could not serialize {_describe(value)}{hint}: {type(exc).__name__}: {exc}"
+    return TypeError(msg)
+
+
+def _describe(value: object) -> str:
+    text = repr(value) if not callable(value) else getattr(value, "__qualname__", repr(value))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _find_unpicklable(value: object, path: str = "value", depth: int = 0, seen=None) -> str | None:
+    """Walk attributes, items and closures to name the innermost part that will not pickle."""
+    seen = set() if seen is None else seen
+    if depth > 6 or id(value) in seen:
+        return None
+    seen.add(id(value))
+    for sub_path, child in _children(value, path):
+        try:
+            cloudpickle.dumps(child, protocol=5, buffer_callback=lambda b: None)
+        except Exception:
+            deeper = _find_unpicklable(child, sub_path, depth + 1, seen)
+            return deeper or f"{sub_path} holds a {type(child).__module__}.{type(child).__qualname__} that cannot be pickled"
+    return None
+
+
+def _children(value: object, path: str):
+    if isinstance(value, dict):
+        for k, v in list(value.items())[:1000]:
+            yield f"{path}[{k!r}]", v
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for i, v in enumerate(list(value)[:1000]):
+            yield f"{path}[{i}]", v
+    else:
+        closure = getattr(value, "__closure__", None)
+        code = getattr(value, "__code__", None)
+        if closure and code:
+            for name, cell in zip(code.co_freevars, closure):
+                try:
+                    yield f"closure variable {name!r}", cell.cell_contents
+                except ValueError:
+                    pass
+        globs = getattr(value, "__globals__", None)
+        if globs is not None and code is not None:
+            for name in code.co_names:
+                if name in globs and not isinstance(globs[name], type(io)):
+                    yield f"global {name!r}", globs[name]
+        attrs = getattr(value, "__dict__", None)
+        if isinstance(attrs, dict):
+            for k, v in attrs.items():
+                yield f"attribute {k!r}", v

@@ -1,0 +1,129 @@
+"""Run one task in a worker: rebuild the arguments, call the function, store the results.
+
+Every failure becomes a value stored under the task's return ids, never a dead worker:
+an argument that cannot be unpickled, an exception in user code, a result that cannot be
+pickled.  Only the process dying (os._exit, a signal) is left to the scheduler to notice.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import traceback
+
+from .. import exceptions, serialization
+from ..api import _value_of
+from ..remote_function import ArgRef, ArgsInStore
+from ..scheduler.events import TaskSpec
+from ..serialization import ObjectData, serialize
+
+_THIS_FILE = os.path.normcase(os.path.abspath(__file__))
+
+
+class _Failure(Exception):
+    """Internal: a failure outside user code whose message names the argument or result."""
+
+
+def run_task(client, spec: TaskSpec, function, values: dict[bytes, ObjectData]):
+    """Return ``(results, retryable)`` where results is ``[(oid, ObjectData, contains), ...]``."""
+    try:
+        args, kwargs = _arguments(spec, values)
+    except _Failure as failure:
+        return _error_results(client, spec, failure.__cause__, str(failure)), False
+    try:
+        result = function(*args, **kwargs)
+        outputs = _split_returns(spec, result)
+    except KeyboardInterrupt:
+        if client.interrupted:
+            return _stored_error(client, spec, exceptions.TaskCancelledError(spec.task_id.hex()[:12])), False
+        raise
+    except Exception as exc:  # noqa: BLE001 - user code can raise anything
+        tb = _user_traceback(exc)
+        return _error_results(client, spec, exc, tb), _should_retry(spec, exc)
+    results = []
+    for index, (oid, value) in enumerate(zip(spec.return_ids, outputs)):
+        try:
+            ser = serialize(value)
+            data = client.store(oid, ser)
+        except TypeError as exc:
+            what = "the return value" if len(outputs) == 1 else f"return value {index}"
+            text = f"Could not pickle {what} of {spec.name}(): {exc}"
+            return _error_results(client, spec, exc, text), False
+        except exceptions.ObjectStoreFullError as exc:
+            return _stored_error(client, spec, exc), False
+        results.append((oid, data, ser.contained))
+    return results, False
+
+
+def _arguments(spec: TaskSpec, values: dict[bytes, ObjectData]):
+    def resolve(index: int, what: str):
+        oid = spec.deps[index]
+        try:
+            return _value_of(values[oid])
+        except Exception as exc:  # noqa: BLE001
+            raise _Failure(f"Could not unpickle {what} of {spec.name}(): {type(exc).__name__}: {exc}") from exc
+
+    try:
+        packed = serialization.deserialize(*spec.args.payload)
+    except Exception as exc:  # noqa: BLE001
+        raise _Failure(f"Could not unpickle the arguments of {spec.name}(): {type(exc).__name__}: {exc}") from exc
+    if isinstance(packed, ArgsInStore):
+        packed = resolve(packed.index, "the arguments")
+    args, kwargs = packed
+    args = [resolve(a.index, f"argument {i}") if isinstance(a, ArgRef) else a for i, a in enumerate(args)]
+    kwargs = {k: resolve(v.index, f"argument {k!r}") if isinstance(v, ArgRef) else v
+              for k, v in kwargs.items()}
+    return args, kwargs
+
+
+def _split_returns(spec: TaskSpec, result) -> list:
+    n = len(spec.return_ids)
+    if inspect.isgenerator(result):
+        result = list(result)
+        if len(result) != n:
+            msg = f"{spec.name}() yielded {len(result)} values but num_returns={n}."
+            raise ValueError(msg)
+        return result
+    if n == 1:
+        return [result]
+    if n == 0:
+        return []
+    try:
+        outputs = list(result)
+    except TypeError:
+        msg = f"{spec.name}() returned a {type(result).__name__}, but num_returns={n} needs a sequence of {n} values."
+        raise ValueError(msg) from None
+    if len(outputs) != n:
+        msg = f"{spec.name}() returned {len(outputs)} values but num_returns={n}."
+        raise ValueError(msg)
+    return outputs
+
+
+def _should_retry(spec: TaskSpec, exc: Exception) -> bool:
+    retry = spec.retry_exceptions
+    if isinstance(retry, bool):
+        return retry
+    return isinstance(exc, serialization.loads(retry))
+
+
+def _user_traceback(exc: BaseException) -> str:
+    """The traceback without this module's frames: users see where their code failed."""
+    te = traceback.TracebackException.from_exception(exc)
+    te.stack = traceback.StackSummary.from_list(
+        [f for f in te.stack if os.path.normcase(os.path.abspath(f.filename)) != _THIS_FILE])
+    return "".join(te.format())
+
+
+def _error_results(client, spec: TaskSpec, cause: BaseException | None, text: str):
+    try:
+        serialization.dumps(cause)
+    except Exception:  # noqa: BLE001 - an exception that cannot be pickled travels as text
+        cause = None
+    error = exceptions.RayTaskError(spec.name, text, cause, os.getpid(),
+                                    type(cause).__name__ if cause else None)
+    return _stored_error(client, spec, error)
+
+
+def _stored_error(client, spec: TaskSpec, error: BaseException):
+    data = serialization.inline_data(serialize(error), is_error=True)
+    return [(oid, data, []) for oid in spec.return_ids]
