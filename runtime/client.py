@@ -24,6 +24,20 @@ from .serialization import ObjectData, Serialized
 from .store import shm
 
 
+class _Waiter:
+    """One blocked ``get``/``wait``: how many more values it needs, and the event to wake it."""
+
+    __slots__ = ("needed", "stop_on_error", "event")
+
+    def __init__(self, stop_on_error: bool):
+        self.needed, self.stop_on_error, self.event = 0, stop_on_error, threading.Event()
+
+    def arrived(self, is_error: bool) -> None:
+        self.needed -= 1
+        if self.needed <= 0 or (is_error and self.stop_on_error):
+            self.event.set()
+
+
 class Client:
     def __init__(self, address: str, client_id: bytes, kind: str, shm_dir: str,
                  scheduler_pid: int | None = None, on_task=None, on_interrupt=None):
@@ -40,6 +54,7 @@ class Client:
         self.values: dict[bytes, ObjectData] = {}
         self._subscribed: set[bytes] = set()
         self._callbacks: dict[bytes, list] = {}
+        self._waiters: dict[bytes, list[_Waiter]] = {}
         self._replies: dict = {}
         self._request_ids = itertools.count()
         self.dead: str | None = None             # why the scheduler connection is gone
@@ -48,7 +63,7 @@ class Client:
         self.current_task: bytes | None = None   # set in workers while a task runs
         self._scheduler_fd = os.pidfd_open(scheduler_pid) if scheduler_pid else None
         # The hello goes out on the receive socket so the scheduler learns where replies go.
-        self._recv_sock.send_multipart(protocol.encode((protocol.HELLO, client_id, kind, os.getpid())))
+        self._recv_sock.send(protocol.encode((protocol.HELLO, client_id, kind, os.getpid())))
         self._thread = threading.Thread(target=self._receive_loop, name="runtime-recv", daemon=True)
         self._thread.start()
 
@@ -64,14 +79,14 @@ class Client:
     def send(self, msg: tuple) -> None:
         with self._send_lock:
             self._flush_ref_msgs()
-            self._send_sock.send_multipart(protocol.encode(msg), copy=False)
+            self._send_sock.send(protocol.encode(msg))
 
     def _flush_ref_msgs(self) -> None:
         if self._ref_msgs:
             batch = []
             while self._ref_msgs:
                 batch.append(self._ref_msgs.popleft())
-            self._send_sock.send_multipart(protocol.encode((protocol.BATCH, batch)))
+            self._send_sock.send(protocol.encode((protocol.BATCH, batch)))
 
     def flush(self) -> None:
         with self._send_lock:
@@ -135,24 +150,40 @@ class Client:
                  stop_on_error: bool) -> list[bytes]:
         """Block until ``num`` of ``oids`` have values (or one is an error, if asked).
 
-        Returns the ids that have values.  Raises GetTimeoutError past ``timeout``.
+        Returns the ids that have values (fewer than ``num`` only past ``timeout``).  The receive
+        thread counts arrivals for the waiter, so waiting on N objects costs O(N), not O(N^2).
         """
+        waiter = _Waiter(stop_on_error)
         with self._cond:
-            missing = [o for o in oids if o not in self.values and o not in self._subscribed]
-        if missing:
-            self._subscribed.update(missing)
-            self.send((protocol.SUBSCRIBE, missing))
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while True:
-                done = [o for o in oids if o in self.values]
-                if len(done) >= num or (stop_on_error and any(self.values[o].is_error for o in done)):
-                    return done
+            missing = [o for o in oids if o not in self.values]
+            done = len(oids) - len(missing)
+            if done >= num or not missing or (
+                    stop_on_error and any(self.values[o].is_error for o in oids if o in self.values)):
+                return [o for o in oids if o in self.values]
+            waiter.needed = num - done
+            for oid in missing:
+                self._waiters.setdefault(oid, []).append(waiter)
+            subscribe = [o for o in missing if o not in self._subscribed]
+            self._subscribed.update(subscribe)
+        try:
+            if subscribe:
+                self.send((protocol.SUBSCRIBE, subscribe))
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while not waiter.event.is_set():
                 self._check_alive()
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
-                    return done
-                self._cond.wait(0.1 if remaining is None else min(remaining, 0.1))
+                    break
+                waiter.event.wait(0.1 if remaining is None else min(remaining, 0.1))
+        finally:
+            with self._cond:
+                for oid in missing:
+                    waiting = self._waiters.get(oid)
+                    if waiting is not None:
+                        waiting[:] = [w for w in waiting if w is not waiter]
+                        if not waiting:
+                            del self._waiters[oid]
+        return [o for o in oids if o in self.values]
 
     def add_callback(self, oid: bytes, callback) -> None:
         with self._cond:
@@ -186,7 +217,7 @@ class Client:
             if self._recv_sock in ready:
                 try:
                     while True:
-                        self._dispatch(protocol.decode(self._recv_sock.recv_multipart(zmq.NOBLOCK)))
+                        self._dispatch(protocol.decode(self._recv_sock.recv(zmq.NOBLOCK)))
                 except zmq.Again:
                     pass
                 except zmq.ZMQError:
@@ -198,6 +229,9 @@ class Client:
         with self._cond:
             self.dead = why
             self._cond.notify_all()
+            for waiting in self._waiters.values():
+                for waiter in waiting:
+                    waiter.event.set()
 
     def _dispatch(self, msg: tuple) -> None:
         kind = msg[0]
@@ -210,7 +244,8 @@ class Client:
                 self.values[oid] = data
                 self._subscribed.discard(oid)
                 callbacks = self._callbacks.pop(oid, ())
-                self._cond.notify_all()
+                for waiter in self._waiters.pop(oid, ()):
+                    waiter.arrived(data.is_error)
             for callback in callbacks:
                 callback(oid)
         elif kind in (protocol.ALLOC_REPLY, protocol.INFO_REPLY):

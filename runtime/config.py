@@ -40,6 +40,7 @@ _knob("shm_root", "/dev/shm", str, "where shared-memory object files live")
 _knob("worker_cap_factor", 4, int,
       "at most this many workers per CPU (extra workers serve blocked or fractional tasks)")
 _knob("shutdown_grace_s", 2.0, float, "how long shutdown waits for processes before SIGKILL")
+_knob("scheduler_profile", "", str, "if set, the scheduler writes cProfile stats to this path")
 _knob("log_prefix", True, lambda s: s not in ("0", "false", "False"),
       "prefix worker output in the driver with the worker pid")
 

@@ -1,7 +1,7 @@
 """Wire protocol between drivers, the scheduler and workers.
 
-A message is two ZeroMQ frames: the protocol version and a pickled tuple ``(kind, *fields)``.
-Frames from a peer with another version are rejected, so mixed installs fail loudly.
+A message is one ZeroMQ frame: the protocol version, then a pickled tuple ``(kind, *fields)``.
+A frame from a peer with another version is rejected, so mixed installs fail loudly.
 Kinds are short strings; the module lists them all so both sides agree in one place.
 """
 
@@ -38,13 +38,12 @@ INFO_REPLY = "info_reply"    # (request_id, dict)
 PRINT = "print"              # (pid, text)
 
 
-def encode(msg: tuple) -> list[bytes]:
-    return [VERSION, pickle.dumps(msg, protocol=5)]
+def encode(msg: tuple) -> bytes:
+    return VERSION + pickle.dumps(msg, protocol=5)
 
 
-def decode(frames: list[bytes]) -> tuple:
-    if len(frames) != 2 or frames[0] != VERSION:
-        got = frames[0][:16] if frames else b""
-        msg = f"protocol version mismatch: expected {VERSION!r}, got {got!r}"
+def decode(frame: bytes) -> tuple:
+    if not frame.startswith(VERSION):
+        msg = f"protocol version mismatch: expected {VERSION!r}, got {frame[:len(VERSION)]!r}"
         raise ValueError(msg)
-    return pickle.loads(frames[1])
+    return pickle.loads(memoryview(frame)[len(VERSION):])

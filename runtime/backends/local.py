@@ -30,7 +30,8 @@ class LocalNode:
         self.address = f"ipc://{self.session_dir}/scheduler.sock"
         cpus = os.cpu_count() if num_cpus is None else num_cpus
         budget = object_store_memory or int(psutil.virtual_memory().total * config.get("object_store_fraction"))
-        cfg = {"address": self.address, "shm_dir": self.shm_dir, "driver_pid": os.getpid(),
+        cfg = {"address": self.address, "shm_dir": self.shm_dir, "session_dir": self.session_dir,
+               "driver_pid": os.getpid(),
                "resources": {"CPU": float(cpus), **resources}, "object_store_memory": budget,
                "sys_path": [p for p in sys.path if p]}
         env = dict(os.environ)

@@ -28,6 +28,9 @@ class TaskSpec:
     owner: bytes = b""
     parent_task: bytes | None = None
 
+    def __reduce__(self):  # a plain tuple pickles several times faster than dataclass state
+        return (TaskSpec, tuple(getattr(self, name) for name in self.__slots__))
+
 
 # ---- events --------------------------------------------------------------------------------
 

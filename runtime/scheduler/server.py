@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pickle
 import shutil
 import signal
 import subprocess
@@ -20,7 +19,7 @@ import sys
 
 import zmq
 
-from .. import protocol
+from .. import config, protocol
 from . import events as ev
 from .machine import Scheduler
 
@@ -69,7 +68,7 @@ class Server:
                 break
             identity = frames[0]
             try:
-                msg = protocol.decode(frames[1:])
+                msg = protocol.decode(frames[1])
                 for event in self.events(identity, msg):
                     out.extend(self.core.handle(event))
             except Exception:  # noqa: BLE001 - a bad message must never take the scheduler down
@@ -141,8 +140,7 @@ class Server:
             self.held.setdefault(client, []).append(msg)
             return
         try:
-            self.router.send_multipart([client + b"r", protocol.VERSION,
-                                        pickle.dumps(msg, protocol=5)], copy=False)
+            self.router.send_multipart([client + b"r", protocol.encode(msg)])
         except zmq.ZMQError:  # EHOSTUNREACH: the client is gone
             self.connected.discard(client)
             self.execute(self.core.handle(ev.ClientGone(client)))
@@ -169,11 +167,15 @@ class Server:
     # ---- the end ---------------------------------------------------------------------------
 
     def close(self) -> None:
+        # The driver's death arrives twice (its pidfd and PDEATHSIG's SIGTERM): the second must
+        # not interrupt this cleanup halfway.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for proc in self.procs.values():
             proc.kill()
         for proc in self.procs.values():
             proc.wait()
         shutil.rmtree(self.cfg["shm_dir"], ignore_errors=True)
+        shutil.rmtree(self.cfg["session_dir"], ignore_errors=True)
         self.router.close(linger=0)
         self.context.term()
 
@@ -190,8 +192,13 @@ def main() -> None:
     die_with_parent(signal.SIGTERM)   # cleanup runs in the handler's SystemExit path
     logging.basicConfig(level=logging.WARNING, format="runtime scheduler: %(message)s")
     server = Server(cfg)
+    profile_path = config.get("scheduler_profile")
     try:
-        server.serve()
+        if profile_path:  # for tuning: cProfile stats of the loop, read with pstats
+            import cProfile
+            cProfile.runctx("server.serve()", globals(), locals(), profile_path)
+        else:
+            server.serve()
     finally:
         server.close()
 
