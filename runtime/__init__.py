@@ -11,13 +11,14 @@ import atexit as _atexit
 from . import exceptions
 from .api import (available_resources, cancel, cluster_resources, get, get_gpu_ids,
                   get_runtime_context, init, is_initialized, nodes, put, shutdown, wait)
+from .actor import ActorClass, ActorHandle, get_actor, kill, method
 from .object_ref import ObjectRef
 from .remote_function import remote
 
 _atexit.register(shutdown)
 
 __all__ = [
-    "ObjectRef", "available_resources", "cancel", "cluster_resources", "exceptions", "get",
+    "ActorClass", "ActorHandle", "get_actor", "kill", "method", "ObjectRef", "available_resources", "cancel", "cluster_resources", "exceptions", "get",
     "get_gpu_ids", "get_runtime_context", "init", "is_initialized", "nodes", "put", "remote",
     "shutdown", "wait", "__version__",
 ]

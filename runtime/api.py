@@ -83,7 +83,7 @@ def init(address: str | None = None, *, num_cpus: int | None = None,
         _node = LocalNode(num_cpus=num_cpus, resources=extra,
                           object_store_memory=object_store_memory, env_vars=env_vars)
         _client = _node.connect()
-        _namespace = namespace or ids.new_id().hex()
+        _namespace = namespace or "default"
         return RuntimeContext(_node.info)
 
 
@@ -120,6 +120,11 @@ def client() -> Client:
             init()
             current = _client
     return current
+
+
+def namespace() -> str:
+    """The namespace named actors live in when none is given."""
+    return _namespace or "default"
 
 
 def set_worker_client(c: Client) -> None:
@@ -291,7 +296,10 @@ class _RuntimeContextView:
         return client().client_id.hex()
 
     def get_actor_id(self) -> str | None:
-        return None
+        from .actor import current_actor_id
+
+        actor_id = current_actor_id()
+        return actor_id.hex() if actor_id else None
 
     @property
     def namespace(self) -> str | None:

@@ -26,6 +26,9 @@ BLOCKED = "blocked"          # ()
 UNBLOCKED = "unblocked"      # ()
 LOG = "log"                  # (text,)
 INFO = "info"                # (request_id,) -> INFO_REPLY
+KILL_ACTOR = "kill_actor"    # (actor_id, no_restart)
+ACTOR_EXIT = "actor_exit"    # ()  the actor's code asked to stop
+GET_ACTOR = "get_actor"      # (request_id, name, namespace) -> INFO_REPLY with the handle state
 BATCH = "batch"              # ([message, ...],) many small messages in one frame
 SHUTDOWN = "shutdown"        # ()
 

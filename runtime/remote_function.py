@@ -134,10 +134,7 @@ class RemoteFunction:
         if self._blob is None:
             self._blob = serialization.dumps(self._function)
             self._fn_id = hashlib.sha1(self._blob).digest()
-        if self._fn_id not in client.exported:
-            client.send((protocol.EXPORT, self._fn_id, self._blob))
-            client.exported.add(self._fn_id)
-        return self._fn_id
+        return export(client, self._fn_id, self._blob)
 
     def _submit(self, args: tuple, kwargs: dict, options: dict):
         if self._signature is not None:
@@ -157,6 +154,14 @@ class RemoteFunction:
         if num_returns == 1:
             return refs[0]
         return None if num_returns == 0 else refs
+
+
+def export(client, fn_id: bytes, blob: bytes) -> bytes:
+    """Send a function's (or class's) code to the scheduler once per session."""
+    if fn_id not in client.exported:
+        client.send((protocol.EXPORT, fn_id, blob))
+        client.exported.add(fn_id)
+    return fn_id
 
 
 def pack_task(client, fn_id: bytes, name: str, args: tuple, kwargs: dict, return_ids: list[bytes],
@@ -204,7 +209,9 @@ def remote(*args, **kwargs):
     if args:
         msg = "The @remote decorator takes either a function or keyword options, e.g. @remote(num_cpus=2)."
         raise TypeError(msg)
-    validate_options(kwargs, TASK_OPTIONS | _actor_option_names())
+    from .actor import ACTOR_OPTIONS
+
+    validate_options(kwargs, TASK_OPTIONS | ACTOR_OPTIONS)
     return lambda target: _make_remote(target, kwargs)
 
 
@@ -215,6 +222,7 @@ def _actor_option_names() -> set[str]:
 
 def _make_remote(target, options: dict):
     if inspect.isclass(target):
-        msg = "Actors (@remote on a class) are not implemented yet in this runtime."
-        raise NotImplementedError(msg)
+        from .actor import ActorClass
+
+        return ActorClass(target, options)
     return RemoteFunction(target, options)

@@ -27,6 +27,15 @@ class TaskSpec:
     retry_exceptions: bool | bytes = False   # bytes: cloudpickled exception classes
     owner: bytes = b""
     parent_task: bytes | None = None
+    actor_id: bytes | None = None           # set for actor creation and actor method calls
+    method: str | None = None               # the method name, for actor calls
+    actor: dict | None = None               # actor options, for actor creation only
+
+    @property
+    def kind(self) -> str:
+        if self.actor_id is None:
+            return "task"
+        return "actor_create" if self.actor is not None else "actor_call"
 
     def __reduce__(self):  # a plain tuple pickles several times faster than dataclass state
         return (TaskSpec, tuple(getattr(self, name) for name in self.__slots__))
@@ -70,6 +79,7 @@ class TaskDone:
     task_id: bytes
     results: list[tuple[bytes, ObjectData, list[bytes]]]
     retryable: bool = False
+    error_text: str | None = None            # the error's text, when an actor constructor failed
 
 
 @dataclass(slots=True)
@@ -114,6 +124,27 @@ class WorkerBlocked:
 
 
 @dataclass(slots=True)
+class ActorKilled:
+    actor_id: bytes
+    no_restart: bool
+
+
+@dataclass(slots=True)
+class ActorExiting:
+    """The actor's own code asked to stop (exit_actor or __ray_terminate__): no restart."""
+
+    worker: bytes
+
+
+@dataclass(slots=True)
+class ActorLookup:
+    client: bytes
+    request_id: int
+    name: str
+    namespace: str
+
+
+@dataclass(slots=True)
 class InfoRequested:
     client: bytes
     request_id: int
@@ -136,6 +167,7 @@ class Send:
 @dataclass(slots=True)
 class SpawnWorker:
     worker: bytes
+    actor: bool = False                     # a dedicated process for one actor
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from typing import Callable
 from .. import exceptions, ids, protocol
 from ..serialization import ObjectData, inline_data, serialize
 from . import events as ev
+from .actors import ActorRules
 from .state import Object, Task, Worker
 
 _TRANSITIONS: dict[tuple[str, str], str] = {
@@ -35,7 +36,7 @@ def error_data(error: BaseException) -> ObjectData:
     return inline_data(serialize(error), is_error=True)
 
 
-class Scheduler:
+class Scheduler(ActorRules):
     def __init__(self, resources: dict[str, float], object_store_memory: int,
                  worker_cap: int | None = None, new_worker_id: Callable[[], bytes] = ids.new_id):
         self.total = dict(resources)
@@ -53,6 +54,9 @@ class Scheduler:
         self.drivers: set[bytes] = set()
         self.ready: dict[tuple, deque[bytes]] = {}     # resource shape -> ready task ids, FIFO
         self.start_failures = 0                        # workers in a row that died before hello
+        self.actors: dict = {}                         # actor id -> Actor (actors.py)
+        self.actor_names: dict[tuple, bytes] = {}      # (namespace, name) -> actor id
+        self.pending_actors: deque[bytes] = deque()    # created, waiting for resources
         self.out: list = []
 
     # ---- entry point ---------------------------------------------------------------------
@@ -82,8 +86,12 @@ class Scheduler:
         if worker is None:  # a worker we did not start (or already gave up on)
             self.out.append(ev.KillWorker(e.client))
             return
-        worker.state, worker.pid = "idle", e.pid
+        worker.pid = e.pid
         self.start_failures = 0
+        if worker.actor_id is not None:
+            self._actor_worker_ready(worker)
+        else:
+            worker.state = "idle"
 
     def _on_ClientGone(self, e: ev.ClientGone) -> None:
         self.drivers.discard(e.client)
@@ -91,6 +99,9 @@ class Scheduler:
     def _on_WorkerDied(self, e: ev.WorkerDied) -> None:
         worker = self.workers.pop(e.worker, None)
         if worker is None:
+            return
+        if worker.actor_id is not None:
+            self._actor_worker_died(worker, e.exitcode)
             return
         if worker.task is not None:
             task = self.tasks[worker.task]
@@ -112,8 +123,11 @@ class Scheduler:
                     f"Worker processes die before they start ({_describe_exit(e.exitcode)}); "
                     f"see the driver's stderr for their output."))
                 return
-        if len(self.workers) < self.worker_target:
+        if self._pool_size() < self.worker_target:
             self._spawn()
+
+    def _pool_size(self) -> int:
+        return sum(1 for w in self.workers.values() if w.actor_id is None)
 
     def _fail_all_queued(self, error: BaseException) -> None:
         for task in list(self.tasks.values()):
@@ -130,8 +144,12 @@ class Scheduler:
 
     def _spawn(self) -> None:
         worker_id = self.new_worker_id()
-        self.workers[worker_id] = Worker(worker_id)
+        self._new_worker(worker_id)
         self.out.append(ev.SpawnWorker(worker_id))
+
+    def _new_worker(self, worker_id: bytes) -> Worker:
+        worker = self.workers[worker_id] = Worker(worker_id)
+        return worker
 
     # ---- functions and tasks -------------------------------------------------------------
 
@@ -157,6 +175,17 @@ class Scheduler:
                 task.missing.add(oid)
                 obj.dependents.add(spec.task_id)
         unmet = self._unmet_resources(spec.resources)
+        if spec.kind == "actor_create":
+            self._actor_submitted(task)
+            actor = self.actors[spec.actor_id]
+            if actor.state == "dead" or unmet:
+                self._actor_dies(actor, actor.death or unmet)
+                self._finish_with_error(task, self._actor_error(actor, actor.death))
+                return
+        elif spec.kind == "actor_call":
+            self._actor_call_submitted(task)
+            if task.state == "finished":
+                return
         if unmet:
             self._finish_with_error(task, exceptions.TaskUnschedulableError(unmet))
         elif parent is not None and parent.cancelled:
@@ -176,6 +205,17 @@ class Scheduler:
     def _on_TaskDone(self, e: ev.TaskDone) -> None:
         task = self.tasks.get(e.task_id)
         worker = self.workers.get(e.worker)
+        if worker is not None and worker.actor_id is not None:
+            actor = self.actors.get(worker.actor_id)
+            if actor is not None and e.task_id == actor.create.task_id:
+                self._actor_created(actor, e.results, e.error_text)
+                if task is not None and task.state == "running":
+                    self._transition(task, "finished")
+            elif task is not None and task.state == "running":
+                self._actor_call_done(task, e)
+            else:
+                self._drop_results(e.results)
+            return
         if worker is not None and worker.task == e.task_id:
             worker.task, worker.state = None, "idle"
             if task is not None:
@@ -217,19 +257,36 @@ class Scheduler:
         getattr(self, method)(task, old)
 
     def _transition_waiting_ready(self, task: Task, old: str) -> None:
-        failed = next((self.objects[d].data for d in task.spec.deps
-                       if self.objects[d].data.is_error), None)
+        kind = task.spec.kind
+        if kind == "actor_call":
+            self._pump_actor(self.actors[task.spec.actor_id])   # order is kept by the actor's queue
+            return
+        failed = self._failed_dependency(task)
         if failed is not None:
             # An argument failed: the task would only see the error, so it inherits it.
-            for oid in task.spec.return_ids:
-                self._store(oid, failed, [])
-            self._transition(task, "finished")
-            return
-        self.ready.setdefault(task.shape, deque()).append(task.spec.task_id)
+            if kind == "actor_create":
+                actor = self.actors[task.spec.actor_id]
+                actor.init_failed = True
+                self._actor_dies(actor, "An argument of the actor's constructor failed.")
+            self._finish_with_data(task, failed)
+        elif kind == "actor_create":
+            self._actor_ready_to_start(task)
+        else:
+            self.ready.setdefault(task.shape, deque()).append(task.spec.task_id)
+
+    def _failed_dependency(self, task: Task) -> ObjectData | None:
+        return next((self.objects[d].data for d in task.spec.deps if self.objects[d].data.is_error), None)
+
+    def _finish_with_data(self, task: Task, data: ObjectData) -> None:
+        for oid in task.spec.return_ids:
+            self._store(oid, data, [])
+        self._transition(task, "finished")
 
     _transition_running_ready = _transition_waiting_ready
 
     def _transition_ready_running(self, task: Task, old: str) -> None:
+        if task.spec.kind == "actor_create":
+            return                                  # sent when the actor's process says hello
         spec, worker = task.spec, self.workers[task.worker]
         for name, amount in spec.resources.items():
             self.available[name] = self.available.get(name, 0) - amount
@@ -246,11 +303,14 @@ class Scheduler:
             queue = self.ready.get(task.shape)
             if queue and task.spec.task_id in queue:
                 queue.remove(task.spec.task_id)
+        keep = task.spec.kind == "actor_create"     # arguments stay for restarts (actors.py)
         for oid in task.spec.deps:
             self._objects_forget_dependent(oid, task.spec.task_id)
-            self._decref(oid)
-        for oid in task.spec.pinned:
-            self._decref(oid)
+            if not keep:
+                self._decref(oid)
+        if not keep:
+            for oid in task.spec.pinned:
+                self._decref(oid)
         for oid in task.spec.return_ids:
             obj = self.objects.get(oid)
             if obj is not None:
@@ -273,6 +333,7 @@ class Scheduler:
     # ---- dispatch ------------------------------------------------------------------------
 
     def _schedule(self) -> None:
+        self._start_pending_actors()
         for shape, queue in self.ready.items():
             while queue:
                 task = self.tasks[queue[0]]
@@ -281,7 +342,9 @@ class Scheduler:
                 worker = self._idle_worker(task.spec.fn_id)
                 if worker is None:
                     starting = sum(1 for w in self.workers.values() if w.state == "starting")
-                    if not starting and len(self.workers) < self.worker_cap:
+                    # Workers blocked in get do not count: nested gets may go arbitrarily deep.
+                    active = sum(1 for w in self.workers.values() if w.actor_id is None and not w.blocked)
+                    if not starting and active < self.worker_cap:
                         self._spawn()           # resources are free but every worker is busy/blocked
                     return
                 queue.popleft()
@@ -348,6 +411,8 @@ class Scheduler:
 
     def _free(self, obj: Object) -> None:
         del self.objects[obj.oid]
+        if obj.oid in self.actors:
+            self._actor_out_of_scope(obj.oid)
         if obj.data is not None and obj.data.kind == "shm":
             self.used -= obj.data.nbytes
             self.out.append(ev.DeleteFile(obj.data.payload[0]))

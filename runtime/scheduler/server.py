@@ -88,7 +88,7 @@ class Server:
         elif kind == protocol.SUBMIT:
             yield ev.TaskSubmitted(client, msg[1])
         elif kind == protocol.DONE:
-            yield ev.TaskDone(client, msg[1], msg[2], msg[3])
+            yield ev.TaskDone(client, *msg[1:])
         elif kind == protocol.SUBSCRIBE:
             yield ev.Subscribed(client, msg[1])
         elif kind == protocol.INCREF:
@@ -109,6 +109,12 @@ class Server:
             yield ev.Log(client, msg[1])
         elif kind == protocol.INFO:
             yield ev.InfoRequested(client, msg[1])
+        elif kind == protocol.KILL_ACTOR:
+            yield ev.ActorKilled(msg[1], msg[2])
+        elif kind == protocol.ACTOR_EXIT:
+            yield ev.ActorExiting(client)
+        elif kind == protocol.GET_ACTOR:
+            yield ev.ActorLookup(client, msg[1], msg[2], msg[3])
         elif kind == protocol.SHUTDOWN:
             self.running = False
         else:

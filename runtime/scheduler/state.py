@@ -46,3 +46,4 @@ class Worker:
     blocked: bool = False
     pid: int | None = None
     functions: set[bytes] = field(default_factory=set)
+    actor_id: bytes | None = None              # set for a process dedicated to one actor

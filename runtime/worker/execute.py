@@ -17,7 +17,7 @@ from ..remote_function import ArgRef, ArgsInStore
 from ..scheduler.events import TaskSpec
 from ..serialization import ObjectData, serialize
 
-_THIS_FILE = os.path.normcase(os.path.abspath(__file__))
+_RUNTIME_DIR = os.path.normcase(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
 
 
 class _Failure(Exception):
@@ -35,11 +35,38 @@ def run_task(client, spec: TaskSpec, function, values: dict[bytes, ObjectData]):
         outputs = _split_returns(spec, result)
     except KeyboardInterrupt:
         if client.interrupted:
-            return _stored_error(client, spec, exceptions.TaskCancelledError(spec.task_id.hex()[:12])), False
+            return cancelled(client, spec), False
         raise
     except Exception as exc:  # noqa: BLE001 - user code can raise anything
-        tb = _user_traceback(exc)
-        return _error_results(client, spec, exc, tb), _should_retry(spec, exc)
+        return failed(client, spec, exc)
+    return store_results(client, spec, outputs), False
+
+
+async def run_task_async(client, spec: TaskSpec, function, values: dict[bytes, ObjectData]):
+    """``run_task`` for an async actor's method: awaits the coroutine on the actor's loop."""
+    try:
+        args, kwargs = _arguments(spec, values)
+    except _Failure as failure:
+        return _error_results(client, spec, failure.__cause__, str(failure)), False
+    try:
+        result = function(*args, **kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        outputs = _split_returns(spec, result)
+    except Exception as exc:  # noqa: BLE001 - user code can raise anything
+        return failed(client, spec, exc)
+    return store_results(client, spec, outputs), False
+
+
+def cancelled(client, spec: TaskSpec):
+    return _stored_error(client, spec, exceptions.TaskCancelledError(spec.task_id.hex()[:12]))
+
+
+def failed(client, spec: TaskSpec, exc: Exception):
+    return _error_results(client, spec, exc, _user_traceback(exc)), _should_retry(spec, exc)
+
+
+def store_results(client, spec: TaskSpec, outputs: list):
     results = []
     for index, (oid, value) in enumerate(zip(spec.return_ids, outputs)):
         try:
@@ -48,11 +75,11 @@ def run_task(client, spec: TaskSpec, function, values: dict[bytes, ObjectData]):
         except TypeError as exc:
             what = "the return value" if len(outputs) == 1 else f"return value {index}"
             text = f"Could not pickle {what} of {spec.name}(): {exc}"
-            return _error_results(client, spec, exc, text), False
+            return _error_results(client, spec, exc, text)
         except exceptions.ObjectStoreFullError as exc:
-            return _stored_error(client, spec, exc), False
+            return _stored_error(client, spec, exc)
         results.append((oid, data, ser.contained))
-    return results, False
+    return results
 
 
 def _arguments(spec: TaskSpec, values: dict[bytes, ObjectData]):
@@ -107,10 +134,10 @@ def _should_retry(spec: TaskSpec, exc: Exception) -> bool:
 
 
 def _user_traceback(exc: BaseException) -> str:
-    """The traceback without this module's frames: users see where their code failed."""
+    """The traceback without the runtime's own frames: users see where their code failed."""
     te = traceback.TracebackException.from_exception(exc)
     te.stack = traceback.StackSummary.from_list(
-        [f for f in te.stack if os.path.normcase(os.path.abspath(f.filename)) != _THIS_FILE])
+        [f for f in te.stack if not os.path.normcase(os.path.abspath(f.filename)).startswith(_RUNTIME_DIR)])
     return "".join(te.format())
 
 

@@ -14,8 +14,10 @@ import queue
 import signal
 import sys
 import threading
+import time
 
 from .. import api, protocol, serialization
+from ..actor import ActorExit, actor_context
 from ..client import Client
 
 _client: Client | None = None
@@ -76,6 +78,7 @@ class Worker:
         self.client = Client(cfg["address"], bytes.fromhex(cfg["worker_id"]), "worker", cfg["shm_dir"],
                              on_task=self.tasks.put, on_interrupt=self._interrupt)
         self.client.interrupted = False
+        self.actor: ActorRunner | None = None
         signal.signal(signal.SIGINT, self._on_sigint)
 
     def _interrupt(self, task_id: bytes) -> None:
@@ -90,26 +93,140 @@ class Worker:
         # Ctrl-C in the driver's terminal reaches the whole process group: not for us.
 
     def run(self) -> None:
-        from .execute import run_task
-
         while True:
             spec, blob, values = self.tasks.get()
             if blob is not None:
                 self.functions[spec.fn_id] = serialization.loads(blob)
-            with self._lock:
-                self.client.current_task, self.client.interrupted = spec.task_id, False
+            kind = spec.kind
+            if kind == "task":
+                self.client.send(self._run_sync(spec, self.functions[spec.fn_id], values))
+            elif kind == "actor_create":
+                self.actor = ActorRunner(self, spec, self.functions[spec.fn_id], values)
+            else:
+                self.actor.call(spec, values)
+
+    def _run_sync(self, spec, function, values) -> tuple:
+        """Run one task on this (main) thread and return its DONE message."""
+        from .execute import cancelled, run_task
+
+        with self._lock:
+            self.client.current_task, self.client.interrupted = spec.task_id, False
+        try:
+            results, retryable = run_task(self.client, spec, function, values)
+        except KeyboardInterrupt:  # a cancel that landed outside the user's code
+            results, retryable = cancelled(self.client, spec), False
+        with self._lock:
+            self.client.current_task = None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return (protocol.DONE, spec.task_id, results, retryable)
+
+
+class ActorRunner:
+    """The actor living in this worker: its instance and how its calls run.
+
+    Sync actors run calls one at a time on the main thread, in arrival order; ``max_concurrency``
+    > 1 runs them in a thread pool; an actor with any ``async def`` method runs every call as a
+    coroutine on one event-loop thread, at most ``max_concurrency`` at once.
+    """
+
+    def __init__(self, worker: Worker, spec, cls, values):
+        from .execute import run_task
+
+        self.worker, self.client, self.instance = worker, worker.client, None
+        opts = spec.actor
+        self.is_async = opts.get("is_async", False)
+        self.max_concurrency = opts.get("max_concurrency") or (1000 if self.is_async else 1)
+
+        def construct(*args, **kwargs):
+            self.instance = cls(*args, **kwargs)
+
+        with actor_context(spec.actor_id):
+            results, _ = run_task(self.client, spec, construct, values)
+        error_text = None
+        if self.instance is None:
+            error_text = str(_value_of_first(results))
+        else:
+            self._start_executor()
+        self.client.send((protocol.DONE, spec.task_id, results, False, error_text))
+
+    def _start_executor(self) -> None:
+        self.pool = self.loop = None
+        if self.is_async:
+            import asyncio
+
+            self.loop = asyncio.new_event_loop()
+            self.semaphore = asyncio.Semaphore(self.max_concurrency)
+            threading.Thread(target=self.loop.run_forever, name="actor-loop", daemon=True).start()
+        elif self.max_concurrency > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="actor")
+
+    def call(self, spec, values) -> None:
+        if spec.method == "__ray_terminate__":
+            self._drain()
+            self.exit()
+        method = getattr(self.instance, spec.method)
+        if self.loop is not None:
+            import asyncio
+
+            asyncio.run_coroutine_threadsafe(self._call_async(spec, method, values), self.loop)
+        elif self.pool is not None:
+            self.pool.submit(self._call_in_thread, spec, method, values)
+        else:
+            self._call_in_thread(spec, method, values, on_main=True)
+
+    def _call_in_thread(self, spec, method, values, on_main: bool = False) -> None:
+        from .execute import run_task
+
+        try:
+            if on_main:
+                msg = self.worker._run_sync(spec, method, values)
+            else:
+                results, retryable = run_task(self.client, spec, method, values)
+                msg = (protocol.DONE, spec.task_id, results, retryable)
+        except ActorExit:
+            self.exit()
+        self.client.send(msg)
+
+    async def _call_async(self, spec, method, values) -> None:
+        from .execute import run_task_async
+
+        async with self.semaphore:
             try:
-                results, retryable = run_task(self.client, spec, self.functions[spec.fn_id], values)
-            except KeyboardInterrupt:  # a cancel that landed outside the user's code
-                from .. import exceptions
-                from .execute import _stored_error
-                results, retryable = _stored_error(
-                    self.client, spec, exceptions.TaskCancelledError(spec.task_id.hex()[:12])), False
-            with self._lock:
-                self.client.current_task = None
-            sys.stdout.flush()
-            sys.stderr.flush()
-            self.client.send((protocol.DONE, spec.task_id, results, retryable))
+                results, retryable = await run_task_async(self.client, spec, method, values)
+            except ActorExit:
+                self.exit()
+        self.client.send((protocol.DONE, spec.task_id, results, retryable))
+
+    def _drain(self) -> None:
+        """Let calls already started finish (``__ray_terminate__`` is graceful)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+        if self.loop is not None:
+            import asyncio
+
+            async def settle():
+                pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+                await asyncio.gather(*pending, return_exceptions=True)
+
+            asyncio.run_coroutine_threadsafe(settle(), self.loop).result()
+
+    def exit(self) -> None:
+        """The actor stops itself: tell the scheduler (no restart), then end the process."""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.client.send((protocol.ACTOR_EXIT,))
+        self.client.flush()
+        time.sleep(0.05)  # let the socket hand the message over before the process ends
+        os._exit(0)
+
+
+def _value_of_first(results):
+    from ..api import _value_of
+
+    return _value_of(results[0][1])
 
 
 def main() -> None:
