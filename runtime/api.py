@@ -151,7 +151,7 @@ def put(value: Any, *, _owner: Any = None) -> ObjectRef:
 
 def _value_of(data: ObjectData) -> Any:
     if data.kind == "shm":
-        return shm.read(data)
+        return shm.read(data, client().map_file)
     inband, buffers = data.payload
     return deserialize(inband, buffers)
 

@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 
 import zmq
 
@@ -55,6 +56,7 @@ class Client:
         self._subscribed: set[bytes] = set()
         self._callbacks: dict[bytes, list] = {}
         self._waiters: dict[bytes, list[_Waiter]] = {}
+        self._mappings: dict[str, object] = {}     # path -> mmap, while its object lives
         self._replies: dict = {}
         self._request_ids = itertools.count()
         self.dead: str | None = None             # why the scheduler connection is gone
@@ -131,7 +133,10 @@ class Client:
                 self._local_refs[oid] = count
                 return
             self._local_refs.pop(oid, None)
-            self.values.pop(oid, None)
+            data = self.values.pop(oid, None)
+            if data is not None and data.kind == "shm":
+                # Our cached mapping goes with our last handle; live views keep their own.
+                self._mappings.pop(data.payload[0], None)
             self._subscribed.discard(oid)
             self._ref_msgs.append((protocol.DECREF, oid))
 
@@ -141,10 +146,23 @@ class Client:
         """Inline data for small values; a shared-memory file (within budget) for large ones."""
         if ser.size <= config.get("inline_threshold"):
             return serialization.inline_data(ser, is_error)
-        error = self.request(protocol.ALLOC, oid, ser.size)
+        error, reuse = self.request(protocol.ALLOC, oid, ser.size)
         if error:
             raise exceptions.ObjectStoreFullError(error)
-        return shm.write(os.path.join(self.shm_dir, oid.hex()), ser, is_error)
+        return shm.write(os.path.join(self.shm_dir, oid.hex()), ser, is_error, reuse)
+
+    def map_file(self, path: str, size: int):
+        """A read-only mapping of an object's file, shared by every get in this process.
+
+        The scheduler hears when a process maps a file and when that mapping dies (all views
+        garbage-collected), so it never reuses memory a view still points into.
+        """
+        mapping = self._mappings.get(path)
+        if mapping is None:
+            mapping = self._mappings[path] = shm.map_file(path, size)
+            self._ref_msgs.append((protocol.MAPPED, path))
+            weakref.finalize(mapping, self._ref_msgs.append, (protocol.UNMAPPED, path))
+        return mapping
 
     def wait_for(self, oids: list[bytes], num: int, timeout: float | None,
                  stop_on_error: bool) -> list[bytes]:
@@ -252,6 +270,8 @@ class Client:
             with self._cond:
                 self._replies[msg[1]] = msg[2]
                 self._cond.notify_all()
+        elif kind == protocol.FREED:
+            self._mappings.pop(msg[1], None)
         elif kind == protocol.TASK:
             self.on_task(msg[1:])
         elif kind == protocol.INTERRUPT:

@@ -91,6 +91,9 @@ class TaskCancelledError(RayError):
         self.task_id = task_id
         super().__init__(message or f"Task {task_id} was cancelled")
 
+    def __reduce__(self):
+        return (type(self), (self.task_id, str(self)))
+
 
 class WorkerCrashedError(RayError):
     """The worker process running the task died (and retries, if any, were used up)."""

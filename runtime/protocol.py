@@ -17,6 +17,8 @@ EXPORT = "export"            # (fn_id, blob)
 SUBMIT = "submit"            # (TaskSpec,)
 PUT = "put"                  # (oid, ObjectData, contains)
 ALLOC = "alloc"              # (request_id, oid, size)  -> ALLOC_REPLY
+MAPPED = "mapped"            # (path,)    this process now maps a shared-memory file
+UNMAPPED = "unmapped"        # (path,)    ... and no longer does
 INCREF = "incref"            # (oid,)
 DECREF = "decref"            # (oid,)
 SUBSCRIBE = "subscribe"      # (oids,)     -> OBJECT replies as each becomes ready
@@ -34,7 +36,8 @@ SHUTDOWN = "shutdown"        # ()
 
 # scheduler -> client
 OBJECT = "object"            # (oid, ObjectData)
-ALLOC_REPLY = "alloc_reply"  # (request_id, error_text|None)
+ALLOC_REPLY = "alloc_reply"  # (request_id, (error_text|None, pooled file to reuse|None))
+FREED = "freed"              # (path,)    the object in this file is gone: drop cached mappings
 TASK = "task"                # (TaskSpec, fn_blob|None, {oid: ObjectData})
 INTERRUPT = "interrupt"      # (task_id,)
 INFO_REPLY = "info_reply"    # (request_id, dict)

@@ -99,6 +99,15 @@ class AllocRequested:
 
 
 @dataclass(slots=True)
+class FileMapped:
+    """A process mapped a shared-memory file (``mapped``) or its last mapping of it died."""
+
+    client: bytes
+    path: str
+    mapped: bool
+
+
+@dataclass(slots=True)
 class RefChanged:
     oid: bytes
     delta: int                   # +1: a process started holding it; -1: it stopped

@@ -20,6 +20,7 @@ from .. import exceptions, ids, protocol
 from ..serialization import ObjectData, inline_data, serialize
 from . import events as ev
 from .actors import ActorRules
+from .memory import SharedMemory
 from .state import Object, Task, Worker
 
 _TRANSITIONS: dict[tuple[str, str], str] = {
@@ -41,9 +42,8 @@ class Scheduler(ActorRules):
                  worker_cap: int | None = None, new_worker_id: Callable[[], bytes] = ids.new_id):
         self.total = dict(resources)
         self.available = dict(resources)
-        self.budget = object_store_memory
-        self.used = 0                                  # bytes of shared memory held by objects
-        self.reserved: dict[bytes, int] = {}           # allocations granted, not yet stored
+        self.out: list = []
+        self.memory = SharedMemory(object_store_memory, self.out)
         self.worker_target = int(resources.get("CPU", 1))
         self.worker_cap = worker_cap or max(4 * self.worker_target, 4)
         self.new_worker_id = new_worker_id
@@ -57,7 +57,6 @@ class Scheduler(ActorRules):
         self.actors: dict = {}                         # actor id -> Actor (actors.py)
         self.actor_names: dict[tuple, bytes] = {}      # (namespace, name) -> actor id
         self.pending_actors: deque[bytes] = deque()    # created, waiting for resources
-        self.out: list = []
 
     # ---- entry point ---------------------------------------------------------------------
 
@@ -73,7 +72,8 @@ class Scheduler(ActorRules):
         return self._flush()
 
     def _flush(self) -> list:
-        out, self.out = self.out, []
+        out = self.out[:]
+        self.out.clear()
         return out
 
     # ---- clients and workers -------------------------------------------------------------
@@ -95,11 +95,13 @@ class Scheduler(ActorRules):
 
     def _on_ClientGone(self, e: ev.ClientGone) -> None:
         self.drivers.discard(e.client)
+        self.memory.client_gone(e.client)
 
     def _on_WorkerDied(self, e: ev.WorkerDied) -> None:
         worker = self.workers.pop(e.worker, None)
         if worker is None:
             return
+        self.memory.client_gone(e.worker)
         if worker.actor_id is not None:
             self._actor_worker_died(worker, e.exitcode)
             return
@@ -235,9 +237,10 @@ class Scheduler(ActorRules):
         self._transition(task, "finished")
 
     def _drop_results(self, results) -> None:
-        for _oid, data, contains in results:
+        for oid, data, contains in results:
             if data.kind == "shm":
-                self.out.append(ev.DeleteFile(data.payload[0]))
+                self.memory.reserved.pop(oid, None)
+                self.memory.discard(data.payload[0], data.payload[1])
             for inner in contains:
                 self._decref(inner)
 
@@ -414,8 +417,7 @@ class Scheduler(ActorRules):
         if obj.oid in self.actors:
             self._actor_out_of_scope(obj.oid)
         if obj.data is not None and obj.data.kind == "shm":
-            self.used -= obj.data.nbytes
-            self.out.append(ev.DeleteFile(obj.data.payload[0]))
+            self.memory.freed(obj.data.payload[0])
         for inner in obj.contains:
             self._decref(inner)
 
@@ -433,14 +435,14 @@ class Scheduler(ActorRules):
         obj = self._object(oid)
         if obj.data is not None:                    # a duplicate result: keep the first
             if data.kind == "shm" and data.payload[0] != obj.data.payload[0]:
-                self.out.append(ev.DeleteFile(data.payload[0]))
+                self.memory.reserved.pop(oid, None)
+                self.memory.discard(data.payload[0], data.payload[1])
             return
         obj.data, obj.contains = data, list(contains)
         for inner in contains:
             self._incref(inner)
         if data.kind == "shm":
-            self.reserved.pop(oid, None)
-            self.used += data.nbytes
+            self.memory.stored(oid, data.payload[0], data.payload[1])
         for client in obj.subscribers:
             self.out.append(ev.Send(client, (protocol.OBJECT, oid, data)))
         obj.subscribers.clear()
@@ -466,30 +468,38 @@ class Scheduler(ActorRules):
                 obj.subscribers.add(e.client)
 
     def _on_AllocRequested(self, e: ev.AllocRequested) -> None:
-        in_use = self.used + sum(self.reserved.values())
-        if in_use + e.size > self.budget:
-            self.out.append(ev.Send(e.client, (protocol.ALLOC_REPLY, e.request_id, self._full_message(e.size))))
-            return
-        self.reserved[e.oid] = e.size
-        self.out.append(ev.Send(e.client, (protocol.ALLOC_REPLY, e.request_id, None)))
+        granted, reuse = self.memory.allocate(e.oid, e.size)
+        error = None if granted else self._full_message(e.size)
+        self.out.append(ev.Send(e.client, (protocol.ALLOC_REPLY, e.request_id, (error, reuse))))
+
+    def _on_FileMapped(self, e: ev.FileMapped) -> None:
+        if e.mapped:
+            self.memory.mapped(e.client, e.path)
+        else:
+            self.memory.unmapped(e.client, e.path)
 
     def _full_message(self, size: int) -> str:
+        mem = self.memory
         held = sorted((o for o in self.objects.values() if o.data is not None and o.data.kind == "shm"),
                       key=lambda o: -o.data.nbytes)
         top = ", ".join(f"{ids.short(o.oid)} ({o.data.nbytes / 2**20:.1f} MiB, {o.refs} reference(s))"
-                        for o in held[:5]) or "nothing yet"
-        return (f"Cannot store an object of {size / 2**20:.1f} MiB: the object store holds "
-                f"{self.used / 2**20:.1f} MiB in {len(held)} object(s) plus "
-                f"{sum(self.reserved.values()) / 2**20:.1f} MiB being written, of a "
-                f"{self.budget / 2**20:.1f} MiB budget. Largest: {top}. Delete ObjectRefs you no longer "
-                f"need (and views returned by get), or raise init(object_store_memory=...).")
+                        for o in held[:5]) or "none"
+        mib = 2 ** 20
+        return (f"Cannot store an object of {size / mib:.1f} MiB: the object store's budget is "
+                f"{mem.budget / mib:.1f} MiB and {mem.used / mib:.1f} MiB are in use — "
+                f"{(mem.used - mem.held_by_views()) / mib:.1f} MiB by {len(held)} live object(s), "
+                f"{mem.held_by_views() / mib:.1f} MiB by views (arrays or frames returned by get) of "
+                f"freed objects — plus {sum(mem.reserved.values()) / mib:.1f} MiB being written. "
+                f"Largest objects: {top}. Delete ObjectRefs you no longer need and the values "
+                f"get returned for them, or raise init(object_store_memory=...).")
 
     # ---- misc ----------------------------------------------------------------------------
 
     def _on_InfoRequested(self, e: ev.InfoRequested) -> None:
         info = {"total": dict(self.total), "available": dict(self.available),
                 "workers": {w.pid: w.state for w in self.workers.values()},
-                "objects": len(self.objects), "store_used": self.used, "budget": self.budget}
+                "objects": len(self.objects), "store_used": self.memory.used,
+                "budget": self.memory.budget, "pool": self.memory.pool_bytes}
         self.out.append(ev.Send(e.client, (protocol.INFO_REPLY, e.request_id, info)))
 
     def _on_Log(self, e: ev.Log) -> None:

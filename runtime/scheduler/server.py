@@ -95,6 +95,8 @@ class Server:
             yield ev.RefChanged(msg[1], +1)
         elif kind == protocol.DECREF:
             yield ev.RefChanged(msg[1], -1)
+        elif kind in (protocol.MAPPED, protocol.UNMAPPED):
+            yield ev.FileMapped(client, msg[1], kind == protocol.MAPPED)
         elif kind == protocol.PUT:
             yield ev.ObjectPut(client, msg[1], msg[2], msg[3])
         elif kind == protocol.ALLOC:

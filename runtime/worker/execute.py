@@ -143,8 +143,8 @@ def _user_traceback(exc: BaseException) -> str:
 
 def _error_results(client, spec: TaskSpec, cause: BaseException | None, text: str):
     try:
-        serialization.dumps(cause)
-    except Exception:  # noqa: BLE001 - an exception that cannot be pickled travels as text
+        serialization.loads(serialization.dumps(cause))
+    except Exception:  # noqa: BLE001 - one that cannot make the round trip travels as text
         cause = None
     error = exceptions.RayTaskError(spec.name, text, cause, os.getpid(),
                                     type(cause).__name__ if cause else None)

@@ -179,15 +179,46 @@ def test_cancel_pending_and_running():
 
 
 def test_objects_are_freed_when_the_last_reference_goes():
-    sched, _ = make_scheduler()
+    sched, _ = make_scheduler(budget=4000)
     shm = ObjectData("shm", ("/dev/shm/x", 100, 10, []))
     sched.handle(ev.ObjectPut(DRIVER, b"big", shm, []))
     sched.handle(ev.ObjectPut(DRIVER, b"outer", value("holds big"), [b"big"]))
-    assert sched.used == 100
+    assert sched.memory.used == 100
     assert sched.handle(ev.RefChanged(b"big", -1)) == []      # still inside "outer"
-    out = sched.handle(ev.RefChanged(b"outer", -1))
-    assert ev.DeleteFile("/dev/shm/x") in out
-    assert sched.objects == {} and sched.used == 0
+    sched.handle(ev.RefChanged(b"outer", -1))
+    assert sched.objects == {} and sched.memory.used == 0
+    assert sched.memory.pool == {"/dev/shm/x": 100}            # kept for reuse
+
+
+def test_a_freed_file_is_reused_only_after_every_mapping_is_gone():
+    sched, workers = make_scheduler(budget=4000)
+    sched.handle(ev.ObjectPut(DRIVER, b"big", ObjectData("shm", ("/dev/shm/x", 100, 10, [])), []))
+    sched.handle(ev.FileMapped(DRIVER, "/dev/shm/x", True))
+    sched.handle(ev.FileMapped(workers[0], "/dev/shm/x", True))
+    out = sched.handle(ev.RefChanged(b"big", -1))
+    assert sorted(i.client for i in out) == sorted([DRIVER, workers[0]])
+    assert all(i.msg == (protocol.FREED, "/dev/shm/x") for i in out)
+    assert sched.memory.used == 100                            # a live view still holds it
+    out = sched.handle(ev.AllocRequested(DRIVER, 1, b"new", 100))
+    assert out[0].msg[2] == (None, None)                       # not offered for reuse yet
+    sched.handle(ev.FileMapped(DRIVER, "/dev/shm/x", False))
+    sched.handle(ev.WorkerDied(workers[0], -9))                # a dead process maps nothing
+    assert sched.memory.pool == {"/dev/shm/x": 100}
+    out = sched.handle(ev.AllocRequested(DRIVER, 2, b"new2", 80))
+    assert out[0].msg[2] == (None, "/dev/shm/x")
+    assert sched.memory.pool == {}
+
+
+def test_pool_is_bounded_and_large_files_are_deleted():
+    sched, _ = make_scheduler(budget=1000)                     # pool cap: a quarter of the budget
+    for i, size in enumerate([100, 100, 300]):
+        path = f"/dev/shm/{i}"
+        sched.handle(ev.ObjectPut(DRIVER, str(i).encode(), ObjectData("shm", (path, size, 1, [])), []))
+    out = sched.handle(ev.RefChanged(b"2", -1))
+    assert out == [ev.DeleteFile("/dev/shm/2")]
+    sched.handle(ev.RefChanged(b"0", -1))
+    sched.handle(ev.RefChanged(b"1", -1))
+    assert sched.memory.pool_bytes == 200
 
 
 def test_task_arguments_stay_alive_until_the_task_finishes():
@@ -203,9 +234,9 @@ def test_task_arguments_stay_alive_until_the_task_finishes():
 def test_store_budget():
     sched, _ = make_scheduler(budget=1000)
     out = sched.handle(ev.AllocRequested(DRIVER, 7, b"a", 600))
-    assert out == [ev.Send(DRIVER, (protocol.ALLOC_REPLY, 7, None))]
+    assert out == [ev.Send(DRIVER, (protocol.ALLOC_REPLY, 7, (None, None)))]
     out = sched.handle(ev.AllocRequested(DRIVER, 8, b"b", 600))
-    error = out[0].msg[2]
+    error = out[0].msg[2][0]
     assert "budget" in error and "object_store_memory" in error
 
 

@@ -1,0 +1,106 @@
+"""Shared-memory bookkeeping of the scheduler core: the budget, who maps which file, and a pool
+of freed files kept for reuse.  Pure: it only appends instructions to the scheduler's list.
+
+Why a pool: writing into fresh tmpfs pages pays a page fault per 4 KiB (about 1 GB/s here);
+writing into pages a freed object already touched runs at memory speed.  A freed file may be
+reused only when no process maps it any more — a zero-copy view returned by ``get`` may outlive
+its ``ObjectRef`` — so processes report when they map a file and when that mapping dies.  Until
+then the freed file still counts against the budget (its memory is really held).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import protocol
+from . import events as ev
+
+
+@dataclass(slots=True)
+class File:
+    size: int
+    mappers: set[bytes] = field(default_factory=set)
+    live: bool = True                     # an object still lives in it
+
+
+class SharedMemory:
+    def __init__(self, budget: int, out: list, pool_cap: int | None = None):
+        self.budget = budget
+        self.out = out
+        self.used = 0                     # bytes of live objects' files + freed files still mapped
+        self.reserved: dict[bytes, int] = {}
+        self.files: dict[str, File] = {}
+        self.pool: dict[str, int] = {}    # freed, unmapped files ready for reuse (oldest first)
+        self.pool_cap = budget // 4 if pool_cap is None else pool_cap
+
+    @property
+    def pool_bytes(self) -> int:
+        return sum(self.pool.values())
+
+    def allocate(self, oid: bytes, size: int) -> tuple[bool, str | None]:
+        """Reserve ``size`` bytes; returns (granted, path of a pooled file to reuse or None)."""
+        if self.used + sum(self.reserved.values()) + size > self.budget:
+            return False, None
+        self.reserved[oid] = size
+        fits = [(s, p) for p, s in self.pool.items() if s >= size]
+        if not fits:
+            return True, None
+        _, path = min(fits)
+        del self.pool[path]
+        return True, path
+
+    def stored(self, oid: bytes, path: str, size: int) -> None:
+        self.reserved.pop(oid, None)
+        self.used += size
+        self.files[path] = File(size)
+
+    def freed(self, path: str) -> None:
+        """The object in ``path`` is gone; its file is reused once nobody maps it."""
+        f = self.files.get(path)
+        if f is None:
+            return
+        f.live = False
+        for client in f.mappers:
+            self.out.append(ev.Send(client, (protocol.FREED, path)))
+        if not f.mappers:
+            self._release(path)
+
+    def mapped(self, client: bytes, path: str) -> None:
+        f = self.files.get(path)
+        if f is not None:
+            f.mappers.add(client)
+
+    def unmapped(self, client: bytes, path: str) -> None:
+        f = self.files.get(path)
+        if f is None:
+            return
+        f.mappers.discard(client)
+        if not f.live and not f.mappers:
+            self._release(path)
+
+    def client_gone(self, client: bytes) -> None:
+        for path, f in list(self.files.items()):
+            if client in f.mappers:
+                self.unmapped(client, path)
+
+    def discard(self, path: str, size: int) -> None:
+        """A file no object will ever live in (a dropped duplicate result): recycle it."""
+        self._recycle(path, size)
+
+    def _release(self, path: str) -> None:
+        f = self.files.pop(path)
+        self.used -= f.size
+        self._recycle(path, f.size)
+
+    def _recycle(self, path: str, size: int) -> None:
+        if size > self.pool_cap:
+            self.out.append(ev.DeleteFile(path))
+            return
+        self.pool[path] = size
+        while self.pool_bytes > self.pool_cap:
+            oldest = next(iter(self.pool))
+            del self.pool[oldest]
+            self.out.append(ev.DeleteFile(oldest))
+
+    def held_by_views(self) -> int:
+        return sum(f.size for f in self.files.values() if not f.live)
