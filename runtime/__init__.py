@@ -10,7 +10,8 @@ import atexit as _atexit
 
 from . import exceptions
 from .api import (available_resources, cancel, cluster_resources, get, get_gpu_ids,
-                  get_runtime_context, init, is_initialized, nodes, put, shutdown, wait)
+                  get_runtime_context, init, is_initialized, memory_summary, nodes, put,
+                  shutdown, wait)
 from .actor import ActorClass, ActorHandle, get_actor, kill, method
 from .object_ref import ObjectRef
 from .remote_function import remote
@@ -19,6 +20,6 @@ _atexit.register(shutdown)
 
 __all__ = [
     "ActorClass", "ActorHandle", "get_actor", "kill", "method", "ObjectRef", "available_resources", "cancel", "cluster_resources", "exceptions", "get",
-    "get_gpu_ids", "get_runtime_context", "init", "is_initialized", "nodes", "put", "remote",
+    "get_gpu_ids", "get_runtime_context", "init", "is_initialized", "memory_summary", "nodes", "put", "remote",
     "shutdown", "wait", "__version__",
 ]

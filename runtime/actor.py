@@ -27,6 +27,7 @@ METHOD_OPTIONS = {"num_returns", "name", "max_task_retries", "retry_exceptions",
                   "concurrency_group", "enable_task_events"}
 
 _current_actor: bytes | None = None
+_reconstructed = False
 
 
 class ActorExit(SystemExit):
@@ -42,10 +43,14 @@ def exit_actor() -> None:
 
 
 @contextlib.contextmanager
-def actor_context(actor_id: bytes):
-    global _current_actor
-    _current_actor = actor_id
+def actor_context(actor_id: bytes, reconstructed: bool = False):
+    global _current_actor, _reconstructed
+    _current_actor, _reconstructed = actor_id, reconstructed
     yield
+
+
+def was_reconstructed() -> bool:
+    return _reconstructed
 
 
 def current_actor_id() -> bytes | None:
@@ -142,6 +147,7 @@ class ActorClass:
             self._fn_id = hashlib.sha1(self._blob).digest()
         fn_id = export(client, self._fn_id, self._blob)
         actor_id = ids.new_id()
+        meta = {**self._meta, "max_pending_calls": options.get("max_pending_calls", -1)}
         # Actors hold no CPU while alive unless asked (as in Ray), so many can share a machine.
         spec, keepalive = pack_task(client, fn_id, f"{self.__qualname__}.__init__", args, kwargs,
                                     [actor_id], options, default_cpus=0)
@@ -152,10 +158,10 @@ class ActorClass:
                       "max_task_retries": options.get("max_task_retries", 0),
                       "max_concurrency": options.get("max_concurrency"),
                       "detached": lifetime == "detached", "is_async": self._meta["is_async"],
-                      "meta": self._meta}
+                      "meta": meta}
         client.send((protocol.SUBMIT, spec))
         del keepalive
-        return ActorHandle(actor_id, self._meta, client, announce=False)
+        return ActorHandle(actor_id, meta, client, announce=False)
 
 
 class ActorHandle:
@@ -220,6 +226,9 @@ class ActorMethod:
                 raise TypeError(msg) from None
         num_returns = self._options.get("num_returns", self._info.get("num_returns", 1))
         client = api.client()
+        limit = self._handle._meta.get("max_pending_calls", -1)
+        if limit is not None and limit > 0:
+            _check_pending(client, self._handle, limit)
         return_ids = [ids.new_id() for _ in range(num_returns)]
         name = f"{self._handle._meta['class_name']}.{self._name}"
         spec, keepalive = pack_task(client, b"", name, args, kwargs, return_ids,
@@ -228,9 +237,28 @@ class ActorMethod:
         client.send((protocol.SUBMIT, spec))
         del keepalive
         refs = [ObjectRef(oid, client, announce=False) for oid in return_ids]
+        if limit is not None and limit > 0 and return_ids:
+            _pending.setdefault(self._handle._actor_id, []).append(return_ids[0])
         if num_returns == 1:
             return refs[0]
         return None if num_returns == 0 else refs
+
+
+_pending: dict[bytes, list[bytes]] = {}   # actor id -> first return id of calls from this process
+
+
+def _check_pending(client, handle: ActorHandle, limit: int) -> None:
+    """Ray's max_pending_calls: refuse a call while ``limit`` calls from here are unfinished."""
+    from .exceptions import PendingCallsLimitExceeded
+
+    calls = _pending.get(handle._actor_id, [])
+    if len(calls) >= limit:
+        done = set(client.wait_for(calls, len(calls), 0, stop_on_error=False))
+        calls[:] = [oid for oid in calls if oid not in done]
+    if len(calls) >= limit:
+        msg = (f"The actor {handle._meta['class_name']} has {len(calls)} pending calls from this "
+               f"process, its max_pending_calls={limit}. Wait for some results first.")
+        raise PendingCallsLimitExceeded(msg)
 
 
 def kill(actor: Any, *, no_restart: bool = True) -> None:

@@ -91,6 +91,8 @@ def shutdown() -> None:
     """Stop the workers and the scheduler; free every object."""
     global _node, _client
     with _lock:
+        if _client is not None and _client.kind == "worker":
+            return  # a worker's exit (sys.exit in a task, atexit) must not stop the node
         client, node = _client, _node
         _client = _node = None
     if client is not None:
@@ -149,11 +151,22 @@ def put(value: Any, *, _owner: Any = None) -> ObjectRef:
     return ObjectRef(oid, c, announce=False)
 
 
-def _value_of(data: ObjectData) -> Any:
-    if data.kind == "shm":
-        return shm.read(data, client().map_file)
-    inband, buffers = data.payload
-    return deserialize(inband, buffers)
+def _value_of(data: ObjectData, oid: bytes | None = None) -> Any:
+    if data.kind == "inline":
+        inband, buffers = data.payload
+        return deserialize(inband, buffers)
+    c = client()
+    for _ in range(3):
+        try:
+            if data.kind == "spilled":
+                return shm.read_spilled(data)
+            return shm.read(data, c.map_file)
+        except FileNotFoundError:
+            if oid is None:
+                raise
+            data = c.refresh(oid)     # spilled to disk between being told and reading
+    msg = f"Object {ids.short(oid)} could not be read: its file keeps disappearing."
+    raise exceptions.ObjectLostError(msg)
 
 
 def _raise_error(value: BaseException):
@@ -183,13 +196,13 @@ def get(object_refs, *, timeout: float | None = None):
         if data is None:
             continue
         if data.is_error:
-            _raise_error(_value_of(data))
-        values.append(data)
+            _raise_error(_value_of(data, oid))
+        values.append((oid, data))
     if len(values) < len(oids):
         pending = sum(1 for o in oids if o not in c.values)
         msg = f"Get timed out: {pending} of {len(oids)} object(s) not ready after {timeout} s."
         raise exceptions.GetTimeoutError(msg)
-    result = [_value_of(d) for d in values]
+    result = [_value_of(d, oid) for oid, d in values]
     return result[0] if single else result
 
 
@@ -273,6 +286,22 @@ def available_resources() -> dict[str, float]:
     return free
 
 
+def memory_summary() -> str:
+    """Every live object: its size, where it is (inline, shared memory, spilled) and its holders."""
+    rows, totals = client().request(protocol.MEMORY)
+    mib = 2 ** 20
+    lines = [f"Object store: {totals['used'] / mib:.1f} MiB of {totals['budget'] / mib:.1f} MiB in shared "
+             f"memory ({totals['held_by_views'] / mib:.1f} MiB held only by views of freed objects), "
+             f"{totals['spilled'] / mib:.1f} MiB spilled to disk, {totals['pool'] / mib:.1f} MiB kept "
+             f"for reuse; {len(rows)} live object(s).",
+             f"{'object id':<34} {'size':>12} {'where':<14} {'refs':>5} {'views':>5} {'waiting tasks':>13}"]
+    for row in sorted(rows, key=lambda r: -r["size"]):
+        kind = " (actor)" if row["actor"] else " (error)" if row["is_error"] else ""
+        lines.append(f"{row['object_id']:<34} {row['size']:>12,} {row['where']:<14} {row['references']:>5} "
+                     f"{row['views']:>5} {row['tasks_waiting']:>13}{kind}")
+    return "\n".join(lines)
+
+
 def nodes() -> list[dict]:
     info = _info()
     return [{"NodeID": "local", "Alive": True, "Resources": info["total"],
@@ -310,7 +339,9 @@ class _RuntimeContextView:
 
     @property
     def was_current_actor_reconstructed(self) -> bool:
-        return False
+        from .actor import was_reconstructed
+
+        return was_reconstructed()
 
 
 def get_runtime_context() -> _RuntimeContextView:

@@ -146,10 +146,24 @@ class Client:
         """Inline data for small values; a shared-memory file (within budget) for large ones."""
         if ser.size <= config.get("inline_threshold"):
             return serialization.inline_data(ser, is_error)
-        error, reuse = self.request(protocol.ALLOC, oid, ser.size)
+        while True:
+            error, reuse, spill = self.request(protocol.ALLOC, oid, ser.size)
+            if not spill:
+                break
+            # The store is full: this process writes the chosen objects to disk, then asks again.
+            self.send((protocol.SPILLED, [(victim, path, disk, shm.spill(path, disk))
+                                          for victim, path, disk in spill]))
         if error:
             raise exceptions.ObjectStoreFullError(error)
         return shm.write(os.path.join(self.shm_dir, oid.hex()), ser, is_error, reuse)
+
+    def refresh(self, oid: bytes) -> ObjectData:
+        """Ask again where an object lives (its file moved to disk since we were told)."""
+        with self._cond:
+            self.values.pop(oid, None)
+            self._subscribed.discard(oid)
+        self.wait_for([oid], 1, None, stop_on_error=False)
+        return self.values[oid]
 
     def map_file(self, path: str, size: int):
         """A read-only mapping of an object's file, shared by every get in this process.

@@ -36,6 +36,7 @@ _knob("inline_threshold", 100 * 1024, int,
       "values whose serialized size is at most this many bytes travel inside messages")
 _knob("object_store_fraction", 0.3, float,
       "default object store budget as a fraction of total RAM")
+_knob("spill_dir", "", str, "where objects spill when the store is full (default: the temp dir)")
 _knob("shm_root", "/dev/shm", str, "where shared-memory object files live")
 _knob("worker_cap_factor", 4, int,
       "at most this many workers per CPU (extra workers serve blocked or fractional tasks)")

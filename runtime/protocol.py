@@ -17,6 +17,7 @@ EXPORT = "export"            # (fn_id, blob)
 SUBMIT = "submit"            # (TaskSpec,)
 PUT = "put"                  # (oid, ObjectData, contains)
 ALLOC = "alloc"              # (request_id, oid, size)  -> ALLOC_REPLY
+SPILLED = "spilled"          # ([(oid, shm_path, disk_path, nbytes), ...],)
 MAPPED = "mapped"            # (path,)    this process now maps a shared-memory file
 UNMAPPED = "unmapped"        # (path,)    ... and no longer does
 INCREF = "incref"            # (oid,)
@@ -28,6 +29,7 @@ BLOCKED = "blocked"          # ()
 UNBLOCKED = "unblocked"      # ()
 LOG = "log"                  # (text,)
 INFO = "info"                # (request_id,) -> INFO_REPLY
+MEMORY = "memory"            # (request_id,) -> INFO_REPLY with one row per live object
 KILL_ACTOR = "kill_actor"    # (actor_id, no_restart)
 ACTOR_EXIT = "actor_exit"    # ()  the actor's code asked to stop
 GET_ACTOR = "get_actor"      # (request_id, name, namespace) -> INFO_REPLY with the handle state
@@ -36,7 +38,7 @@ SHUTDOWN = "shutdown"        # ()
 
 # scheduler -> client
 OBJECT = "object"            # (oid, ObjectData)
-ALLOC_REPLY = "alloc_reply"  # (request_id, (error_text|None, pooled file to reuse|None))
+ALLOC_REPLY = "alloc_reply"  # (request_id, (error|None, pooled file to reuse|None, [to spill first]))
 FREED = "freed"              # (path,)    the object in this file is gone: drop cached mappings
 TASK = "task"                # (TaskSpec, fn_blob|None, {oid: ObjectData})
 INTERRUPT = "interrupt"      # (task_id,)

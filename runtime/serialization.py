@@ -10,12 +10,55 @@ from __future__ import annotations
 
 import io
 import pickle
+import sys
 import threading
+import types
+from collections import ChainMap
 from dataclasses import dataclass, field
 
 import cloudpickle
 
 _context = threading.local()
+
+
+def _code_reduce_keeping_filename(code: types.CodeType):
+    """cloudpickle blanks ``co_filename`` of code pickled by value; remote tracebacks need it."""
+    func, args = _cloudpickle_code_reduce(code)
+    return func, tuple(code.co_filename if a == "<dynamic-code>" else a for a in args)
+
+
+_cloudpickle_code_reduce = getattr(cloudpickle.cloudpickle, "_code_reduce", None)
+
+
+class _Pickler(cloudpickle.Pickler):
+    if _cloudpickle_code_reduce is not None:
+        dispatch_table = ChainMap({types.CodeType: _code_reduce_keeping_filename},
+                                  cloudpickle.Pickler.dispatch_table)
+
+    def reducer_override(self, obj):
+        if type(obj) in _pandas_types():
+            return _rebuild_pandas, obj.__reduce_ex__(5)[:3]
+        return super().reducer_override(obj)
+
+
+def _pandas_types() -> tuple:
+    pd = sys.modules.get("pandas")  # never import pandas just to serialize
+    return (pd.DataFrame, pd.Series) if pd is not None and hasattr(pd, "DataFrame") else ()
+
+
+def _rebuild_pandas(func, args, state):
+    """Unpickle a frame or series whose buffers may be read-only shared memory.
+
+    pandas writes in place when it believes nothing else shares a block; our blocks are
+    read-only views, so hand out a shallow copy whose base stays alive: pandas' copy-on-write
+    then sees a second reference and copies before the first write (``df.loc[0, "a"] = 1``).
+    """
+    base = func(*args)
+    if state is not None:
+        base.__setstate__(state)
+    shallow = base.copy(deep=False)
+    object.__setattr__(shallow, "_runtime_shared_base", base)
+    return shallow
 
 
 @dataclass(slots=True)
@@ -47,7 +90,7 @@ class ObjectData:
 
     @property
     def nbytes(self) -> int:
-        if self.kind == "shm":
+        if self.kind in ("shm", "spilled"):
             return self.payload[1]
         inband, buffers = self.payload
         return len(inband) + sum(len(b) for b in buffers)
@@ -66,7 +109,9 @@ def serialize(value: object) -> Serialized:
     outer = getattr(_context, "refs", None)
     _context.refs = []
     try:
-        inband = cloudpickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+        stream = io.BytesIO()
+        _Pickler(stream, protocol=5, buffer_callback=buffers.append).dump(value)
+        inband = stream.getvalue()
         contained = _context.refs
     except Exception as exc:
         raise _unpicklable_error(value, exc) from exc
@@ -82,7 +127,9 @@ def deserialize(inband: bytes | memoryview, buffers: list) -> object:
 def dumps(value: object) -> bytes:
     """Whole value in one bytes object (function code, small control payloads)."""
     try:
-        return cloudpickle.dumps(value, protocol=5)
+        stream = io.BytesIO()
+        _Pickler(stream, protocol=5).dump(value)
+        return stream.getvalue()
     except Exception as exc:
         raise _unpicklable_error(value, exc) from exc
 

@@ -30,7 +30,10 @@ class LocalNode:
         self.address = f"ipc://{self.session_dir}/scheduler.sock"
         cpus = os.cpu_count() if num_cpus is None else num_cpus
         budget = object_store_memory or int(psutil.virtual_memory().total * config.get("object_store_fraction"))
+        spill_root = config.get("spill_dir") or tempfile.gettempdir()
+        self.spill_dir = os.path.join(spill_root, f"runtime-spill-{self.session}")
         cfg = {"address": self.address, "shm_dir": self.shm_dir, "session_dir": self.session_dir,
+               "spill_dir": self.spill_dir,
                "driver_pid": os.getpid(),
                "resources": {"CPU": float(cpus), **resources}, "object_store_memory": budget,
                "sys_path": [p for p in sys.path if p]}
@@ -60,3 +63,4 @@ class LocalNode:
                 self.proc.wait()
         shutil.rmtree(self.shm_dir, ignore_errors=True)
         shutil.rmtree(self.session_dir, ignore_errors=True)
+        shutil.rmtree(self.spill_dir, ignore_errors=True)

@@ -162,7 +162,11 @@ class ActorRules:
     def _actor_worker_died(self, worker, exitcode) -> None:
         actor = self.actors.get(worker.actor_id)
         if actor is None or actor.worker != worker.worker:
-            return
+            return                  # an old process of a restarted actor
+        self._actor_lost(actor, _exit_text(exitcode))
+
+    def _actor_lost(self, actor: Actor, why: str) -> None:
+        """The actor's process is gone (or going): restart it, or the actor is dead."""
         actor.worker = None
         if actor.state != "dead" and actor.restarts_left != 0 and not actor.init_failed:
             actor.restarts_left -= 1 if actor.restarts_left > 0 else 0
@@ -178,14 +182,15 @@ class ActorRules:
                     fail.append(task)
             actor.inflight = []
             actor.calls.extendleft(reversed(retry))
+            actor.options["restarts"] = actor.options.get("restarts", 0) + 1
             for task in fail:
                 self._finish_with_error(task, exceptions.RayActorError(
-                    f"The actor died ({_exit_text(exitcode)}) while running {task.spec.name}(); it is "
+                    f"The actor died ({why}) while running {task.spec.name}(); it is "
                     f"restarting. Set max_task_retries to retry calls in flight."))
             self._spawn_actor_worker(actor)
             return
         if actor.state != "dead":
-            self._actor_dies(actor, f"The actor died unexpectedly ({_exit_text(exitcode)}) and has no "
+            self._actor_dies(actor, f"The actor died unexpectedly ({why}) and has no "
                                     f"restarts left (max_restarts={actor.options.get('max_restarts', 0)}).")
         self._fail_actor_calls(actor)
 
@@ -236,7 +241,9 @@ class ActorRules:
         if e.no_restart:
             self._actor_dies(actor, "The actor was killed with kill().", kill=True)
         elif actor.worker is not None:
+            # Calls submitted after kill() must wait for the new process, not go to the dying one.
             self.out.append(ev.KillWorker(actor.worker))
+            self._actor_lost(actor, "killed with kill(no_restart=False)")
 
     def _on_ActorExiting(self, e: ev.ActorExiting) -> None:
         worker = self.workers.get(e.worker)

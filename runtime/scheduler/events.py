@@ -108,6 +108,14 @@ class FileMapped:
 
 
 @dataclass(slots=True)
+class Spilled:
+    """A client wrote these objects to disk: [(oid, shm path, disk path, bytes), ...]."""
+
+    client: bytes
+    files: list
+
+
+@dataclass(slots=True)
 class RefChanged:
     oid: bytes
     delta: int                   # +1: a process started holding it; -1: it stopped
@@ -155,6 +163,12 @@ class ActorLookup:
 
 @dataclass(slots=True)
 class InfoRequested:
+    client: bytes
+    request_id: int
+
+
+@dataclass(slots=True)
+class MemoryRequested:
     client: bytes
     request_id: int
 

@@ -39,11 +39,12 @@ def error_data(error: BaseException) -> ObjectData:
 
 class Scheduler(ActorRules):
     def __init__(self, resources: dict[str, float], object_store_memory: int,
-                 worker_cap: int | None = None, new_worker_id: Callable[[], bytes] = ids.new_id):
+                 worker_cap: int | None = None, new_worker_id: Callable[[], bytes] = ids.new_id,
+                 spill_dir: str | None = None):
         self.total = dict(resources)
         self.available = dict(resources)
         self.out: list = []
-        self.memory = SharedMemory(object_store_memory, self.out)
+        self.memory = SharedMemory(object_store_memory, self.out, spill_dir=spill_dir)
         self.worker_target = int(resources.get("CPU", 1))
         self.worker_cap = worker_cap or max(4 * self.worker_target, 4)
         self.new_worker_id = new_worker_id
@@ -418,14 +419,19 @@ class Scheduler(ActorRules):
             self._actor_out_of_scope(obj.oid)
         if obj.data is not None and obj.data.kind == "shm":
             self.memory.freed(obj.data.payload[0])
+        elif obj.data is not None and obj.data.kind == "spilled":
+            self.memory.spilled.pop(obj.oid, None)
+            self.out.append(ev.DeleteFile(obj.data.payload[0]))
         for inner in obj.contains:
             self._decref(inner)
 
     def _on_RefChanged(self, e: ev.RefChanged) -> None:
-        if e.delta > 0:
-            self._incref(e.oid)
-        else:
+        if e.delta < 0:
             self._decref(e.oid)
+        elif e.oid in self.objects:
+            self._incref(e.oid)
+        # else: a handle to an object already freed (a ref smuggled past reference counting,
+        # e.g. pickled out of band); leave it unknown so get reports ObjectLostError.
 
     def _on_ObjectPut(self, e: ev.ObjectPut) -> None:
         self._object(e.oid).refs += 1               # the putter holds a handle
@@ -468,9 +474,20 @@ class Scheduler(ActorRules):
                 obj.subscribers.add(e.client)
 
     def _on_AllocRequested(self, e: ev.AllocRequested) -> None:
-        granted, reuse = self.memory.allocate(e.oid, e.size)
-        error = None if granted else self._full_message(e.size)
-        self.out.append(ev.Send(e.client, (protocol.ALLOC_REPLY, e.request_id, (error, reuse))))
+        granted, reuse, spill = self.memory.allocate(e.oid, e.size)
+        error = None if granted or spill else self._full_message(e.size)
+        self.out.append(ev.Send(e.client, (protocol.ALLOC_REPLY, e.request_id, (error, reuse, spill))))
+
+    def _on_Spilled(self, e: ev.Spilled) -> None:
+        """Objects now live on disk; their shared memory is released (or reused)."""
+        for oid, shm_path, disk_path, disk_bytes in e.files:
+            obj = self.objects.get(oid)
+            if obj is None or obj.data is None or obj.data.kind != "shm" or obj.data.payload[0] != shm_path:
+                self.out.append(ev.DeleteFile(disk_path))     # freed meanwhile
+                continue
+            _, size, inband_len, spans = obj.data.payload
+            obj.data = ObjectData("spilled", (disk_path, size, inband_len, spans), obj.data.is_error)
+            self.memory.spilled_to_disk(shm_path, disk_bytes)
 
     def _on_FileMapped(self, e: ev.FileMapped) -> None:
         if e.mapped:
@@ -485,7 +502,9 @@ class Scheduler(ActorRules):
         top = ", ".join(f"{ids.short(o.oid)} ({o.data.nbytes / 2**20:.1f} MiB, {o.refs} reference(s))"
                         for o in held[:5]) or "none"
         mib = 2 ** 20
-        return (f"Cannot store an object of {size / mib:.1f} MiB: the object store's budget is "
+        return (f"Cannot store an object of {size / mib:.1f} MiB, even after spilling every object "
+                f"that can be spilled (objects read by running tasks or held by live views cannot): "
+                f"the object store's budget is "
                 f"{mem.budget / mib:.1f} MiB and {mem.used / mib:.1f} MiB are in use — "
                 f"{(mem.used - mem.held_by_views()) / mib:.1f} MiB by {len(held)} live object(s), "
                 f"{mem.held_by_views() / mib:.1f} MiB by views (arrays or frames returned by get) of "
@@ -501,6 +520,22 @@ class Scheduler(ActorRules):
                 "objects": len(self.objects), "store_used": self.memory.used,
                 "budget": self.memory.budget, "pool": self.memory.pool_bytes}
         self.out.append(ev.Send(e.client, (protocol.INFO_REPLY, e.request_id, info)))
+
+    def _on_MemoryRequested(self, e: ev.MemoryRequested) -> None:
+        rows = []
+        for obj in self.objects.values():
+            data = obj.data
+            where = "pending" if data is None else {"inline": "inline", "shm": "shared memory",
+                                                     "spilled": "spilled"}[data.kind]
+            mappers = len(self.memory.files[data.payload[0]].mappers) if where == "shared memory" else 0
+            rows.append({"object_id": obj.oid.hex(), "size": data.nbytes if data else 0, "where": where,
+                         "references": obj.refs, "contained_in_others": None, "views": mappers,
+                         "tasks_waiting": len(obj.dependents), "is_error": bool(data and data.is_error),
+                         "actor": obj.oid in self.actors})
+        totals = {"budget": self.memory.budget, "used": self.memory.used,
+                  "held_by_views": self.memory.held_by_views(), "pool": self.memory.pool_bytes,
+                  "spilled": sum(self.memory.spilled.values())}
+        self.out.append(ev.Send(e.client, (protocol.INFO_REPLY, e.request_id, (rows, totals))))
 
     def _on_Log(self, e: ev.Log) -> None:
         worker = self.workers.get(e.client)

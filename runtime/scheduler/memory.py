@@ -19,14 +19,18 @@ from . import events as ev
 @dataclass(slots=True)
 class File:
     size: int
+    oid: bytes
     mappers: set[bytes] = field(default_factory=set)
     live: bool = True                     # an object still lives in it
+    spilling: bool = False                # chosen to be written to disk
 
 
 class SharedMemory:
-    def __init__(self, budget: int, out: list, pool_cap: int | None = None):
+    def __init__(self, budget: int, out: list, pool_cap: int | None = None, spill_dir: str | None = None):
         self.budget = budget
         self.out = out
+        self.spill_dir = spill_dir
+        self.spilled: dict[bytes, int] = {}   # object id -> bytes on disk
         self.used = 0                     # bytes of live objects' files + freed files still mapped
         self.reserved: dict[bytes, int] = {}
         self.files: dict[str, File] = {}
@@ -37,22 +41,54 @@ class SharedMemory:
     def pool_bytes(self) -> int:
         return sum(self.pool.values())
 
-    def allocate(self, oid: bytes, size: int) -> tuple[bool, str | None]:
-        """Reserve ``size`` bytes; returns (granted, path of a pooled file to reuse or None)."""
-        if self.used + sum(self.reserved.values()) + size > self.budget:
-            return False, None
+    def allocate(self, oid: bytes, size: int) -> tuple[bool, str | None, list]:
+        """Reserve ``size`` bytes.
+
+        Returns (granted, path of a pooled file to reuse or None, files to spill first).  When the
+        budget is full, the oldest objects that no process maps are chosen for spilling: the
+        caller writes them to disk, reports ``Spilled`` and asks again.
+        """
+        over = self.used + sum(self.reserved.values()) + size - self.budget
+        if over > 0:
+            return False, None, self._spill_plan(over)
         self.reserved[oid] = size
+        granted, reuse = True, self._reuse(size)
+        return granted, reuse, []
+
+    def _spill_plan(self, needed: int) -> list[tuple[bytes, str, str]]:
+        if self.spill_dir is None:
+            return []
+        plan, freed = [], 0
+        for path, f in self.files.items():
+            if f.live and not f.mappers and not f.spilling:
+                plan.append((f.oid, path, f"{self.spill_dir}/{f.oid.hex()}"))
+                freed += f.size
+                if freed >= needed:
+                    break
+        if freed < needed:
+            return []
+        for _, path, _ in plan:
+            self.files[path].spilling = True
+        return plan
+
+    def spilled_to_disk(self, path: str, disk_bytes: int) -> None:
+        f = self.files.get(path)
+        if f is not None:
+            self.spilled[f.oid] = disk_bytes
+            self.freed(path)
+
+    def _reuse(self, size: int) -> str | None:
         fits = [(s, p) for p, s in self.pool.items() if s >= size]
         if not fits:
-            return True, None
+            return None
         _, path = min(fits)
         del self.pool[path]
-        return True, path
+        return path
 
     def stored(self, oid: bytes, path: str, size: int) -> None:
         self.reserved.pop(oid, None)
         self.used += size
-        self.files[path] = File(size)
+        self.files[path] = File(size, oid)
 
     def freed(self, path: str) -> None:
         """The object in ``path`` is gone; its file is reused once nobody maps it."""

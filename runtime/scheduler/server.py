@@ -42,7 +42,8 @@ class Server:
         self.pidfds: dict[int, bytes] = {}
         self.connected: set[bytes] = set()           # clients whose receive socket said hello
         self.held: dict[bytes, list] = {}            # messages for clients not connected yet
-        self.core = Scheduler(cfg["resources"], cfg["object_store_memory"])
+        os.makedirs(cfg["spill_dir"], mode=0o700, exist_ok=True)
+        self.core = Scheduler(cfg["resources"], cfg["object_store_memory"], spill_dir=cfg["spill_dir"])
         self.running = True
 
     # ---- the loop --------------------------------------------------------------------------
@@ -95,6 +96,8 @@ class Server:
             yield ev.RefChanged(msg[1], +1)
         elif kind == protocol.DECREF:
             yield ev.RefChanged(msg[1], -1)
+        elif kind == protocol.SPILLED:
+            yield ev.Spilled(client, msg[1])
         elif kind in (protocol.MAPPED, protocol.UNMAPPED):
             yield ev.FileMapped(client, msg[1], kind == protocol.MAPPED)
         elif kind == protocol.PUT:
@@ -111,6 +114,8 @@ class Server:
             yield ev.Log(client, msg[1])
         elif kind == protocol.INFO:
             yield ev.InfoRequested(client, msg[1])
+        elif kind == protocol.MEMORY:
+            yield ev.MemoryRequested(client, msg[1])
         elif kind == protocol.KILL_ACTOR:
             yield ev.ActorKilled(msg[1], msg[2])
         elif kind == protocol.ACTOR_EXIT:
@@ -118,7 +123,8 @@ class Server:
         elif kind == protocol.GET_ACTOR:
             yield ev.ActorLookup(client, msg[1], msg[2], msg[3])
         elif kind == protocol.SHUTDOWN:
-            self.running = False
+            if client in self.core.drivers:
+                self.running = False
         else:
             log.warning("unknown message kind %r from %r", kind, identity)
 
@@ -184,6 +190,7 @@ class Server:
             proc.wait()
         shutil.rmtree(self.cfg["shm_dir"], ignore_errors=True)
         shutil.rmtree(self.cfg["session_dir"], ignore_errors=True)
+        shutil.rmtree(self.cfg["spill_dir"], ignore_errors=True)
         self.router.close(linger=0)
         self.context.term()
 

@@ -130,3 +130,41 @@ def delete(path: str) -> None:
         os.unlink(path)
     except FileNotFoundError:
         pass
+
+
+def spill(path: str, disk_path: str) -> int:
+    """Copy an object's file to disk (fsync'ed); returns the bytes written, 0 if it is gone."""
+    try:
+        src = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return 0
+    try:
+        size = os.fstat(src).st_size
+        dst = os.open(disk_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            done = 0
+            while done < size:
+                done += os.sendfile(dst, src, done, min(size - done, _CHUNK))
+            os.fsync(dst)
+        finally:
+            os.close(dst)
+    finally:
+        os.close(src)
+    return size
+
+
+def read_spilled(data: ObjectData) -> object:
+    """Restore a spilled object: read it from disk into private memory (read-only views)."""
+    path, size, inband_len, spans = data.payload
+    buf = bytearray(size)
+    with open(path, "rb", buffering=0) as f:
+        view = memoryview(buf)
+        done = 0
+        while done < size:
+            n = f.readinto(view[done:])
+            if not n:
+                msg = f"spilled object file {path} is truncated ({done} of {size} bytes)"
+                raise OSError(msg)
+            done += n
+    view = memoryview(buf).toreadonly()
+    return deserialize(view[:inband_len], [view[o:o + n] for o, n in spans])

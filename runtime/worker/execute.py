@@ -25,21 +25,26 @@ class _Failure(Exception):
 
 
 def run_task(client, spec: TaskSpec, function, values: dict[bytes, ObjectData]):
-    """Return ``(results, retryable)`` where results is ``[(oid, ObjectData, contains), ...]``."""
+    """Return ``(results, retryable, outputs)``; results is ``[(oid, ObjectData, contains), ...]``.
+
+    The caller keeps ``outputs`` (the returned values) alive until its DONE message is sent: a
+    ref or actor handle inside them must not be released before the scheduler sees that the
+    result contains it.
+    """
     try:
         args, kwargs = _arguments(spec, values)
     except _Failure as failure:
-        return _error_results(client, spec, failure.__cause__, str(failure)), False
+        return _error_results(client, spec, failure.__cause__, str(failure)), False, None
     try:
         result = function(*args, **kwargs)
         outputs = _split_returns(spec, result)
     except KeyboardInterrupt:
         if client.interrupted:
-            return cancelled(client, spec), False
+            return cancelled(client, spec), False, None
         raise
     except Exception as exc:  # noqa: BLE001 - user code can raise anything
-        return failed(client, spec, exc)
-    return store_results(client, spec, outputs), False
+        return (*failed(client, spec, exc), None)
+    return store_results(client, spec, outputs), False, outputs
 
 
 async def run_task_async(client, spec: TaskSpec, function, values: dict[bytes, ObjectData]):
@@ -47,15 +52,15 @@ async def run_task_async(client, spec: TaskSpec, function, values: dict[bytes, O
     try:
         args, kwargs = _arguments(spec, values)
     except _Failure as failure:
-        return _error_results(client, spec, failure.__cause__, str(failure)), False
+        return _error_results(client, spec, failure.__cause__, str(failure)), False, None
     try:
         result = function(*args, **kwargs)
         if inspect.isawaitable(result):
             result = await result
         outputs = _split_returns(spec, result)
     except Exception as exc:  # noqa: BLE001 - user code can raise anything
-        return failed(client, spec, exc)
-    return store_results(client, spec, outputs), False
+        return (*failed(client, spec, exc), None)
+    return store_results(client, spec, outputs), False, outputs
 
 
 def cancelled(client, spec: TaskSpec):
@@ -86,7 +91,7 @@ def _arguments(spec: TaskSpec, values: dict[bytes, ObjectData]):
     def resolve(index: int, what: str):
         oid = spec.deps[index]
         try:
-            return _value_of(values[oid])
+            return _value_of(values[oid], oid)
         except Exception as exc:  # noqa: BLE001
             raise _Failure(f"Could not unpickle {what} of {spec.name}(): {type(exc).__name__}: {exc}") from exc
 

@@ -99,27 +99,29 @@ class Worker:
                 self.functions[spec.fn_id] = serialization.loads(blob)
             kind = spec.kind
             if kind == "task":
-                self.client.send(self._run_sync(spec, self.functions[spec.fn_id], values))
+                msg, outputs = self._run_sync(spec, self.functions[spec.fn_id], values)
+                self.client.send(msg)
+                del outputs
             elif kind == "actor_create":
                 self.actor = ActorRunner(self, spec, self.functions[spec.fn_id], values)
             else:
                 self.actor.call(spec, values)
 
     def _run_sync(self, spec, function, values) -> tuple:
-        """Run one task on this (main) thread and return its DONE message."""
+        """Run one task on this (main) thread; return its DONE message and its outputs."""
         from .execute import cancelled, run_task
 
         with self._lock:
             self.client.current_task, self.client.interrupted = spec.task_id, False
         try:
-            results, retryable = run_task(self.client, spec, function, values)
+            results, retryable, outputs = run_task(self.client, spec, function, values)
         except KeyboardInterrupt:  # a cancel that landed outside the user's code
-            results, retryable = cancelled(self.client, spec), False
+            (results, retryable), outputs = (cancelled(self.client, spec), False), None
         with self._lock:
             self.client.current_task = None
         sys.stdout.flush()
         sys.stderr.flush()
-        return (protocol.DONE, spec.task_id, results, retryable)
+        return (protocol.DONE, spec.task_id, results, retryable), outputs
 
 
 class ActorRunner:
@@ -141,8 +143,8 @@ class ActorRunner:
         def construct(*args, **kwargs):
             self.instance = cls(*args, **kwargs)
 
-        with actor_context(spec.actor_id):
-            results, _ = run_task(self.client, spec, construct, values)
+        with actor_context(spec.actor_id, opts.get("restarts", 0) > 0):
+            results, _, _ = run_task(self.client, spec, construct, values)
         error_text = None
         if self.instance is None:
             error_text = str(_value_of_first(results))
@@ -182,23 +184,25 @@ class ActorRunner:
 
         try:
             if on_main:
-                msg = self.worker._run_sync(spec, method, values)
+                msg, outputs = self.worker._run_sync(spec, method, values)
             else:
-                results, retryable = run_task(self.client, spec, method, values)
+                results, retryable, outputs = run_task(self.client, spec, method, values)
                 msg = (protocol.DONE, spec.task_id, results, retryable)
         except ActorExit:
             self.exit()
         self.client.send(msg)
+        del outputs
 
     async def _call_async(self, spec, method, values) -> None:
         from .execute import run_task_async
 
         async with self.semaphore:
             try:
-                results, retryable = await run_task_async(self.client, spec, method, values)
+                results, retryable, outputs = await run_task_async(self.client, spec, method, values)
             except ActorExit:
                 self.exit()
         self.client.send((protocol.DONE, spec.task_id, results, retryable))
+        del outputs
 
     def _drain(self) -> None:
         """Let calls already started finish (``__ray_terminate__`` is graceful)."""

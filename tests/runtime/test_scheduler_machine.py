@@ -200,12 +200,12 @@ def test_a_freed_file_is_reused_only_after_every_mapping_is_gone():
     assert all(i.msg == (protocol.FREED, "/dev/shm/x") for i in out)
     assert sched.memory.used == 100                            # a live view still holds it
     out = sched.handle(ev.AllocRequested(DRIVER, 1, b"new", 100))
-    assert out[0].msg[2] == (None, None)                       # not offered for reuse yet
+    assert out[0].msg[2] == (None, None, [])                   # not offered for reuse yet
     sched.handle(ev.FileMapped(DRIVER, "/dev/shm/x", False))
     sched.handle(ev.WorkerDied(workers[0], -9))                # a dead process maps nothing
     assert sched.memory.pool == {"/dev/shm/x": 100}
     out = sched.handle(ev.AllocRequested(DRIVER, 2, b"new2", 80))
-    assert out[0].msg[2] == (None, "/dev/shm/x")
+    assert out[0].msg[2] == (None, "/dev/shm/x", [])
     assert sched.memory.pool == {}
 
 
@@ -234,7 +234,7 @@ def test_task_arguments_stay_alive_until_the_task_finishes():
 def test_store_budget():
     sched, _ = make_scheduler(budget=1000)
     out = sched.handle(ev.AllocRequested(DRIVER, 7, b"a", 600))
-    assert out == [ev.Send(DRIVER, (protocol.ALLOC_REPLY, 7, (None, None)))]
+    assert out == [ev.Send(DRIVER, (protocol.ALLOC_REPLY, 7, (None, None, [])))]
     out = sched.handle(ev.AllocRequested(DRIVER, 8, b"b", 600))
     error = out[0].msg[2][0]
     assert "budget" in error and "object_store_memory" in error
