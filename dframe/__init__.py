@@ -1,0 +1,84 @@
+"""dframe: pandas' API on partitioned data, computed in parallel by ``runtime``.
+
+``import dframe as pd`` is the whole migration: DataFrame, Series, readers and writers are
+native; every other name of pandas' namespace is forwarded to pandas (functions that receive or
+return data run on pandas with a ``PandasFallbackWarning``).
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import pandas as _pd
+
+from dframe import config
+from dframe.collection import Collection as _Collection
+from dframe.collection import from_pandas, wrap_plan
+from dframe.fallback import PandasFallbackWarning
+from dframe.frame import DataFrame
+from dframe.io.api import read_csv, read_parquet
+from dframe.plan import nodes as _nodes
+from dframe.series import Series
+
+__all__ = [
+    "DataFrame",
+    "PandasFallbackWarning",
+    "Series",
+    "concat",
+    "config",
+    "from_pandas",
+    "read_csv",
+    "read_parquet",
+]
+
+
+def concat(
+    objs: Any, *, axis: Any = 0, join: str = "outer", ignore_index: bool = False, **kwargs: Any
+) -> Any:
+    """``pandas.concat``; rows of dframe objects of one kind are concatenated without
+    collecting them."""
+    items = list(objs.values()) if isinstance(objs, dict) else list(objs)
+    native = (
+        not isinstance(objs, dict)
+        and not kwargs
+        and join == "outer"
+        and axis in (0, "index")
+        and items
+        and all(isinstance(o, _Collection) for o in items)
+        and len({type(o) for o in items}) == 1
+    )
+    if not native:
+        from dframe import fallback
+
+        fn = fallback.function("concat", _pd.concat)
+        return fn(objs, axis=axis, join=join, ignore_index=ignore_index, **kwargs)
+    return wrap_plan(_nodes.Concat(tuple(o._plan for o in items), ignore_index=ignore_index))
+
+
+def isna(obj: Any) -> Any:
+    return obj.isna() if isinstance(obj, _Collection) else _pd.isna(obj)
+
+
+def notna(obj: Any) -> Any:
+    return obj.notna() if isinstance(obj, _Collection) else _pd.notna(obj)
+
+
+isnull, notnull = isna, notna
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        value = getattr(_pd, name)
+    except AttributeError:
+        msg = f"module 'dframe' has no attribute {name!r} (nor has pandas)"
+        raise AttributeError(msg) from None
+    if isinstance(value, types.FunctionType) and not name.startswith("_"):
+        from dframe import fallback
+
+        return fallback.function(name, value)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(dir(_pd)))

@@ -1,0 +1,1 @@
+"""Partition algebra: small picklable functions that plan nodes run on partitions."""

@@ -1,0 +1,196 @@
+"""Reductions (``sum``, ``mean``, ``std`` ...) as chunk → combine → finalize.
+
+Each partition is reduced to a small *partial* (``chunk``), partials are merged in groups
+(``combine``) until one is left, and ``finalize`` turns it into pandas' result. A partial is a
+tuple ``(nrows, stats)`` where ``stats`` holds one entry per reduced column; partials of empty
+partitions are ignored, because an empty partition's ``min`` is NaN while the column's is not.
+
+Variance uses Chan et al.'s pairwise update of (count, mean, M2): summing squares would lose the
+digits pandas keeps when the mean is large compared to the spread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dframe.plan import meta as M
+
+# How partials of each simple reduction are merged.
+_COMBINE = {
+    "sum": "sum",
+    "prod": "prod",
+    "min": "min",
+    "max": "max",
+    "count": "sum",
+    "any": "any",
+    "all": "all",
+}
+MOMENTS = ("mean", "var", "std")
+NAMES = tuple(_COMBINE) + MOMENTS
+
+# Column dtypes each reduction handles natively; anything else runs on pandas (fallback).
+_KINDS = {
+    "sum": "biuf",
+    "prod": "biuf",
+    "mean": "biuf",
+    "var": "biuf",
+    "std": "biuf",
+    "min": "biufMmOUT",
+    "max": "biufMmOUT",
+    "count": None,
+    "any": "biuf",
+    "all": "biuf",
+}
+
+
+def _kind(dtype: Any) -> str:
+    if isinstance(dtype, pd.StringDtype):
+        return "T"
+    return getattr(dtype, "kind", "?")
+
+
+def supported(name: str, dtypes: pd.Series | list[Any]) -> bool:
+    """Whether every reduced column has a dtype this module reduces exactly like pandas."""
+    kinds = _KINDS[name]
+    if kinds is None:
+        return True
+    return all(_kind(dt) in kinds and not isinstance(dt, pd.CategoricalDtype) for dt in dtypes)
+
+
+def _as_frame(part: Any) -> pd.DataFrame:
+    return part.to_frame(name=0) if isinstance(part, pd.Series) else part
+
+
+class Chunk:
+    """Partial of one partition for reduction ``name`` over ``columns``."""
+
+    def __init__(self, name: str, columns: list[Any], options: dict[str, Any]) -> None:
+        self.name, self.columns, self.options = name, columns, options
+
+    def __call__(self, part: Any) -> tuple[int, Any]:
+        frame = _as_frame(part)
+        frame = frame.iloc[:, [frame.columns.get_loc(c) for c in self.columns]]
+        skipna = self.options.get("skipna", True)
+        if self.name in MOMENTS:
+            x = frame.astype("float64")
+            n = x.count().to_numpy() if skipna else np.full(x.shape[1], len(x))
+            mean = x.mean(skipna=skipna).to_numpy()
+            m2 = ((x - mean) ** 2).sum(skipna=skipna).to_numpy()
+            return len(frame), (n.astype("float64"), mean, m2)
+        kwargs: dict[str, Any] = {} if self.name == "count" else {"skipna": skipna}
+        if self.name in ("sum", "prod"):
+            kwargs["min_count"] = 0
+        result = getattr(frame, self.name)(**kwargs)
+        counts = frame.count().to_numpy() if self.options.get("min_count", 0) else None
+        # .iloc keeps numpy scalars (iteration would box them to Python ones).
+        return len(frame), ([result.iloc[j] for j in range(len(result))], counts)
+
+
+class Combine:
+    """Merge partials of reduction ``name``."""
+
+    def __init__(self, name: str, options: dict[str, Any]) -> None:
+        self.name, self.options = name, options
+
+    def __call__(self, *partials: tuple[int, Any]) -> tuple[int, Any]:
+        nonempty = [p for p in partials if p[0] > 0] or list(partials[:1])
+        nrows = sum(p[0] for p in partials)
+        if self.name in MOMENTS:
+            n, mean, m2 = nonempty[0][1]
+            for _, (nb, mb, m2b) in nonempty[1:]:
+                n, mean, m2 = _chan(n, mean, m2, nb, mb, m2b)
+            return nrows, (n, mean, m2)
+        op = _COMBINE[self.name]
+        skipna = self.options.get("skipna", True)
+        ncols = len(nonempty[0][1][0])
+        values = []
+        for j in range(ncols):
+            column = pd.Series([p[1][0][j] for p in nonempty])
+            kwargs = {"skipna": skipna} if op in ("min", "max", "sum", "prod") else {}
+            values.append(getattr(column, op)(**kwargs))
+        counts = None
+        if nonempty[0][1][1] is not None:
+            counts = np.sum([p[1][1] for p in nonempty], axis=0)
+        return nrows, (values, counts)
+
+
+def _chan(na: Any, ma: Any, m2a: Any, nb: Any, mb: Any, m2b: Any) -> tuple[Any, Any, Any]:
+    n = na + nb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # A side with no values contributes nothing, not NaN.
+        ma0, mb0 = np.where(na > 0, ma, 0.0), np.where(nb > 0, mb, 0.0)
+        m2a0, m2b0 = np.where(na > 0, m2a, 0.0), np.where(nb > 0, m2b, 0.0)
+        delta = mb0 - ma0
+        mean = np.where(n > 0, ma0 + delta * nb / n, np.nan)
+        m2 = np.where(n > 0, m2a0 + m2b0 + delta**2 * na * nb / n, np.nan)
+    return n, mean, m2
+
+
+class Finalize:
+    """Turn the last partial into pandas' result: a Series over columns, or a scalar."""
+
+    def __init__(self, name: str, index: Any, out_meta: Any, options: dict[str, Any]) -> None:
+        # ``index`` labels the result Series (pandas' own, from the sample); None for a scalar.
+        self.name, self.index, self.out_meta, self.options = name, index, out_meta, options
+
+    def __call__(self, partial: tuple[int, Any]) -> Any:
+        _, stats = partial
+        if self.name in MOMENTS:
+            n, mean, m2 = stats
+            if self.name == "mean":
+                values: Any = mean
+            else:
+                ddof = self.options.get("ddof", 1)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    values = np.where(n - ddof > 0, m2 / (n - ddof), np.nan)
+                if self.name == "std":
+                    values = np.sqrt(values)
+        else:
+            values, counts = stats
+            min_count = self.options.get("min_count", 0)
+            if counts is not None and (counts < min_count).any():
+                values = [
+                    np.nan if c < min_count else v for v, c in zip(values, counts, strict=True)
+                ]
+        if not isinstance(self.out_meta, pd.Series):  # a Series' reduction is a scalar
+            return _scalar(values[0], self.out_meta)
+        try:
+            return pd.Series(list(values), index=self.index, dtype=self.out_meta.dtype)
+        except (TypeError, ValueError):
+            return pd.Series(list(values), index=self.index, dtype=object)
+
+
+def _scalar(value: Any, sample: Any) -> Any:
+    # pandas returns numpy scalars for numeric results; keep the type the non-empty sample showed.
+    if isinstance(sample, np.generic) and not isinstance(value, type(sample)):
+        try:
+            return type(sample)(value)
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
+def plan_reduction(name: str, meta: Any, **options: Any) -> tuple[Chunk, Combine, Finalize, Any]:
+    """Chunk/combine/finalize functions and the output meta for ``<meta>.<name>(**options)``.
+
+    The output meta comes from pandas itself, run on a non-empty stand-in, so pandas decides
+    which columns ``numeric_only`` keeps, the result dtype, and which dtypes raise ``TypeError``.
+    """
+    sample = getattr(M.nonempty(meta), name)(**options)
+    if isinstance(meta, pd.Series):
+        columns: list[Any] = [0]
+        index, out_meta = None, sample
+    else:
+        columns = list(sample.index)
+        index, out_meta = sample.index, sample.iloc[:0]
+    # Column selection was settled by pandas on the sample; partitions reduce those columns.
+    frame_options = {k: v for k, v in options.items() if k not in ("numeric_only", "bool_only")}
+    return (
+        Chunk(name, columns, frame_options),
+        Combine(name, frame_options),
+        Finalize(name, index, out_meta, frame_options),
+        out_meta,
+    )

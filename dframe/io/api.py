@@ -1,0 +1,234 @@
+"""``read_parquet``, ``read_csv``, ``to_parquet``, ``to_csv`` with pandas' signatures.
+
+Reading builds a plan node (nothing is read until needed, and the optimizer may narrow the read
+to fewer columns or rows). Writing a single file funnels partitions through the driver one at a
+time, so the driver never holds more than one partition.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Hashable
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dframe import config, fallback, lower
+from dframe.collection import wrap_plan
+from dframe.io import csv, parquet
+from dframe.plan import nodes as N
+
+
+def read_parquet(
+    path: Any,
+    engine: str = "auto",
+    columns: list[Hashable] | None = None,
+    filters: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """Read Parquet file(s) lazily: one partition per run of row groups of about
+    ``partition_bytes``. ``columns`` and ``filters`` work as in pandas."""
+    if (
+        kwargs
+        or engine not in ("auto", "pyarrow")
+        or not isinstance(path, str | os.PathLike | list)
+    ):
+        fn = fallback.function("read_parquet", pd.read_parquet)
+        return fn(path, engine=engine, columns=columns, filters=filters, **kwargs)
+    pieces, meta, stored = parquet.inspect(path, config.get("partition_bytes"))
+    predicate = parquet.user_filters(filters) if filters else None
+    node = N.ReadParquet(
+        tuple(pieces),
+        meta,
+        None if columns is None else tuple(columns),
+        predicate,
+        reset_index=predicate is not None and not stored,
+        stored_index=stored,
+    )
+    return wrap_plan(node)
+
+
+# read_csv options that decide the index or stream the file: pandas handles those calls.
+_CSV_FALLBACK = {"index_col", "chunksize", "iterator", "squeeze"}
+
+
+def read_csv(
+    filepath_or_buffer: Any, *, blocksize: int | str | None = "default", **kwargs: Any
+) -> Any:
+    """Read CSV file(s) lazily, cut into blocks of ``blocksize`` bytes (default:
+    ``partition_bytes``; ``None`` reads each file as one partition)."""
+    path = filepath_or_buffer
+    is_path = isinstance(path, str | os.PathLike) or (
+        isinstance(path, list) and all(isinstance(p, str | os.PathLike) for p in path)
+    )
+    if not is_path or _CSV_FALLBACK & set(kwargs) or kwargs.get("index_col") is not None:
+        return fallback.function("read_csv", pd.read_csv)(path, **kwargs)
+    size = config.get("partition_bytes") if blocksize == "default" else blocksize
+    usecols = kwargs.get("usecols")
+    by_name = isinstance(usecols, list | tuple) and all(isinstance(c, str) for c in usecols)
+    if by_name:
+        kwargs.pop("usecols")
+    blocks, meta = csv.inspect(
+        path,
+        size,
+        {**kwargs, **({"usecols": usecols} if by_name else {})},
+        config.get("csv_sample_rows"),
+    )
+    if by_name:
+        # The sample was read with usecols; the node keeps all sampled columns for pushdown.
+        full = pd.read_csv(blocks[0].path, nrows=0, **kwargs)
+        full_meta = meta.reindex(columns=[c for c in full.columns if c in set(usecols)])
+        node = N.ReadCSV(
+            tuple(blocks), full_meta, tuple(sorted(kwargs.items())), tuple(full_meta.columns)
+        )
+    else:
+        node = N.ReadCSV(tuple(blocks), meta, tuple(sorted(kwargs.items())))
+    return wrap_plan(node)
+
+
+def _to_table(part: pd.DataFrame, preserve_index: bool | None) -> pa.Table:
+    return pa.Table.from_pandas(part, preserve_index=preserve_index)
+
+
+def _range_metadata(schema: pa.Schema, index: pd.RangeIndex) -> pa.Schema:
+    """Schema whose pandas metadata describes the whole frame's RangeIndex (partitions each
+    describe their own slice)."""
+    meta = json.loads(schema.metadata[b"pandas"])
+    meta["index_columns"] = [
+        {
+            "kind": "range",
+            "name": index.name,
+            "start": index.start,
+            "stop": index.stop,
+            "step": index.step,
+        }
+    ]
+    return schema.with_metadata({**schema.metadata, b"pandas": json.dumps(meta).encode()})
+
+
+def _index_summary(part: Any) -> tuple[Any, ...]:
+    idx = part.index
+    if isinstance(idx, pd.RangeIndex):
+        return ("range", idx.start, idx.stop, idx.step, len(idx), idx.name)
+    return ("other",)
+
+
+def global_range_index(summaries: list[tuple[Any, ...]]) -> pd.RangeIndex | None:
+    """The frame's index if it is a RangeIndex (pandas stores those as metadata, not data)."""
+    if any(s[0] != "range" for s in summaries):
+        return None
+    pieces = [pd.RangeIndex(s[1], s[2], s[3], name=s[5]) for s in summaries if s[4] > 0]
+    if not pieces:
+        return pd.RangeIndex(0)
+    joined = pieces[0].append(pieces[1:]) if len(pieces) > 1 else pieces[0]
+    return joined if isinstance(joined, pd.RangeIndex) else None
+
+
+def to_parquet(
+    df: Any,
+    path: Any,
+    engine: str = "auto",
+    compression: str | None = "snappy",
+    index: bool | None = None,
+    partition_cols: Any = None,
+    **kwargs: Any,
+) -> None:
+    """Write one Parquet file, one row group per partition, as pandas would write the frame."""
+    if kwargs or partition_cols is not None or not isinstance(path, str | os.PathLike):
+        fallback.call_method(
+            df,
+            "to_parquet",
+            (path,),
+            dict(
+                engine=engine,
+                compression=compression,
+                index=index,
+                partition_cols=partition_cols,
+                **kwargs,
+            ),
+        )
+        return
+    mat = lower.compute(df._plan)
+    ex = mat.executor
+    summaries = ex.get([ex.submit(_index_summary, h) for h in mat.handles])
+    range_index = global_range_index(summaries) if index is None else None
+    # pandas stores a non-range index as columns; every partition must then do so, including
+    # partitions whose own slice of the index happens to be a range.
+    preserve = False if range_index is not None else (True if index is None else index)
+    lengths = [s[4] if s[0] == "range" else 1 for s in summaries]
+    writer = None
+    schema = None
+    try:
+        for k, handle in enumerate(mat.handles):
+            if lengths[k] == 0 and (writer is not None or k < len(mat.handles) - 1):
+                continue
+            table = _to_table(mat.executor.get(handle), preserve)
+            if writer is None:
+                schema = table.schema
+                if range_index is not None:
+                    schema = _range_metadata(schema, range_index)
+                writer = pq.ParquetWriter(os.fspath(path), schema, compression=compression)
+            assert schema is not None
+            writer.write_table(table.cast(schema) if not table.schema.equals(schema) else table)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+_CSV_NATIVE = {
+    "sep",
+    "na_rep",
+    "float_format",
+    "columns",
+    "header",
+    "index",
+    "index_label",
+    "quoting",
+    "quotechar",
+    "lineterminator",
+    "date_format",
+    "doublequote",
+    "escapechar",
+    "decimal",
+    "encoding",
+}
+
+
+class _CSVChunk:
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+
+    def __call__(self, part: Any) -> str:
+        return part.to_csv(None, **self.options)
+
+
+def to_csv(obj: Any, path_or_buf: Any = None, **kwargs: Any) -> str | None:
+    """CSV text (or a file) identical to pandas' ``to_csv``; partitions format in parallel."""
+    if set(kwargs) - _CSV_NATIVE:
+        return fallback.call_method(obj, "to_csv", (path_or_buf,), kwargs)
+    encoding = kwargs.pop("encoding", None) or "utf-8"
+    header = kwargs.pop("header", True)
+    mat = lower.compute(obj._plan)
+    ex = mat.executor
+    handles = [
+        ex.submit(_CSVChunk({**kwargs, "header": header if k == 0 else False}), h)
+        for k, h in enumerate(mat.handles)
+    ]
+    if path_or_buf is None:
+        return "".join(ex.get(handles))
+    if hasattr(path_or_buf, "write"):
+        for h in handles:
+            text = ex.get(h)
+            path_or_buf.write(
+                text if not isinstance(path_or_buf, io.BufferedIOBase) else text.encode(encoding)
+            )
+        return None
+    # newline="" keeps pandas' line terminator exactly.
+    with open(path_or_buf, "w", encoding=encoding, newline="") as f:
+        for h in handles:
+            f.write(ex.get(h))
+    return None

@@ -1,0 +1,160 @@
+"""Parquet: plan-time inspection, per-partition reads (with pushed-down columns and predicates),
+and writing.
+
+A partition is a run of consecutive row groups of one file. Row counts come from the footer, so
+partition lengths — and thus the global RangeIndex — are known without reading any data.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+_ROW = "__dframe_row__"
+
+
+@dataclass(frozen=True)
+class Piece:
+    path: str
+    row_groups: tuple[int, ...]
+    num_rows: int
+    # Label of the piece's first row when the file's index is a range (start + step * row).
+    first_label: int
+    step: int
+
+
+def _files(path: Any) -> list[str]:
+    if isinstance(path, list | tuple):
+        return [os.fspath(p) for p in path]
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        files = sorted(glob.glob(os.path.join(path, "*.parquet")))
+        if not files:
+            msg = f"no *.parquet files in directory {path!r}"
+            raise FileNotFoundError(msg)
+        return files
+    if not os.path.exists(path):
+        msg = f"No such file or directory: {path!r}"
+        raise FileNotFoundError(msg)
+    return [path]
+
+
+def _pandas_index(schema: pa.Schema) -> tuple[bool, int, int]:
+    """(index stored as columns?, range start, range step) from the pandas metadata."""
+    raw = (schema.metadata or {}).get(b"pandas")
+    if not raw:
+        return False, 0, 1
+    cols = json.loads(raw).get("index_columns", [])
+    if len(cols) == 1 and isinstance(cols[0], dict) and cols[0].get("kind") == "range":
+        return False, int(cols[0]["start"]), int(cols[0]["step"])
+    return bool(cols), 0, 1
+
+
+def inspect(path: Any, target_bytes: int) -> tuple[list[Piece], pd.DataFrame, bool]:
+    """Pieces, meta (all columns) and whether the pandas index is stored as columns."""
+    files = _files(path)
+    pieces: list[Piece] = []
+    meta: pd.DataFrame | None = None
+    stored = False
+    row = 0
+    for file in files:
+        pf = pq.ParquetFile(file)
+        if meta is None:
+            schema = pf.schema_arrow
+            stored, start, step = _pandas_index(schema)
+            if len(files) > 1:  # pandas numbers the rows of a multi-file dataset 0..n-1
+                start, step = 0, 1
+            meta = schema.empty_table().to_pandas()
+        group: list[int] = []
+        rows = size = 0
+        md = pf.metadata
+        for rg in range(md.num_row_groups):
+            group.append(rg)
+            rows += md.row_group(rg).num_rows
+            size += md.row_group(rg).total_byte_size
+            if size >= target_bytes or rg == md.num_row_groups - 1:
+                pieces.append(Piece(file, tuple(group), rows, start + step * row, step))
+                row += rows
+                group, rows, size = [], 0, 0
+        if md.num_row_groups == 0:
+            pieces.append(Piece(file, (), 0, start + step * row, step))
+    assert meta is not None
+    return pieces, meta, stored
+
+
+def read_piece(
+    piece: Piece,
+    columns: Sequence[Hashable] | None,
+    predicate: Predicate | None,
+    stored_index: bool,
+    reset_index: bool,
+) -> pd.DataFrame:
+    """Read one partition: only ``columns``, only rows matching ``predicate``.
+
+    Rows keep their global labels (a pushed-down ``df[mask]`` keeps pandas' labels), except
+    under the user's own ``filters=``, where pandas numbers survivors 0..n-1: those partitions
+    come back numbered from 0 and lowering shifts them once all lengths are known.
+    """
+    pf = pq.ParquetFile(piece.path)
+    wanted = None if columns is None else [str(c) for c in columns]
+    read_cols = wanted
+    if predicate is not None and wanted is not None:
+        read_cols = wanted + [f for f in predicate.fields if f not in wanted]
+    table = pf.read_row_groups(list(piece.row_groups), columns=read_cols, use_pandas_metadata=True)
+    labels = piece.first_label + piece.step * np.arange(table.num_rows, dtype="int64")
+    if predicate is not None:
+        table = table.append_column(_ROW, pa.array(labels)).filter(predicate.expr)
+        labels = table.column(_ROW).to_numpy()
+        table = table.drop_columns([_ROW])
+        if read_cols is not None and wanted is not None and len(read_cols) > len(wanted):
+            table = table.drop_columns(read_cols[len(wanted) :])
+    df = table.to_pandas()
+    if reset_index:
+        df.index = pd.RangeIndex(len(df))
+    elif not stored_index:
+        df.index = _index(labels)
+    if columns is not None:
+        df = df[list(columns)]
+    return df
+
+
+def _index(labels: np.ndarray) -> pd.Index:
+    """Labels as a RangeIndex when evenly spaced (what pandas itself gives), else an Index."""
+    if len(labels) == 0:
+        return pd.RangeIndex(0)
+    step = int(labels[1] - labels[0]) if len(labels) > 1 else 1
+    if step > 0 and np.all(np.diff(labels) == step):
+        return pd.RangeIndex(int(labels[0]), int(labels[-1]) + 1, step)
+    return pd.Index(labels, dtype="int64")
+
+
+class Predicate:
+    """A pyarrow expression plus the columns it reads (pyarrow cannot list them)."""
+
+    def __init__(self, expr: pc.Expression, fields: Sequence[str], text: str) -> None:
+        self.expr, self.fields, self.text = expr, tuple(fields), text
+
+    def __and__(self, other: Predicate) -> Predicate:
+        fields = list(dict.fromkeys(self.fields + other.fields))
+        return Predicate(self.expr & other.expr, fields, f"{self.text} & {other.text}")
+
+
+def user_filters(filters: Any) -> Predicate:
+    """pandas/pyarrow ``filters=`` (list of tuples, or of lists for OR) as a ``Predicate``."""
+    if isinstance(filters, pc.Expression):
+        msg = "filters given as a pyarrow Expression are not supported yet; use the list form"
+        raise TypeError(msg)
+    expr = pq.filters_to_expression(filters)
+    conj = filters if filters and isinstance(filters[0], list) else [filters]
+    fields = list(dict.fromkeys(str(t[0]) for group in conj for t in group))
+    return Predicate(expr, fields, str(filters))

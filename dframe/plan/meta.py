@@ -1,0 +1,130 @@
+"""Metadata of plan nodes: "meta" objects and partition lengths.
+
+A node's meta is an empty pandas object with the output's columns, dtypes, index type and name.
+It is how the plan knows the shape of a result without computing it. When an operation's output
+dtypes are not obvious, the operation is run on a small *non-empty* stand-in of the input
+(``nonempty``): pandas picks dtypes from values, so running on zero rows can give different ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+PandasObject = pd.DataFrame | pd.Series
+
+
+def make_meta(obj: PandasObject) -> PandasObject:
+    """Empty object with ``obj``'s columns, dtypes, index type and name."""
+    return obj.iloc[:0]
+
+
+def missing_columns_error(missing: Sequence[Hashable], existing: Iterable[Hashable]) -> KeyError:
+    """KeyError naming the missing column(s) and listing those that exist."""
+    names = ", ".join(repr(c) for c in missing)
+    msg = f"column(s) {names} not found; existing columns are {list(existing)!r}"
+    return KeyError(msg)
+
+
+def check_columns(meta: pd.DataFrame, columns: Iterable[Hashable]) -> None:
+    """Raise ``KeyError`` at plan-construction time if any column is missing."""
+    present = set(meta.columns)
+    missing = [c for c in columns if c not in present]
+    if missing:
+        raise missing_columns_error(missing, meta.columns)
+
+
+def _nonempty_values(dtype: Any, n: int) -> Any:
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = dtype.categories
+        values = [cats[0]] * n if len(cats) else [np.nan] * n
+        return pd.Categorical(values, dtype=dtype)
+    kind = getattr(dtype, "kind", "O")
+    if kind == "b":
+        sample: Any = [True, False]
+    elif kind in "iu":
+        sample = [1, 2]
+    elif kind == "f":
+        sample = [1.5, 2.5]
+    elif kind == "c":
+        sample = [1 + 1j, 2 + 2j]
+    elif kind == "M":
+        tz = getattr(dtype, "tz", None)
+        sample = [pd.Timestamp("2000-01-01", tz=tz), pd.Timestamp("2000-01-02", tz=tz)]
+    elif kind == "m":
+        sample = [pd.Timedelta(1, "s"), pd.Timedelta(2, "s")]
+    else:
+        sample = ["a", "b"]
+    try:
+        return pd.array((sample * n)[:n], dtype=dtype)
+    except (TypeError, ValueError):
+        return pd.array(["a"] * n, dtype=object)
+
+
+def _nonempty_index(index: pd.Index, n: int) -> pd.Index:
+    if isinstance(index, pd.RangeIndex):
+        return pd.RangeIndex(n)
+    if isinstance(index, pd.MultiIndex):
+        levels = [_nonempty_index(lev, n) for lev in index.levels]
+        return pd.MultiIndex.from_arrays(levels, names=index.names)
+    return pd.Index(_nonempty_values(index.dtype, n), name=index.name)
+
+
+def nonempty(meta: Any, n: int = 2) -> Any:
+    """A small object of the same type and dtypes as ``meta`` with ``n`` made-up rows."""
+    if isinstance(meta, pd.DataFrame):
+        index = _nonempty_index(meta.index, n)
+        data = {i: _nonempty_values(dt, n) for i, dt in enumerate(meta.dtypes)}
+        out = pd.DataFrame(data, index=index)
+        out.columns = meta.columns
+        return out
+    if isinstance(meta, pd.Series):
+        index = _nonempty_index(meta.index, n)
+        return pd.Series(_nonempty_values(meta.dtype, n), index=index, name=meta.name)
+    return meta
+
+
+def infer_meta(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Meta of ``func(*args)`` found by running it on non-empty stand-ins of pandas arguments.
+
+    Errors pandas would raise for these dtypes (a bad operand type, a missing column) surface
+    here, at the user's call, which is where a pandas user expects them.
+    """
+    result = func(*[nonempty(a) for a in args], **kwargs)
+    if isinstance(result, pd.DataFrame | pd.Series):
+        return result.iloc[:0]
+    return result
+
+
+def split_lengths(total: int, npartitions: int) -> list[int]:
+    """Lengths of ``npartitions`` near-equal pieces of ``total`` rows; the first ones get extras.
+
+    >>> split_lengths(10, 3)
+    [4, 3, 3]
+    >>> split_lengths(2, 4)
+    [1, 1, 0, 0]
+    """
+    base, extra = divmod(total, npartitions)
+    return [base + (1 if i < extra else 0) for i in range(npartitions)]
+
+
+def offsets(lengths: Sequence[int]) -> list[int]:
+    """Global row number where each partition starts.
+
+    >>> offsets([2, 0, 3])
+    [0, 2, 2]
+    """
+    return [int(x) for x in np.concatenate([[0], np.cumsum(lengths)[:-1]])] if lengths else []
+
+
+def is_default_range(index: pd.Index) -> bool:
+    """True for the ``RangeIndex(0, n)`` pandas gives a frame built without an index."""
+    return (
+        isinstance(index, pd.RangeIndex)
+        and index.start == 0
+        and index.step == 1
+        and index.name is None
+    )

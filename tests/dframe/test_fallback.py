@@ -1,0 +1,117 @@
+"""Whatever dframe lacks runs on pandas, says so once, and returns dframe objects."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+import dframe
+from dframe import PandasFallbackWarning
+from tests.dframe.conftest import assert_same, make_frame
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_unimplemented_method_warns_once_and_matches_pandas(executor):
+    pdf = make_frame()
+    df = dframe.from_pandas(pdf, npartitions=3)
+    with pytest.warns(PandasFallbackWarning, match=r"DataFrame\.cumsum") as record:
+        result = df[["a", "b"]].cumsum()
+    assert record[0].filename == __file__  # points at the user's line
+    assert isinstance(result, dframe.DataFrame)
+    assert result.npartitions == 3
+    assert_same(pdf[["a", "b"]].cumsum(), result)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df[["a"]].cumsum()  # second time: silent
+
+
+def test_results_stay_dframe_objects_and_compose(executor):
+    pdf = make_frame()
+    df = dframe.from_pandas(pdf, npartitions=3)
+    with pytest.warns(PandasFallbackWarning):
+        ranked = df.sort_values("b", ascending=False)
+    assert_same(pdf.sort_values("b", ascending=False).a * 2, ranked.a * 2)
+    with pytest.warns(PandasFallbackWarning, match="Series.value_counts"):
+        assert_same(pdf.s.value_counts(), df.s.value_counts())
+    with pytest.warns(PandasFallbackWarning):
+        assert_same(pdf.T, df.T)
+
+
+@pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # inplace is deprecated
+def test_inplace_fallback_replaces_the_data(sync):
+    pdf = make_frame()
+    df = dframe.from_pandas(pdf, npartitions=3)
+    with pytest.warns(PandasFallbackWarning):
+        assert df.sort_values("b", inplace=True) is None
+    pdf.sort_values("b", inplace=True)
+    assert_same(pdf, df)
+
+
+def test_indexers_and_accessors(sync):
+    pdf = make_frame()
+    df = dframe.from_pandas(pdf, npartitions=3)
+    with pytest.warns(PandasFallbackWarning, match="DataFrame.loc"):
+        assert_same(pdf.loc[2:5, ["a", "b"]], df.loc[2:5, ["a", "b"]])
+    with pytest.warns(PandasFallbackWarning, match="DataFrame.iloc"):
+        assert_same(pdf.iloc[3], df.iloc[3])
+    df.loc[0, "a"] = 1000  # already reported for DataFrame.loc: once per process
+    pdf.loc[0, "a"] = 1000
+    assert_same(pdf, df)
+    with pytest.warns(PandasFallbackWarning, match="Series.str"):
+        assert_same(pdf.s.str.upper(), df.s.str.upper())
+    with pytest.warns(PandasFallbackWarning, match="Series.dt"):
+        assert_same(pdf.t.dt.day, df.t.dt.day)
+
+
+def test_unaligned_operands_fall_back_correctly(sync):
+    pdf = make_frame()
+    df = dframe.from_pandas(pdf, npartitions=3)
+    other = dframe.from_pandas(pdf, npartitions=2)  # different partitioning
+    with pytest.warns(PandasFallbackWarning):
+        assert_same(pdf.a + pdf.a, df.a + other.a)
+    with pytest.warns(PandasFallbackWarning, match="DataFrame.sub"):
+        assert_same(pdf[["a", "b"]].sub(pdf.a, axis=0), df[["a", "b"]].sub(df.a, axis=0))
+    with pytest.warns(PandasFallbackWarning, match="Series.__mul__"):
+        assert_same(pdf.b * pdf.a.to_numpy(), df.b * pdf.a.to_numpy())
+    with pytest.warns(PandasFallbackWarning, match="Series.add"):  # fill_value: pandas' job
+        assert_same(pdf.b.add(pdf.a, fill_value=0), df.b.add(df.a, fill_value=0))
+
+
+def test_unsupported_reduction_dtype_falls_back(sync):
+    pdf = make_frame()
+    df = dframe.from_pandas(pdf, npartitions=3)
+    with pytest.warns(PandasFallbackWarning, match="Series.sum"):
+        assert_same(pdf.s.dropna().sum(), df.s.dropna().sum())
+
+
+def test_top_level_namespace(sync):
+    pdf = make_frame()
+    df = dframe.from_pandas(pdf, npartitions=3)
+    assert dframe.NA is pd.NA and dframe.Timestamp is pd.Timestamp
+    assert dframe.testing is pd.testing and dframe.options is pd.options
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no data involved: no warning
+        assert dframe.to_datetime("2024-01-02") == pd.Timestamp("2024-01-02")
+    with pytest.warns(PandasFallbackWarning, match="Series.str"):
+        text = df.s.str.replace("s", "2024-01-1")
+    with pytest.warns(PandasFallbackWarning, match="pandas.to_datetime"):
+        result = dframe.to_datetime(text)
+    assert isinstance(result, dframe.Series)
+    assert_same(pd.to_datetime(pdf.s.str.replace("s", "2024-01-1")), result)
+    with pytest.warns(PandasFallbackWarning, match="pandas.merge"):
+        merged = dframe.merge(df, df[["a", "s"]], on="a")
+    assert_same(pd.merge(pdf, pdf[["a", "s"]], on="a"), merged)
+
+
+def test_attribute_error_only_for_what_pandas_lacks(sync):
+    df = dframe.from_pandas(make_frame(), npartitions=2)
+    with pytest.raises(AttributeError, match="no_such_method"):
+        df.no_such_method
+    with pytest.raises(AttributeError, match="no_such_method"):
+        df.a.no_such_method
+    with pytest.raises(AttributeError, match="no_such_function"):
+        dframe.no_such_function
+    assert callable(df.melt) and callable(df.a.cumprod)
