@@ -152,11 +152,14 @@ def put(value: Any, *, _owner: Any = None) -> ObjectRef:
 
 
 def _value_of(data: ObjectData, oid: bytes | None = None) -> Any:
-    if data.kind == "inline":
+    """The value ``data`` describes; raises it if it is a stored error."""
+    if data.kind == "inline" and not data.is_error:
         inband, buffers = data.payload
         return deserialize(inband, buffers)
     c = client()
-    for _ in range(3):
+    for _ in range(5):
+        if data.is_error:
+            _raise_error(deserialize(*data.payload))
         try:
             if data.kind == "spilled":
                 return shm.read_spilled(data)
@@ -164,7 +167,11 @@ def _value_of(data: ObjectData, oid: bytes | None = None) -> Any:
         except FileNotFoundError:
             if oid is None:
                 raise
-            data = c.refresh(oid)     # spilled to disk between being told and reading
+            fresh = c.refresh(oid)    # spilled to disk between being told and reading?
+            if fresh == data:         # no: the file is gone; the scheduler rebuilds it or says so
+                c.send((protocol.LOST, oid, data.payload[0]))
+                fresh = c.refresh(oid)
+            data = fresh
     msg = f"Object {ids.short(oid)} could not be read: its file keeps disappearing."
     raise exceptions.ObjectLostError(msg)
 
@@ -196,7 +203,7 @@ def get(object_refs, *, timeout: float | None = None):
         if data is None:
             continue
         if data.is_error:
-            _raise_error(_value_of(data, oid))
+            _value_of(data, oid)      # raises the stored error
         values.append((oid, data))
     if len(values) < len(oids):
         pending = sum(1 for o in oids if o not in c.values)

@@ -17,6 +17,7 @@ EXPORT = "export"            # (fn_id, blob)
 SUBMIT = "submit"            # (TaskSpec,)
 PUT = "put"                  # (oid, ObjectData, contains)
 ALLOC = "alloc"              # (request_id, oid, size)  -> ALLOC_REPLY
+LOST = "lost"                # (oid, path)  the object's file is gone: rebuild it or say so
 SPILLED = "spilled"          # ([(oid, shm_path, disk_path, nbytes), ...],)
 MAPPED = "mapped"            # (path,)    this process now maps a shared-memory file
 UNMAPPED = "unmapped"        # (path,)    ... and no longer does

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..serialization import ObjectData
+from ..serialization import ObjectData, inline_data, serialize
 
 
 @dataclass(slots=True)
@@ -116,6 +116,15 @@ class Spilled:
 
 
 @dataclass(slots=True)
+class ObjectLost:
+    """A reader found the object's file gone."""
+
+    client: bytes
+    oid: bytes
+    path: str
+
+
+@dataclass(slots=True)
 class RefChanged:
     oid: bytes
     delta: int                   # +1: a process started holding it; -1: it stopped
@@ -201,3 +210,8 @@ class KillWorker:
 @dataclass(slots=True)
 class DeleteFile:
     path: str
+
+
+def error_data(error: BaseException) -> ObjectData:
+    """An exception stored as an object's value (``get`` raises it)."""
+    return inline_data(serialize(error), is_error=True)

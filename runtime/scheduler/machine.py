@@ -17,9 +17,10 @@ from collections import deque
 from typing import Callable
 
 from .. import exceptions, ids, protocol
-from ..serialization import ObjectData, inline_data, serialize
+from ..serialization import ObjectData
 from . import events as ev
 from .actors import ActorRules
+from .lineage import LineageRules
 from .memory import SharedMemory
 from .state import Object, Task, Worker
 
@@ -33,11 +34,10 @@ _TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 
-def error_data(error: BaseException) -> ObjectData:
-    return inline_data(serialize(error), is_error=True)
+error_data = ev.error_data
 
 
-class Scheduler(ActorRules):
+class Scheduler(ActorRules, LineageRules):
     def __init__(self, resources: dict[str, float], object_store_memory: int,
                  worker_cap: int | None = None, new_worker_id: Callable[[], bytes] = ids.new_id,
                  spill_dir: str | None = None):
@@ -307,6 +307,7 @@ class Scheduler(ActorRules):
             queue = self.ready.get(task.shape)
             if queue and task.spec.task_id in queue:
                 queue.remove(task.spec.task_id)
+        self._record_lineage(task)
         keep = task.spec.kind == "actor_create"     # arguments stay for restarts (actors.py)
         for oid in task.spec.deps:
             self._objects_forget_dependent(oid, task.spec.task_id)
@@ -322,6 +323,7 @@ class Scheduler(ActorRules):
                 if obj.refs <= 0:
                     self._free(obj)
         del self.tasks[task.spec.task_id]
+        self._rerun_finished(task)
 
     def _objects_forget_dependent(self, oid: bytes, task_id: bytes) -> None:
         obj = self.objects.get(oid)
@@ -434,7 +436,9 @@ class Scheduler(ActorRules):
         # e.g. pickled out of band); leave it unknown so get reports ObjectLostError.
 
     def _on_ObjectPut(self, e: ev.ObjectPut) -> None:
-        self._object(e.oid).refs += 1               # the putter holds a handle
+        obj = self._object(e.oid)
+        obj.refs += 1                               # the putter holds a handle
+        obj.origin = "put()"
         self._store(e.oid, e.data, e.contains)
 
     def _store(self, oid: bytes, data: ObjectData, contains: list[bytes]) -> None:

@@ -138,5 +138,11 @@ class SharedMemory:
             del self.pool[oldest]
             self.out.append(ev.DeleteFile(oldest))
 
+    def forget(self, path: str) -> None:
+        """The file vanished behind our back: stop counting it."""
+        f = self.files.pop(path, None)
+        if f is not None:
+            self.used -= f.size
+
     def held_by_views(self) -> int:
         return sum(f.size for f in self.files.values() if not f.live)

@@ -96,6 +96,8 @@ class Server:
             yield ev.RefChanged(msg[1], +1)
         elif kind == protocol.DECREF:
             yield ev.RefChanged(msg[1], -1)
+        elif kind == protocol.LOST:
+            yield ev.ObjectLost(client, msg[1], msg[2])
         elif kind == protocol.SPILLED:
             yield ev.Spilled(client, msg[1])
         elif kind in (protocol.MAPPED, protocol.UNMAPPED):

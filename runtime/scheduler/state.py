@@ -20,6 +20,7 @@ class Task:
     worker: bytes | None = None
     retries_left: int = 0
     cancelled: bool = False
+    rerun: bool = False                        # a reconstruction of lost outputs (lineage.py)
     children: list[bytes] = field(default_factory=list)  # tasks it submitted (for recursive cancel)
 
     @property
@@ -36,6 +37,9 @@ class Object:
     contains: list[bytes] = field(default_factory=list)
     subscribers: set[bytes] = field(default_factory=set)
     dependents: set[bytes] = field(default_factory=set)  # waiting tasks that need this value
+    origin: str = ""                           # the call that created it, for error messages
+    lineage: object = None                     # TaskSpec that can rebuild it (lineage.py)
+    rebuilds: int = 0
 
 
 @dataclass(slots=True)

@@ -228,9 +228,8 @@ class ActorRunner:
 
 
 def _value_of_first(results):
-    from ..api import _value_of
-
-    return _value_of(results[0][1])
+    """The (inline) error stored as a failed constructor's result."""
+    return serialization.deserialize(*results[0][1].payload)
 
 
 def main() -> None:
