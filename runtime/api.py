@@ -64,9 +64,12 @@ def init(address: str | None = None, *, num_cpus: int | None = None,
             if key not in _IGNORED_INIT_ARGS:
                 logger.debug("init(%s=...) does not apply to the embedded runtime; ignored", key)
         if address not in (None, "local"):
-            msg = (f"init(address={address!r}): connecting to an existing cluster is not supported "
-                   f"yet; call init() to start an embedded runtime on this machine.")
-            raise ConnectionError(msg)
+            from .backends.local import AttachedNode
+
+            _node = AttachedNode(address)
+            _client = _node.connect()
+            _namespace = namespace or "default"
+            return RuntimeContext(_node.info)
         if resources and "CPU" in resources:
             msg = "Use the 'num_cpus' argument instead of resources={'CPU': ...}."
             raise ValueError(msg)

@@ -7,6 +7,7 @@ send work — unpickling is code execution), and a directory in /dev/shm for sha
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ import tempfile
 
 import psutil
 
-from .. import config, ids
+from .. import config, ids, protocol
 from ..client import Client
 
 
@@ -64,3 +65,44 @@ class LocalNode:
         shutil.rmtree(self.shm_dir, ignore_errors=True)
         shutil.rmtree(self.session_dir, ignore_errors=True)
         shutil.rmtree(self.spill_dir, ignore_errors=True)
+
+
+class AttachedNode:
+    """A node another driver started on this machine: ``init(address="auto" | "ipc://...")``.
+
+    We connect as one more driver; ``shutdown()`` only disconnects, the node keeps running.
+    """
+
+    def __init__(self, address: str):
+        self.address = self._resolve(address)
+        self.session_dir = os.path.dirname(self.address[len("ipc://"):])
+        self.info = {"address": self.address, "session_dir": self.session_dir}
+
+    @staticmethod
+    def _resolve(address: str) -> str:
+        if address == "auto":
+            pattern = os.path.join(tempfile.gettempdir(), "runtime-*", "scheduler.sock")
+            mine = [p for p in glob.glob(pattern) if os.stat(p).st_uid == os.getuid()]
+            if not mine:
+                msg = ("init(address='auto') found no running runtime on this machine; start one with "
+                       "init() in another process, or call init() without an address.")
+                raise ConnectionError(msg)
+            return "ipc://" + max(mine, key=os.path.getmtime)
+        if not address.startswith("ipc://"):
+            msg = (f"init(address={address!r}): only local ipc:// addresses (or 'auto') are supported; "
+                   f"to use a cluster, run the program on Ray itself.")
+            raise ConnectionError(msg)
+        if not os.path.exists(address[len("ipc://"):]):
+            msg = f"init(address={address!r}): no runtime is listening there."
+            raise ConnectionError(msg)
+        return address
+
+    def connect(self) -> Client:
+        client = Client(self.address, ids.new_id(), "driver", shm_dir="")
+        info = client.request(protocol.INFO, timeout=10)
+        client.shm_dir = info["shm_dir"]
+        self.info.update(num_cpus=info["total"].get("CPU"), object_store_memory=info["budget"])
+        return client
+
+    def stop(self) -> None:
+        pass

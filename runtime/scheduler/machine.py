@@ -40,7 +40,8 @@ error_data = ev.error_data
 class Scheduler(ActorRules, LineageRules):
     def __init__(self, resources: dict[str, float], object_store_memory: int,
                  worker_cap: int | None = None, new_worker_id: Callable[[], bytes] = ids.new_id,
-                 spill_dir: str | None = None):
+                 spill_dir: str | None = None, shm_dir: str = ""):
+        self.shm_dir = shm_dir
         self.total = dict(resources)
         self.available = dict(resources)
         self.out: list = []
@@ -522,7 +523,8 @@ class Scheduler(ActorRules, LineageRules):
         info = {"total": dict(self.total), "available": dict(self.available),
                 "workers": {w.pid: w.state for w in self.workers.values()},
                 "objects": len(self.objects), "store_used": self.memory.used,
-                "budget": self.memory.budget, "pool": self.memory.pool_bytes}
+                "budget": self.memory.budget, "pool": self.memory.pool_bytes,
+                "shm_dir": self.shm_dir}
         self.out.append(ev.Send(e.client, (protocol.INFO_REPLY, e.request_id, info)))
 
     def _on_MemoryRequested(self, e: ev.MemoryRequested) -> None:

@@ -43,7 +43,9 @@ class Server:
         self.connected: set[bytes] = set()           # clients whose receive socket said hello
         self.held: dict[bytes, list] = {}            # messages for clients not connected yet
         os.makedirs(cfg["spill_dir"], mode=0o700, exist_ok=True)
-        self.core = Scheduler(cfg["resources"], cfg["object_store_memory"], spill_dir=cfg["spill_dir"])
+        self.core = Scheduler(cfg["resources"], cfg["object_store_memory"], spill_dir=cfg["spill_dir"],
+                              shm_dir=cfg["shm_dir"])
+        self.owner: bytes | None = None              # the driver that started us (by pid)
         self.running = True
 
     # ---- the loop --------------------------------------------------------------------------
@@ -85,6 +87,8 @@ class Server:
             self.connected.add(client)
             for held in self.held.pop(client, ()):
                 self._send(client, held)
+            if msg[2] == "driver" and msg[3] == self.cfg["driver_pid"]:
+                self.owner = client
             yield ev.ClientHello(client, msg[2], msg[3])
         elif kind == protocol.SUBMIT:
             yield ev.TaskSubmitted(client, msg[1])
@@ -125,7 +129,7 @@ class Server:
         elif kind == protocol.GET_ACTOR:
             yield ev.ActorLookup(client, msg[1], msg[2], msg[3])
         elif kind == protocol.SHUTDOWN:
-            if client in self.core.drivers:
+            if client == self.owner:              # other drivers only disconnect
                 self.running = False
         else:
             log.warning("unknown message kind %r from %r", kind, identity)

@@ -150,3 +150,24 @@ def test_worker_crash_is_seen_at_once_and_the_pool_recovers(ray):
         ray.get(die.remote(), timeout=20)
     assert time.monotonic() - start < 5
     assert ray.get(ray.remote(lambda: 7).remote(), timeout=20) == 7
+
+
+def test_runtime_memory_command_attaches_to_the_running_node(ray):
+    import numpy as np
+
+    ref = ray.put(np.ones(500_000))
+    small = ray.put("x")
+    out = subprocess.run([sys.executable, "-m", "runtime", "memory",
+                          "--address", ray.api._node.address],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert ref.hex() in out.stdout and small.hex() in out.stdout
+    assert "shared memory" in out.stdout
+    # The command only disconnected: the node still runs tasks and holds the objects.
+    assert ray.get(ray.remote(lambda x: x.sum()).remote(ref), timeout=20) == 500_000
+
+
+def test_init_with_an_address_that_has_no_runtime_raises_connection_error(tmp_path):
+    with pytest.raises(ConnectionError, match="no runtime"):
+        runtime.init(address=f"ipc://{tmp_path}/nothing.sock")
+    assert not runtime.is_initialized()
