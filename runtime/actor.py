@@ -14,7 +14,8 @@ from typing import Any
 
 from . import api, ids, protocol, serialization
 from .object_ref import ObjectRef
-from .remote_function import _actor_option_names, export, pack_task, validate_options
+from .remote_function import (_actor_option_names, check_arguments, export, pack_task,
+                              positional_range, validate_options)
 
 ACTOR_OPTIONS = {
     "num_cpus", "num_gpus", "resources", "name", "namespace", "get_if_exists", "lifetime",
@@ -78,6 +79,7 @@ def _class_meta(cls: type) -> dict:
         except (TypeError, ValueError):
             signature = None
         methods[name] = {"num_returns": opts.get("num_returns", 1), "signature": signature,
+                         "positional": positional_range(signature),
                          "is_async": inspect.iscoroutinefunction(member)}
     return {"class_name": cls.__qualname__, "methods": methods,
             "is_async": any(m["is_async"] for m in methods.values())}
@@ -217,13 +219,8 @@ class ActorMethod:
                            {**self._options, **validate_options(options, METHOD_OPTIONS)})
 
     def remote(self, *args, **kwargs):
-        signature = self._info.get("signature")
-        if signature is not None:
-            try:
-                signature.bind(*args, **kwargs)
-            except TypeError as exc:
-                msg = f"{self._handle._meta['class_name']}.{self._name}(): {exc}"
-                raise TypeError(msg) from None
+        check_arguments(self._info.get("signature"), self._info.get("positional"),
+                        f"{self._handle._meta['class_name']}.{self._name}", args, kwargs)
         num_returns = self._options.get("num_returns", self._info.get("num_returns", 1))
         client = api.client()
         limit = self._handle._meta.get("max_pending_calls", -1)

@@ -6,6 +6,7 @@ instructions; the core (machine.py) never touches a socket, a clock or a process
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 
 from ..serialization import ObjectData, inline_data, serialize
@@ -38,7 +39,7 @@ class TaskSpec:
         return "actor_create" if self.actor is not None else "actor_call"
 
     def __reduce__(self):  # a plain tuple pickles several times faster than dataclass state
-        return (TaskSpec, tuple(getattr(self, name) for name in self.__slots__))
+        return (TaskSpec, _spec_fields(self))
 
 
 # ---- events --------------------------------------------------------------------------------
@@ -215,3 +216,6 @@ class DeleteFile:
 def error_data(error: BaseException) -> ObjectData:
     """An exception stored as an object's value (``get`` raises it)."""
     return inline_data(serialize(error), is_error=True)
+
+
+_spec_fields = operator.attrgetter(*TaskSpec.__slots__)
