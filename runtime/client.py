@@ -291,10 +291,11 @@ class Client:
         elif kind == protocol.INTERRUPT:
             self.on_interrupt(msg[1])
         elif kind == protocol.PRINT:
-            _, pid, text = msg
+            _, pid, text, stream = msg
             prefix = f"(pid={pid}) " if config.get("log_prefix") else ""
-            sys.stdout.write("".join(prefix + line for line in text.splitlines(keepends=True)))
-            sys.stdout.flush()
+            out = sys.stderr if stream == "stderr" else sys.stdout
+            out.write("".join(prefix + line for line in text.splitlines(keepends=True)))
+            out.flush()
 
     def close(self) -> None:
         self._closing = True

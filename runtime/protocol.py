@@ -28,7 +28,7 @@ CANCEL = "cancel"            # (oid, force, recursive)
 DONE = "done"                # (task_id, [(oid, ObjectData, contains)], retryable)
 BLOCKED = "blocked"          # ()
 UNBLOCKED = "unblocked"      # ()
-LOG = "log"                  # (text,)
+LOG = "log"                  # (text, "stdout" | "stderr")
 INFO = "info"                # (request_id,) -> INFO_REPLY
 MEMORY = "memory"            # (request_id,) -> INFO_REPLY with one row per live object
 KILL_ACTOR = "kill_actor"    # (actor_id, no_restart)
@@ -44,7 +44,7 @@ FREED = "freed"              # (path,)    the object in this file is gone: drop 
 TASK = "task"                # (TaskSpec, fn_blob|None, {oid: ObjectData})
 INTERRUPT = "interrupt"      # (task_id,)
 INFO_REPLY = "info_reply"    # (request_id, dict)
-PRINT = "print"              # (pid, text)
+PRINT = "print"              # (pid, text, "stdout" | "stderr")
 
 
 def encode(msg: tuple) -> bytes:

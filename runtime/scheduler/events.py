@@ -187,6 +187,7 @@ class MemoryRequested:
 class Log:
     client: bytes
     text: str
+    stream: str = "stdout"
 
 
 # ---- instructions --------------------------------------------------------------------------

@@ -547,7 +547,7 @@ class Scheduler(ActorRules, LineageRules):
         worker = self.workers.get(e.client)
         pid = worker.pid if worker else None
         for driver in self.drivers:
-            self.out.append(ev.Send(driver, (protocol.PRINT, pid, e.text)))
+            self.out.append(ev.Send(driver, (protocol.PRINT, pid, e.text, e.stream)))
 
 
 def _describe_exit(exitcode: int | None) -> str:

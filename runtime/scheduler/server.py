@@ -117,7 +117,7 @@ class Server:
         elif kind in (protocol.BLOCKED, protocol.UNBLOCKED):
             yield ev.WorkerBlocked(client, kind == protocol.BLOCKED)
         elif kind == protocol.LOG:
-            yield ev.Log(client, msg[1])
+            yield ev.Log(client, msg[1], msg[2] if len(msg) > 2 else "stdout")
         elif kind == protocol.INFO:
             yield ev.InfoRequested(client, msg[1])
         elif kind == protocol.MEMORY:

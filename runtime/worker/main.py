@@ -42,8 +42,8 @@ def die_with_parent(sig: int = signal.SIGKILL) -> None:
 class _DriverStream(io.TextIOBase):
     """``sys.stdout``/``sys.stderr`` of a worker: whole lines go to the driver's terminal."""
 
-    def __init__(self, client: Client, original):
-        self._client, self._original, self._buffer = client, original, ""
+    def __init__(self, client: Client, original, stream: str):
+        self._client, self._original, self._buffer, self._stream = client, original, "", stream
         self._lock = threading.Lock()
 
     def writable(self) -> bool:
@@ -54,13 +54,13 @@ class _DriverStream(io.TextIOBase):
             self._buffer += text
             if "\n" in self._buffer:
                 complete, _, self._buffer = self._buffer.rpartition("\n")
-                self._client.send((protocol.LOG, complete + "\n"))
+                self._client.send((protocol.LOG, complete + "\n", self._stream))
         return len(text)
 
     def flush(self) -> None:
         with self._lock:
             if self._buffer:
-                self._client.send((protocol.LOG, self._buffer))
+                self._client.send((protocol.LOG, self._buffer, self._stream))
                 self._buffer = ""
 
     def fileno(self) -> int:
@@ -242,8 +242,8 @@ def main() -> None:
     worker = Worker(cfg)
     _client = worker.client
     api.set_worker_client(worker.client)
-    sys.stdout = _DriverStream(worker.client, sys.__stdout__)
-    sys.stderr = _DriverStream(worker.client, sys.__stderr__)
+    sys.stdout = _DriverStream(worker.client, sys.__stdout__, "stdout")
+    sys.stderr = _DriverStream(worker.client, sys.__stderr__, "stderr")
     worker.run()
 
 

@@ -1,8 +1,9 @@
 """print inside a task shows up in the driver, prefixed with the worker's pid (as in Ray).
 
 The driver writes forwarded lines to ``sys.stdout`` from a background thread; the tests catch
-them by swapping ``sys.stdout``/``sys.stderr`` for buffers (pytest's ``capfd.readouterr`` reads
-then truncates its file, which drops a line written by another thread in between).
+them by swapping ``sys.stdout``/``sys.stderr`` for buffers inside the test body (pytest's
+``capfd.readouterr`` reads then truncates its file, which drops a line written by another thread
+in between; and a swap made in a fixture is undone when pytest resumes its own capture).
 """
 
 from __future__ import annotations
@@ -18,22 +19,27 @@ pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture
-def driver_output(monkeypatch):
-    out, err = io.StringIO(), io.StringIO()
-    monkeypatch.setattr(sys, "stdout", out)
-    monkeypatch.setattr(sys, "stderr", err)
+def capture_driver(monkeypatch):
+    """Call in the test body; returns ``read_until(needle) -> (stdout, stderr)``."""
+    def start():
+        out, err = io.StringIO(), io.StringIO()
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        return lambda needle, timeout=10.0: read_until(out, err, needle, timeout)
 
-    def read_until(needle, timeout=5.0):
+    def read_until(out, err, needle, timeout):
         deadline = time.monotonic() + timeout
         while needle not in out.getvalue() + err.getvalue() and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(0.05)  # lines after the needle
         return out.getvalue(), err.getvalue()
 
-    return read_until
+    return start
 
 
-def test_print_in_task_reaches_driver_stdout_with_pid(ray, driver_output):
+def test_print_in_task_reaches_driver_stdout_with_pid(ray, capture_driver):
+    driver_output = capture_driver()
+
     @ray.remote
     def talk():
         print("hello from the task 7f3a")
@@ -47,7 +53,9 @@ def test_print_in_task_reaches_driver_stdout_with_pid(ray, driver_output):
     assert lines[0].index(str(pid)) < lines[0].index("hello from the task")  # a prefix
 
 
-def test_stderr_in_task_reaches_driver(ray, driver_output):
+def test_stderr_in_task_reaches_driver(ray, capture_driver):
+    driver_output = capture_driver()
+
     @ray.remote
     def complain():
         print("warning from the task 9c1b", file=sys.stderr)
@@ -60,7 +68,9 @@ def test_stderr_in_task_reaches_driver(ray, driver_output):
     assert str(pid) in lines[0]
 
 
-def test_many_lines_arrive_in_order(ray, driver_output):
+def test_many_lines_arrive_in_order(ray, capture_driver):
+    driver_output = capture_driver()
+
     @ray.remote
     def count():
         for i in range(20):
@@ -73,7 +83,9 @@ def test_many_lines_arrive_in_order(ray, driver_output):
     assert found == [f"{i:02d}" for i in range(20)]
 
 
-def test_output_of_parallel_tasks_is_not_interleaved_within_lines(ray, driver_output):
+def test_output_of_parallel_tasks_is_not_interleaved_within_lines(ray, capture_driver):
+    driver_output = capture_driver()
+
     @ray.remote
     def chatter(tag):
         for i in range(10):
