@@ -18,9 +18,11 @@ import pandas as pd
 from dframe import config, fallback, lower
 from dframe.algebra import tree_reduce
 from dframe.algebra.elementwise import ARITHMETIC, COMPARISON, BinaryOp, MethodCall, UnaryOp
+from dframe.indexing import IndexingMethods
 from dframe.optimize import optimize
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
+from dframe.window import WindowMethods
 
 _classes: dict[str, type] = {}  # "DataFrame"/"Series" -> class, filled in by frame.py/series.py
 _no_default = object()
@@ -67,7 +69,7 @@ def _is_scalar(value: Any) -> bool:
     return pd.api.types.is_scalar(value) or value is None
 
 
-class Collection:
+class Collection(WindowMethods, IndexingMethods):
     """Base of DataFrame and Series."""
 
     _plan: N.Node
@@ -169,6 +171,8 @@ class Collection:
         if name.startswith("_"):
             msg = f"{type(self).__name__!r} object has no attribute {name!r}"
             raise AttributeError(msg)
+        if name in ("str", "dt"):
+            getattr(self._meta, name)  # the accessor refused this dtype: pandas' error, no data
         return fallback.attribute(self, name)
 
     def __dir__(self) -> list[str]:

@@ -17,10 +17,13 @@ from dframe.collection import (
     assign_item,
     from_pandas,
 )
+from dframe.indexing import FrameIndexingMethods
 from dframe.plan import nodes as N
+from dframe.summaries import SummaryMethods
+from dframe.values import ValueMethods
 
 
-class DataFrame(Collection):
+class DataFrame(FrameIndexingMethods, ValueMethods, SummaryMethods, Collection):
     """A pandas-compatible DataFrame whose rows are split into partitions computed in parallel.
 
     Accepts everything ``pandas.DataFrame`` accepts, plus ``npartitions`` (default: one

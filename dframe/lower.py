@@ -21,6 +21,7 @@ from dframe.executors import RuntimeExecutor, SyncExecutor, default_runtime, def
 from dframe.optimize.rules import CACHE, optimize, toposort
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
+from dframe.plan import positional
 
 
 class LoweringError(NotImplementedError):
@@ -67,6 +68,11 @@ def _conform(part: Any, meta: Any) -> Any:
             part = part.reindex(columns=meta.columns)
         return part.astype(meta.dtypes.to_dict())
     return part.astype(meta.dtype)
+
+
+def _only_context(gather: Any, *summaries: Any) -> Any:
+    (context,) = gather(*summaries)
+    return context
 
 
 def _assemble(spec: list[tuple[int, int, int]], *parts: Any) -> Any:
@@ -189,6 +195,20 @@ class Lowerer:
             ]
         return [self.ex.submit(node.finalize, partials[0])]
 
+    def visit_MapWithContext(self, node: N.MapWithContext) -> list[Any]:
+        # The child is lowered once and both passes read its partitions (not fused into either:
+        # that would compute the child twice).
+        parts = self.lower(node.child)
+        summaries = [self.ex.submit(node.summarize, p) for p in parts]
+        if len(parts) == 1:
+            contexts = [self.ex.submit(_only_context, node.gather, *summaries)]
+        else:
+            contexts = self.ex.submit(node.gather, *summaries, num_returns=len(parts))
+        return [self.ex.submit(node.apply, p, c) for p, c in zip(parts, contexts, strict=True)]
+
+    def visit_ByPosition(self, node: positional.ByPosition) -> list[Any]:
+        return positional.lower_by_position(self, node)
+
     def visit_SelectPartitions(self, node: N.SelectPartitions) -> list[Any]:
         handles = self.lower(node.child)
         return [handles[i] for i in node.indices]
@@ -308,9 +328,12 @@ def collect(root: N.Node) -> Any:
     parts = mat.executor.get(list(mat.handles))
     if not isinstance(root.meta, pd.DataFrame | pd.Series):
         return parts[0]
-    if len(parts) == 1:
-        return parts[0]
-    return pd.concat(parts)
+    # Empty partitions hold no values, so they must not vote on dtypes: pandas' one pass over
+    # all rows gives int64 where an empty partition of an element-wise result says float64.
+    full = [p for p in parts if len(p)] or parts[:1]
+    if len(full) == 1:
+        return full[0]
+    return pd.concat(full)
 
 
 def collect_partitions(root: N.Node) -> list[Any]:

@@ -461,6 +461,46 @@ class Reduce(Node):
 
 
 @dataclass(frozen=True, eq=False)
+class MapWithContext(Node):
+    """Partition-wise work that needs to know about the other partitions.
+
+    Each partition is summarized (``summarize(part) -> small value``, in parallel), one task
+    turns all summaries into one context per partition (``gather(*summaries) -> list``), and
+    output partition i is ``apply(part_i, context_i)``. ``ffill`` carries the last valid row of
+    earlier partitions this way; ``duplicated`` learns which keys occur in other partitions.
+
+    ``preserves_rows``: output partition i has exactly the rows (and labels) of input i, so the
+    output lines up with the input.
+    """
+
+    input_fields: ClassVar[tuple[str, ...]] = ("child",)
+
+    child: Node
+    summarize: Callable[[Any], Any]
+    gather: Callable[..., list[Any]]
+    apply: Callable[[Any, Any], Any]
+    out_meta: Any
+    label: str = "map_with_context"
+    preserves_rows: bool = True
+
+    def _derive(self) -> None:
+        keep = self.preserves_rows
+        self._set(
+            meta=self.out_meta,
+            npartitions=self.child.npartitions,
+            lengths=self.child.lengths if keep else None,
+            range_index=self.child.range_index and keep,
+        )
+
+    @property
+    def partitioning(self) -> Hashable:
+        return self.child.partitioning if self.preserves_rows else self.token
+
+    def describe(self) -> str:
+        return f"MapWithContext({self.label})"
+
+
+@dataclass(frozen=True, eq=False)
 class Concat(Node):
     """Rows of several frames one after another (``pd.concat(axis=0)``)."""
 

@@ -1,0 +1,236 @@
+"""Scans: results where row r depends on every row before it (``cumsum``, ``expanding().mean()``).
+
+A scan runs as a ``MapWithContext`` node in three steps, all in parallel but the middle one:
+
+1. ``summarize``: each partition is reduced to a *carry* — one row for cumulative ops (the
+   partition's own cumulative result at its end), a few moment arrays for expanding windows;
+2. ``gather``: one small task folds the carries into a prefix, one per partition: the carry of
+   all rows *before* it (``None`` for the first non-empty partition);
+3. ``apply``: each partition computes its local scan and combines it with its prefix.
+
+For the cumulative ops the combination is done by pandas itself: the prefix row is put in front
+of the partition, the op runs, and the row is dropped again, so NaN handling (``skipna``),
+dtypes and overflow rules are pandas' own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+CUMULATIVE = ("cumsum", "cumprod", "cummin", "cummax")
+
+
+def _restrict(part: Any, meta: Any) -> Any:
+    """The partition's columns that the result has (``numeric_only`` may drop some)."""
+    if isinstance(part, pd.DataFrame) and not part.columns.equals(meta.columns):
+        return part.loc[:, list(meta.columns)]
+    return part
+
+
+def _like_meta(out: Any, meta: Any) -> Any:
+    if isinstance(out, pd.DataFrame):
+        if not out.dtypes.equals(meta.dtypes):
+            out = out.astype(meta.dtypes.to_dict())
+    elif out.dtype != meta.dtype:
+        out = out.astype(meta.dtype)
+    return out
+
+
+class Cumulative:
+    """The three steps of ``<part>.<name>(skipna=skipna)`` over all partitions."""
+
+    def __init__(self, name: str, skipna: bool, meta: Any) -> None:
+        self.name, self.skipna, self.meta = name, skipna, meta
+
+    def _run(self, frame: Any) -> Any:
+        return getattr(frame, self.name)(skipna=self.skipna)
+
+    def _last(self, scanned: Any) -> Any:
+        # With skipna a trailing NaN is not the running value; the last valid one is.
+        return (scanned.ffill() if self.skipna else scanned).iloc[-1:]
+
+    def summarize(self, part: Any) -> Any:
+        part = _restrict(part, self.meta)
+        if len(part) == 0:
+            return None
+        return self._last(_like_meta(self._run(part), self.meta))
+
+    def gather(self, *carries: Any) -> list[Any]:
+        out, running = [], None
+        for carry in carries:
+            out.append(running)
+            if carry is not None:
+                running = (
+                    carry
+                    if running is None
+                    else self._last(self._combine(running, carry))
+                )
+        return out
+
+    def _combine(self, prefix: Any, part: Any) -> Any:
+        return self._run(pd.concat([prefix, _like_meta(part, self.meta)]))
+
+    def apply(self, part: Any, prefix: Any) -> Any:
+        part = _restrict(part, self.meta)
+        if prefix is None or len(part) == 0:
+            return _like_meta(self._run(part), self.meta)
+        out = _like_meta(self._combine(prefix, part).iloc[1:], self.meta)
+        out.index = part.index  # the prefix row's label made the index a plain one
+        return out
+
+
+# -- expanding windows -----------------------------------------------------------------------
+
+EXPANDING = ("sum", "mean", "min", "max", "count", "std", "var")
+
+
+def _values(part: Any, meta: Any) -> np.ndarray:
+    frame = part.to_frame() if isinstance(part, pd.Series) else _restrict(part, meta)
+    return frame.to_numpy(dtype="float64", na_value=np.nan).reshape(frame.shape)
+
+
+class Moments:
+    """Per column: rows, valid values, sum, min, max, mean and sum of squared deviations (M2)."""
+
+    def __init__(
+        self, rows: Any, n: Any, total: Any, lo: Any, hi: Any, mean: Any, m2: Any
+    ):
+        self.rows, self.n, self.total, self.lo, self.hi = rows, n, total, lo, hi
+        self.mean, self.m2 = mean, m2
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> Moments:
+        valid = ~np.isnan(x)
+        n = valid.sum(axis=0).astype("float64")
+        total = np.where(valid, x, 0.0).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(n > 0, total / np.where(n > 0, n, 1), 0.0)
+            m2 = np.where(valid, (x - mean) ** 2, 0.0).sum(axis=0)
+            lo = np.where(n > 0, np.nanmin(np.where(valid, x, np.inf), axis=0), np.nan)
+            hi = np.where(n > 0, np.nanmax(np.where(valid, x, -np.inf), axis=0), np.nan)
+        return cls(float(len(x)), n, total, lo, hi, mean, m2)
+
+    def __add__(self, other: Moments) -> Moments:
+        """Chan et al.'s pairwise merge: exact to rounding whatever the means' size."""
+        n = self.n + other.n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            delta = other.mean - self.mean
+            safe = np.where(n > 0, n, 1)
+            mean = np.where(n > 0, self.mean + delta * other.n / safe, 0.0)
+            m2 = self.m2 + other.m2 + delta**2 * self.n * other.n / safe
+        return Moments(
+            self.rows + other.rows,
+            n,
+            self.total + other.total,
+            np.fmin(self.lo, other.lo),
+            np.fmax(self.hi, other.hi),
+            mean,
+            m2,
+        )
+
+
+class Expanding:
+    """``<part>.expanding(min_periods).<name>(ddof)`` over all partitions."""
+
+    def __init__(self, name: str, min_periods: int, ddof: int, meta: Any) -> None:
+        self.name, self.min_periods, self.ddof, self.meta = (
+            name,
+            min_periods,
+            ddof,
+            meta,
+        )
+
+    def summarize(self, part: Any) -> Moments | None:
+        return Moments.of(_values(part, self.meta)) if len(part) else None
+
+    def gather(self, *carries: Moments | None) -> list[Moments | None]:
+        out, running = [], None
+        for carry in carries:
+            out.append(running)
+            if carry is not None:
+                running = carry if running is None else running + carry
+        return out
+
+    def apply(self, part: Any, prefix: Moments | None) -> Any:
+        x = _values(part, self.meta)
+        values = self._scan(x, prefix) if len(x) else np.empty(x.shape)
+        if isinstance(self.meta, pd.Series):
+            return pd.Series(
+                values[:, 0], index=part.index, name=self.meta.name, dtype="float64"
+            )
+        return pd.DataFrame(
+            values, index=part.index, columns=self.meta.columns, dtype="float64"
+        )
+
+    def _scan(self, x: np.ndarray, prefix: Moments | None) -> np.ndarray:
+        rows0 = prefix.rows if prefix is not None else 0.0
+        rows = rows0 + np.arange(1, len(x) + 1, dtype="float64")[:, None]
+        valid = ~np.isnan(x)
+        y = np.where(valid, x, 0.0)
+        n = np.cumsum(valid, axis=0, dtype="float64")
+        if prefix is not None:
+            n_all = n + prefix.n
+        else:
+            n_all = n
+        enough = n_all >= max(self.min_periods, 1) if self.name != "count" else None
+        name = self.name
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if name == "count":
+                out = np.broadcast_to(n_all, x.shape).copy()
+                return np.where(rows >= self.min_periods, out, np.nan)
+            if name in ("min", "max"):
+                fold = np.fmin if name == "min" else np.fmax
+                start = prefix.lo if name == "min" and prefix is not None else None
+                if name == "max" and prefix is not None:
+                    start = prefix.hi
+                acc = fold.accumulate(np.where(valid, x, np.nan), axis=0)
+                out = acc if start is None else fold(acc, start)
+            elif name in ("sum", "mean"):
+                total = np.cumsum(y, axis=0) + (
+                    prefix.total if prefix is not None else 0.0
+                )
+                out = total if name == "sum" else total / n_all
+            else:
+                out = self._variance(x, valid, n, n_all, prefix)
+            if name == "sum" and self.min_periods == 0:
+                return out
+            return np.where(enough, out, np.nan)
+
+    def _variance(
+        self,
+        x: np.ndarray,
+        valid: np.ndarray,
+        n: np.ndarray,
+        n_all: np.ndarray,
+        prefix: Any,
+    ) -> np.ndarray:
+        # Deviations from a reference near the data keep the sums of squares exact enough.
+        if prefix is not None:
+            ref = np.where(prefix.n > 0, prefix.mean, _first_valid(x))
+        else:
+            ref = _first_valid(x)
+        d = np.where(valid, x - ref, 0.0)
+        s1, s2 = np.cumsum(d, axis=0), np.cumsum(d * d, axis=0)
+        safe = np.where(n > 0, n, 1.0)
+        mean_b = s1 / safe
+        m2_b = np.maximum(s2 - s1 * mean_b, 0.0)
+        if prefix is not None:
+            mean_a = np.where(prefix.n > 0, prefix.mean - ref, 0.0)
+            delta = mean_b - mean_a
+            m2 = (
+                prefix.m2 + m2_b + np.where(n > 0, delta**2 * prefix.n * n / n_all, 0.0)
+            )
+        else:
+            m2 = m2_b
+        var = np.where(n_all - self.ddof > 0, m2 / (n_all - self.ddof), np.nan)
+        return np.sqrt(var) if self.name == "std" else var
+
+
+def _first_valid(x: np.ndarray) -> np.ndarray:
+    valid = ~np.isnan(x)
+    first = np.argmax(valid, axis=0)
+    picked = x[first, np.arange(x.shape[1])]
+    return np.where(valid.any(axis=0), picked, 0.0)
