@@ -68,18 +68,8 @@ class LineageRules:
         spec = dataclasses.replace(spec, task_id=ids.new_id(), parent_task=None)
         task = Task(spec, retries_left=spec.max_retries)
         self.tasks[spec.task_id] = task
-        for oid in spec.return_ids:
-            obj = self._object(oid)
-            obj.producer = spec.task_id
-            obj.refs += 1               # balanced when the rerun finishes (see _rerun_finished)
         task.rerun = True
-        for oid in spec.pinned:
-            self._incref(oid)
-        for oid in spec.deps:
-            dep = self._incref(oid)
-            if dep.data is None:
-                task.missing.add(oid)
-                dep.dependents.add(spec.task_id)
+        self._register(task)            # its output handles are dropped in _rerun_finished
         if not task.missing:
             self._transition(task, "ready")
 

@@ -167,17 +167,7 @@ class Scheduler(ActorRules, LineageRules):
         parent = self.tasks.get(spec.parent_task) if spec.parent_task else None
         if parent is not None:
             parent.children.append(spec.task_id)
-        for oid in spec.return_ids:
-            obj = self._object(oid)
-            obj.refs += 1                       # the submitter holds a handle
-            obj.producer = spec.task_id
-        for oid in spec.pinned:
-            self._incref(oid)
-        for oid in spec.deps:
-            obj = self._incref(oid)
-            if obj.data is None:
-                task.missing.add(oid)
-                obj.dependents.add(spec.task_id)
+        self._register(task)                    # the submitter holds a handle to each output
         unmet = self._unmet_resources(spec.resources)
         if spec.kind == "actor_create":
             self._actor_submitted(task)
@@ -196,6 +186,21 @@ class Scheduler(ActorRules, LineageRules):
             self._finish_with_error(task, exceptions.TaskCancelledError(ids.short(spec.task_id)))
         elif not task.missing:
             self._transition(task, "ready")
+
+    def _register(self, task: Task) -> None:
+        """Count one handle per output, pin the arguments, note which arguments are missing."""
+        spec = task.spec
+        for oid in spec.return_ids:
+            obj = self._object(oid)
+            obj.refs += 1
+            obj.producer = spec.task_id
+        for oid in spec.pinned:
+            self._incref(oid)
+        for oid in spec.deps:
+            dep = self._incref(oid)
+            if dep.data is None:
+                task.missing.add(oid)
+                dep.dependents.add(spec.task_id)
 
     def _unmet_resources(self, wanted: dict[str, float]) -> str | None:
         for name, amount in wanted.items():

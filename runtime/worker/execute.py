@@ -34,7 +34,7 @@ def run_task(client, spec: TaskSpec, function, values: dict[bytes, ObjectData]):
     try:
         args, kwargs = _arguments(spec, values)
     except _Failure as failure:
-        return _error_results(client, spec, failure.__cause__, str(failure)), False, None
+        return _unpickling_failed(client, spec, failure)
     try:
         result = function(*args, **kwargs)
         outputs = _split_returns(spec, result)
@@ -52,7 +52,7 @@ async def run_task_async(client, spec: TaskSpec, function, values: dict[bytes, O
     try:
         args, kwargs = _arguments(spec, values)
     except _Failure as failure:
-        return _error_results(client, spec, failure.__cause__, str(failure)), False, None
+        return _unpickling_failed(client, spec, failure)
     try:
         result = function(*args, **kwargs)
         if inspect.isawaitable(result):
@@ -61,6 +61,10 @@ async def run_task_async(client, spec: TaskSpec, function, values: dict[bytes, O
     except Exception as exc:  # noqa: BLE001 - user code can raise anything
         return (*failed(client, spec, exc), None)
     return store_results(client, spec, outputs), False, outputs
+
+
+def _unpickling_failed(client, spec: TaskSpec, failure: "_Failure"):
+    return _error_results(client, spec, failure.__cause__, str(failure)), False, None
 
 
 def cancelled(client, spec: TaskSpec):
