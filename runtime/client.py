@@ -109,7 +109,10 @@ class Client:
                 if remaining is not None and remaining <= 0:
                     raise exceptions.GetTimeoutError("no reply from the scheduler in time")
                 self._cond.wait(0.1 if remaining is None else min(remaining, 0.1))
-            return self._replies.pop(key)
+            reply = self._replies.pop(key)
+        if isinstance(reply, protocol.RequestFailed):
+            raise exceptions.RaySystemError(str(reply))
+        return reply
 
     def _check_alive(self) -> None:
         if self.dead:

@@ -47,6 +47,13 @@ INFO_REPLY = "info_reply"    # (request_id, dict)
 PRINT = "print"              # (pid, text, "stdout" | "stderr")
 
 
+class RequestFailed(str):
+    """The reply to a request the scheduler could not handle; the caller raises RaySystemError."""
+
+
+REQUESTS = {"alloc", "info", "memory", "get_actor"}   # kinds whose field 1 is a request id
+
+
 def encode(msg: tuple) -> bytes:
     return VERSION + pickle.dumps(msg, protocol=5)
 

@@ -120,7 +120,9 @@ class Scheduler(ActorRules, LineageRules):
                     f"The worker running {task.spec.name}() died unexpectedly "
                     f"({_describe_exit(e.exitcode)}); its retries are used up "
                     f"(max_retries={task.spec.max_retries})."))
-        if worker.state == "starting":
+        if worker.state == "starting" and (e.exitcode or 0) > 0:
+            # Exited on its own before connecting (an import error, a bad environment); a
+            # worker killed by a signal says nothing about the next one.
             self.start_failures += 1
             if self.start_failures >= 5:
                 self._fail_all_queued(exceptions.RaySystemError(

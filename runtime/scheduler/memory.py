@@ -35,7 +35,8 @@ class SharedMemory:
         self.reserved: dict[bytes, int] = {}
         self.files: dict[str, File] = {}
         self.pool: dict[str, int] = {}    # freed, unmapped files ready for reuse (oldest first)
-        self.pool_cap = budget // 4 if pool_cap is None else pool_cap
+        # Big enough to recycle a large object, small enough to bound memory held beyond budget.
+        self.pool_cap = min(budget // 2, 2 << 30) if pool_cap is None else pool_cap
 
     @property
     def pool_bytes(self) -> int:

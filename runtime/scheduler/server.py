@@ -74,9 +74,21 @@ class Server:
                 msg = protocol.decode(frames[1])
                 for event in self.events(identity, msg):
                     out.extend(self.core.handle(event))
-            except Exception:  # noqa: BLE001 - a bad message must never take the scheduler down
+            except Exception as exc:  # noqa: BLE001 - a bad message must never take the scheduler down
                 log.exception("dropping a message from %r that could not be handled", identity)
+                self._fail_request(identity[:-1], frames[1], exc)
         self.execute(out)
+
+    def _fail_request(self, client: bytes, frame: bytes, exc: Exception) -> None:
+        """A request that failed still gets a reply, so its caller raises instead of hanging."""
+        try:
+            msg = protocol.decode(frame)
+        except Exception:  # noqa: BLE001
+            return
+        if msg and msg[0] in protocol.REQUESTS:
+            reply = protocol.ALLOC_REPLY if msg[0] == protocol.ALLOC else protocol.INFO_REPLY
+            text = f"the scheduler could not handle {msg[0]!r}: {type(exc).__name__}: {exc}"
+            self._send(client, (reply, msg[1], protocol.RequestFailed(text)))
 
     def events(self, identity: bytes, msg: tuple):
         client, kind = identity[:-1], msg[0]

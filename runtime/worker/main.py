@@ -79,13 +79,19 @@ class Worker:
                              on_task=self.tasks.put, on_interrupt=self._interrupt)
         self.client.interrupted = False
         self.actor: ActorRunner | None = None
+        self.cancel_before_start: set[bytes] = set()
         signal.signal(signal.SIGINT, self._on_sigint)
 
     def _interrupt(self, task_id: bytes) -> None:
         with self._lock:
-            if self.client.current_task == task_id and not self.client.interrupted:
+            if self.client.current_task != task_id:
+                # Sent to us but not started yet (still queued here): cancel it on arrival.
+                self.cancel_before_start.add(task_id)
+            elif not self.client.interrupted:
                 self.client.interrupted = True
-                os.kill(os.getpid(), signal.SIGINT)
+                # To the main thread itself: only there does the signal cut a blocking call
+                # (time.sleep, a lock wait) short; a signal to the process may land elsewhere.
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
     def _on_sigint(self, signum, frame) -> None:
         if self.client.interrupted:
@@ -113,7 +119,11 @@ class Worker:
 
         with self._lock:
             self.client.current_task, self.client.interrupted = spec.task_id, False
+            cancelled_early = spec.task_id in self.cancel_before_start
+            self.cancel_before_start.discard(spec.task_id)
         try:
+            if cancelled_early:
+                raise KeyboardInterrupt
             results, retryable, outputs = run_task(self.client, spec, function, values)
         except KeyboardInterrupt:  # a cancel that landed outside the user's code
             (results, retryable), outputs = (cancelled(self.client, spec), False), None

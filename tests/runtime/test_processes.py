@@ -171,3 +171,11 @@ def test_init_with_an_address_that_has_no_runtime_raises_connection_error(tmp_pa
     with pytest.raises(ConnectionError, match="no runtime"):
         runtime.init(address=f"ipc://{tmp_path}/nothing.sock")
     assert not runtime.is_initialized()
+
+
+def test_a_request_the_scheduler_cannot_handle_raises_instead_of_hanging(ray):
+    from runtime import protocol
+
+    with pytest.raises(ray.exceptions.RaySystemError, match="could not handle"):
+        ray.api.client().request(protocol.GET_ACTOR, ["unhashable"], "default", timeout=10)
+    assert ray.get(ray.remote(lambda: 1).remote(), timeout=20) == 1

@@ -210,15 +210,15 @@ def test_a_freed_file_is_reused_only_after_every_mapping_is_gone():
 
 
 def test_pool_is_bounded_and_large_files_are_deleted():
-    sched, _ = make_scheduler(budget=1000)                     # pool cap: a quarter of the budget
-    for i, size in enumerate([100, 100, 300]):
+    sched, _ = make_scheduler(budget=1000)                     # pool cap: half the budget
+    for i, size in enumerate([200, 200, 600]):
         path = f"/dev/shm/{i}"
         sched.handle(ev.ObjectPut(DRIVER, str(i).encode(), ObjectData("shm", (path, size, 1, [])), []))
     out = sched.handle(ev.RefChanged(b"2", -1))
     assert out == [ev.DeleteFile("/dev/shm/2")]
     sched.handle(ev.RefChanged(b"0", -1))
     sched.handle(ev.RefChanged(b"1", -1))
-    assert sched.memory.pool_bytes == 200
+    assert sched.memory.pool_bytes == 400
 
 
 def test_task_arguments_stay_alive_until_the_task_finishes():

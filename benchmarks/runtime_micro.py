@@ -1,0 +1,1009 @@
+"""Ray's core microbenchmarks on three engines, side by side, with the same number of CPUs.
+
+Engines: this project's ``runtime``, real Ray, and dask.distributed (``submit`` / ``scatter`` /
+``gather`` stand in for ``remote`` / ``put`` / ``get``).  Ray and dask are optional: an engine that
+cannot be imported is reported as "missing", never skipped silently.
+
+Every engine runs in fresh subprocesses of this script (one for measurements 1-6, one for the
+shared-object memory test), so engines never share a process and the memory figures are clean.
+After each subprocess the script kills whatever it left behind (found by an environment tag) and
+removes orphaned /dev/shm files; both are reported in the JSON as ``leftovers``.
+
+    python benchmarks/runtime_micro.py                      # full run, all engines (~5 min)
+    python benchmarks/runtime_micro.py --quick              # smoke run, writes to /tmp
+    python benchmarks/runtime_micro.py --engines ray,dask
+
+Writes ``benchmarks/results/runtime_micro.{json,md,png}`` and prints the markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import faulthandler
+import gc
+import importlib
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if str(ROOT) not in sys.path:  # so `import runtime` works without an install
+    sys.path.insert(0, str(ROOT))
+
+ENGINES = ("runtime", "ray", "dask")
+TAG_VAR = "DFRAME_BENCH_TAG"
+GIB = 1 << 30
+
+
+@dataclass(frozen=True)
+class Config:
+    num_cpus: int = 2
+    # object_store_memory for runtime and Ray; None leaves each engine's default (about 30% of RAM
+    # for both), which is what a user gets and what the brief asks for Ray
+    store_bytes: int | None = None
+    loop_seconds: float = 3.0  # round trips, small put, small get
+    pipelined_tasks: int = 5000
+    pipelined_reps: int = 3
+    big_bytes: int = GIB
+    big_reps: int = 4
+    settle_seconds: float = 1.5  # between big puts, for the engine to free the last one
+    shared_tasks: int = 20
+    measurement_timeout: float = 180.0  # a hung measurement dumps its stack and ends the child
+    child_timeout: float = 420.0
+
+    @classmethod
+    def quick(cls, num_cpus: int, store_bytes: int | None) -> Config:
+        return cls(num_cpus=num_cpus, store_bytes=store_bytes, loop_seconds=0.3,
+                   pipelined_tasks=300, pipelined_reps=1, big_bytes=128 << 20, big_reps=2,
+                   settle_seconds=0.5, shared_tasks=4, measurement_timeout=30.0,
+                   child_timeout=120.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Task bodies (module level so every engine can ship them)
+
+
+def noop():
+    return 0
+
+
+def array_sum(a):
+    return float(a.sum())
+
+
+# --------------------------------------------------------------------------------------------
+# Engine adapters: the only engine-specific code.
+
+
+class RayAPIEngine:
+    """runtime and Ray: the same API, so one adapter."""
+
+    def __init__(self, module: str, **init_kwargs):
+        self.name = module
+        self.module = module
+        self.init_kwargs = init_kwargs
+        self.mod = None
+
+    def load(self) -> str:
+        self.mod = importlib.import_module(self.module)
+        return str(getattr(self.mod, "__version__", "?"))
+
+    def init(self, cfg: Config) -> None:
+        store = {} if cfg.store_bytes is None else {"object_store_memory": cfg.store_bytes}
+        self.mod.init(num_cpus=cfg.num_cpus, **store, **self.init_kwargs)
+
+    def shutdown(self) -> None:
+        self.mod.shutdown()
+
+    def remote(self, fn):
+        """Return a callable that submits ``fn`` and returns a reference to its result."""
+        return self.mod.remote(fn).remote
+
+    def put(self, value):
+        return self.mod.put(value)
+
+    def get(self, refs):
+        return self.mod.get(refs)
+
+
+class DaskEngine:
+    name = "dask"
+
+    def __init__(self):
+        self.client = self.cluster = None
+
+    def load(self) -> str:
+        import distributed
+
+        return distributed.__version__
+
+    def init(self, cfg: Config) -> None:
+        from distributed import Client, LocalCluster
+
+        self.cluster = LocalCluster(n_workers=cfg.num_cpus, threads_per_worker=1, processes=True,
+                                    dashboard_address=None)
+        self.client = Client(self.cluster)
+
+    def shutdown(self) -> None:
+        self.client.close()
+        self.cluster.close()
+
+    def remote(self, fn):
+        client = self.client
+        return lambda *args: client.submit(fn, *args, pure=False)
+
+    def put(self, value):
+        return self.client.scatter(value, hash=False)
+
+    def get(self, refs):
+        return self.client.gather(refs)
+
+
+def make_engine(name: str):
+    if name == "runtime":
+        return RayAPIEngine("runtime")
+    if name == "ray":
+        return RayAPIEngine("ray", include_dashboard=False)
+    if name == "dask":
+        return DaskEngine()
+    raise ValueError(f"unknown engine {name!r}; choose from {', '.join(ENGINES)}")
+
+
+# --------------------------------------------------------------------------------------------
+# Measurements: one function each, engine-agnostic.
+
+
+def _rate(op, seconds: float) -> dict:
+    """Call ``op`` for ``seconds`` (after a short warm-up) and return calls per second."""
+    warm_until = time.perf_counter() + max(0.1, seconds / 10)
+    while time.perf_counter() < warm_until:
+        op()
+    n, t0 = 0, time.perf_counter()
+    deadline = t0 + seconds
+    while True:
+        for _ in range(10):
+            op()
+        n += 10
+        now = time.perf_counter()
+        if now >= deadline:
+            break
+    return {"per_second": n / (now - t0), "calls": n, "seconds": now - t0}
+
+
+def measure_init(engine, cfg: Config) -> dict:
+    t0 = time.perf_counter()
+    engine.init(cfg)
+    t1 = time.perf_counter()
+    value = engine.get(engine.remote(noop)())
+    t2 = time.perf_counter()
+    assert value == 0, value
+    return {"seconds": t2 - t0, "init_seconds": t1 - t0}
+
+
+def measure_task_round_trips(engine, cfg: Config) -> dict:
+    submit = engine.remote(noop)
+    return _rate(lambda: engine.get(submit()), cfg.loop_seconds)
+
+
+def measure_pipelined_tasks(engine, cfg: Config) -> dict:
+    submit = engine.remote(noop)
+    engine.get([submit() for _ in range(min(200, cfg.pipelined_tasks))])  # warm-up
+    rates = []
+    for _ in range(cfg.pipelined_reps):
+        t0 = time.perf_counter()
+        values = engine.get([submit() for _ in range(cfg.pipelined_tasks)])
+        rates.append(cfg.pipelined_tasks / (time.perf_counter() - t0))
+        assert len(values) == cfg.pipelined_tasks and not any(values)
+    return {"per_second": statistics.median(rates), "reps": rates, "tasks": cfg.pipelined_tasks}
+
+
+SMALL = b"x" * 100
+
+
+def measure_small_put(engine, cfg: Config) -> dict:
+    return _rate(lambda: engine.put(SMALL), cfg.loop_seconds)
+
+
+def measure_small_get(engine, cfg: Config) -> dict:
+    ref = engine.put(SMALL)
+    assert engine.get(ref) == SMALL
+    return _rate(lambda: engine.get(ref), cfg.loop_seconds)
+
+
+def _big_array(nbytes: int) -> np.ndarray:
+    return np.arange(nbytes // 8, dtype=np.float64)  # element i is i: cheap to check
+
+
+def _check_big(out, n: int) -> None:
+    assert out.shape == (n,) and out.dtype == np.float64, (out.shape, out.dtype)
+    for i in (0, 1, n // 3, n // 2, n - 1):
+        assert out[i] == i, (i, out[i])
+
+
+def measure_big_put_get(engine, cfg: Config) -> dict:
+    arr = _big_array(cfg.big_bytes)
+    n = arr.size
+    puts, gets = [], []
+    for _ in range(cfg.big_reps):
+        t0 = time.perf_counter()
+        ref = engine.put(arr)
+        t1 = time.perf_counter()
+        out = engine.get(ref)
+        t2 = time.perf_counter()
+        _check_big(out, n)
+        puts.append(cfg.big_bytes / 1e9 / (t1 - t0))
+        gets.append((t2 - t1) * 1e3)
+        del out, ref
+        gc.collect()
+        # Let the engine finish freeing the object before the next put, so repeated puts reuse
+        # memory (Ray frees asynchronously: after 0.3 s it sometimes still holds the last one).
+        time.sleep(cfg.settle_seconds)
+    repeat = puts[1:] or puts
+    return {"put_gb_per_s": statistics.median(repeat), "get_ms": statistics.median(gets),
+            "first_put_gb_per_s": puts[0],
+            "put_reps_gb_per_s": puts, "get_reps_ms": gets, "bytes": cfg.big_bytes,
+            "note": "put_gb_per_s is the median of the repeated puts (all but the first), "
+                    "get_ms the median of all gets; the first put writes into fresh memory"}
+
+
+def _shared_round(engine, cfg: Config, submit, sampler: MemorySampler | None) -> dict:
+    """Put one big array, drop the local copy, have N tasks sum it; marks phases on ``sampler``."""
+    mark = sampler.mark if sampler else (lambda phase: None)
+    baseline = mark("baseline")
+    mark("create")
+    arr = _big_array(cfg.big_bytes)
+    expected = float(arr.sum())
+    mark("put")
+    t0 = time.perf_counter()
+    ref = engine.put(arr)
+    put_seconds = time.perf_counter() - t0
+    del arr  # the store's copy is the only one left
+    gc.collect()
+    mark("tasks")
+    t0 = time.perf_counter()
+    sums = engine.get([submit(ref) for _ in range(cfg.shared_tasks)])
+    task_seconds = time.perf_counter() - t0
+    mark("after")
+    assert all(s == expected for s in sums), (sums, expected)
+    del ref, sums
+    gc.collect()
+    time.sleep(1.0)
+    mark("freed")
+    return {"baseline": baseline, "put_seconds": put_seconds, "task_seconds": task_seconds}
+
+
+def measure_shared_array(engine, cfg: Config) -> dict:
+    """One big object passed to N tasks that each sum it: memory growth, then time.
+
+    Two rounds: the first samples memory; the second, unsampled, gives the time (reading
+    smaps_rollup of processes that map gigabytes costs milliseconds of kernel time per sample,
+    which would otherwise be taken from the engine's two cores, more for engines with more
+    processes).
+    """
+    submit = engine.remote(array_sum)
+    engine.get(submit(np.zeros(4)))  # warm the function up on the workers
+    gc.collect()
+    time.sleep(0.5)
+    sampler = MemorySampler()
+    sampler.start()
+    try:
+        time.sleep(0.2)
+        sampled = _shared_round(engine, cfg, submit, sampler)
+    finally:
+        sampler.stop()
+    timed = _shared_round(engine, cfg, submit, None)
+    baseline = sampled["baseline"]
+    growth = {phase: {k: (v - baseline[k]) / GIB for k, v in p.items()}
+              for phase, p in sampler.peaks().items()}
+    tasks = growth["tasks"]
+    other_shm = tasks["devshm"] - tasks["engine_devshm"]
+    return {
+        "seconds": timed["task_seconds"],
+        "put_seconds": timed["put_seconds"],
+        "seconds_while_sampling": sampled["task_seconds"],
+        "put_seconds_while_sampling": sampled["put_seconds"],
+        "tasks": cfg.shared_tasks,
+        "bytes": cfg.big_bytes,
+        "growth_gib": tasks["total"],
+        "growth_gib_by_phase": growth,
+        "baseline_bytes": baseline,
+        "unattributed_devshm_gib": other_shm,
+        "samples": sampler.count,
+        "mean_sample_ms": sampler.mean_sample_ms(),
+        "definition": "peak during the tasks minus before the array existed, of "
+                      "/dev/shm used + sum over driver and descendants of (PSS - PSS of shmem); "
+                      "shmem pages are counted once, through /dev/shm, not again in every mapper. "
+                      "engine_devshm = /dev/shm files the engine's processes map or hold open.",
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Memory accounting
+
+
+def _rollup(pid: int) -> tuple[int, int]:
+    """(Pss, Pss_Shmem) of a process in bytes, from /proc/<pid>/smaps_rollup."""
+    pss = shmem = 0
+    with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+        for line in f:
+            if line.startswith(b"Pss:"):
+                pss = int(line.split()[1]) * 1024
+            elif line.startswith(b"Pss_Shmem:"):
+                shmem = int(line.split()[1]) * 1024
+    return pss, shmem
+
+
+def _meminfo_shmem() -> int:
+    with open("/proc/meminfo", "rb") as f:
+        for line in f:
+            if line.startswith(b"Shmem:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def devshm_used() -> int:
+    st = os.statvfs("/dev/shm")
+    return (st.f_blocks - st.f_bfree) * st.f_frsize
+
+
+def engine_devshm(pids) -> int:
+    """Bytes of the /dev/shm files (deleted or not) that these processes map or hold open."""
+    sizes: dict[int, int] = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/maps") as f:
+                for line in f:
+                    if "/dev/shm/" not in line:
+                        continue
+                    addr, _, _, _, inode = line.split(None, 5)[:5]
+                    if int(inode) not in sizes:
+                        st = os.stat(f"/proc/{pid}/map_files/{addr}")
+                        sizes[st.st_ino] = st.st_blocks * 512
+            fd_dir = f"/proc/{pid}/fd"
+            for fd in os.listdir(fd_dir):
+                try:
+                    if os.readlink(f"{fd_dir}/{fd}").startswith("/dev/shm/"):
+                        st = os.stat(f"{fd_dir}/{fd}")
+                        sizes.setdefault(st.st_ino, st.st_blocks * 512)
+                except OSError:
+                    pass
+        except OSError:
+            pass  # the process ended
+    return sum(sizes.values())
+
+
+def _tagged_pids(tag: str) -> set[int]:
+    needle = f"{TAG_VAR}={tag}".encode()
+    found = set()
+    for pid in psutil.pids():
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if needle in f.read():
+                    found.add(pid)
+        except OSError:
+            pass
+    return found
+
+
+def engine_pids() -> set[int]:
+    """The driver and every process it started (descendants, plus any that carry our tag)."""
+    me = psutil.Process()
+    pids = {me.pid} | {c.pid for c in me.children(recursive=True)}
+    tag = os.environ.get(TAG_VAR)
+    return pids | _tagged_pids(tag) if tag else pids
+
+
+def memory_sample(pids) -> dict:
+    pss = pss_shmem = 0
+    for pid in pids:
+        try:
+            p, s = _rollup(pid)
+        except (OSError, ValueError):
+            continue  # the process ended between listing and reading
+        pss += p
+        pss_shmem += s
+    shm = devshm_used()
+    return {"total": shm + pss - pss_shmem, "devshm": shm, "engine_devshm": engine_devshm(pids),
+            "pss": pss, "pss_shmem": pss_shmem,
+            "meminfo_shmem": _meminfo_shmem(), "processes": len(pids),
+            "literal": shm + pss}  # the naive sum, which counts mapped shmem twice
+
+
+class MemorySampler(threading.Thread):
+    """Samples the engine's memory every ~50 ms and keeps the peak of each phase."""
+
+    def __init__(self, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.phase = "baseline"
+        self._peaks: dict[str, dict] = {}
+        self._stop_event = threading.Event()
+        self._lock = threading.Lock()
+        self.count = 0
+        self._spent = 0.0
+        self._pids: set[int] = set()
+        self._pids_at = 0.0
+
+    def _sample(self) -> dict:
+        t0 = time.perf_counter()
+        if t0 - self._pids_at > 1.0:  # the full /proc scan is the costly part; refresh it rarely
+            self._pids, self._pids_at = engine_pids(), t0
+        else:
+            me = psutil.Process()
+            self._pids |= {c.pid for c in me.children(recursive=True)}
+        s = memory_sample(self._pids)
+        self._spent += time.perf_counter() - t0
+        self.count += 1
+        return s
+
+    def _record(self, s: dict, phase: str) -> None:
+        with self._lock:
+            peak = self._peaks.setdefault(phase, dict(s))
+            for k, v in s.items():
+                peak[k] = max(peak[k], v)
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            phase = self.phase  # the phase the sample started in
+            self._record(self._sample(), phase)
+            self._stop_event.wait(self.interval)
+
+    def mark(self, phase: str) -> dict:
+        """Start a new phase; returns a fresh sample that also counts towards it."""
+        s = self._sample()
+        with self._lock:
+            self.phase = phase
+        self._record(s, phase)
+        return s
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+    def peaks(self) -> dict:
+        with self._lock:
+            return {k: dict(v) for k, v in self._peaks.items()}
+
+    def mean_sample_ms(self) -> float:
+        return 1e3 * self._spent / max(1, self.count)
+
+
+# --------------------------------------------------------------------------------------------
+# Child: one engine, one phase, in its own process.
+
+PHASES = {
+    "main": [("init", measure_init), ("task_round_trips", measure_task_round_trips),
+             ("pipelined_tasks", measure_pipelined_tasks), ("small_put", measure_small_put),
+             ("small_get", measure_small_get), ("big_put_get", measure_big_put_get)],
+    "shared": [("init", measure_init), ("shared_array", measure_shared_array)],
+}
+
+
+def run_child(engine_name: str, phase: str, cfg: Config, out: Path) -> None:
+    result: dict = {"engine": engine_name, "phase": phase, "measurements": {}}
+
+    def save():
+        tmp = out.with_suffix(".part")
+        tmp.write_text(json.dumps(result, indent=1, default=str))
+        tmp.replace(out)
+
+    engine = make_engine(engine_name)
+    t0 = time.perf_counter()
+    try:
+        result["version"] = engine.load()
+    except ImportError as e:
+        result["status"] = "missing"
+        result["error"] = f"{type(e).__name__}: {e}"
+        save()
+        return
+    result["import_seconds"] = time.perf_counter() - t0
+    result["status"] = "running"
+    save()
+    for name, fn in PHASES[phase]:
+        result["current"] = name
+        save()
+        print(f"[{engine_name}/{phase}] {name} ...", file=sys.stderr, flush=True)
+        # a hang dumps every thread's stack to the log and ends the child (the parent reports it)
+        faulthandler.dump_traceback_later(cfg.measurement_timeout, exit=True)
+        try:
+            result["measurements"][name] = fn(engine, cfg)
+        except Exception as e:  # noqa: BLE001 - recorded; the next measurement still runs
+            import traceback
+
+            traceback.print_exc()
+            result["measurements"][name] = {"error": f"{type(e).__name__}: {e}"[:500]}
+            if name == "init":
+                result["status"] = "error"
+                save()
+                return
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+        save()
+    result.pop("current", None)
+    t0 = time.perf_counter()
+    try:
+        engine.shutdown()
+        result["shutdown_seconds"] = time.perf_counter() - t0
+    except Exception as e:  # noqa: BLE001
+        result["shutdown_error"] = f"{type(e).__name__}: {e}"
+    result["status"] = "ok"
+    save()
+
+
+# --------------------------------------------------------------------------------------------
+# Parent: run children, clean up after them, report.
+
+
+def _shm_entries() -> dict[str, int]:
+    out = {}
+    for entry in os.scandir("/dev/shm"):
+        try:
+            out[entry.name] = entry.inode()
+        except OSError:
+            pass
+    return out
+
+
+def _paths_in_use() -> str:
+    """What live processes have open, mapped or name on their command line, as one string.
+
+    The command line counts so that a concurrent session's store directory (named in its
+    scheduler's arguments) is never mistaken for a leftover of ours.
+    """
+    chunks = []
+    for pid in psutil.pids():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                chunks.append(f.read().decode(errors="replace"))
+            with open(f"/proc/{pid}/maps") as f:
+                chunks.append(f.read())
+            fd_dir = f"/proc/{pid}/fd"
+            for fd in os.listdir(fd_dir):
+                try:
+                    chunks.append(os.readlink(f"{fd_dir}/{fd}"))
+                except OSError:
+                    pass
+        except OSError:
+            pass
+    return "\n".join(chunks)
+
+
+def _tree_bytes(path: str) -> int:
+    if not os.path.isdir(path):
+        return os.stat(path).st_blocks * 512
+    return sum(os.stat(os.path.join(d, f)).st_blocks * 512
+               for d, _, files in os.walk(path) for f in files)
+
+
+def clean_up(tag: str, shm_before: dict[str, int]) -> dict:
+    """Kill what the child left running and remove /dev/shm entries nobody holds; report both."""
+    leftovers: dict = {"processes": [], "devshm_files": []}
+    deadline = time.monotonic() + 5.0  # give the engine's own teardown a moment
+    while (pids := _tagged_pids(tag)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    procs = []
+    for pid in pids:
+        try:
+            p = psutil.Process(pid)
+            leftovers["processes"].append(f"{pid} {' '.join(p.cmdline())[:120]}")
+            procs.append(p)
+            p.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(procs, timeout=3)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=3)
+    deadline = time.monotonic() + 2.0
+    while (new := [n for n, i in _shm_entries().items() if shm_before.get(n) != i]) \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if new:
+        in_use = _paths_in_use()
+        for name in new:
+            path = f"/dev/shm/{name}"
+            if path in in_use:
+                continue  # someone else's (a concurrent session on this machine): not ours
+            try:
+                size = _tree_bytes(path)
+                if os.path.isdir(path):
+                    shutil.rmtree(path)
+                else:
+                    os.unlink(path)
+                leftovers["devshm_files"].append(f"{name} ({size} bytes, removed)")
+            except OSError:
+                pass
+    return leftovers
+
+
+class ForeignCPU:
+    """CPU the rest of the machine used while a child ran, in cores: to flag noisy figures.
+
+    System-wide busy time minus what the child's process tree (found by its tag, polled every
+    second so processes that exit are still counted) and this process used.
+    """
+
+    def __init__(self, tag: str):
+        self.tag = tag
+        self.ours: dict[int, float] = {}
+        self.me = psutil.Process()
+        self.busy0 = self._busy()
+        self.me0 = self._own(self.me)
+
+    @staticmethod
+    def _busy() -> float:
+        t = psutil.cpu_times()
+        return t.user + t.nice + t.system + t.irq + t.softirq
+
+    @staticmethod
+    def _own(p: psutil.Process) -> float:
+        t = p.cpu_times()
+        return t.user + t.system
+
+    def poll(self) -> None:
+        for pid in _tagged_pids(self.tag):
+            try:
+                self.ours[pid] = self._own(psutil.Process(pid))
+            except psutil.Error:
+                pass
+
+    def foreign_cores(self, wall: float) -> float:
+        used = self._busy() - self.busy0 - sum(self.ours.values())
+        used -= self._own(self.me) - self.me0
+        return max(0.0, used) / max(wall, 1e-9)
+
+
+def run_engine_phase(engine: str, phase: str, cfg: Config, quick: bool, workdir: Path) -> dict:
+    out = workdir / f"{engine}-{phase}.json"
+    log = workdir / f"{engine}-{phase}.log"
+    tag = uuid.uuid4().hex
+    env = dict(os.environ)
+    env[TAG_VAR] = tag
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no network here; don't let Ray try
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", engine, "--phase", phase,
+           "--num-cpus", str(cfg.num_cpus), "--result-file", str(out)]
+    if cfg.store_bytes is not None:
+        cmd += ["--object-store-memory", str(cfg.store_bytes)]
+    if quick:
+        cmd.append("--quick")
+    shm_before = _shm_entries()
+    load_before = os.getloadavg()
+    t0 = time.perf_counter()
+    cpu = ForeignCPU(tag)
+    with open(log, "wb") as logf:
+        proc = subprocess.Popen(cmd, env=env, stdout=logf, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=str(ROOT))
+        rc = None
+        while rc is None:
+            try:
+                rc = proc.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                cpu.poll()
+                if time.perf_counter() - t0 > cfg.child_timeout:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                    rc = f"timeout after {cfg.child_timeout:.0f} s (killed)"
+    wall = time.perf_counter() - t0
+    try:
+        result = json.loads(out.read_text())
+    except (OSError, ValueError):
+        result = {"engine": engine, "phase": phase, "status": "error", "measurements": {}}
+    if result.get("status") == "running":  # the child died mid-measurement
+        current = result.pop("current", None)
+        result["status"] = "error"
+        if current:
+            result["measurements"][current] = {"error": f"child ended during it (exit {rc})"}
+    result["exit"] = rc
+    result["wall_seconds"] = wall
+    result["loadavg_before"] = load_before
+    result["foreign_cpu_cores"] = cpu.foreign_cores(wall)
+    result["leftovers"] = clean_up(tag, shm_before)
+    if result.get("status") != "ok" or rc != 0:
+        result["log_tail"] = log.read_text(errors="replace").splitlines()[-40:]
+    return result
+
+
+def run_all(engines: list[str], cfg: Config, quick: bool) -> dict:
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="runtime_micro_") as tmp:
+        for engine in engines:
+            merged: dict = {"status": "ok", "measurements": {}, "phases": {}}
+            for phase in PHASES:
+                print(f"== {engine}: {phase}", file=sys.stderr, flush=True)
+                r = run_engine_phase(engine, phase, cfg, quick, Path(tmp))
+                merged["phases"][phase] = {k: v for k, v in r.items() if k != "measurements"}
+                meas = r.get("measurements", {})
+                if phase == "shared":  # its init is a second sample, not the headline
+                    meas = {"init_again" if k == "init" else k: v for k, v in meas.items()}
+                merged["measurements"].update(meas)
+                merged["version"] = r.get("version", merged.get("version"))
+                if r.get("status") == "missing":
+                    merged["status"] = "missing"
+                    merged["error"] = r.get("error")
+                    break
+                if r.get("status") != "ok" and merged["status"] == "ok":
+                    merged["status"] = "error"
+                for line in r.get("log_tail", [])[-15:]:
+                    print(f"   | {line}", file=sys.stderr)
+                lo = r["leftovers"]
+                if lo["processes"] or lo["devshm_files"]:
+                    print(f"   leftovers after {engine}/{phase}: {lo}", file=sys.stderr)
+            results[engine] = merged
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str  # measurement name
+    field: str  # field inside it
+    label: str
+    unit: str
+    higher_is_better: bool
+    goal: str
+    min_ratio: float | None = None  # runtime/ray, oriented so that >1 is better for runtime
+    max_value: float | None = None  # absolute ceiling for runtime (lower-is-better rows)
+
+
+def rows(cfg: Config) -> list[Row]:
+    size = f"{cfg.big_bytes / GIB:g} GiB"
+    mem_cap = 1.1 * cfg.big_bytes / GIB
+    return [
+        Row("init", "seconds", "init → first result", "s", False, "≤ 1 s and ≤ ½ Ray", 2.0, 1.0),
+        Row("task_round_trips", "per_second", "no-op task round trips", "tasks/s", True,
+            "≥ 2× Ray", 2.0),
+        Row("pipelined_tasks", "per_second", f"pipelined no-op tasks ({cfg.pipelined_tasks})",
+            "tasks/s", True, "≥ 2× Ray", 2.0),
+        Row("small_put", "per_second", "small put (100 B)", "puts/s", True, "≥ 4× Ray", 4.0),
+        Row("small_get", "per_second", "small get (100 B)", "gets/s", True, "≥ Ray", 1.0),
+        Row("big_put_get", "first_put_gb_per_s", f"put {size} float64, first (fresh memory)",
+            "GB/s", True, "≥ 1.5× Ray", 1.5),
+        Row("big_put_get", "put_gb_per_s", f"put {size} float64, repeated (median of "
+            f"{max(1, cfg.big_reps - 1)})", "GB/s", True, "≥ 1.5× Ray", 1.5),
+        Row("big_put_get", "get_ms", f"get {size} float64", "ms", False, "≤ 10 ms", None, 10.0),
+        Row("shared_array", "seconds", f"{size} object → {cfg.shared_tasks} tasks summing it",
+            "s", False, "≤ Ray", 1.0),
+        Row("shared_array", "growth_gib", "  memory growth during it", "GiB", False,
+            f"< {mem_cap:.2g} GiB", None, mem_cap),
+    ]
+
+
+def cell_value(results: dict, engine: str, row: Row):
+    """(value or None, text for the table)."""
+    r = results.get(engine)
+    if r is None:
+        return None, "not run"
+    if r["status"] == "missing":
+        return None, "missing"
+    m = r["measurements"].get(row.key)
+    if m is None:
+        return None, "not run"
+    if "error" in m:
+        return None, "timeout" if "ended during" in m["error"] else "error"
+    v = m[row.field]
+    return v, _fmt(v)
+
+
+def _fmt(v: float) -> str:
+    if v >= 1000:
+        return f"{v:,.0f}"
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    return f"{v:.3g}" if v >= 0.01 else f"{v:.2g}"
+
+
+def judge(row: Row, rt, ray) -> tuple[float | None, str]:
+    """(runtime/ray ratio oriented >1 = runtime better, goal status text)."""
+    ratio = None
+    if rt is not None and ray is not None and rt > 0 and ray > 0:
+        ratio = rt / ray if row.higher_is_better else ray / rt
+    if row.min_ratio is None and row.max_value is None:
+        return ratio, ""
+    if rt is None:
+        return ratio, "✗ missed (no result)"
+    checks = []
+    if row.max_value is not None:
+        checks.append(rt < row.max_value if row.key == "shared_array" else rt <= row.max_value)
+    if row.min_ratio is not None:
+        if ratio is None:
+            return ratio, "n/a (no Ray result)"
+        checks.append(ratio >= row.min_ratio - 1e-9)
+    return ratio, "✓ met" if all(checks) else "✗ missed"
+
+
+def markdown(results: dict, cfg: Config, meta: dict) -> str:
+    lines = [
+        "# runtime microbenchmarks vs Ray and dask.distributed",
+        "",
+        f"{meta['date']} · {meta['machine']['cpu']} · {cfg.num_cpus} CPUs per engine · "
+        f"{meta['machine']['memory_gib']:.0f} GiB RAM · Python {meta['machine']['python']} · "
+        "object store: " + (f"{cfg.store_bytes / GIB:g} GiB" if cfg.store_bytes
+                            else "each engine's default"),
+        "",
+        "Versions: " + ", ".join(f"{e} {results[e].get('version') or '—'}" for e in results),
+        "",
+        "| measurement | unit | runtime | ray | dask | runtime/ray (>1 = runtime better) | goal |",
+        "|---|---|--:|--:|--:|--:|---|",
+    ]
+    for row in rows(cfg):
+        vals = {e: cell_value(results, e, row) for e in ENGINES}
+        ratio, status = judge(row, vals["runtime"][0], vals["ray"][0])
+        ratio_s = f"{ratio:.2f}×" if ratio is not None else "—"
+        goal = f"{row.goal}: {status}" if status else row.goal
+        lines.append(f"| {row.label} | {row.unit} | {vals['runtime'][1]} | {vals['ray'][1]} | "
+                     f"{vals['dask'][1]} | {ratio_s} | {goal} |")
+    notes = [
+        ("Each engine runs in fresh subprocesses (measurements 1-6 in one, the shared-object test "
+         "in another); dask uses `submit`/`scatter`/`gather` for remote/put/get."),
+        ("Rates run a fixed time after a warm-up; pipelined and big put/get show the median of "
+         "repetitions (all repetitions are in the JSON). A put into memory the store has used "
+         "before is much faster than the first one (no page faults), hence two rows; the script "
+         f"waits {cfg.settle_seconds:g} s after dropping each big object so the engine can free it "
+         "before the next put."),
+        ("The shared-object time comes from a second, unsampled round (memory sampling reads "
+         "smaps of processes that map gigabytes, which costs CPU)."),
+        ("Memory growth = peak during the tasks minus the level before the array was made, of "
+         "`/dev/shm` used + Σ(PSS − PSS of shmem) over the driver and its descendants. Shared "
+         "pages are counted once (through /dev/shm) rather than again in every process that maps "
+         "them; the naive sum is in the JSON as `literal`."),
+    ]
+    lines += ["", "Notes:", *(f"- {n}" for n in notes)]
+    problems = []
+    for e, r in results.items():
+        if r["status"] == "missing":
+            problems.append(f"- {e}: missing ({r.get('error')})")
+            continue
+        for phase, p in r.get("phases", {}).items():
+            lo = p.get("leftovers", {})
+            if lo.get("processes") or lo.get("devshm_files"):
+                problems.append(f"- {e}/{phase}: left behind {len(lo.get('processes', []))} "
+                                f"process(es) and {len(lo.get('devshm_files', []))} /dev/shm "
+                                "file(s) (cleaned up; see JSON)")
+        for k, m in r["measurements"].items():
+            if isinstance(m, dict) and "error" in m:
+                problems.append(f"- {e}/{k}: {m['error']}")
+        other = r["measurements"].get("shared_array", {}).get("unattributed_devshm_gib", 0.0)
+        if abs(other) > 0.05:
+            problems.append(f"- {e}/shared_array: /dev/shm changed by {other:+.2f} GiB outside the "
+                            "files the engine's processes map or hold open (other activity on the "
+                            "machine, or files nobody keeps mapped); the memory figure includes it")
+    busy = {f"{e}/{ph}": p["foreign_cpu_cores"] for e, r in results.items()
+            for ph, p in r.get("phases", {}).items() if "foreign_cpu_cores" in p}
+    if any(v > 0.2 for v in busy.values()):
+        problems.append("- other work on the machine used CPU during the run (cores busy outside "
+                        "the benchmark, on average: "
+                        + ", ".join(f"{k} {v:.2f}" for k, v in busy.items())
+                        + "): figures are noisy")
+    if problems:
+        lines += ["", "Problems:", *problems]
+    return "\n".join(lines) + "\n"
+
+
+def plot(results: dict, cfg: Config, path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    labels, ratios, goals, met = [], [], [], []
+    for row in rows(cfg):
+        rt = cell_value(results, "runtime", row)[0]
+        ray = cell_value(results, "ray", row)[0]
+        ratio, status = judge(row, rt, ray)
+        if row.min_ratio is None and row.max_value is None:
+            continue  # informational row, no goal
+        if row.min_ratio is not None:
+            goal = row.min_ratio
+        elif rt is not None and ray is not None:  # absolute ceiling, shown as a ratio vs Ray
+            goal = ray / row.max_value
+        else:
+            goal = None
+        labels.append(f"{row.label} ({row.goal})".strip())
+        ratios.append(ratio or 0.0)
+        goals.append(goal)
+        met.append(status.startswith("✓"))
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(labels) + 1.2))
+    y = np.arange(len(labels))[::-1]
+    colors = ["tab:green" if m else "tab:red" for m in met]
+    ax.barh(y, [max(r, 1e-3) for r in ratios], color=colors, alpha=0.8)
+    for yi, g in zip(y, goals):
+        if g:
+            ax.plot([g, g], [yi - 0.4, yi + 0.4], color="black", lw=2)
+    ax.axvline(1.0, color="grey", ls="--", lw=1)
+    ax.set_xscale("log")
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel("runtime vs Ray (>1 = runtime better); black tick = goal")
+    ax.set_title(f"runtime microbenchmarks, {cfg.num_cpus} CPUs (green = goal met)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def machine_info() -> dict:
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpu": cpu, "logical_cpus": os.cpu_count(),
+            "memory_gib": psutil.virtual_memory().total / GIB,
+            "devshm_gib": psutil.disk_usage("/dev/shm").total / GIB,
+            "kernel": platform.release(), "python": platform.python_version(),
+            "numpy": np.__version__, "loadavg": os.getloadavg()}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--engines", default=",".join(ENGINES))
+    ap.add_argument("--num-cpus", type=int, default=2)
+    ap.add_argument("--object-store-memory", type=int, default=None,
+                    help="bytes for runtime's and Ray's object store (default: each engine's own)")
+    ap.add_argument("--quick", action="store_true", help="much shorter smoke run (writes to /tmp)")
+    ap.add_argument("--out-dir", type=Path, default=None)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--phase", help=argparse.SUPPRESS)
+    ap.add_argument("--result-file", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    store = args.object_store_memory
+    cfg = (Config.quick(args.num_cpus, store) if args.quick
+           else Config(num_cpus=args.num_cpus, store_bytes=store))
+
+    if args.child:
+        run_child(args.child, args.phase, cfg, args.result_file)
+        return 0
+
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    for e in engines:
+        if e not in ENGINES:
+            ap.error(f"unknown engine {e!r}; choose from {', '.join(ENGINES)}")
+    out_dir = args.out_dir or (Path(tempfile.gettempdir()) / "runtime_micro_quick" if args.quick
+                               else HERE / "results")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    meta = {"date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "machine": machine_info(), "config": asdict(cfg), "quick": args.quick,
+            "engines_requested": engines}
+    t0 = time.perf_counter()
+    results = run_all(engines, cfg, args.quick)
+    meta["total_seconds"] = time.perf_counter() - t0
+    (out_dir / "runtime_micro.json").write_text(
+        json.dumps({**meta, "results": results}, indent=1, default=str))
+    md = markdown(results, cfg, meta)
+    (out_dir / "runtime_micro.md").write_text(md)
+    plotted = plot(results, cfg, out_dir / "runtime_micro.png")
+    print(md)
+    print(f"wrote {out_dir}/runtime_micro.json, .md{', .png' if plotted else ''} "
+          f"in {meta['total_seconds']:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
