@@ -302,6 +302,8 @@ class Client:
 
     def close(self) -> None:
         self._closing = True
+        shm.release_mappings()
+        self._mappings.clear()
         self._thread.join(timeout=2)
         for sock in (self._send_sock, self._recv_sock):
             sock.close(linger=0)

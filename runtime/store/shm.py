@@ -83,24 +83,60 @@ def _pwrite_all(fd: int, view: memoryview, offset: int) -> None:
         job.result()
 
 
+# Writable mappings of files this process wrote into, by inode.  A pooled file handed back to
+# the same process (the usual case: a loop that puts big arrays) is copied into at memory speed,
+# with no page-table work at all.  Only ever written while the scheduler has granted us the
+# file; dropped once the file is deleted (its link count is 0), so they never pin freed memory
+# for long.
+_writable: dict[int, tuple[mmap.mmap, int]] = {}
+_WRITABLE_CAP = 2 << 30
+
+
+def _writable_mapping(fd: int, size: int) -> mmap.mmap:
+    for ino, (mapping, kept_fd) in list(_writable.items()):
+        if os.fstat(kept_fd).st_nlink == 0:
+            del _writable[ino]
+            mapping.close()
+            os.close(kept_fd)
+    ino = os.fstat(fd).st_ino
+    cached = _writable.get(ino)
+    if cached is not None and len(cached[0]) >= size:
+        return cached[0]
+    if cached is not None:
+        del _writable[ino]
+        cached[0].close()
+        os.close(cached[1])
+    mapping = mmap.mmap(fd, size, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE)
+    if size + sum(len(m) for m, _ in _writable.values()) <= _WRITABLE_CAP:
+        _writable[ino] = (mapping, os.dup(fd))
+    return mapping
+
+
+def release_mappings() -> None:
+    """Drop every cached writable mapping (at shutdown: the files are about to go)."""
+    while _writable:
+        _, (mapping, fd) = _writable.popitem()
+        mapping.close()
+        os.close(fd)
+
+
 def _copy_into_mapping(fd: int, size: int, ser: Serialized, spans) -> None:
-    """Reused pages are already there: map them all at once and copy at memory speed."""
+    """Reused pages are already there: copy into a mapping of them at memory speed."""
     import numpy as np
 
-    mapping = mmap.mmap(fd, size, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE)
-    try:
-        dst = src = np.frombuffer(mapping, dtype=np.uint8)
-        dst[:len(ser.inband)] = np.frombuffer(ser.inband, dtype=np.uint8)
-        jobs = []
-        for buf, (offset, n) in zip(ser.buffers, spans):
-            src = np.frombuffer(memoryview(buf).cast("B"), dtype=np.uint8)
-            step = max(-(-n // _pool()._max_workers), 1)
-            jobs += [_pool().submit(np.copyto, dst[offset + i:offset + i + step], src[i:i + step])
-                     for i in range(0, n, step)]
-        for job in jobs:
-            job.result()
-        del dst, src
-    finally:
+    mapping = _writable_mapping(fd, size)
+    dst = src = np.frombuffer(mapping, dtype=np.uint8, count=size)
+    dst[:len(ser.inband)] = np.frombuffer(ser.inband, dtype=np.uint8)
+    jobs = []
+    for buf, (offset, n) in zip(ser.buffers, spans):
+        src = np.frombuffer(memoryview(buf).cast("B"), dtype=np.uint8)
+        step = max(-(-n // _pool()._max_workers), 1)
+        jobs += [_pool().submit(np.copyto, dst[offset + i:offset + i + step], src[i:i + step])
+                 for i in range(0, n, step)]
+    for job in jobs:
+        job.result()
+    del dst, src
+    if os.fstat(fd).st_ino not in _writable:
         mapping.close()
 
 

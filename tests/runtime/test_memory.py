@@ -105,3 +105,17 @@ def test_lost_put_object_raises_object_lost_error_naming_it(ray):
     with pytest.raises(ray.exceptions.ObjectLostError, match=r"put\(\)") as info:
         ray.get(ref, timeout=20)
     assert ref.hex()[:12] in str(info.value)
+
+
+def test_freed_memory_is_reused_without_touching_live_objects_or_views(ray):
+    size = 40 * MIB // 8
+    kept_view = ray.get(ray.put(np.full(size, -1.0)))       # its ref is gone, the view is not
+    held = ray.put(np.full(size, -2.0))
+    for i in range(4):                                       # each freed file comes back for reuse
+        ref = ray.put(np.full(size, float(i)))
+        value = ray.get(ref)
+        assert value[0] == i and value[-1] == i and value[size // 2] == i
+        del value, ref
+        gc.collect()
+    assert (kept_view == -1.0).all()
+    assert (ray.get(held) == -2.0).all()
