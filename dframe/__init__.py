@@ -13,6 +13,7 @@ from typing import Any
 import pandas as _pd
 
 from dframe import config
+from dframe.config import options
 from dframe.collection import Collection as _Collection
 from dframe.collection import from_pandas, wrap_plan
 from dframe.fallback import PandasFallbackWarning
@@ -28,6 +29,7 @@ __all__ = [
     "concat",
     "config",
     "from_pandas",
+    "options",
     "read_csv",
     "read_parquet",
 ]
@@ -36,8 +38,9 @@ __all__ = [
 def concat(
     objs: Any, *, axis: Any = 0, join: str = "outer", ignore_index: bool = False, **kwargs: Any
 ) -> Any:
-    """``pandas.concat``; rows of dframe objects of one kind are concatenated without
-    collecting them."""
+    """``pandas.concat``; rows of dframe objects of one kind, and columns of frames and Series
+    whose rows line up (same origin, or default indexes of equal length), are concatenated
+    without collecting them."""
     items = list(objs.values()) if isinstance(objs, dict) else list(objs)
     native = (
         not isinstance(objs, dict)
@@ -48,6 +51,20 @@ def concat(
         and all(isinstance(o, _Collection) for o in items)
         and len({type(o) for o in items}) == 1
     )
+    if (
+        not native
+        and not isinstance(objs, dict)
+        and not kwargs
+        and axis in (1, "columns")
+        and items
+        and all(isinstance(o, _Collection) for o in items)
+    ):
+        from dframe.concatenation import concat_columns
+
+        # join="inner" equals "outer" here: lined-up inputs have the same labels.
+        out = concat_columns(items, ignore_index=ignore_index)
+        if out is not None:
+            return out
     if not native:
         from dframe import fallback
 

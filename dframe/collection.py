@@ -89,6 +89,11 @@ class Collection(WindowMethods, IndexingMethods):
     def _new(self, plan: N.Node) -> Any:
         return wrap_plan(plan)
 
+    def copy(self, deep: bool = True) -> Any:
+        """A new object over the same immutable plan: in-place changes to either one swap only
+        that object's plan, so sharing the plan (and computed partitions) is a true copy."""
+        return self._new(self._plan)
+
     def _replace_plan(self, plan: N.Node) -> None:
         """In-place operations: this object now stands for ``plan``."""
         self._plan = plan
@@ -319,6 +324,30 @@ class Collection(WindowMethods, IndexingMethods):
         one = self._new(N.Repartition(ends._plan, 1))
         return one._map(fn, meta=self._meta, preserves_rows=False)
 
+    def groupby(
+        self,
+        by: Any = None,
+        level: Any = None,
+        as_index: bool = True,
+        sort: bool = True,
+        group_keys: bool = True,
+        observed: bool = True,
+        dropna: bool = True,
+        split_out: int | None = None,
+    ) -> Any:
+        """Group rows by column(s), an aligned Series or index level(s) (see pandas).
+
+        ``split_out`` (dframe's own) forces the aggregation strategy: 1 merges per-partition
+        partial aggregates (tree), n > 1 hash-shuffles the rows into n partitions; by default
+        the number of distinct keys decides. Keys that are functions, dicts, arrays or Series
+        of other frames run on pandas (fallback, with a warning).
+        """
+        from dframe.groupby import make_groupby
+
+        return make_groupby(
+            self, by, level, as_index, sort, group_keys, observed, dropna, split_out
+        )
+
     def _filter(self, mask: Collection) -> Any:
         return self._new(N.Filter(self._plan, mask._plan))
 
@@ -448,8 +477,9 @@ def assign_item(plan: N.Node, name: Hashable, value: Any) -> N.Node | None:
     """An ``Assign`` node setting column ``name`` to ``value``, or None if ``value`` needs pandas
     (array-likes and Series from other frames)."""
     if isinstance(value, Collection):
-        if not isinstance(value._meta, pd.Series) or value._plan.partitioning != plan.partitioning:
-            return None
+        if not isinstance(value._meta, pd.Series) or (
+                N.division_of(value._plan.partitioning) != N.division_of(plan.partitioning)):
+            return None  # from another frame: pandas aligns it globally
         return N.Assign(plan, (name,), (value._plan,), (("input", 0),))
     if _is_scalar(value):
         return N.Assign(plan, (name,), (), (("scalar", value),))

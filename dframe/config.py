@@ -24,6 +24,30 @@ _DEFAULTS: dict[str, Any] = {
     "split_every": 8,
     # Rows of a CSV file read on the driver to learn column names and dtypes.
     "csv_sample_rows": 1000,
+    # groupby aggregations: "auto" (by the number of distinct keys), "tree" or "shuffle".
+    "groupby_strategy": "auto",
+    # Show a progress bar (tqdm.auto: terminal or notebook) over the tasks of a computation that
+    # runs longer than progress_delay seconds; short computations never show one.
+    "progress": True,
+    "progress_delay": 2.0,
+    # A fallback refuses to collect more than this fraction of the driver's available memory
+    # (collecting needs room for the partitions and for the concatenated copy).
+    "fallback_memory_fraction": 0.5,
+}
+
+# What each option means, for ``dframe.options`` and the docs.
+DESCRIPTIONS: dict[str, str] = {
+    "executor": "'auto' (sync below sync_threshold_bytes, else runtime), 'sync', 'runtime', "
+    "or an executor object",
+    "sync_threshold_bytes": "small-data threshold: plans reading fewer input bytes run in the "
+    "driver process with no tasks",
+    "partition_bytes": "target size of one partition (constructors, from_pandas, readers)",
+    "split_every": "fan-in of one combine step of a tree reduction",
+    "csv_sample_rows": "rows of a CSV file read on the driver to infer columns and dtypes",
+    "progress": "show a progress bar for computations longer than progress_delay seconds",
+    "progress_delay": "seconds a computation runs before its progress bar appears",
+    "fallback_memory_fraction": "a pandas fallback raises MemoryError instead of collecting "
+    "data larger than this fraction of the driver's available memory",
 }
 
 
@@ -31,6 +55,8 @@ def _from_env(name: str, default: Any) -> Any:
     raw = os.environ.get(f"DFRAME_{name.upper()}")
     if raw is None:
         return default
+    if isinstance(default, bool):
+        return raw.strip().lower() not in ("0", "false", "no", "off", "")
     # The default's type is the option's type; an int option given as "1e6" is a user error.
     return type(default)(raw) if not isinstance(default, str) else raw
 
@@ -72,3 +98,52 @@ def override(**options: Any) -> Iterator[None]:
         yield
     finally:
         _values.update(saved)
+
+
+class Options:
+    """Attribute access to the options: ``dframe.options.progress = False``.
+
+    ``import dframe as pd`` makes this ``pd.options``, so pandas' own options (``display``,
+    ``mode``, ...) are reached through it too.
+
+    >>> options = Options()
+    >>> options.split_every
+    8
+    >>> options.display.max_rows == __import__("pandas").options.display.max_rows
+    True
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in _values:
+            return _values[name]
+        import pandas
+
+        try:
+            return getattr(pandas.options, name)
+        except Exception:  # pandas raises OptionError, a KeyError and AttributeError
+            msg = f"unknown dframe option {name!r}; options are {sorted(_values)}"
+            raise AttributeError(msg) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _values:
+            set(**{name: value})
+            return
+        msg = f"unknown dframe option {name!r}; options are {sorted(_values)}"
+        raise AttributeError(msg)
+
+    def __dir__(self) -> list[str]:
+        import pandas
+
+        return sorted([*_values, *dir(pandas.options)])
+
+    def __repr__(self) -> str:
+        width = max(len(k) for k in _values)
+        lines = [f"{k:<{width}} = {_values[k]!r:<12} # {DESCRIPTIONS.get(k, '')}" for k in _values]
+        return "dframe options (set as attributes, or DFRAME_<NAME> in the environment):\n" + (
+            "\n".join(lines)
+        )
+
+
+options = Options()

@@ -40,10 +40,13 @@ class SyncExecutor:
 
     def __init__(self) -> None:
         self.tasks_submitted = 0  # tests count tasks to check that fusion happened
+        self.listeners: list[Any] = []  # progress trackers (dframe.progress)
 
     def submit(self, fn: Callable[..., Any], *args: Any, num_returns: int = 1) -> Any:
         self.tasks_submitted += 1
         result = run_task(fn, *args)
+        for listener in self.listeners:
+            listener.task_finished()
         if num_returns == 1:
             return result
         return list(result)
@@ -72,6 +75,7 @@ class RuntimeExecutor:
         self._backend = backend
         self._remote: Any = None
         self.tasks_submitted = 0
+        self.listeners: list[Any] = []  # progress trackers (dframe.progress)
 
     @property
     def backend(self) -> Any:
@@ -96,7 +100,10 @@ class RuntimeExecutor:
         self.tasks_submitted += 1
         if num_returns != 1:
             task = task.options(num_returns=num_returns)
-        return task.remote(fn, *args)
+        refs = task.remote(fn, *args)
+        for listener in self.listeners:
+            listener.task_submitted(refs)
+        return refs
 
     def put(self, value: Any) -> Any:
         self._task()

@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from dframe import memory
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _warned: set[str] = set()
 
@@ -99,7 +101,9 @@ def _type_name(owner: Any) -> str:
 
 def call_method(owner: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """``owner.<name>(*args, **kwargs)`` run by pandas."""
-    warn(f"{_type_name(owner)}.{name}")
+    what = f"{_type_name(owner)}.{name}"
+    memory.check_fits(what, owner, args, kwargs)
+    warn(what)
     data = owner.to_pandas()
     pargs, pkwargs, _ = _collect_call(args, kwargs)
     result = getattr(data, name)(*pargs, **pkwargs)
@@ -117,12 +121,16 @@ class _IndexerFallback:
         self._owner, self._name = owner, name
 
     def __getitem__(self, key: Any) -> Any:
-        warn(f"{_type_name(self._owner)}.{self._name}")
+        what = f"{_type_name(self._owner)}.{self._name}"
+        memory.check_fits(what, self._owner, key)
+        warn(what)
         key, _ = to_pandas(key)
         return wrap(getattr(self._owner.to_pandas(), self._name)[key], self._owner.npartitions)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        warn(f"{_type_name(self._owner)}.{self._name}")
+        what = f"{_type_name(self._owner)}.{self._name}"
+        memory.check_fits(what, self._owner, key, value)
+        warn(what)
         data = self._owner.to_pandas().copy()
         key, _ = to_pandas(key)
         value, _ = to_pandas(value)
@@ -179,6 +187,7 @@ def attribute(owner: Any, name: str) -> Any:
         return bound
     if name in _INDEXERS:
         return _IndexerFallback(owner, name)
+    memory.check_fits(f"{pandas_type.__name__}.{name}", owner)
     warn(f"{pandas_type.__name__}.{name}")
     value = getattr(owner.to_pandas(), name)
     if isinstance(value, pd.DataFrame | pd.Series):
@@ -193,6 +202,7 @@ def function(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
+        memory.check_fits(f"pandas.{name}", args, kwargs)
         pargs, pkwargs, found = _collect_call(args, kwargs)
         result = fn(*pargs, **pkwargs)
         if found or isinstance(result, pd.DataFrame | pd.Series):

@@ -18,12 +18,16 @@ from dframe.collection import (
     from_pandas,
 )
 from dframe.indexing import FrameIndexingMethods
+from dframe.info import InfoMethods
+from dframe.interop import InteropMethods
 from dframe.plan import nodes as N
 from dframe.summaries import SummaryMethods
 from dframe.values import ValueMethods
 
 
-class DataFrame(FrameIndexingMethods, ValueMethods, SummaryMethods, Collection):
+class DataFrame(
+    FrameIndexingMethods, ValueMethods, SummaryMethods, InfoMethods, InteropMethods, Collection
+):
     """A pandas-compatible DataFrame whose rows are split into partitions computed in parallel.
 
     Accepts everything ``pandas.DataFrame`` accepts, plus ``npartitions`` (default: one
@@ -107,7 +111,7 @@ class DataFrame(FrameIndexingMethods, ValueMethods, SummaryMethods, Collection):
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, Collection):
             if isinstance(key._meta, pd.Series) and pd.api.types.is_bool_dtype(key._meta.dtype):
-                if key._plan.partitioning == self._plan.partitioning:
+                if N.division_of(key._plan.partitioning) == N.division_of(self._plan.partitioning):
                     return self._filter(key)
             return fallback.call_method(self, "__getitem__", (key,), {})
         if isinstance(key, list | pd.Index) and not any(isinstance(k, bool) for k in key):

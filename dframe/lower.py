@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from dframe import config
+from dframe import config, progress
 from dframe.executors import RuntimeExecutor, SyncExecutor, default_runtime, default_sync
 from dframe.optimize.rules import CACHE, optimize, toposort
 from dframe.plan import meta as M
@@ -91,6 +91,10 @@ class Lowerer:
     def lower(self, node: N.Node) -> list[Any]:
         if node not in self._done:
             visit = getattr(self, f"visit_{type(node).__name__}", None)
+            if visit is None and hasattr(node, "lower_with"):
+                # Nodes defined next to their algorithm (e.g. ``algebra.shuffle.Shuffle``)
+                # carry their own lowering rule: ``node.lower_with(lowerer) -> handles``.
+                visit = lambda n: n.lower_with(self)
             if visit is None:
                 msg = f"no lowering rule for plan node {type(node).__name__} ({node.describe()})"
                 raise LoweringError(msg)
@@ -299,7 +303,10 @@ def compute(root: N.Node) -> N.Materialized:
     if isinstance(plan, N.Materialized):
         return plan
     ex = choose_executor(plan)
-    handles = Lowerer(ex).lower(plan)
+    with progress.tracking(ex) as tracker:
+        handles = Lowerer(ex).lower(plan)
+        if tracker is not None:
+            tracker.wait(getattr(ex, "backend", None))
     result = N.Materialized(
         tuple(handles), ex, root.meta, root.lengths, root.range_index, root.partitioning
     )

@@ -11,12 +11,16 @@ from dframe import display, fallback
 from dframe.accessors import AccessorMixin
 from dframe.algebra.elementwise import MethodCall
 from dframe.collection import Collection, _classes, from_pandas
+from dframe.info import InfoMethods
+from dframe.interop import InteropMethods
 from dframe.plan import nodes as N
 from dframe.summaries import SummaryMethods
 from dframe.values import ValueMethods
 
 
-class Series(AccessorMixin, ValueMethods, SummaryMethods, Collection):
+class Series(
+    AccessorMixin, ValueMethods, SummaryMethods, InfoMethods, InteropMethods, Collection
+):
     """A pandas-compatible Series whose rows are split into partitions computed in parallel.
 
     >>> s = Series([1, 2, 3], name="x", npartitions=2)

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from dframe import config, fallback, lower
 from dframe.collection import wrap_plan
-from dframe.io import csv, parquet
+from dframe.io import csv, parquet, parts
 from dframe.plan import nodes as N
 
 
@@ -28,10 +28,12 @@ def read_parquet(
     engine: str = "auto",
     columns: list[Hashable] | None = None,
     filters: Any = None,
+    npartitions: int | None = None,
     **kwargs: Any,
 ) -> Any:
     """Read Parquet file(s) lazily: one partition per run of row groups of about
-    ``partition_bytes``. ``columns`` and ``filters`` work as in pandas."""
+    ``partition_bytes`` (or ``npartitions`` partitions). ``path`` is a file, a list of files, a
+    directory or a glob; ``columns`` and ``filters`` work as in pandas."""
     if (
         kwargs
         or engine not in ("auto", "pyarrow")
@@ -39,7 +41,11 @@ def read_parquet(
     ):
         fn = fallback.function("read_parquet", pd.read_parquet)
         return fn(path, engine=engine, columns=columns, filters=filters, **kwargs)
-    pieces, meta, stored = parquet.inspect(path, config.get("partition_bytes"))
+    target = config.get("partition_bytes")
+    if npartitions is not None:
+        total = sum(os.path.getsize(f) for f in parquet._files(path))
+        target = max(1, total // max(1, int(npartitions)))
+    pieces, meta, stored = parquet.inspect(path, target)
     predicate = parquet.user_filters(filters) if filters else None
     node = N.ReadParquet(
         tuple(pieces),
@@ -49,7 +55,14 @@ def read_parquet(
         reset_index=predicate is not None and not stored,
         stored_index=stored,
     )
-    return wrap_plan(node)
+    return wrap_plan(_exactly(node, npartitions))
+
+
+def _exactly(node: N.Node, npartitions: int | None) -> N.Node:
+    """``node`` cut into ``npartitions`` partitions when the files' layout did not give that."""
+    if npartitions is None or node.npartitions == npartitions:
+        return node
+    return N.Repartition(node, int(npartitions))
 
 
 # read_csv options that decide the index or stream the file: pandas handles those calls.
@@ -57,10 +70,15 @@ _CSV_FALLBACK = {"index_col", "chunksize", "iterator", "squeeze"}
 
 
 def read_csv(
-    filepath_or_buffer: Any, *, blocksize: int | str | None = "default", **kwargs: Any
+    filepath_or_buffer: Any,
+    *,
+    blocksize: int | str | None = "default",
+    npartitions: int | None = None,
+    **kwargs: Any,
 ) -> Any:
     """Read CSV file(s) lazily, cut into blocks of ``blocksize`` bytes (default:
-    ``partition_bytes``; ``None`` reads each file as one partition)."""
+    ``partition_bytes``; ``None`` reads each file as one partition), or into ``npartitions``
+    partitions. ``filepath_or_buffer`` is a file, a list of files, a directory or a glob."""
     path = filepath_or_buffer
     is_path = isinstance(path, str | os.PathLike) or (
         isinstance(path, list) and all(isinstance(p, str | os.PathLike) for p in path)
@@ -68,6 +86,9 @@ def read_csv(
     if not is_path or _CSV_FALLBACK & set(kwargs) or kwargs.get("index_col") is not None:
         return fallback.function("read_csv", pd.read_csv)(path, **kwargs)
     size = config.get("partition_bytes") if blocksize == "default" else blocksize
+    if npartitions is not None and blocksize == "default":
+        total = sum(os.path.getsize(f) for f in csv._files(path))
+        size = max(1, -(-total // max(1, int(npartitions))))
     usecols = kwargs.get("usecols")
     by_name = isinstance(usecols, list | tuple) and all(isinstance(c, str) for c in usecols)
     if by_name:
@@ -87,7 +108,7 @@ def read_csv(
         )
     else:
         node = N.ReadCSV(tuple(blocks), meta, tuple(sorted(kwargs.items())))
-    return wrap_plan(node)
+    return wrap_plan(_exactly(node, npartitions))
 
 
 def _to_table(part: pd.DataFrame, preserve_index: bool | None) -> pa.Table:
@@ -137,7 +158,12 @@ def to_parquet(
     partition_cols: Any = None,
     **kwargs: Any,
 ) -> None:
-    """Write one Parquet file, one row group per partition, as pandas would write the frame."""
+    """Write one Parquet file, one row group per partition, as pandas would write the frame;
+    or, for a directory path ("out/") or a glob ("out/part-*.parquet"), one file per partition,
+    each written by its own task (``read_parquet`` of that directory gives the frame back)."""
+    if not kwargs and partition_cols is None and parts.is_parts_path(path):
+        _write_parts(df, path, "parquet", _ParquetPart(compression, index))
+        return
     if kwargs or partition_cols is not None or not isinstance(path, str | os.PathLike):
         fallback.call_method(
             df,
@@ -207,9 +233,14 @@ class _CSVChunk:
 
 
 def to_csv(obj: Any, path_or_buf: Any = None, **kwargs: Any) -> str | None:
-    """CSV text (or a file) identical to pandas' ``to_csv``; partitions format in parallel."""
+    """CSV text (or a file) identical to pandas' ``to_csv``; partitions format in parallel.
+    A directory path ("out/") or a glob ("out/part-*.csv") writes one file per partition, each
+    with the header, each by its own task."""
     if set(kwargs) - _CSV_NATIVE:
         return fallback.call_method(obj, "to_csv", (path_or_buf,), kwargs)
+    if parts.is_parts_path(path_or_buf):
+        _write_parts(obj, path_or_buf, "csv", _CSVPart(kwargs))
+        return None
     encoding = kwargs.pop("encoding", None) or "utf-8"
     header = kwargs.pop("header", True)
     mat = lower.compute(obj._plan)
@@ -232,3 +263,39 @@ def to_csv(obj: Any, path_or_buf: Any = None, **kwargs: Any) -> str | None:
         for h in handles:
             f.write(ex.get(h))
     return None
+
+
+# -- a directory of parts --------------------------------------------------------------------
+
+
+class _ParquetPart:
+    def __init__(self, compression: str | None, index: bool | None) -> None:
+        self.compression, self.index = compression, index
+
+    def __call__(self, part: Any, path: str, range_index: bool) -> str:
+        # A global RangeIndex is left out (a directory reads back numbered 0..n-1); any other
+        # index is stored by every part, also by parts whose slice of it is a range.
+        index = self.index if self.index is not None else (None if range_index else True)
+        part.to_parquet(path, compression=self.compression, index=index)
+        return path
+
+
+class _CSVPart:
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+
+    def __call__(self, part: Any, path: str, range_index: bool) -> str:
+        part.to_csv(path, **self.options)
+        return path
+
+
+def _write_parts(obj: Any, path: Any, ext: str, write: Any) -> list[str]:
+    """Write each non-empty partition of ``obj`` to its own file (at least one file)."""
+    mat = lower.compute(obj._plan)
+    ex = mat.executor
+    summaries = ex.get([ex.submit(_index_summary, h) for h in mat.handles])
+    lengths = lower.partition_lengths(obj._plan)
+    handles = [h for h, n in zip(mat.handles, lengths, strict=True) if n] or list(mat.handles[:1])
+    range_index = global_range_index(summaries) is not None
+    paths = parts.part_paths(path, len(handles), ext)
+    return list(ex.get([ex.submit(write, h, p, range_index) for h, p in zip(handles, paths, strict=True)]))

@@ -10,7 +10,6 @@ fields should be read with ``blocksize=None`` (one block per file).
 
 from __future__ import annotations
 
-import glob
 import io
 import os
 from collections.abc import Hashable, Sequence
@@ -44,12 +43,9 @@ class Block:
 
 
 def _files(path: Any) -> list[str]:
-    if isinstance(path, list | tuple):
-        return [os.fspath(p) for p in path]
-    path = os.fspath(path)
-    if any(ch in path for ch in "*?["):
-        return sorted(glob.glob(path))
-    return [path]
+    from dframe.io import parts
+
+    return parts.list_files(path, "csv")
 
 
 def inspect(

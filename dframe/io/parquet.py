@@ -37,6 +37,12 @@ def _files(path: Any) -> list[str]:
     if isinstance(path, list | tuple):
         return [os.fspath(p) for p in path]
     path = os.fspath(path)
+    if any(ch in path for ch in "*?["):
+        matched = sorted(glob.glob(path))
+        if not matched:
+            msg = f"no files match {path!r}"
+            raise FileNotFoundError(msg)
+        return matched
     if os.path.isdir(path):
         files = sorted(glob.glob(os.path.join(path, "*.parquet")))
         if not files:

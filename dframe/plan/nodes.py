@@ -40,6 +40,18 @@ class PartitionReader:
         return self.func(*self.args)
 
 
+def division_of(partitioning: Hashable) -> Hashable:
+    """The source row ranges behind a partitioning: a filter keeps its input's division.
+
+    Frames with the same division hold, in partition i, rows from the same source partition, so
+    index labels line up partition by partition; pandas' alignment inside each partition then
+    gives pandas' global answer (``df[df.x > 0].assign(y=df.x * 2)``).
+    """
+    while isinstance(partitioning, tuple) and partitioning and partitioning[0] == "filter":
+        partitioning = partitioning[1]
+    return partitioning
+
+
 class _Token:
     """A unique, hashable marker (``object()`` with a readable repr)."""
 
@@ -357,7 +369,7 @@ class Filter(Node):
         if not self.mask.is_series or not pd.api.types.is_bool_dtype(self.mask.meta.dtype):
             msg = f"a row filter needs a boolean Series, got {self.mask.meta.dtype}"
             raise TypeError(msg)
-        if self.child.partitioning != self.mask.partitioning:
+        if division_of(self.child.partitioning) != division_of(self.mask.partitioning):
             msg = "the boolean mask must come from the same frame as the rows it filters"
             raise ValueError(msg)
         self._set(
@@ -384,7 +396,12 @@ class _AssignColumns:
     def __call__(self, part: pd.DataFrame, *values: Any) -> pd.DataFrame:
         out = part.copy(deep=False)
         for name, (kind, ref) in zip(self.names, self.sources, strict=True):
-            out[name] = values[ref] if kind == "input" else ref
+            value = values[ref] if kind == "input" else ref
+            if isinstance(value, pd.Series) and not value.index.equals(part.index):
+                # What pandas' setitem does, except on a partition a filter emptied: there
+                # pandas would adopt the Series' index and bring filtered-out rows back.
+                value = value.reindex(part.index)
+            out[name] = value
         return out
 
 
@@ -403,7 +420,7 @@ class Assign(Node):
 
     def _derive(self) -> None:
         for v in self.values:
-            if v.partitioning != self.child.partitioning:
+            if division_of(v.partitioning) != division_of(self.child.partitioning):
                 msg = "an assigned Series must come from the same frame as the rows it joins"
                 raise ValueError(msg)
         fn = self.partition_function()

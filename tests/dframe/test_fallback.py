@@ -90,7 +90,10 @@ def test_top_level_namespace(sync):
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=3)
     assert dframe.NA is pd.NA and dframe.Timestamp is pd.Timestamp
-    assert dframe.testing is pd.testing and dframe.options is pd.options
+    assert dframe.testing is pd.testing
+    # dframe.options holds dframe's options and reaches pandas' own through it.
+    with pd.option_context("display.max_rows", 7):
+        assert dframe.options.display.max_rows == 7
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no data involved: no warning
         assert dframe.to_datetime("2024-01-02") == pd.Timestamp("2024-01-02")

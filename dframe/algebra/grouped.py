@@ -1,0 +1,619 @@
+"""Partition functions of groupby: what runs inside tasks (picklable, free of plan state).
+
+Each partition of a groupby's *work frame* holds the frame's rows plus, for keys that are not
+columns (a Series, index levels), hidden key columns. ``GroupSpec.grouped`` rebuilds pandas'
+GroupBy object from such a partition, so every per-partition step is pandas' own groupby.
+
+Two strategies share the final step (``Finish``), which puts groups in pandas' order:
+
+* tree reduction: ``TreeAgg.chunk`` reduces a partition to per-group partial statistics
+  (sum, count, min ... and (count, mean, M2) for the moments), ``combine`` merges partials by
+  group in partition order (so groups stay in order of first appearance), ``finalize`` turns
+  statistics into pandas' result;
+* hash shuffle: rows are moved by a hash of their keys (``GroupSplit``, tagging each row with its
+  global position) so each group lives in one partition; pandas runs the whole operation there
+  (``ShuffledAgg``), and the group's first position says where it goes when ``sort=False``.
+
+Row-wise results (``transform``, ``cumsum`` ...) run pandas on the shuffled partition with a
+positional index (``RowOp``) and go home by a second shuffle on the source partition
+(``HomeSplit``/``HomeCombine``), which also restores the original row order and labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dframe.algebra import shuffle
+
+VAL = "__dframe_values__"  # the values of a grouped Series
+POS = "__dframe_pos__"  # global row position: source partition << 40 | row within it
+_POS_BITS = 40
+
+
+class _NoSelection:
+    """No column selected (a singleton that stays one through pickling)."""
+
+    def __repr__(self) -> str:
+        return "NONE"
+
+    def __reduce__(self) -> str:
+        return "NONE"
+
+
+NONE = _NoSelection()
+
+
+def concat_parts(parts: Any) -> Any:
+    parts = list(parts)
+    full = [p for p in parts if len(p)] or parts[:1]
+    return full[0] if len(full) == 1 else pd.concat(full)
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """How to rebuild ``data.groupby(by, ...)[selection]`` from a work-frame partition.
+
+    ``items``: per key, ``("col", label)`` for a column of the frame or ``("tmp", column,
+    name)`` for a hidden key column that pandas must see as a Series called ``name``.
+    """
+
+    items: tuple[tuple[Any, ...], ...]
+    by_is_list: bool
+    series: bool = False  # the grouped object is a Series (stored in column VAL)
+    series_name: Hashable = None
+    selection: Any = NONE
+    options: dict[str, Any] = field(default_factory=dict)  # sort, dropna, observed, ...
+
+    @property
+    def hidden(self) -> list[Hashable]:
+        return [it[1] for it in self.items if it[0] == "tmp"]
+
+    @property
+    def key_columns(self) -> list[Hashable]:
+        return [it[1] for it in self.items]
+
+    def opt(self, name: str) -> Any:
+        return self.options[name]
+
+    def with_selection(self, selection: Any) -> GroupSpec:
+        return replace(self, selection=selection)
+
+    def grouped(
+        self, part: pd.DataFrame, positional: bool = False, **override: Any
+    ) -> Any:
+        """pandas' GroupBy over the partition (``override`` replaces sort/observed/...)."""
+        keys: list[Any] = [
+            part[it[1]].rename(it[2]) if it[0] == "tmp" else it[1] for it in self.items
+        ]
+        drop = self.hidden + ([POS] if POS in part.columns else [])
+        data: Any = part.drop(columns=drop) if drop else part
+        if self.series:
+            data = data[VAL].rename(self.series_name)
+        if positional:
+            index = pd.RangeIndex(len(part))
+            data = data.set_axis(index)
+            keys = [k.set_axis(index) if isinstance(k, pd.Series) else k for k in keys]
+        options = {**self.options, **override}
+        if self.series:
+            options.pop("as_index", None)
+        gb = data.groupby(keys if self.by_is_list else keys[0], **options)
+        return gb if self.selection is NONE else gb[self.selection]
+
+    def key_frame(self, part: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(
+            {k: part[c].array for k, c in enumerate(self.key_columns)}, index=part.index
+        )
+
+    def key_series(self, part: pd.DataFrame) -> list[pd.Series]:
+        return [part[c] for c in self.key_columns]
+
+    def first_positions(self, part: pd.DataFrame) -> pd.Series:
+        """Per group (sort=False order) the global position of its first row."""
+        return (
+            part[POS]
+            .groupby(
+                self.key_series(part),
+                sort=False,
+                observed=True,
+                dropna=self.opt("dropna"),
+            )
+            .min()
+        )
+
+
+class Call:
+    """``<groupby>.<method>(*args, **kwargs)``."""
+
+    def __init__(self, method: str, /, *args: Any, **kwargs: Any) -> None:
+        self.method, self.args, self.kwargs = method, args, kwargs
+
+    def __call__(self, gb: Any) -> Any:
+        return getattr(gb, self.method)(*self.args, **self.kwargs)
+
+    def __repr__(self) -> str:
+        return f"{self.method}()"
+
+
+# -- ordering groups ---------------------------------------------------------------------------
+
+
+def group_order(index: pd.Index, firsts: Any, sort: bool) -> np.ndarray:
+    """Positions putting unique group keys ``index`` in pandas' group order: sorted as pandas'
+    groupby sorts (categories by code, missing last) or by first appearance."""
+    if not sort:
+        return np.argsort(np.asarray(firsts), kind="stable")
+    frame = index.to_frame(index=False)
+    frame.columns = range(frame.shape[1])
+    codes = frame.groupby(
+        list(frame.columns), sort=True, dropna=False, observed=True
+    ).ngroup()
+    return np.argsort(codes.to_numpy(), kind="stable")
+
+
+_FILL = {
+    "size": 0,
+    "count": 0,
+    "nunique": 0,
+    "sum": 0,
+    "prod": 1,
+    "any": False,
+    "all": True,
+}
+
+
+class Finish:
+    """Last step of an aggregation: pandas' group order, unobserved categories (``observed=
+    False``), ``as_index=False`` and the dtypes of an empty result.
+
+    ``fills``: per output column (or one for a Series) the aggregation's name, which gives
+    the value of a group with no rows; ``empty``: pandas' result on zero rows.
+    """
+
+    def __init__(
+        self,
+        spec: GroupSpec,
+        out_meta: Any,
+        empty: Any,
+        fills: list[str] | None,
+        complete: bool,
+    ) -> None:
+        self.spec, self.out_meta, self.empty = spec, out_meta, empty
+        self.fills, self.complete = fills, complete
+
+    def __call__(self, result: Any, firsts: Any) -> Any:
+        if len(result) == 0:
+            return self.empty
+        if len(result) > 1:
+            order = group_order(result.index, firsts, self.spec.opt("sort"))
+            if not (order == np.arange(len(order))).all():
+                result = result.iloc[order]
+        if self.complete:
+            result = self._unobserved(result)
+        if self.spec.options.get("as_index", True) is False and not self.spec.series:
+            result = result.reset_index(allow_duplicates=True)
+            if result.shape[1] == len(self.out_meta.columns):
+                result.columns = self.out_meta.columns
+        return result
+
+    def _unobserved(self, result: Any) -> Any:
+        names = list(result.index.names)
+        keys = result.index.to_frame(index=False)
+        keys.columns = range(keys.shape[1])
+        full = (
+            keys.groupby(
+                list(keys.columns),
+                observed=False,
+                sort=self.spec.opt("sort"),
+                dropna=self.spec.opt("dropna"),
+            )
+            .size()
+            .index
+        )
+        full = full.set_names(names)
+        out = result.reindex(full)
+        fills = self.fills or []
+        if isinstance(out, pd.Series):
+            if fills and fills[0] in _FILL:
+                out = out.fillna(_FILL[fills[0]]).astype(result.dtype)
+            return out
+        for j, name in enumerate(fills):
+            if name in _FILL:
+                col = out.iloc[:, j].fillna(_FILL[name]).astype(result.dtypes.iloc[j])
+                out.isetitem(j, col)
+        return out
+
+
+# -- tree reduction ----------------------------------------------------------------------------
+
+MOMENTS = ("mean", "var", "std", "sem")
+# Partial statistics each aggregation needs, and how partials of a statistic merge.
+STATS = {
+    "sum": ("sum",),
+    "prod": ("prod",),
+    "min": ("min",),
+    "max": ("max",),
+    "count": ("count",),
+    "size": ("size",),
+    "first": ("first",),
+    "last": ("last",),
+    "any": ("any",),
+    "all": ("all",),
+    "mean": ("sum", "count"),
+    "var": ("moments",),
+    "std": ("moments",),
+    "sem": ("moments",),
+}
+_MERGE = {"count": "sum", "size": "sum"}
+# Value dtypes (numpy kinds) each aggregation reduces natively by tree; else the shuffle runs.
+KINDS = {
+    "sum": "biuf",
+    "prod": "biuf",
+    "mean": "biuf",
+    "var": "iuf",
+    "std": "iuf",
+    "sem": "iuf",
+    "min": "biufMmOT",
+    "max": "biufMmOT",
+    "any": "biuf",
+    "all": "biuf",
+    "first": None,
+    "last": None,
+    "count": None,
+    "size": None,
+}
+
+
+def tree_supported(name: str, dtype: Any) -> bool:
+    if name not in KINDS:
+        return False
+    kinds = KINDS[name]
+    if kinds is None:
+        return True
+    if isinstance(dtype, pd.CategoricalDtype):
+        return False
+    kind = "T" if isinstance(dtype, pd.StringDtype) else getattr(dtype, "kind", "?")
+    return kind in kinds
+
+
+class TreeAgg:
+    """Chunk, combine and finalize of an aggregation given as ``pairs``: per output column,
+    ``(work-frame column or None for size, aggregation name)``."""
+
+    def __init__(
+        self, spec: GroupSpec, pairs: list[tuple[Any, str]], ddof: int, finish: Finish
+    ):
+        self.spec, self.pairs, self.ddof, self.finish = spec, pairs, ddof, finish
+        stats: list[tuple[Any, str]] = []
+        for col, name in pairs:
+            for stat in STATS[name]:
+                if (col, stat) not in stats:
+                    stats.append((col, stat))
+        self.stats = (
+            stats  # partial column k holds statistic stats[k] (3 columns for moments)
+        )
+
+    def _layout(self) -> list[tuple[Any, str, int]]:
+        out, k = [], 0
+        for col, stat in self.stats:
+            out.append((col, stat, k))
+            k += 3 if stat == "moments" else 1
+        return out
+
+    def chunk(self, part: pd.DataFrame) -> pd.DataFrame:
+        spec = self.spec.with_selection(NONE)
+        gb = spec.grouped(part, sort=False, observed=True, as_index=True)
+        columns: list[Any] = []
+        index = None
+        for col, stat in self.stats:
+            sub = gb.size() if stat == "size" else (gb if spec.series else gb[col])
+            if stat == "moments":
+                n = sub.count()
+                mean = sub.mean()
+                m2 = sub.var(ddof=0) * n
+                columns += [
+                    n.astype("float64"),
+                    mean.astype("float64"),
+                    m2.astype("float64"),
+                ]
+            elif stat != "size":
+                columns.append(getattr(sub, stat)())
+            else:
+                columns.append(sub)
+            index = columns[-1].index
+        return pd.DataFrame({k: c.array for k, c in enumerate(columns)}, index=index)
+
+    def combine(self, *partials: pd.DataFrame) -> pd.DataFrame:
+        merged = concat_parts(partials)
+        if len(partials) == 1 or len(merged) == 0:
+            return merged
+        levels = list(range(merged.index.nlevels))
+        codes = (
+            merged.groupby(level=levels, sort=False, dropna=False, observed=True)
+            .ngroup()
+            .to_numpy()
+        )
+        _, firsts = np.unique(codes, return_index=True)
+        index = merged.index.take(firsts)
+        out: dict[int, Any] = {}
+        for _, stat, k in self._layout():
+            if stat == "moments":
+                n, mean, m2 = (merged[k + d].to_numpy() for d in range(3))
+                out.update(
+                    zip(
+                        (k, k + 1, k + 2),
+                        _merge_moments(codes, n, mean, m2),
+                        strict=True,
+                    )
+                )
+            else:
+                column = pd.Series(merged[k].array)
+                op = _MERGE.get(stat, stat)
+                out[k] = getattr(column.groupby(codes, sort=True), op)().array
+        return pd.DataFrame(out, index=index)
+
+    def finalize(self, partial: pd.DataFrame) -> Any:
+        if len(partial) == 0:
+            return self.finish.empty
+        where = {(c, s): k for c, s, k in self._layout()}
+        values = []
+        for col, name in self.pairs:
+            if name == "mean":
+                s = partial[where[(col, "sum")]].to_numpy(dtype="float64")
+                n = partial[where[(col, "count")]].to_numpy(dtype="float64")
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    values.append(np.where(n > 0, s / np.where(n > 0, n, 1), np.nan))
+            elif name in MOMENTS:
+                k = where[(col, "moments")]
+                n, m2 = partial[k].to_numpy(), partial[k + 2].to_numpy()
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    var = np.where(n - self.ddof > 0, m2 / (n - self.ddof), np.nan)
+                    var = np.where(var < 0, 0.0, var)
+                    value = var if name == "var" else np.sqrt(var)
+                    if name == "sem":
+                        value = value / np.sqrt(n)
+                values.append(value)
+            else:
+                values.append(partial[where[(col, STATS[name][0])]].array)
+        meta = self.finish.out_meta
+        if (
+            self.finish.spec.options.get("as_index", True) is False
+            and not self.spec.series
+        ):
+            # The result before ``reset_index``: the value columns of pandas' as_index=False.
+            meta = meta.iloc[:, meta.shape[1] - len(values) :]
+        if isinstance(meta, pd.Series):
+            result: Any = pd.Series(values[0], index=partial.index, name=meta.name)
+        else:
+            result = pd.DataFrame(dict(enumerate(values)), index=partial.index)
+            result.columns = meta.columns
+        return self.finish(result, None)
+
+
+def _merge_moments(
+    codes: np.ndarray, n: Any, mean: Any, m2: Any
+) -> tuple[Any, Any, Any]:
+    """Per group, (count, mean, M2) of the union of the partials' rows (Chan et al.)."""
+    groups = int(codes.max()) + 1
+    has = n > 0
+    total = np.bincount(codes, weights=np.where(has, n, 0.0), minlength=groups)
+    sums = np.bincount(codes, weights=np.where(has, n * mean, 0.0), minlength=groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        grand = np.where(total > 0, sums / np.where(total > 0, total, 1), np.nan)
+        spread = np.where(has, m2 + n * (mean - grand[codes]) ** 2, 0.0)
+    m2_total = np.bincount(codes, weights=spread, minlength=groups)
+    m2_total = np.where(total > 0, m2_total, np.nan)
+    return total, grand, m2_total
+
+
+class ChunkThen:
+    """Tree steps as plain callables (``Reduce`` wants ``chunk``, ``combine``, ``finalize``)."""
+
+    def __init__(self, tree: TreeAgg, step: str) -> None:
+        self.tree, self.step = tree, step
+
+    def __call__(self, *args: Any) -> Any:
+        return getattr(self.tree, self.step)(*args)
+
+
+# -- shuffle -----------------------------------------------------------------------------------
+
+
+class GroupSplit:
+    """Shuffle ``split``: tag rows with their global position, cut by a hash of the keys."""
+
+    def __init__(self, spec: GroupSpec, nout: int) -> None:
+        self.spec, self.nout = spec, nout
+
+    def __call__(self, part: pd.DataFrame, i: int) -> list[Any]:
+        part = part.assign(
+            **{POS: np.arange(len(part), dtype=np.int64) + (i << _POS_BITS)}
+        )
+        target = shuffle.assignment(self.spec.key_frame(part), self.nout)
+        return shuffle.split_by(part, target, self.nout)
+
+
+class ShuffledAgg:
+    """Per shuffled partition: pandas' aggregation (groups in first-appearance order) and each
+    group's first global position."""
+
+    def __init__(self, spec: GroupSpec, op: Any) -> None:
+        self.spec, self.op = spec, op
+
+    def __call__(self, part: pd.DataFrame) -> tuple[Any, Any]:
+        result = self.op(
+            self.spec.grouped(part, sort=False, observed=True, as_index=True)
+        )
+        firsts = self.spec.first_positions(part)
+        if len(firsts) != len(result):
+            firsts = firsts.reindex(result.index)
+        return result, firsts.to_numpy()
+
+
+class Assemble:
+    """Concatenate per-partition results of ``ShuffledAgg`` and finish them."""
+
+    def __init__(self, finish: Finish) -> None:
+        self.finish = finish
+
+    def __call__(self, *pairs: tuple[Any, Any]) -> Any:
+        result = concat_parts([r for r, _ in pairs])
+        firsts = np.concatenate(
+            [f for r, f in pairs if len(r)] or [np.zeros(0, np.int64)]
+        )
+        return self.finish(result, firsts)
+
+
+class RowOp:
+    """Per shuffled partition: a row-wise groupby operation (result labelled by row position),
+    given back the rows' original labels and positions."""
+
+    def __init__(self, spec: GroupSpec, op: Any, meta: Any, all_rows: bool) -> None:
+        # ``all_rows``: the result has a row for every row (transform-like), so rows whose key
+        # is missing (dropped groups) still get one, holding NaN.
+        self.spec, self.op, self.meta, self.all_rows = spec, op, meta, all_rows
+
+    def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
+        pos, labels = part[POS].to_numpy(), part.index
+        gb = self.spec.grouped(part, positional=True)
+        if len(part) and gb.ngroups == 0:
+            # Only rows with missing keys: pandas has no group to compute anything from.
+            result = self.meta.reindex(pd.RangeIndex(len(part) if self.all_rows else 0))
+        else:
+            result = self.op(gb)
+        if isinstance(result, pd.Series):
+            result = result.to_frame(VAL)
+        else:
+            result = result.copy(deep=False)
+        at = result.index.to_numpy(dtype=np.int64)
+        result.index = labels.take(at)
+        result[POS] = pos[at]
+        return result
+
+
+class HomeSplit:
+    """Shuffle ``split`` sending each row back to its source partition."""
+
+    def __init__(self, nout: int) -> None:
+        self.nout = nout
+
+    def __call__(self, part: pd.DataFrame, i: int) -> list[Any]:
+        target = (part[POS].to_numpy() >> _POS_BITS).astype(np.int64)
+        return shuffle.split_by(part, target, self.nout)
+
+
+class HomeCombine:
+    """Shuffle ``combine``: a source partition's rows in their original order and labels."""
+
+    def __init__(self, meta: Any) -> None:
+        self.meta = meta
+
+    def __call__(self, j: int, *pieces: pd.DataFrame) -> Any:
+        rows = concat_parts(pieces)
+        rows = rows.iloc[np.argsort(rows[POS].to_numpy(), kind="stable")]
+        rows = rows.drop(columns=[POS])
+        if isinstance(self.meta, pd.Series):
+            rows = rows[VAL].rename(self.meta.name)
+        if len(rows) == 0:
+            rows = rows.astype(
+                self.meta.dtype
+                if isinstance(self.meta, pd.Series)
+                else self.meta.dtypes
+            )
+        return rows
+
+
+class GroupsOf:
+    """Per shuffled partition: ``(keys index, items, first positions)`` with groups in
+    first-appearance order; items are ``(key, rows)`` pairs, or with ``func`` the results of
+    ``func`` on the groups pandas' ``apply`` hands out."""
+
+    def __init__(
+        self, spec: GroupSpec, func: Any = None, args: tuple = (), kwargs: Any = None
+    ):
+        self.spec, self.func, self.args, self.kwargs = spec, func, args, kwargs or {}
+
+    def __call__(self, part: pd.DataFrame) -> tuple[pd.Index, list[Any], np.ndarray]:
+        gb = self.spec.grouped(part, sort=False, observed=True)
+        items: list[Any] = []
+        if self.func is None:
+            items = list(gb)
+        elif len(part):
+            # pandas' own apply hands out the groups (without the key columns, named), so
+            # the function sees exactly what it would see on the whole frame.
+            def record(rows: Any) -> None:
+                items.append((None, self.func(rows, *self.args, **self.kwargs)))
+
+            gb.apply(record)
+        sizes = (
+            self.spec.with_selection(NONE)
+            .grouped(part, sort=False, observed=True)
+            .size()
+        )
+        return sizes.index, items, self.spec.first_positions(part).to_numpy()
+
+
+def ordered_groups(
+    pieces: list[tuple[pd.Index, list[Any], np.ndarray]], sort: bool
+) -> list[Any]:
+    """``GroupsOf`` results of all partitions merged into pandas' group order."""
+    pieces = [p for p in pieces if len(p[1])]
+    if not pieces:
+        return []
+    index = (
+        pieces[0][0].append([p[0] for p in pieces[1:]])
+        if len(pieces) > 1
+        else pieces[0][0]
+    )
+    items = [item for p in pieces for item in p[1]]
+    firsts = np.concatenate([p[2] for p in pieces])
+    return [items[k] for k in group_order(index, firsts, sort)]
+
+
+class ApplyCombine:
+    """``apply`` finished by pandas itself: pandas' apply over the key columns (original rows,
+    order and labels), where the function returns each group's precomputed result, so pandas
+    decides how results combine (group keys, transform-like results, ``as_index``)."""
+
+    def __init__(self, spec: GroupSpec, name: Hashable, sort: bool) -> None:
+        self.spec, self.name, self.sort = spec, name, sort
+
+    def __call__(self, nkeys: int, *parts: Any) -> Any:
+        keys = concat_parts(parts[:nkeys])
+        results = iter([r for _, r in ordered_groups(list(parts[nkeys:]), self.sort)])
+        spec = self.spec
+        if (
+            spec.series
+            or not isinstance(spec.selection, list)
+            and spec.selection is not NONE
+        ):
+            # A SeriesGroupBy: pandas combines Series results differently from frame results.
+            items = tuple(
+                ("tmp", it[1], it[2] if it[0] == "tmp" else it[1]) for it in spec.items
+            )
+            keys = keys.assign(**{VAL: np.zeros(len(keys))})
+            spec = replace(
+                spec, items=items, series=True, series_name=self.name, selection=NONE
+            )
+        else:
+            spec = replace(spec, selection=NONE)
+        return spec.grouped(keys).apply(lambda _: next(results))
+
+
+class KeysOnly:
+    """The key columns of a work-frame partition (what ``ApplyCombine`` groups)."""
+
+    def __init__(self, columns: list[Hashable]) -> None:
+        self.columns = columns
+
+    def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
+        return part[self.columns]
+
+
+class ConcatAll:
+    def __call__(self, *parts: Any) -> Any:
+        return concat_parts(parts)

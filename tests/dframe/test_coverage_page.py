@@ -1,0 +1,22 @@
+"""docs/coverage.md is what ``python -m dframe.coverage`` generates from the classes."""
+
+from __future__ import annotations
+
+from dframe import coverage
+
+
+def test_coverage_page_is_up_to_date():
+    assert coverage.PAGE.exists(), "run python -m dframe.coverage"
+    assert coverage.PAGE.read_text() == coverage.render(), "run python -m dframe.coverage"
+
+
+def test_classification():
+    import pandas as pd
+
+    from dframe import DataFrame
+
+    table = coverage.classify(DataFrame, pd.DataFrame)
+    assert table["info"] == coverage.NATIVE
+    assert table["fillna"] == coverage.PARTIAL  # native for scalars, falls back for methods
+    assert table["transpose"] == coverage.FALLBACK
+    assert set(table) == {n for n in dir(pd.DataFrame) if not n.startswith("_")}

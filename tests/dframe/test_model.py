@@ -1,0 +1,87 @@
+"""Options, the small-data threshold, and persist()."""
+
+from __future__ import annotations
+
+import gc
+import re
+import weakref
+
+import pytest
+
+import dframe
+from dframe import config, lower
+from dframe.executors import RuntimeExecutor, SyncExecutor
+from dframe.optimize.rules import CACHE
+from tests.dframe.conftest import assert_same, make_frame
+
+pytestmark = [
+    pytest.mark.timeout(60),
+    pytest.mark.filterwarnings("error::dframe.PandasFallbackWarning"),
+]
+
+
+def test_options_object():
+    options = dframe.options
+    assert options is config.options
+    before = options.partition_bytes
+    try:
+        options.partition_bytes = 1000
+        assert config.get("partition_bytes") == 1000
+        assert dframe.from_pandas(make_frame(200)).npartitions > 1
+    finally:
+        options.partition_bytes = before
+    with pytest.raises(AttributeError, match="unknown dframe option"):
+        options.no_such_option = 1
+    with pytest.raises(AttributeError, match="unknown dframe option"):
+        _ = options.no_such_option
+    text = repr(options)
+    # Every option is listed with what it means, the small-data threshold included.
+    for name in config._DEFAULTS:
+        assert re.search(rf"^{name}\s+=", text, re.M)
+    assert "small-data threshold" in text and "driver process with no tasks" in text
+    assert "progress" in dir(options)
+
+
+def test_boolean_options_read_from_the_environment(monkeypatch):
+    assert config._from_env("progress", True) is True
+    monkeypatch.setenv("DFRAME_PROGRESS", "0")
+    assert config._from_env("progress", True) is False
+    monkeypatch.setenv("DFRAME_PROGRESS", "true")
+    assert config._from_env("progress", True) is True
+
+
+def test_small_data_runs_in_the_driver_without_tasks():
+    df = dframe.from_pandas(make_frame(13), npartitions=3)
+    with config.override(executor="auto"):
+        assert isinstance(lower.choose_executor((df.a + 1)._plan), SyncExecutor)
+        with config.override(sync_threshold_bytes=0):
+            assert isinstance(lower.choose_executor((df.a + 1)._plan), RuntimeExecutor)
+
+
+def _live_objects(rt) -> int:
+    return int(re.search(r"(\d+) live object", rt.memory_summary()).group(1))
+
+
+def test_persist_keeps_partitions_until_the_frame_is_deleted(shared_ray):
+    pdf = make_frame(40)
+    with config.override(executor="runtime"):
+        df = (dframe.from_pandas(pdf, npartitions=4)[["a", "b"]] * 1).persist()
+        cached = CACHE.get(df._plan)
+        assert cached is not None and len(cached.handles) == 4
+        assert all(isinstance(h, shared_ray.ObjectRef) for h in cached.handles)
+        ex = cached.executor
+        submitted = ex.tasks_submitted
+        assert_same(pdf[["a", "b"]] * 1, df)  # uses the persisted partitions: no new task
+        assert ex.tasks_submitted == submitted
+        live = _live_objects(shared_ray)
+        watch = weakref.ref(cached)
+        del df, cached
+        gc.collect()
+        assert watch() is None
+        for _ in range(100):
+            if _live_objects(shared_ray) <= live - 4:
+                break
+            import time
+
+            time.sleep(0.05)
+        assert _live_objects(shared_ray) <= live - 4
