@@ -122,7 +122,7 @@ class Options:
 
         try:
             return getattr(pandas.options, name)
-        except Exception:  # pandas raises OptionError, a KeyError and AttributeError
+        except (KeyError, AttributeError):  # pandas' OptionError is both
             msg = f"unknown dframe option {name!r}; options are {sorted(_values)}"
             raise AttributeError(msg) from None
 

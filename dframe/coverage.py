@@ -78,8 +78,10 @@ def _section(title: str, table: dict[str, str], what: str) -> list[str]:
     lines = [
         f"## {title}",
         "",
-        f"{len(table)} public {what} of pandas: {counts[NATIVE]} native, {counts[PARTIAL]} native "
-        f"with some arguments falling back, {counts[FALLBACK]} falling back.",
+        (
+            f"{len(table)} public {what} of pandas: {counts[NATIVE]} native, {counts[PARTIAL]} "
+            f"native with some arguments falling back, {counts[FALLBACK]} falling back."
+        ),
         "",
         "| name | dframe |",
         "| --- | --- |",

@@ -21,16 +21,16 @@ pytestmark = [
 STRATEGIES = [1, 4]  # split_out: tree, shuffle
 
 
-def make_data(n: int = 60) -> pd.DataFrame:
+def make_data(n: int = 30) -> pd.DataFrame:
     rng = np.random.default_rng(1)
     k = rng.integers(1, 6, n)
     k[: n // 2] = 0  # skew: one key holds half the rows
     v = rng.normal(100, 10, n)
-    v[[3, 17, 40]] = np.nan
+    v[[3, 17, 25]] = np.nan
     s = pd.array([f"s{i % 4}" for i in range(n)], dtype="str")
     s[[5, 9]] = None
     kf = k.astype("float64")
-    kf[[2, 11, 50]] = np.nan
+    kf[[2, 11, 28]] = np.nan
     return pd.DataFrame(
         {
             "k": k,
@@ -48,7 +48,7 @@ def make_data(n: int = 60) -> pd.DataFrame:
     )
 
 
-DATA = make_data()
+DATA = make_data()  # fewer rows than the largest partition count
 VALS = ["v", "w"]
 
 

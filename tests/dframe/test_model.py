@@ -37,7 +37,7 @@ def test_options_object():
     text = repr(options)
     # Every option is listed with what it means, the small-data threshold included.
     for name in config._DEFAULTS:
-        assert re.search(rf"^{name}\s+=", text, re.M)
+        assert re.search(rf"^{name}\s+=", text, re.MULTILINE)
     assert "small-data threshold" in text and "driver process with no tasks" in text
     assert "progress" in dir(options)
 
