@@ -23,6 +23,7 @@ class File:
     mappers: set[bytes] = field(default_factory=set)
     live: bool = True                     # an object still lives in it
     spilling: bool = False                # chosen to be written to disk
+    recyclable: bool = True               # may go to the reuse pool once nobody maps it
 
 
 class SharedMemory:
@@ -76,6 +77,10 @@ class SharedMemory:
         f = self.files.get(path)
         if f is not None:
             self.spilled[f.oid] = disk_bytes
+            # Never reuse a spilled file: a process may have mapped it (its object was live and
+            # referenced) with its MAPPED report still on the way.  Deleting is safe — views
+            # keep their pages — overwriting is not.
+            f.recyclable = False
             self.freed(path)
 
     def _reuse(self, size: int) -> str | None:
@@ -127,7 +132,10 @@ class SharedMemory:
     def _release(self, path: str) -> None:
         f = self.files.pop(path)
         self.used -= f.size
-        self._recycle(path, f.size)
+        if f.recyclable:
+            self._recycle(path, f.size)
+        else:
+            self.out.append(ev.DeleteFile(path))
 
     def _recycle(self, path: str, size: int) -> None:
         if size > self.pool_cap:

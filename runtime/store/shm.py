@@ -131,7 +131,7 @@ def _copy_into_mapping(fd: int, size: int, ser: Serialized, spans) -> None:
     for buf, (offset, n) in zip(ser.buffers, spans):
         src = np.frombuffer(memoryview(buf).cast("B"), dtype=np.uint8)
         step = max(-(-n // _pool()._max_workers), 1)
-        jobs += [_pool().submit(np.copyto, dst[offset + i:offset + i + step], src[i:i + step])
+        jobs += [_pool().submit(np.copyto, dst[offset + i:offset + min(i + step, n)], src[i:i + step])
                  for i in range(0, n, step)]
     for job in jobs:
         job.result()

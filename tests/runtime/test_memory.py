@@ -119,3 +119,16 @@ def test_freed_memory_is_reused_without_touching_live_objects_or_views(ray):
         gc.collect()
     assert (kept_view == -1.0).all()
     assert (ray.get(held) == -2.0).all()
+
+
+def test_reused_memory_holds_values_with_many_odd_sized_buffers(ray):
+    def value(seed):
+        rng = np.random.default_rng(seed)
+        return [rng.integers(0, 255, n, dtype=np.uint8) for n in (7, 13 * MIB + 3, 9, 21 * MIB + 5, 1)]
+
+    for seed in range(3):                 # the second and third puts reuse the first one's file
+        ref = ray.put(value(seed))
+        for got, want in zip(ray.get(ref), value(seed)):
+            np.testing.assert_array_equal(got, want)
+        del ref
+        gc.collect()

@@ -270,3 +270,17 @@ def test_spec_pickles():
 def test_protocol_rejects_other_versions(bad):
     with pytest.raises(ValueError, match="protocol version"):
         protocol.decode(b"xx9" + pickle.dumps(bad))
+
+
+def test_a_spilled_file_is_deleted_never_reused():
+    """A reader may map a live object's file with its MAPPED report still in flight; spilling
+    must therefore never hand that file to another writer."""
+    sched, _ = make_scheduler(budget=250)
+    sched.handle(ev.ObjectPut(DRIVER, b"a", ObjectData("shm", ("/dev/shm/a", 100, 1, [])), []))
+    sched.handle(ev.ObjectPut(DRIVER, b"b", ObjectData("shm", ("/dev/shm/b", 100, 1, [])), []))
+    out = sched.handle(ev.AllocRequested(DRIVER, 1, b"c", 100))
+    error, reuse, spill = out[0].msg[2]
+    assert error is None and reuse is None and [s[0] for s in spill] == [b"a"]
+    out = sched.handle(ev.Spilled(DRIVER, [(b"a", "/dev/shm/a", spill[0][2], 100)]))
+    assert ev.DeleteFile("/dev/shm/a") in out
+    assert sched.memory.pool == {} and sched.objects[b"a"].data.kind == "spilled"
