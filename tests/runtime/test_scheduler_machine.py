@@ -275,7 +275,8 @@ def test_protocol_rejects_other_versions(bad):
 def test_a_spilled_file_is_deleted_never_reused():
     """A reader may map a live object's file with its MAPPED report still in flight; spilling
     must therefore never hand that file to another writer."""
-    sched, _ = make_scheduler(budget=250)
+    sched = Scheduler({"CPU": 1.0}, 250, spill_dir="/tmp/spill")
+    sched.handle(ev.ClientHello(DRIVER, "driver", 1))
     sched.handle(ev.ObjectPut(DRIVER, b"a", ObjectData("shm", ("/dev/shm/a", 100, 1, [])), []))
     sched.handle(ev.ObjectPut(DRIVER, b"b", ObjectData("shm", ("/dev/shm/b", 100, 1, [])), []))
     out = sched.handle(ev.AllocRequested(DRIVER, 1, b"c", 100))
