@@ -87,6 +87,9 @@ def store_results(client, spec: TaskSpec, outputs: list):
             return _error_results(client, spec, exc, text)
         except exceptions.ObjectStoreFullError as exc:
             return _stored_error(client, spec, exc)
+        except Exception as exc:  # noqa: BLE001 - storing failed (disk, memory): a value, not a crash
+            text = f"Could not store the result of {spec.name}(): {type(exc).__name__}: {exc}"
+            return _error_results(client, spec, exc, text)
         results.append((oid, data, ser.contained))
     return results
 
