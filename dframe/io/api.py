@@ -42,10 +42,11 @@ def read_parquet(
         fn = fallback.function("read_parquet", pd.read_parquet)
         return fn(path, engine=engine, columns=columns, filters=filters, **kwargs)
     target = config.get("partition_bytes")
+    min_pieces = 2 * (os.cpu_count() or 1)   # two per core: balance when pieces are uneven
     if npartitions is not None:
         total = sum(os.path.getsize(f) for f in parquet._files(path))
-        target = max(1, total // max(1, int(npartitions)))
-    pieces, meta, stored = parquet.inspect(path, target)
+        target, min_pieces = max(1, total // max(1, int(npartitions))), 1
+    pieces, meta, stored = parquet.inspect(path, target, min_pieces, config.get("sync_threshold_bytes"))
     predicate = parquet.user_filters(filters) if filters else None
     node = N.ReadParquet(
         tuple(pieces),

@@ -66,9 +66,18 @@ def _pandas_index(schema: pa.Schema) -> tuple[bool, int, int]:
     return bool(cols), 0, 1
 
 
-def inspect(path: Any, target_bytes: int) -> tuple[list[Piece], pd.DataFrame, bool]:
-    """Pieces, meta (all columns) and whether the pandas index is stored as columns."""
+def inspect(path: Any, target_bytes: int, min_pieces: int = 1,
+            small_bytes: int = 0) -> tuple[list[Piece], pd.DataFrame, bool]:
+    """Pieces, meta (all columns) and whether the pandas index is stored as columns.
+
+    Pieces hold about ``target_bytes`` (uncompressed), but the data is cut into at least
+    ``min_pieces`` when it has that many row groups, so every worker gets a share.
+    """
     files = _files(path)
+    total = sum(pq.ParquetFile(f).metadata.row_group(rg).total_byte_size
+                for f in files for rg in range(pq.ParquetFile(f).metadata.num_row_groups))
+    if total >= small_bytes:   # small data runs in the driver anyway: no point in splitting it
+        target_bytes = max(1, min(target_bytes, total // max(1, min_pieces)))
     pieces: list[Piece] = []
     meta: pd.DataFrame | None = None
     stored = False

@@ -115,3 +115,15 @@ def test_to_csv(tmp_path, npartitions, executor):
     df[df.a > 0].to_csv(buf)
     assert buf.getvalue() == pdf[pdf.a > 0].to_csv()
     assert np.isfinite(df.b.sum())
+
+
+def test_read_parquet_cuts_enough_partitions_for_every_core(tmp_path, sync):
+    import os
+
+    pdf = make_frame(64)
+    path = tmp_path / "groups.parquet"
+    pdf.to_parquet(path, row_group_size=4)                 # 16 row groups
+    with config.override(sync_threshold_bytes=1):          # as if the file were big
+        df = dframe.read_parquet(path)
+    assert df.npartitions >= min(16, 2 * (os.cpu_count() or 1))
+    assert_same(pd.read_parquet(path), df)
