@@ -19,7 +19,9 @@ from dframe.collection import from_pandas, wrap_plan
 from dframe.fallback import PandasFallbackWarning
 from dframe.frame import DataFrame
 from dframe.io.api import read_csv, read_parquet
+from dframe.merge import merge  # the function shadows the module name on purpose
 from dframe.plan import nodes as _nodes
+from dframe.reshape import get_dummies, melt, pivot_table
 from dframe.series import Series
 
 __all__ = [
@@ -29,6 +31,10 @@ __all__ = [
     "concat",
     "config",
     "from_pandas",
+    "get_dummies",
+    "melt",
+    "pivot_table",
+    "merge",
     "options",
     "read_csv",
     "read_parquet",

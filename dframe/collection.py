@@ -308,6 +308,11 @@ class Collection(WindowMethods, IndexingMethods):
 
     def _ends(self, n: int, which: str) -> Any:
         plan = self._plan
+        from dframe.sort import ends_of_sort
+
+        sorted_ends = ends_of_sort(plan, n, which)
+        if sorted_ends is not None:
+            return self._new(sorted_ends)  # the first rows of a sort, without sorting all
         lengths = plan.lengths
         if lengths is not None:
             # Known lengths: only the partitions holding those rows are read or computed.

@@ -26,6 +26,10 @@ _DEFAULTS: dict[str, Any] = {
     "csv_sample_rows": 1000,
     # groupby aggregations: "auto" (by the number of distinct keys), "tree" or "shuffle".
     "groupby_strategy": "auto",
+    # merge/join: "auto" (broadcast a side smaller than merge_broadcast_bytes, else hash-shuffle
+    # both sides), "broadcast" or "shuffle".
+    "merge_strategy": "auto",
+    "merge_broadcast_bytes": 32 * 2**20,
     # Show a progress bar (tqdm.auto: terminal or notebook) over the tasks of a computation that
     # runs longer than progress_delay seconds; short computations never show one.
     "progress": True,
@@ -44,6 +48,9 @@ DESCRIPTIONS: dict[str, str] = {
     "partition_bytes": "target size of one partition (constructors, from_pandas, readers)",
     "split_every": "fan-in of one combine step of a tree reduction",
     "csv_sample_rows": "rows of a CSV file read on the driver to infer columns and dtypes",
+    "merge_strategy": "merge/join: 'auto', 'broadcast' (the small side to every partition of the "
+    "other) or 'shuffle' (both sides hash-partitioned on the keys)",
+    "merge_broadcast_bytes": "merge/join: a side estimated below this size is broadcast",
     "progress": "show a progress bar for computations longer than progress_delay seconds",
     "progress_delay": "seconds a computation runs before its progress bar appears",
     "fallback_memory_fraction": "a pandas fallback raises MemoryError instead of collecting "

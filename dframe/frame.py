@@ -21,11 +21,15 @@ from dframe.indexing import FrameIndexingMethods
 from dframe.info import InfoMethods
 from dframe.interop import InteropMethods
 from dframe.plan import nodes as N
+from dframe.reshape import FrameReshapeMethods
+from dframe.sort import FrameSortMethods
 from dframe.summaries import SummaryMethods
 from dframe.values import ValueMethods
 
 
 class DataFrame(
+    FrameSortMethods,
+    FrameReshapeMethods,
     FrameIndexingMethods, ValueMethods, SummaryMethods, InfoMethods, InteropMethods, Collection
 ):
     """A pandas-compatible DataFrame whose rows are split into partitions computed in parallel.
@@ -227,6 +231,20 @@ class DataFrame(
 
     def to_frame(self) -> DataFrame:
         return self
+
+    # -- joins (dframe.merge) ------------------------------------------------------------------
+
+    def merge(self, right: Any, how: str = "inner", **kwargs: Any) -> Any:
+        """Database-style join with ``right`` (see ``dframe.merge``), computed in parallel."""
+        from dframe.merge import merge
+
+        return merge(self, right, how=how, **kwargs)
+
+    def join(self, other: Any, on: Any = None, how: str = "left", **kwargs: Any) -> Any:
+        """Columns of ``other`` matched on its index (see ``pandas.DataFrame.join``)."""
+        from dframe.merge import join
+
+        return join(self, other, on=on, how=how, **kwargs)
 
     # -- output ----------------------------------------------------------------------------------
 

@@ -14,12 +14,14 @@ from dframe.collection import Collection, _classes, from_pandas
 from dframe.info import InfoMethods
 from dframe.interop import InteropMethods
 from dframe.plan import nodes as N
+from dframe.reshape import SeriesReshapeMethods
+from dframe.sort import SeriesSortMethods
 from dframe.summaries import SummaryMethods
 from dframe.values import ValueMethods
 
 
 class Series(
-    AccessorMixin, ValueMethods, SummaryMethods, InfoMethods, InteropMethods, Collection
+    SeriesSortMethods, SeriesReshapeMethods, AccessorMixin, ValueMethods, SummaryMethods, InfoMethods, InteropMethods, Collection
 ):
     """A pandas-compatible Series whose rows are split into partitions computed in parallel.
 

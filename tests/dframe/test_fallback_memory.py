@@ -30,8 +30,8 @@ def test_method_fallback_raises_memory_error(executor, tiny_driver):
         df.transpose()
     with pytest.raises(MemoryError, match=r"Series\.to_list"):
         df.a.to_list()
-    with pytest.raises(MemoryError, match=r"pandas\.merge"):
-        dframe.merge(df, df, on="a")
+    with pytest.raises(MemoryError, match=r"pandas\.merge_ordered"):
+        dframe.merge_ordered(df, df, on="a")
     with pytest.raises(MemoryError, match=r"DataFrame\.T"):
         _ = df.T
     # Native operations are not affected.
