@@ -6,6 +6,7 @@ Signatures, defaults and errors follow Ray's so ``import runtime as ray`` runs R
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any, Sequence
 
@@ -100,7 +101,7 @@ def shutdown() -> None:
         _client = _node = None
     if client is not None:
         try:
-            client.send((protocol.SHUTDOWN,))
+            client.send((protocol.SHUTDOWN, os.getpid()))
         except Exception:  # noqa: BLE001 - the scheduler may be gone already
             pass
         client._closing = True

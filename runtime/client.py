@@ -25,6 +25,9 @@ from .serialization import ObjectData, Serialized
 from .store import shm
 
 
+_KEEP_MAPPED_BYTES = 64 << 20
+
+
 class _Waiter:
     """One blocked ``get``/``wait``: how many more values it needs, and the event to wake it."""
 
@@ -56,7 +59,12 @@ class Client:
         self._subscribed: set[bytes] = set()
         self._callbacks: dict[bytes, list] = {}
         self._waiters: dict[bytes, list[_Waiter]] = {}
-        self._mappings: dict[str, object] = {}     # path -> mmap, while its object lives
+        # path -> mmap while any view (or the one kept below) uses it.  Weak: a mapping nobody
+        # uses must die, or its object could never be spilled or its memory reused.
+        self._mappings: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+        # The most recent big mapping stays alive: tasks reading the same big array one after
+        # another (a shared argument) then map and page-fault it once per process, not per task.
+        self._recent_big: tuple[str, object] | None = None
         self._replies: dict = {}
         self._request_ids = itertools.count()
         self.dead: str | None = None             # why the scheduler connection is gone
@@ -65,7 +73,12 @@ class Client:
         self.current_task: bytes | None = None   # set in workers while a task runs
         self._scheduler_fd = os.pidfd_open(scheduler_pid) if scheduler_pid else None
         # The hello goes out on the receive socket so the scheduler learns where replies go.
-        self._recv_sock.send(protocol.encode((protocol.HELLO, client_id, kind, os.getpid())))
+        # Hello on both sockets: the two connections are not ordered with each other, and the
+        # scheduler must know us before our first request (send socket) and learn where replies
+        # go (receive socket), whichever arrives first.
+        hello = protocol.encode((protocol.HELLO, client_id, kind, os.getpid()))
+        self._send_sock.send(hello)
+        self._recv_sock.send(hello)
         self._thread = threading.Thread(target=self._receive_loop, name="runtime-recv", daemon=True)
         self._thread.start()
 
@@ -139,7 +152,7 @@ class Client:
             data = self.values.pop(oid, None)
             if data is not None and data.kind == "shm":
                 # Our cached mapping goes with our last handle; live views keep their own.
-                self._mappings.pop(data.payload[0], None)
+                self._forget_mapping(data.payload[0])
             self._subscribed.discard(oid)
             self._ref_msgs.append((protocol.DECREF, oid))
 
@@ -176,10 +189,18 @@ class Client:
         """
         mapping = self._mappings.get(path)
         if mapping is None:
-            mapping = self._mappings[path] = shm.map_file(path, size)
+            mapping = shm.map_file(path, size)
+            self._mappings[path] = mapping
             self._ref_msgs.append((protocol.MAPPED, path))
             weakref.finalize(mapping, self._ref_msgs.append, (protocol.UNMAPPED, path))
+        if size >= _KEEP_MAPPED_BYTES:
+            self._recent_big = (path, mapping)
         return mapping
+
+    def _forget_mapping(self, path: str) -> None:
+        self._mappings.pop(path, None)
+        if self._recent_big is not None and self._recent_big[0] == path:
+            self._recent_big = None
 
     def wait_for(self, oids: list[bytes], num: int, timeout: float | None,
                  stop_on_error: bool) -> list[bytes]:
@@ -288,7 +309,7 @@ class Client:
                 self._replies[msg[1]] = msg[2]
                 self._cond.notify_all()
         elif kind == protocol.FREED:
-            self._mappings.pop(msg[1], None)
+            self._forget_mapping(msg[1])
         elif kind == protocol.TASK:
             self.on_task(msg[1:])
         elif kind == protocol.INTERRUPT:
@@ -303,6 +324,7 @@ class Client:
     def close(self) -> None:
         self._closing = True
         shm.release_mappings()
+        self._recent_big = None
         self._mappings.clear()
         self._thread.join(timeout=2)
         for sock in (self._send_sock, self._recv_sock):

@@ -35,7 +35,7 @@ KILL_ACTOR = "kill_actor"    # (actor_id, no_restart)
 ACTOR_EXIT = "actor_exit"    # ()  the actor's code asked to stop
 GET_ACTOR = "get_actor"      # (request_id, name, namespace) -> INFO_REPLY with the handle state
 BATCH = "batch"              # ([message, ...],) many small messages in one frame
-SHUTDOWN = "shutdown"        # ()
+SHUTDOWN = "shutdown"        # (pid,)  stops the node if it comes from the driver that started it
 
 # scheduler -> client
 OBJECT = "object"            # (oid, ObjectData)

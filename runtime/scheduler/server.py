@@ -41,6 +41,7 @@ class Server:
         self.procs: dict[bytes, subprocess.Popen] = {}
         self.pidfds: dict[int, bytes] = {}
         self.connected: set[bytes] = set()           # clients whose receive socket said hello
+        self.greeted: set[bytes] = set()             # clients the core has been told about
         self.held: dict[bytes, list] = {}            # messages for clients not connected yet
         os.makedirs(cfg["spill_dir"], mode=0o700, exist_ok=True)
         self.core = Scheduler(cfg["resources"], cfg["object_store_memory"], spill_dir=cfg["spill_dir"],
@@ -96,12 +97,15 @@ class Server:
             for inner in msg[1]:
                 yield from self.events(identity, inner)
         elif kind == protocol.HELLO:
-            self.connected.add(client)
-            for held in self.held.pop(client, ()):
-                self._send(client, held)
-            if msg[2] == "driver" and msg[3] == self.cfg["driver_pid"]:
-                self.owner = client
-            yield ev.ClientHello(client, msg[2], msg[3])
+            if identity.endswith(b"r"):         # replies can go out now
+                self.connected.add(client)
+                for held in self.held.pop(client, ()):
+                    self._send(client, held)
+            if client not in self.greeted:      # the first of the client's two hellos
+                self.greeted.add(client)
+                if msg[2] == "driver" and msg[3] == self.cfg["driver_pid"]:
+                    self.owner = client
+                yield ev.ClientHello(client, msg[2], msg[3])
         elif kind == protocol.SUBMIT:
             yield ev.TaskSubmitted(client, msg[1])
         elif kind == protocol.DONE:
@@ -141,7 +145,9 @@ class Server:
         elif kind == protocol.GET_ACTOR:
             yield ev.ActorLookup(client, msg[1], msg[2], msg[3])
         elif kind == protocol.SHUTDOWN:
-            if client == self.owner:              # other drivers only disconnect
+            # Only the driver that started us (it may say so before its hello arrives, which
+            # travels on its other socket); other drivers only disconnect.
+            if client == self.owner or msg[1:] == (self.cfg["driver_pid"],):
                 self.running = False
         else:
             log.warning("unknown message kind %r from %r", kind, identity)
@@ -193,7 +199,14 @@ class Server:
         os.close(fd)
         proc = self.procs.pop(worker)
         exitcode = proc.wait()
+        # What the worker sent before it died (results of finished calls) must count before its
+        # death does, or those calls would be retried as if they had been lost.
+        for _ in range(5):
+            if not self.router.poll(20):
+                break
+            self.drain()
         self.connected.discard(worker)
+        self.greeted.discard(worker)
         self.execute(self.core.handle(ev.WorkerDied(worker, exitcode)))
 
     # ---- the end ---------------------------------------------------------------------------

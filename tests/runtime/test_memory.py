@@ -94,14 +94,14 @@ def test_lost_task_output_is_rebuilt_from_lineage(ray):
     ref = make.remote(200_000)
     assert ray.get(ref)[-1] == 199_999
     os.unlink(os.path.join(ray.api._node.shm_dir, ref.hex()))   # lose the only copy
-    ray.api.client()._mappings.clear()                           # and our cached mapping of it
+    ray.api.client()._forget_mapping(os.path.join(ray.api._node.shm_dir, ref.hex()))
     np.testing.assert_array_equal(ray.get(ref, timeout=20), np.arange(200_000, dtype=np.float64))
 
 
 def test_lost_put_object_raises_object_lost_error_naming_it(ray):
     ref = ray.put(np.ones(200_000))
     os.unlink(os.path.join(ray.api._node.shm_dir, ref.hex()))
-    ray.api.client()._mappings.clear()
+    ray.api.client()._forget_mapping(os.path.join(ray.api._node.shm_dir, ref.hex()))
     with pytest.raises(ray.exceptions.ObjectLostError, match=r"put\(\)") as info:
         ray.get(ref, timeout=20)
     assert ref.hex()[:12] in str(info.value)
@@ -132,3 +132,14 @@ def test_reused_memory_holds_values_with_many_odd_sized_buffers(ray):
             np.testing.assert_array_equal(got, want)
         del ref
         gc.collect()
+
+
+def test_objects_read_once_can_still_spill(small_store):
+    """Reading an object must not pin it in memory after the value is dropped."""
+    ray = small_store
+    refs = []
+    for i in range(24):                                     # 48 MiB of 2 MiB objects, 16 MiB store
+        refs.append(ray.put(block(i)))
+        assert ray.get(refs[-1])[0] == block(i)[0]          # a view, dropped at once
+    for i in (0, 11, 23):
+        np.testing.assert_array_equal(ray.get(refs[i]), block(i))
