@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
@@ -41,25 +42,27 @@ def session_paths() -> list[str]:
     return [node.shm_dir, node.session_dir] if node is not None else []
 
 
-@pytest.fixture
-def ray():
-    """A fresh runtime with 2 CPUs for one test; asserts a clean shutdown."""
-    runtime.init(num_cpus=2)
-    paths = session_paths()
+@contextlib.contextmanager
+def running(**init_kwargs):
+    """``runtime.init(**init_kwargs)`` for the block; then shut down and assert nothing is left."""
+    runtime.init(**init_kwargs)
+    paths = session_paths() + [runtime.api._node.spill_dir]   # created later, if ever
     try:
         yield runtime
     finally:
         runtime.shutdown()
         assert_clean(paths)
+
+
+@pytest.fixture
+def ray():
+    """A fresh runtime with 2 CPUs for one test; asserts a clean shutdown."""
+    with running(num_cpus=2) as rt:
+        yield rt
 
 
 @pytest.fixture(scope="module")
 def shared_ray():
     """One runtime for a whole module of tests that do not disturb it."""
-    runtime.init(num_cpus=2)
-    paths = session_paths()
-    try:
-        yield runtime
-    finally:
-        runtime.shutdown()
-        assert_clean(paths)
+    with running(num_cpus=2) as rt:
+        yield rt

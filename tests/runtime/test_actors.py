@@ -16,7 +16,7 @@ import runtime
 from runtime.actor import exit_actor
 from runtime.exceptions import ActorDiedError, RayActorError
 
-from ..conftest import assert_clean, session_paths
+from ..conftest import running
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -79,13 +79,8 @@ def use_handle(handle) -> int:
 @pytest.fixture
 def ray_with_widget():
     """A runtime with one unit of a custom resource ``widget``."""
-    runtime.init(num_cpus=2, resources={"widget": 1})
-    paths = session_paths()
-    try:
-        yield runtime
-    finally:
-        runtime.shutdown()
-        assert_clean(paths)
+    with running(num_cpus=2, resources={"widget": 1}) as rt:
+        yield rt
 
 
 def test_custom_resources_are_held_while_the_actor_lives(ray_with_widget):

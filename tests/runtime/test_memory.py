@@ -11,7 +11,7 @@ import pytest
 
 import runtime
 
-from ..conftest import assert_clean, session_paths
+from ..conftest import running
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -20,13 +20,8 @@ MIB = 2 ** 20
 
 @pytest.fixture
 def small_store():
-    runtime.init(num_cpus=2, object_store_memory=16 * MIB)
-    paths = session_paths() + [runtime.api._node.spill_dir]
-    try:
-        yield runtime
-    finally:
-        runtime.shutdown()
-        assert_clean(paths)
+    with running(num_cpus=2, object_store_memory=16 * MIB) as rt:
+        yield rt
 
 
 def block(seed: int, nbytes: int = 2 * MIB) -> np.ndarray:

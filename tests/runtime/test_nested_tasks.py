@@ -6,20 +6,15 @@ from __future__ import annotations
 import pytest
 
 import runtime
-from tests.conftest import assert_clean, session_paths
+from tests.conftest import running
 
 pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture
 def one_cpu():
-    runtime.init(num_cpus=1)
-    paths = session_paths()
-    try:
-        yield runtime
-    finally:
-        runtime.shutdown()
-        assert_clean(paths)
+    with running(num_cpus=1) as rt:
+        yield rt
 
 
 @runtime.remote

@@ -10,7 +10,7 @@ import pytest
 
 import runtime
 from runtime.exceptions import ObjectStoreFullError
-from tests.conftest import assert_clean, session_paths
+from tests.conftest import running
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -19,13 +19,8 @@ BUDGET = 20 * 2**20
 
 @pytest.fixture
 def small_store():
-    runtime.init(num_cpus=1, object_store_memory=BUDGET)
-    paths = session_paths()
-    try:
-        yield runtime
-    finally:
-        runtime.shutdown()
-        assert_clean(paths)
+    with running(num_cpus=1, object_store_memory=BUDGET) as rt:
+        yield rt
 
 
 def test_budget_reported(small_store):
