@@ -353,6 +353,12 @@ class Collection(WindowMethods, IndexingMethods):
             self, by, level, as_index, sort, group_keys, observed, dropna, split_out
         )
 
+    def resample(self, rule: Any, **kwargs: Any) -> Any:
+        """Group rows into time bins (see pandas); native on a datetime index or column."""
+        from dframe.resample import make_resampler
+
+        return make_resampler(self, rule, **kwargs)
+
     def _filter(self, mask: Collection) -> Any:
         return self._new(N.Filter(self._plan, mask._plan))
 
@@ -369,7 +375,9 @@ class Collection(WindowMethods, IndexingMethods):
         if is_frame and axis in (1, "columns"):
             fn = MethodCall(name, axis=1, **options)
             return self._map(fn, meta=M.infer_meta(fn, self._meta), label=name)
-        if axis not in (0, "index", None) or (is_frame and axis is None):
+        if is_frame and axis is None:
+            return self._reduce_all(name, full, options)
+        if axis not in (0, "index", None):
             return fallback.call_method(self, name, (), full)
         chunk, combine, finalize, out_meta = tree_reduce.plan_reduction(name, self._meta, **options)
         dtypes = (
@@ -381,6 +389,19 @@ class Collection(WindowMethods, IndexingMethods):
         if is_frame:
             return self._new(plan)
         return lower.collect(plan)
+
+
+    def _reduce_all(self, name: str, full: dict[str, Any], options: dict[str, Any]) -> Any:
+        """``frame.<name>(axis=None)``: one scalar over every value (pandas' 2-D reduction)."""
+        sample = getattr(M.nonempty(self._meta), name)(**full)  # pandas' errors, at the call
+        chunk, combine, _, _ = tree_reduce.plan_reduction(name, self._meta, **options)
+        dtypes = [self._meta[c].dtype for c in chunk.columns]
+        if not tree_reduce.pooled_supported(name, dtypes):
+            return fallback.call_method(self, name, (), full)
+        frame_options = {k: v for k, v in options.items() if k not in ("numeric_only", "bool_only")}
+        empty = getattr(self._meta, name)(**full)
+        final = tree_reduce.Pooled(name, sample, empty, frame_options)
+        return lower.collect(N.Reduce(self._plan, chunk, combine, final, sample, label=name))
 
 
 class UfuncCall:

@@ -4,9 +4,10 @@
 
 How each stays exact:
 
-* ``median``/``quantile``/``describe`` gather the columns they summarize (only those) into one
-  task and run pandas' own method on them, in row order: an exact quantile needs every value,
-  and pandas then computes bit-for-bit what it computes on the whole frame.
+* ``median``/``quantile``/``describe`` gather the columns they summarize (only those) and run
+  pandas' own method on them, in row order: an exact quantile needs every value, and pandas
+  then computes bit-for-bit what it computes on the whole frame. Numeric columns are
+  summarized one per task, in parallel, and the per-column results joined.
 * ``value_counts``/``nunique``/``unique`` reduce per-partition distinct values or counts; partials
   are merged in partition order, so "first appearance" is global first appearance, and pandas'
   order (count descending, ties in order of first appearance) is a stable sort of the merge.
@@ -18,7 +19,8 @@ How each stays exact:
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -61,6 +63,51 @@ class ConcatRows:
 
     def __call__(self, *parts: Any) -> Any:
         return concat_parts(parts, ignore_index=self.ignore_index)
+
+
+class ColumnCall:
+    """``call`` on one column (by position) of all partitions, concatenated in row order."""
+
+    def __init__(self, call: MethodCall, position: int) -> None:
+        self.call, self.position = call, position
+
+    def __call__(self, *parts: Any) -> Any:
+        pieces = [p.iloc[:, [self.position]] for p in parts]
+        full = [p for p in pieces if len(p)] or pieces[:1]
+        column = full[0] if len(full) == 1 else pd.concat(full, ignore_index=True)
+        return self.call(column.reset_index(drop=True))
+
+
+class JoinColumns:
+    """Per-column summaries side by side (frames) or one after another (series)."""
+
+    def __call__(self, *results: Any) -> Any:
+        axis = 1 if isinstance(results[0], pd.DataFrame) else 0
+        return pd.concat(results, axis=axis)
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnSummaries(N.Node):
+    """``call`` run by pandas on each of ``positions``' columns in its own task (in parallel),
+    the results joined in one partition: a frame's describe/median/quantile, column by column."""
+
+    input_fields: ClassVar[tuple[str, ...]] = ("child",)
+
+    child: N.Node
+    call: MethodCall
+    positions: tuple[int, ...]
+    out_meta: Any
+
+    def _derive(self) -> None:
+        self._set(meta=self.out_meta, npartitions=1, lengths=None, range_index=False)
+
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        ex, parts = lowerer.ex, lowerer.lower(self.child)
+        results = [ex.submit(ColumnCall(self.call, p), *parts) for p in self.positions]
+        return [ex.submit(JoinColumns(), *results)]
+
+    def describe(self) -> str:
+        return f"ColumnSummaries({self.call!r}, {len(self.positions)} columns)"
 
 
 class ThenCall:
@@ -285,6 +332,12 @@ def _positions(meta: pd.DataFrame, labels: pd.Index) -> list[int]:
     return [meta.columns.get_loc(c) for c in labels]
 
 
+def _plain_numbers(meta: pd.DataFrame, positions: list[int]) -> bool:
+    # Numpy numbers summarize to the same rows and dtypes one column at a time as together.
+    dtypes = [meta.dtypes.iloc[p] for p in positions]
+    return all(isinstance(dt, np.dtype) and dt.kind in "iuf" for dt in dtypes)
+
+
 class _Unsupported(Exception):
     """Internal: this call runs on pandas."""
 
@@ -309,6 +362,9 @@ class SummaryMethods:
             positions = _positions(self._meta, labels)
         call = MethodCall(name, **kwargs)
         out_meta = sample_out.iloc[:0] if hasattr(sample_out, "iloc") else sample_out
+        if positions is not None and len(positions) > 1 and _plain_numbers(self._meta, positions):
+            plan = ColumnSummaries(self._plan, call, tuple(positions), out_meta)
+            return self._result(plan)
         plan = N.Reduce(
             self._plan,
             Gather(positions),

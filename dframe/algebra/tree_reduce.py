@@ -5,8 +5,9 @@ Each partition is reduced to a small *partial* (``chunk``), partials are merged 
 tuple ``(nrows, stats)`` where ``stats`` holds one entry per reduced column; partials of empty
 partitions are ignored, because an empty partition's ``min`` is NaN while the column's is not.
 
-Variance uses Chan et al.'s pairwise update of (count, mean, M2): summing squares would lose the
-digits pandas keeps when the mean is large compared to the spread.
+``mean`` merges (count, sum) like pandas' own ``sum / count``. Variance uses Chan et al.'s
+pairwise update of (count, mean, M2): summing squares would lose the digits pandas keeps when
+the mean is large compared to the spread.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ _COMBINE = {
     "any": "any",
     "all": "all",
 }
-MOMENTS = ("mean", "var", "std")
-NAMES = tuple(_COMBINE) + MOMENTS
+MOMENTS = ("var", "std")
+NAMES = (*_COMBINE, "mean", *MOMENTS)
 
 # Column dtypes each reduction handles natively; anything else runs on pandas (fallback).
 _KINDS = {
@@ -72,10 +73,15 @@ class Chunk:
 
     def __call__(self, part: Any) -> tuple[int, Any]:
         frame = _as_frame(part)
-        frame = frame.iloc[:, [frame.columns.get_loc(c) for c in self.columns]]
+        # One Series per column: selecting several columns of a frame would copy them.
+        columns = [frame.iloc[:, frame.columns.get_loc(c)] for c in self.columns]
         skipna = self.options.get("skipna", True)
+        if self.name == "mean":
+            counts = [c.count() if skipna else len(c) for c in columns]
+            sums = [_float_sum(c, skipna) for c in columns]
+            return len(frame), (np.array(counts, dtype="float64"), np.array(sums, dtype="float64"))
         if self.name in MOMENTS:
-            x = frame.astype("float64")
+            x = pd.concat(columns, axis=1, keys=range(len(columns))).astype("float64")
             n = x.count().to_numpy() if skipna else np.full(x.shape[1], len(x))
             mean = x.mean(skipna=skipna).to_numpy()
             m2 = ((x - mean) ** 2).sum(skipna=skipna).to_numpy()
@@ -83,10 +89,19 @@ class Chunk:
         kwargs: dict[str, Any] = {} if self.name == "count" else {"skipna": skipna}
         if self.name in ("sum", "prod"):
             kwargs["min_count"] = 0
-        result = getattr(frame, self.name)(**kwargs)
-        counts = frame.count().to_numpy() if self.options.get("min_count", 0) else None
-        # .iloc keeps numpy scalars (iteration would box them to Python ones).
-        return len(frame), ([result.iloc[j] for j in range(len(result))], counts)
+        values = [getattr(c, self.name)(**kwargs) for c in columns]
+        counts = np.array([c.count() for c in columns]) if self.options.get("min_count", 0) else None
+        return len(frame), (values, counts)
+
+
+def _float_sum(column: pd.Series, skipna: bool) -> float:
+    """The column's sum accumulated in float64, as pandas' ``mean`` does (an int64 sum could
+    wrap around where pandas' mean does not)."""
+    values = column.array
+    if isinstance(values, np.ndarray) and values.dtype.kind in "biu":
+        return float(values.sum(dtype="float64"))
+    total = column.astype("float64").sum(skipna=skipna, min_count=0)
+    return float(total) if not pd.isna(total) else np.nan
 
 
 class Combine:
@@ -98,6 +113,8 @@ class Combine:
     def __call__(self, *partials: tuple[int, Any]) -> tuple[int, Any]:
         nonempty = [p for p in partials if p[0] > 0] or list(partials[:1])
         nrows = sum(p[0] for p in partials)
+        if self.name == "mean":
+            return nrows, tuple(np.sum([p[1][k] for p in nonempty], axis=0) for k in (0, 1))
         if self.name in MOMENTS:
             n, mean, m2 = nonempty[0][1]
             for _, (nb, mb, m2b) in nonempty[1:]:
@@ -138,16 +155,17 @@ class Finalize:
 
     def __call__(self, partial: tuple[int, Any]) -> Any:
         _, stats = partial
-        if self.name in MOMENTS:
+        if self.name == "mean":
+            n, total = stats
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values: Any = np.where(n > 0, total / np.where(n > 0, n, 1), np.nan)
+        elif self.name in MOMENTS:
             n, mean, m2 = stats
-            if self.name == "mean":
-                values: Any = mean
-            else:
-                ddof = self.options.get("ddof", 1)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    values = np.where(n - ddof > 0, m2 / (n - ddof), np.nan)
-                if self.name == "std":
-                    values = np.sqrt(values)
+            ddof = self.options.get("ddof", 1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values = np.where(n - ddof > 0, m2 / (n - ddof), np.nan)
+            if self.name == "std":
+                values = np.sqrt(values)
         else:
             values, counts = stats
             min_count = self.options.get("min_count", 0)
@@ -161,6 +179,54 @@ class Finalize:
             return pd.Series(list(values), index=self.index, dtype=self.out_meta.dtype)
         except (TypeError, ValueError):
             return pd.Series(list(values), index=self.index, dtype=object)
+
+
+class Pooled:
+    """Finalize ``frame.<name>(axis=None)``: one value over the values of every column, from the
+    per-column partials (pandas reduces the frame's 2-D values)."""
+
+    def __init__(self, name: str, sample: Any, empty: Any, options: dict[str, Any]) -> None:
+        # ``sample``: pandas' answer on a non-empty stand-in (its type is the result's);
+        # ``empty``: pandas' answer on no rows.
+        self.name, self.sample, self.empty, self.options = name, sample, empty, options
+
+    def __call__(self, partial: tuple[int, Any]) -> Any:
+        nrows, stats = partial
+        if nrows == 0:
+            return self.empty
+        if self.name == "mean":
+            n, total = stats
+            value = total.sum() / n.sum() if n.sum() > 0 else np.nan
+        elif self.name in MOMENTS:
+            n, mean, m2 = (np.asarray(a, dtype="float64") for a in stats)
+            pooled = n[:1], mean[:1], m2[:1]
+            for j in range(1, len(n)):
+                pooled = _chan(*pooled, n[j : j + 1], mean[j : j + 1], m2[j : j + 1])
+            count, _, m2_all = (a[0] for a in pooled) if len(n) else (0.0, np.nan, np.nan)
+            ddof = self.options.get("ddof", 1)
+            value = m2_all / (count - ddof) if count - ddof > 0 else np.nan
+            if self.name == "std":
+                value = np.sqrt(value)
+        else:
+            values, counts = stats
+            column = pd.Series(list(values), dtype=None if len(values) else "float64")
+            op = _COMBINE[self.name]
+            kwargs = {"skipna": self.options.get("skipna", True)} if op in ("min", "max", "sum", "prod") else {}
+            value = getattr(column, op)(**kwargs)
+            min_count = self.options.get("min_count", 0)
+            if counts is not None and counts.sum() < min_count:
+                value = np.nan
+        return _scalar(value, self.sample)
+
+
+def pooled_supported(name: str, dtypes: list[Any]) -> bool:
+    """Whether ``axis=None`` over columns of these dtypes can pool per-column partials: plain
+    numpy numbers, or only bools. (Bools mixed with numbers make pandas reduce an object array,
+    whose result takes the Python type of the winning element.)"""
+    if name == "count" or not all(isinstance(dt, np.dtype) for dt in dtypes):
+        return False
+    kinds = {_kind(dt) for dt in dtypes}
+    return kinds <= set("iuf") or kinds == {"b"}
 
 
 def _scalar(value: Any, sample: Any) -> Any:

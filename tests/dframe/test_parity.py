@@ -232,3 +232,36 @@ def test_partitions_are_put_into_the_store_once(executor):
         del executor.put
     expected = 3 if isinstance(executor, dframe.executors.RuntimeExecutor) else 9
     assert len(puts) == expected
+
+
+AXIS_NONE = ["sum", "prod", "mean", "min", "max", "std", "var", "any", "all"]
+
+
+@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("columns", [["a", "b"], ["a"], ["b"], ["flag"]])
+def test_reduction_over_all_values(columns, npartitions, executor):
+    """``frame.<reduction>(axis=None)``: one scalar over every value, as pandas' 2-D reduction."""
+    pdf = make_frame()[columns]
+    df = dframe.from_pandas(pdf, npartitions=npartitions)
+    for name in AXIS_NONE:
+        for skipna in (True, False):
+            assert_same(getattr(pdf, name)(axis=None, skipna=skipna),
+                        getattr(df, name)(axis=None, skipna=skipna))
+    assert_same(pdf.sum(axis=None, min_count=len(pdf) * len(columns) + 1),
+                df.sum(axis=None, min_count=len(pdf) * len(columns) + 1))
+
+
+def test_reduction_over_all_values_numeric_only_and_errors(sync):
+    pdf = make_frame().drop(columns="flag")
+    df = dframe.from_pandas(pdf, npartitions=3)
+    assert_same(pdf.mean(axis=None, numeric_only=True), df.mean(axis=None, numeric_only=True))
+    assert_same(pdf.max(axis=None, numeric_only=True), df.max(axis=None, numeric_only=True))
+    with pytest.warns(dframe.PandasFallbackWarning):  # bools mixed with numbers: object values
+        mixed = make_frame()[["a", "flag"]]
+        assert_same(mixed.max(axis=None), dframe.from_pandas(mixed, npartitions=3).max(axis=None))
+    with pytest.raises(TypeError):
+        pdf[["a", "s"]].mean(axis=None)
+    with pytest.raises(TypeError):
+        df[["a", "s"]].mean(axis=None)
+    empty = pdf[["a", "b"]].iloc[:0]
+    assert_same(empty.mean(axis=None), dframe.from_pandas(empty, npartitions=1).mean(axis=None))

@@ -101,8 +101,9 @@ def test_tree_reduction_task_count(sync):
     with config.override(split_every=2):
         before = sync.tasks_submitted
         assert df.a.sum() == make_frame().a.sum()
-    # 7 chunk tasks (fused with the projection), combines 4 + 2 + 1, one finalize.
-    assert sync.tasks_submitted - before == 7 + 7 + 1
+    # 7 chunk tasks (fused with the projection), combines 4 + 2, then the last combine and
+    # the finalize in one task.
+    assert sync.tasks_submitted - before == 7 + 4 + 2 + 1
 
 
 def test_predicate_and_columns_reach_the_parquet_reader(tmp_path, sync):
