@@ -28,6 +28,7 @@ __all__ = [
     "DataFrame",
     "PandasFallbackWarning",
     "Series",
+    "compute",
     "concat",
     "config",
     "from_pandas",
@@ -39,6 +40,28 @@ __all__ = [
     "read_csv",
     "read_parquet",
 ]
+
+
+def compute(*objs: Any) -> tuple[Any, ...]:
+    """Compute several dframe objects together and return their pandas results (as
+    ``dask.compute``); other arguments are returned as they are.
+
+    Every task of every object is submitted before any result is awaited, and reductions of the
+    same input (``df.sum()``, ``df.mean()`` ...) share one pass over its partitions.
+
+    >>> df = from_pandas(_pd.DataFrame({"a": [1, 2, 3]}))
+    >>> total, largest = compute(df.sum(), df.max())
+    >>> int(total["a"]), int(largest["a"])
+    (6, 3)
+    """
+    from dframe import lower
+
+    positions = [i for i, o in enumerate(objs) if isinstance(o, _Collection)]
+    results = lower.collect_many([objs[i]._plan for i in positions])
+    out = list(objs)
+    for i, value in zip(positions, results, strict=True):
+        out[i] = value
+    return tuple(out)
 
 
 def concat(

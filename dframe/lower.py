@@ -343,7 +343,62 @@ def partition_lengths(root: N.Node) -> list[int]:
 def collect(root: N.Node) -> Any:
     """The whole result as one pandas object (or the scalar a reduction produced)."""
     mat = compute(root)
-    parts = mat.executor.get(list(mat.handles))
+    return _assemble_result(root, mat.executor.get(list(mat.handles)))
+
+
+class _Together:
+    """Several reductions of one input as one: their chunk (or finalize) steps side by side."""
+
+    def __init__(self, steps: list[Any]) -> None:
+        self.steps = steps
+
+    def __call__(self, part: Any) -> tuple[Any, ...]:
+        return tuple(step(part) for step in self.steps)
+
+
+class _TogetherCombine(_Together):
+    def __call__(self, *partials: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(step(*[p[k] for p in partials]) for k, step in enumerate(self.steps))
+
+
+class _TogetherFinalize(_Together):
+    def __call__(self, partial: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(step(p) for step, p in zip(self.steps, partial, strict=True))
+
+
+def _share_passes(roots: list[N.Node]) -> tuple[list[N.Node], list[tuple[int, int | None]]]:
+    """Plans computing ``roots``, with reductions of the same input merged into one reduction
+    (one pass over the data); and where each root's result is: (plan, slot in its tuple)."""
+    by_child: dict[int, list[int]] = {}
+    for i, root in enumerate(roots):
+        if isinstance(root, N.Reduce) and root.chunk is not None:
+            by_child.setdefault(id(root.child), []).append(i)
+    plans: list[N.Node] = []
+    where: list[tuple[int, int | None]] = [(-1, None)] * len(roots)
+    for i, root in enumerate(roots):
+        group = by_child.get(id(getattr(root, "child", None)), [])
+        if len(group) < 2 or i not in group:
+            where[i] = (len(plans), None)
+            plans.append(root)
+            continue
+        if i != group[0]:
+            continue  # placed with the group's first member
+        members = [roots[k] for k in group]
+        fused = N.Reduce(
+            root.child,
+            _Together([m.chunk for m in members]),
+            _TogetherCombine([m.combine for m in members]),
+            _TogetherFinalize([m.finalize for m in members]),
+            tuple(m.meta for m in members),
+            label="+".join(m.label for m in members),
+        )
+        for slot, k in enumerate(group):
+            where[k] = (len(plans), slot)
+        plans.append(fused)
+    return plans, where
+
+
+def _assemble_result(root: N.Node, parts: list[Any]) -> Any:
     if not isinstance(root.meta, pd.DataFrame | pd.Series):
         return parts[0]
     # Empty partitions hold no values, so they must not vote on dtypes: pandas' one pass over
@@ -352,6 +407,34 @@ def collect(root: N.Node) -> Any:
     if len(full) == 1:
         return full[0]
     return pd.concat(full)
+
+
+def collect_many(roots: list[N.Node]) -> list[Any]:
+    """The results of several plans, computed together: every task of every plan is submitted
+    before the first result is awaited, and reductions of the same input share one pass."""
+    plans, where = _share_passes(roots)
+    optimized = [optimize(p) for p in plans]
+    executors = {id(choose_executor(p)): choose_executor(p) for p in optimized}
+    if len(executors) != 1:  # inputs live in different places: one at a time
+        return [collect(r) for r in roots]
+    (ex,) = executors.values()
+    lowerer = Lowerer(ex)
+    with progress.tracking(ex) as tracker:
+        handles = [
+            list(p.handles) if isinstance(p, N.Materialized) else lowerer.lower(p)
+            for p in optimized
+        ]
+        if tracker is not None:
+            tracker.wait(getattr(ex, "backend", None))
+    flat = ex.get([h for hs in handles for h in hs])
+    values, start = [], 0
+    for plan, hs in zip(plans, handles, strict=True):
+        values.append(_assemble_result(plan, flat[start : start + len(hs)]))
+        start += len(hs)
+    out = []
+    for root, (k, slot) in zip(roots, where, strict=True):
+        out.append(values[k] if slot is None else values[k][slot])
+    return out
 
 
 def collect_partitions(root: N.Node) -> list[Any]:

@@ -338,6 +338,36 @@ def _plain_numbers(meta: pd.DataFrame, positions: list[int]) -> bool:
     return all(isinstance(dt, np.dtype) and dt.kind in "iuf" for dt in dtypes)
 
 
+_AGG_NAMES = frozenset(tree_reduce.NAMES) | {"median", "nunique", "sem"}
+
+
+def _agg_plan(obj: Any, func: Any) -> list[tuple[Any, list[str]]] | None:
+    """(column or None for all, reduction names) pairs of ``obj.agg(func)``, or None when
+    pandas must run it (functions, unknown names, repeated names, other columns)."""
+    def names(f: Any) -> list[str] | None:
+        f = [f] if isinstance(f, str) else f
+        ok = isinstance(f, list) and f and all(isinstance(n, str) and n in _AGG_NAMES for n in f)
+        return list(f) if ok and len(set(f)) == len(f) else None
+
+    if isinstance(func, dict):
+        if obj.ndim == 1 or not func or not all(k in obj._meta.columns for k in func):
+            return None
+        if not obj._meta.columns.is_unique:
+            return None
+        pairs = [(k, names(v)) for k, v in func.items()]
+        return None if any(n is None for _, n in pairs) else pairs  # type: ignore[return-value]
+    found = names(func)
+    if found is None or (obj.ndim == 2 and not obj._meta.columns.is_unique):
+        return None
+    return [(None, found)]
+
+
+def _from_result(result: pd.DataFrame | pd.Series) -> Any:
+    from dframe.collection import from_pandas
+
+    return from_pandas(result, npartitions=1)
+
+
 class _Unsupported(Exception):
     """Internal: this call runs on pandas."""
 
@@ -463,6 +493,41 @@ class SummaryMethods:
             self._plan, chunk, combine, SemFinal(final), out_meta, label="sem"
         )
         return self._result(plan)
+
+    # -- several reductions at once ----------------------------------------------------------
+
+    def aggregate(self, func: Any = None, axis: Any = 0, *args: Any, **kwargs: Any) -> Any:
+        """Reductions by name (a name, a list, or a dict of column -> name(s)), computed in one
+        pass where they are tree reductions; the result is assembled as pandas does."""
+        plan = _agg_plan(self, func) if not args and not kwargs and axis in (0, "index") else None
+        if plan is None:
+            return fallback.call_method(self, "aggregate", (func, axis, *args), kwargs)
+        from dframe import compute
+
+        if isinstance(func, str):
+            return getattr(self, func)()
+        wanted = [(column, name) for column, names in plan for name in names]
+        calls = [getattr(self if column is None else self[column], name)() for column, name in wanted]
+        values = dict(zip(wanted, compute(*calls), strict=True))
+        if self.ndim == 1:
+            (_, names), = plan
+            return _from_result(
+                pd.Series([values[None, n] for n in names], index=names, name=self._meta.name)
+            )
+        if isinstance(func, dict) and all(isinstance(v, str) for v in func.values()):
+            return _from_result(
+                pd.Series([values[c, n] for c, (n,) in plan], index=[c for c, _ in plan])
+            )
+        columns = {}
+        for column, names in plan:
+            if column is None:  # a list for every column: each result is a Series over columns
+                for c in self._meta.columns:
+                    columns[c] = pd.Series([values[None, n][c] for n in names], index=names)
+            else:
+                columns[column] = pd.Series([values[column, n] for n in names], index=names)
+        return _from_result(pd.concat(columns, axis=1))
+
+    agg = aggregate
 
     # -- distinct values -----------------------------------------------------------------------
 
