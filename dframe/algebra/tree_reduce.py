@@ -74,7 +74,10 @@ class Chunk:
     def __call__(self, part: Any) -> tuple[int, Any]:
         frame = _as_frame(part)
         # One Series per column: selecting several columns of a frame would copy them.
-        columns = [frame.iloc[:, frame.columns.get_loc(c)] for c in self.columns]
+        if frame.columns.is_unique:
+            columns = [frame[c] for c in self.columns]
+        else:
+            columns = [frame.iloc[:, frame.columns.get_loc(c)] for c in self.columns]
         skipna = self.options.get("skipna", True)
         if self.name == "mean":
             counts = [c.count() if skipna else len(c) for c in columns]
@@ -97,10 +100,11 @@ class Chunk:
 def _float_sum(column: pd.Series, skipna: bool) -> float:
     """The column's sum accumulated in float64, as pandas' ``mean`` does (an int64 sum could
     wrap around where pandas' mean does not)."""
-    values = column.array
-    if isinstance(values, np.ndarray) and values.dtype.kind in "biu":
-        return float(values.sum(dtype="float64"))
-    total = column.astype("float64").sum(skipna=skipna, min_count=0)
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biu":
+        return float(column.to_numpy().sum(dtype="float64"))
+    if column.dtype != "float64":
+        column = column.astype("float64")
+    total = column.sum(skipna=skipna, min_count=0)
     return float(total) if not pd.isna(total) else np.nan
 
 

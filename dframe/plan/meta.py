@@ -8,6 +8,7 @@ dtypes are not obvious, the operation is run on a small *non-empty* stand-in of 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
@@ -73,8 +74,27 @@ def _nonempty_index(index: pd.Index, n: int) -> pd.Index:
     return pd.Index(_nonempty_values(index.dtype, n), name=index.name)
 
 
+# Stand-ins already built, by id of their meta (checked through a weak reference): planning
+# builds one per call, and making one costs more than the rest of planning a simple operation.
+_STAND_INS: dict[tuple[int, int], tuple[Any, Any]] = {}
+
+
 def nonempty(meta: Any, n: int = 2) -> Any:
     """A small object of the same type and dtypes as ``meta`` with ``n`` made-up rows."""
+    if not isinstance(meta, pd.DataFrame | pd.Series):
+        return meta
+    key = (id(meta), n)
+    hit = _STAND_INS.get(key)
+    if hit is not None and hit[0]() is meta:
+        return hit[1].copy(deep=True)  # callers may change it (user functions run on it)
+    out = _make_nonempty(meta, n)
+    if len(_STAND_INS) > 4096:
+        _STAND_INS.clear()
+    _STAND_INS[key] = (weakref.ref(meta), out.copy(deep=True))
+    return out
+
+
+def _make_nonempty(meta: Any, n: int) -> Any:
     if isinstance(meta, pd.DataFrame):
         index = _nonempty_index(meta.index, n)
         data = {i: _nonempty_values(dt, n) for i, dt in enumerate(meta.dtypes)}
