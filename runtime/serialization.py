@@ -38,12 +38,28 @@ class _Pickler(cloudpickle.Pickler):
     def reducer_override(self, obj):
         if type(obj) in _pandas_types():
             return _rebuild_pandas, obj.__reduce_ex__(5)[:3]
+        arrow_array = _arrow_array_type()
+        if arrow_array is not None and isinstance(obj, arrow_array):
+            # pandas' own pickling combines the Arrow chunks into one new array: a copy of the
+            # whole column. Arrow's arrays pickle their buffers out of band, copy-free.
+            return _rebuild_arrow_array, (type(obj), {**obj.__dict__, "_cache": {}})
         return super().reducer_override(obj)
 
 
 def _pandas_types() -> tuple:
     pd = sys.modules.get("pandas")  # never import pandas just to serialize
     return (pd.DataFrame, pd.Series) if pd is not None and hasattr(pd, "DataFrame") else ()
+
+
+def _arrow_array_type():
+    module = sys.modules.get("pandas.core.arrays.arrow.array")
+    return getattr(module, "ArrowExtensionArray", None)
+
+
+def _rebuild_arrow_array(cls, state):
+    array = cls.__new__(cls)
+    array.__dict__.update(state)
+    return array
 
 
 def _rebuild_pandas(func, args, state):

@@ -133,7 +133,9 @@ def read_piece(
         table = table.drop_columns([_ROW])
         if read_cols is not None and wanted is not None and len(read_cols) > len(wanted):
             table = table.drop_columns(read_cols[len(wanted) :])
-    df = table.to_pandas()
+    # One block per column: numeric columns without nulls become views of Arrow's buffers
+    # instead of being copied into consolidated 2-D blocks.
+    df = table.to_pandas(split_blocks=True)
     if reset_index:
         df.index = pd.RangeIndex(len(df))
     elif not stored_index:
