@@ -126,8 +126,9 @@ def read_piece(
     if predicate is not None and wanted is not None:
         read_cols = wanted + [f for f in predicate.fields if f not in wanted]
     table = pf.read_row_groups(list(piece.row_groups), columns=read_cols, use_pandas_metadata=True)
-    labels = piece.first_label + piece.step * np.arange(table.num_rows, dtype="int64")
+    labels = None  # the rows' global labels, made only when a filter picks some of them
     if predicate is not None:
+        labels = piece.first_label + piece.step * np.arange(table.num_rows, dtype="int64")
         table = table.append_column(_ROW, pa.array(labels)).filter(predicate.expr)
         labels = table.column(_ROW).to_numpy()
         table = table.drop_columns([_ROW])
@@ -138,6 +139,9 @@ def read_piece(
     df = table.to_pandas(split_blocks=True)
     if reset_index:
         df.index = pd.RangeIndex(len(df))
+    elif not stored_index and labels is None:
+        first, step = piece.first_label, piece.step
+        df.index = pd.RangeIndex(first, first + step * len(df), step) if len(df) else pd.RangeIndex(0)
     elif not stored_index:
         df.index = _index(labels)
     if columns is not None:
