@@ -354,7 +354,8 @@ class Collection(WindowMethods, IndexingMethods):
         )
 
     def resample(self, rule: Any, **kwargs: Any) -> Any:
-        """Group rows into time bins (see pandas); native on a datetime index or column."""
+        """Group rows into time bins (see pandas): native on a datetime index or column for
+        the common aggregations; anything else is pandas' resample (a fallback that warns)."""
         from dframe.resample import make_resampler
 
         return make_resampler(self, rule, **kwargs)

@@ -54,6 +54,7 @@ AGGREGATIONS = (
     "quantile",
     "idxmin",
     "idxmax",
+    "ohlc",
 )
 ROWWISE = ("cumsum", "cumprod", "cummin", "cummax", "cumcount", "shift", "diff", "rank",
            "pct_change", "ngroup")  # fmt: skip
@@ -137,6 +138,36 @@ class GroupAgg(N.Node):
 
 
 @dataclass(frozen=True, eq=False)
+class GroupShuffle(N.Node):
+    """Rows hash-shuffled by group key, ``per_part`` on each shuffled partition (every group is
+    whole there), ``assemble`` of all their results into one partition in pandas' order."""
+
+    input_fields: ClassVar[tuple[str, ...]] = ("child",)
+
+    child: N.Node
+    spec: G.GroupSpec
+    per_part: Any
+    assemble: Any
+    out_meta: Any
+    split_out: int | None = None
+
+    def _derive(self) -> None:
+        self._set(meta=self.out_meta, npartitions=1, lengths=None, range_index=False)
+
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        ex, parts = lowerer.ex, lowerer.lower(self.child)
+        nout = self.split_out if self.split_out and self.split_out > 1 else len(parts)
+        moved = shuffle.exchange(ex, parts, nout, G.GroupSplit(self.spec, nout))
+        results = [ex.submit(self.per_part, h) for h in moved]
+        return [ex.submit(self.assemble, *results)]
+
+    def describe(self) -> str:
+        return (
+            f"GroupShuffle({type(self.per_part).__name__}, by={self.spec.key_columns})"
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class Gather(N.Node):
     """One task over every partition of ``children``: ``func(counts, *partitions)``."""
 
@@ -216,6 +247,15 @@ def make_groupby(
     }
     meta.groupby(by=meta_by, level=level, **sample_options)
 
+    if isinstance(by, pd.Grouper) and by.freq is not None and level is None:
+        from dframe.resample import grouper_resampler
+
+        return grouper_resampler(obj, by, options)
+    if isinstance(by, list) and any(isinstance(b, pd.Grouper) for b in by):
+        binned = _time_bin_keys(obj, by, options) if level is None else None
+        if binned is None:
+            return FallbackGroupBy(obj, by, level, options)
+        obj, by = binned
     keys = by if isinstance(by, list) else ([] if by is None else [by])
     items: list[tuple[Any, ...]] = []
     sources: list[tuple[Hashable, tuple[str, Any]]] = []
@@ -280,6 +320,30 @@ def make_groupby(
     return cls(work, spec, split_out, fb)
 
 
+def _time_bin_keys(obj: Any, by: list[Any], options: dict[str, Any]) -> Any:
+    """``by`` with each ``pd.Grouper(freq=...)`` replaced by the Series of its bin labels (and
+    its ``key`` column left out of the values, as pandas leaves it out); None if not native."""
+    from dframe.resample import bin_labels
+
+    if not options["sort"] or not options["dropna"]:
+        # pandas' group order then mixes sorted bins with unsorted keys: not done.
+        return None
+    keys, drop = [], []
+    for key in by:
+        if not isinstance(key, pd.Grouper):
+            keys.append(key)
+            continue
+        labels = bin_labels(obj, key) if key.freq is not None else None
+        if labels is None:
+            return None
+        keys.append(labels)
+        if key.key is not None:
+            drop.append(key.key)
+    if drop:
+        obj = obj[[c for c in obj._meta.columns if c not in set(drop)]]
+    return obj, keys
+
+
 class FallbackGroupBy:
     """pandas' GroupBy over the collected data; results come back as dframe objects."""
 
@@ -330,6 +394,14 @@ class FallbackGroupBy:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
+        meta = self.obj._meta
+        if (
+            self.selection is G.NONE
+            and isinstance(meta, pd.DataFrame)
+            and name in set(meta.columns)
+            and not hasattr(pd.core.groupby.DataFrameGroupBy, name)
+        ):
+            return self.select(name)
 
         def method(*args: Any, **kwargs: Any) -> Any:
             return self.call(name, *args, **kwargs)
@@ -407,6 +479,7 @@ class GroupBy:
         name: str,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
+        by_level: bool = False,
     ) -> Any:
         out_meta = _shape(op(self._sample()))
         try:
@@ -418,6 +491,7 @@ class GroupBy:
         if complete and fills is None:
             return self._fb.call(name, *args, **kwargs)
         finish = G.Finish(self._spec, out_meta, empty, fills, complete)
+        finish.by_level = by_level
         tree = None
         if (
             pairs is not None
@@ -430,6 +504,12 @@ class GroupBy:
             )
         ):
             tree = G.TreeAgg(self._spec, pairs, int(kwargs.get("ddof", 1)), finish)
+        # Resample: rows must be in time order within a group, which partials in partition
+        # order are not, so first/last run whole per group after a shuffle.
+        if self._spec.presort is not None and any(
+            n in ("first", "last") for _, n in pairs or ()
+        ):
+            tree = None
         node = GroupAgg(self._work, self._spec, op, tree, finish, self._split_out)
         return _wrap(node)
 
@@ -586,6 +666,84 @@ class GroupBy:
             G.Call("quantile", q, **kwargs), None, "quantile", (q,), kwargs
         )
 
+    def describe(self, *args: Any, **kwargs: Any) -> Any:
+        """Summary statistics of each group (exact quantiles: each group is computed whole,
+        after a shuffle)."""
+        if not self._spec.opt("observed") and self._keys_categorical():
+            return self._fb.call("describe", *args, **kwargs)
+        op = G.Call("describe", *args, **kwargs)
+        # pandas builds describe's result with ``unstack``, which orders unsorted groups
+        # level by level.
+        return self._aggregate(op, None, "describe", args, kwargs, by_level=True)
+
+    def _value_counts(
+        self, name: str, kwargs: dict[str, Any], options: dict[str, Any]
+    ) -> Any:
+        """``value_counts`` (``kwargs``: what each partition counts by; ``options``:
+        normalize/sort/ascending, applied once all counts are together)."""
+        meta = self._work.meta
+        op = G.Call("value_counts", **kwargs, **options)
+        out_meta = _shape(op(self._sample()))
+        # pandas counts categorical values over all their categories (and categorical keys
+        # with observed=False): not done here.
+        values = [c for c in self._selected_columns() if c in meta.columns]
+        subset = kwargs.get("subset")
+        if subset is not None:
+            values = list(subset) if isinstance(subset, list | tuple) else [subset]
+        if any(isinstance(meta[c].dtype, pd.CategoricalDtype) for c in values) or (
+            not self._spec.opt("observed") and self._keys_categorical()
+        ):
+            return self._fb.call("value_counts", **kwargs, **options)
+        try:
+            empty = op(self._spec.grouped(meta))
+        except (TypeError, ValueError, KeyError, IndexError):
+            empty = out_meta
+        columns_dtype = None if self._spec.series else meta.columns.dtype
+        assemble = G.ValueCountsAssemble(
+            self._spec,
+            name,
+            options["normalize"],
+            options["sort"],
+            options["ascending"],
+            empty,
+            columns_dtype,
+        )
+        part = G.ValueCountsPart(self._spec, kwargs)
+        return _wrap(
+            GroupShuffle(
+                self._work, self._spec, part, assemble, out_meta, self._split_out
+            )
+        )
+
+    def _window(self, op: Any) -> Any:
+        """A per-group window result (rows of each group in order), groups in pandas' order."""
+        sample = M.nonempty(self._work.meta).assign(
+            **{G.POS: np.arange(2, dtype=np.int64)}
+        )
+        probe = G.WindowPart(self._spec, op)(sample)[0]
+        try:
+            empty = op(self._spec.grouped(self._work.meta))
+        except (TypeError, ValueError, KeyError, IndexError):
+            empty = _shape(probe)
+        assemble = G.WindowAssemble(self._spec.opt("sort"), empty)
+        part = G.WindowPart(self._spec, op)
+        node = GroupShuffle(
+            self._work, self._spec, part, assemble, _shape(probe), self._split_out
+        )
+        return _wrap(node)
+
+    def rolling(self, *args: Any, **kwargs: Any) -> GroupedWindow:
+        """Rolling windows within each group (see pandas)."""
+        return GroupedWindow(self, "rolling", args, kwargs)
+
+    def expanding(self, *args: Any, **kwargs: Any) -> GroupedWindow:
+        """Expanding windows within each group (see pandas)."""
+        return GroupedWindow(self, "expanding", args, kwargs)
+
+    def ewm(self, *args: Any, **kwargs: Any) -> GroupedWindow:
+        """Exponentially weighted windows within each group (see pandas)."""
+        return GroupedWindow(self, "ewm", args, kwargs)
+
     # -- row-wise ----------------------------------------------------------------------------------
 
     def transform(self, func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -692,6 +850,86 @@ class DataFrameGroupBy(GroupBy):
             return self[name]
         return super().__getattr__(name)
 
+    def value_counts(
+        self,
+        subset: Any = None,
+        normalize: bool = False,
+        sort: bool = True,
+        ascending: bool = False,
+        dropna: bool = True,
+    ) -> Any:
+        """Count of each combination of values in each group (see pandas)."""
+        name = "proportion" if normalize else "count"
+        options = {"normalize": normalize, "sort": sort, "ascending": ascending}
+        return self._value_counts(name, {"subset": subset, "dropna": dropna}, options)
+
 
 class SeriesGroupBy(GroupBy):
-    pass
+    def value_counts(
+        self,
+        normalize: bool = False,
+        sort: bool = True,
+        ascending: bool = False,
+        bins: Any = None,
+        dropna: bool = True,
+    ) -> Any:
+        """Count of each value in each group (see pandas); ``bins`` runs on pandas."""
+        options = {"normalize": normalize, "sort": sort, "ascending": ascending}
+        if bins is not None:
+            return self._fb.call("value_counts", bins=bins, dropna=dropna, **options)
+        name = "proportion" if normalize else "count"
+        return self._value_counts(name, {"dropna": dropna}, options)
+
+
+class _WindowCall:
+    """``<groupby>.<kind>(*args, **kwargs).<method>(*margs, **mkwargs)``."""
+
+    def __init__(
+        self,
+        kind: str,
+        args: tuple,
+        kwargs: dict,
+        method: str,
+        margs: tuple,
+        mkwargs: dict,
+    ) -> None:
+        self.kind, self.args, self.kwargs = kind, args, kwargs
+        self.method, self.margs, self.mkwargs = method, margs, mkwargs
+
+    def __call__(self, gb: Any) -> Any:
+        window = getattr(gb, self.kind)(*self.args, **self.kwargs)
+        return getattr(window, self.method)(*self.margs, **self.mkwargs)
+
+    def __repr__(self) -> str:
+        return f"{self.kind}().{self.method}()"
+
+
+class GroupedWindow:
+    """``groupby(...).rolling(...)`` / ``.expanding()`` / ``.ewm()``: each method runs per group
+    after a shuffle by key; results come in pandas' order (groups sorted, rows in order)."""
+
+    def __init__(self, gb: GroupBy, kind: str, args: tuple, kwargs: dict) -> None:
+        self._gb, self._kind, self._args, self._kwargs = gb, kind, args, kwargs
+        # pandas validates the window arguments at once.
+        getattr(gb._sample(), kind)(*args, **kwargs)
+
+    def __getitem__(self, key: Any) -> GroupedWindow:
+        gb = self._gb[key] if isinstance(self._gb, DataFrameGroupBy) else None
+        if gb is None:
+            msg = f"cannot select {key!r} from a Series window"
+            raise KeyError(msg)
+        return GroupedWindow(gb, self._kind, self._args, self._kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        window = getattr(self._gb._sample(), self._kind)(*self._args, **self._kwargs)
+        if not callable(getattr(window, name)):
+            return getattr(window, name)
+
+        def method(*args: Any, **kwargs: Any) -> Any:
+            call = _WindowCall(self._kind, self._args, self._kwargs, name, args, kwargs)
+            return self._gb._window(call)
+
+        method.__name__ = name
+        return method

@@ -68,10 +68,14 @@ class GroupSpec:
     series_name: Hashable = None
     selection: Any = NONE
     options: dict[str, Any] = field(default_factory=dict)  # sort, dropna, observed, ...
+    # A hidden column of time stamps the rows are stably sorted by before pandas groups them
+    # (resample: pandas sorts by time, so ``first``/``last`` of a bin follow time order).
+    presort: Hashable = None
 
     @property
     def hidden(self) -> list[Hashable]:
-        return [it[1] for it in self.items if it[0] == "tmp"]
+        tmp = [it[1] for it in self.items if it[0] == "tmp"]
+        return tmp if self.presort is None else [*tmp, self.presort]
 
     @property
     def key_columns(self) -> list[Hashable]:
@@ -87,6 +91,8 @@ class GroupSpec:
         self, part: pd.DataFrame, positional: bool = False, **override: Any
     ) -> Any:
         """pandas' GroupBy over the partition (``override`` replaces sort/observed/...)."""
+        if self.presort is not None and len(part) > 1:
+            part = part.sort_values(self.presort, kind="stable")
         keys: list[Any] = [
             part[it[1]].rename(it[2]) if it[0] == "tmp" else it[1] for it in self.items
         ]
@@ -166,6 +172,22 @@ _FILL = {
 }
 
 
+def level_first_order(index: pd.Index, firsts: Any) -> np.ndarray:
+    """Positions ordering group keys ``index`` level by level, each level's values in order of
+    their first appearance (pandas' order when it builds a result by ``unstack``, as
+    ``describe`` does, without sorting)."""
+    firsts = np.asarray(firsts, dtype=np.int64)
+    keys = []
+    for level in reversed(range(index.nlevels)):
+        codes, uniques = pd.factorize(
+            index.get_level_values(level), use_na_sentinel=False
+        )
+        first = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, codes, firsts)
+        keys.append(first[codes])
+    return np.lexsort(keys)
+
+
 class Finish:
     """Last step of an aggregation: pandas' group order, unobserved categories (``observed=
     False``), ``as_index=False`` and the dtypes of an empty result.
@@ -184,12 +206,16 @@ class Finish:
     ) -> None:
         self.spec, self.out_meta, self.empty = spec, out_meta, empty
         self.fills, self.complete = fills, complete
+        self.by_level = False  # unsorted groups ordered by ``level_first_order``
 
     def __call__(self, result: Any, firsts: Any) -> Any:
         if len(result) == 0:
             return self.empty
         if len(result) > 1:
-            order = group_order(result.index, firsts, self.spec.opt("sort"))
+            if self.by_level and not self.spec.opt("sort") and firsts is not None:
+                order = level_first_order(result.index, firsts)
+            else:
+                order = group_order(result.index, firsts, self.spec.opt("sort"))
             if not (order == np.arange(len(order))).all():
                 result = result.iloc[order]
         if self.complete:
@@ -437,6 +463,16 @@ class GroupSplit:
         return shuffle.split_by(part, target, self.nout)
 
 
+class NoGroups:
+    """A partition with rows but no group, on which pandas' operation failed with ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __len__(self) -> int:
+        return 0
+
+
 class ShuffledAgg:
     """Per shuffled partition: pandas' aggregation (groups in first-appearance order) and each
     group's first global position."""
@@ -445,11 +481,20 @@ class ShuffledAgg:
         self.spec, self.op = spec, op
 
     def __call__(self, part: pd.DataFrame) -> tuple[Any, Any]:
-        result = self.op(
-            self.spec.grouped(part, sort=False, observed=True, as_index=True)
-        )
+        gb = self.spec.grouped(part, sort=False, observed=True, as_index=True)
+        if gb.ngroups == 0:
+            # No group here; an empty result is skipped when the results are put together.
+            # Rows without a group (missing keys) make some operations fail in pandas
+            # (describe): that error is pandas' answer if no partition has a group.
+            if len(part):
+                try:
+                    self.op(gb)
+                except Exception as exc:  # noqa: BLE001 - pandas' error, raised later
+                    return NoGroups(exc), np.zeros(0, np.int64)
+            return part.iloc[:0], np.zeros(0, np.int64)
+        result = self.op(gb)
         firsts = self.spec.first_positions(part)
-        if len(firsts) != len(result):
+        if len(firsts) != len(result) or not firsts.index.equals(result.index):
             firsts = firsts.reindex(result.index)
         return result, firsts.to_numpy()
 
@@ -461,6 +506,10 @@ class Assemble:
         self.finish = finish
 
     def __call__(self, *pairs: tuple[Any, Any]) -> Any:
+        failed = [r.error for r, _ in pairs if isinstance(r, NoGroups)]
+        pairs = tuple(p for p in pairs if not isinstance(p[0], NoGroups))
+        if failed and not any(len(r) for r, _ in pairs):
+            raise failed[0]
         result = concat_parts([r for r, _ in pairs])
         firsts = np.concatenate(
             [f for r, f in pairs if len(r)] or [np.zeros(0, np.int64)]
@@ -617,3 +666,170 @@ class KeysOnly:
 class ConcatAll:
     def __call__(self, *parts: Any) -> Any:
         return concat_parts(parts)
+
+
+# -- per-group results with several rows per group (value_counts, rolling ...) ---------------
+
+
+def _positional(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.reset_index(drop=True)
+    out.columns = range(out.shape[1])
+    return out
+
+
+class ValueCountsPart:
+    """Per shuffled partition: the count of each (keys, values) combination, in order of first
+    appearance, and the global position where each combination first appears."""
+
+    def __init__(self, spec: GroupSpec, kwargs: dict[str, Any]) -> None:
+        self.spec, self.kwargs = spec, kwargs
+
+    def __call__(self, part: pd.DataFrame) -> tuple[Any, np.ndarray]:
+        gb = self.spec.grouped(part, sort=False, observed=True, as_index=True)
+        if gb.ngroups == 0:
+            return part.iloc[:0], np.zeros(0, np.int64)
+        counts = gb.value_counts(normalize=False, sort=False, **self.kwargs)
+        if len(counts) == 0:
+            return counts, np.zeros(0, np.int64)
+        nkeys = len(self.spec.items)
+        names = list(counts.index.names)[nkeys:]
+        values = part[[VAL] if self.spec.series else names]
+        source = _positional(pd.concat([self.spec.key_frame(part), values], axis=1))
+        levels = list(source.columns)
+        source[POS] = part[POS].to_numpy()
+        firsts = (
+            source.groupby(levels, sort=False, dropna=False, observed=True)[POS]
+            .min()
+            .reset_index()
+        )
+        combos = _positional(counts.index.to_frame(index=False))
+        at = combos.merge(firsts, how="left", on=levels)[POS].to_numpy()
+        return counts, at
+
+
+class ValueCountsAssemble:
+    """pandas' ``value_counts`` from per-partition counts: the combinations in order of first
+    appearance (what pandas' unsorted count gives), then pandas' own sorting and normalizing."""
+
+    def __init__(
+        self,
+        spec: GroupSpec,
+        name: str,
+        normalize: bool,
+        sort: bool,
+        ascending: bool,
+        empty: Any,
+        columns_dtype: Any,
+    ) -> None:
+        self.spec, self.name, self.normalize = spec, name, normalize
+        self.sort, self.ascending, self.empty = sort, ascending, empty
+        self.columns_dtype = columns_dtype
+
+    def __call__(self, *pairs: tuple[Any, np.ndarray]) -> Any:
+        full = [(r, f) for r, f in pairs if len(r)]
+        if not full:
+            return self.empty
+        result = concat_parts([r for r, _ in full])
+        firsts = np.concatenate([f for _, f in full])
+        # pandas counts combinations in order of first appearance; with sort=True it then
+        # orders them by key with an unstable argsort (values keep no order), which gives the
+        # same answer here because it runs on the same array.
+        result = result.iloc[np.argsort(firsts, kind="stable")]
+        result.name = self.name
+        nkeys = len(self.spec.items)
+        if self.spec.opt("sort") and result.index.nlevels > nkeys:
+            keys = result.index.droplevel(list(range(nkeys, result.index.nlevels)))
+            result = result.take(keys.argsort())
+        if self.sort:
+            result = result.sort_values(ascending=self.ascending, kind="stable")
+        if self.spec.opt("sort"):
+            names = result.index.names
+            result.index.names = range(len(names))
+            result = result.sort_index(level=range(nkeys), sort_remaining=False)
+            result.index.names = names
+        if self.normalize:
+            levels = list(range(nkeys, result.index.nlevels))
+            sizes = result.groupby(
+                result.index.droplevel(levels),
+                sort=self.spec.opt("sort"),
+                dropna=self.spec.opt("dropna"),
+                observed=False,
+            ).transform("sum")
+            result = (result / sizes).fillna(0.0)
+        if self.spec.series or self.spec.options.get("as_index", True):
+            return result
+        # as_index=False: pandas' conversion to a frame.
+        index = result.index
+        columns = [f"level_{i}" if n is None else n for i, n in enumerate(index.names)]
+        result.index = index.set_names(range(len(columns)))
+        frame = result.reset_index()
+        frame.columns = pd.Index(columns, dtype=self.columns_dtype).insert(
+            len(columns), self.name
+        )
+        return frame
+
+
+class WindowPart:
+    """Per shuffled partition: a per-group window result (``rolling``, ``expanding`` ...) whose
+    rows are rows of the partition, run over positional labels and given back the original
+    ones; with, per row, its global position, its group's first position and its keys."""
+
+    def __init__(self, spec: GroupSpec, op: Any) -> None:
+        self.spec, self.op = spec, op
+
+    def __call__(self, part: pd.DataFrame) -> tuple[Any, Any, Any, Any]:
+        gb = self.spec.grouped(part, positional=True, sort=False, observed=True)
+        if gb.ngroups == 0:
+            empty = np.zeros(0, np.int64)
+            return part.iloc[:0], empty, empty, None
+        result = self.op(gb)
+        index = result.index
+        last = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
+        at = np.asarray(last, dtype=np.int64)
+        labels = part.index.take(at)
+        if isinstance(index, pd.MultiIndex):
+            keys = [index.get_level_values(i) for i in range(index.nlevels - 1)]
+            inner = (
+                [labels.get_level_values(i) for i in range(labels.nlevels)]
+                if isinstance(labels, pd.MultiIndex)
+                else [labels]
+            )
+            result.index = pd.MultiIndex.from_arrays(
+                keys + inner, names=[*index.names[:-1], *labels.names]
+            )
+        else:
+            result.index = labels
+        pos = part[POS].to_numpy()
+        firsts = (
+            part[POS]
+            .groupby(
+                self.spec.key_series(part), sort=False, dropna=False, observed=True
+            )
+            .transform("min")
+            .to_numpy()
+        )
+        keys_frame = _positional(self.spec.key_frame(part)).take(at)
+        return result, pos[at], firsts[at], keys_frame
+
+
+class WindowAssemble:
+    """``WindowPart`` results in pandas' order: groups in group order, rows in their order."""
+
+    def __init__(self, sort: bool, empty: Any) -> None:
+        self.sort, self.empty = sort, empty
+
+    def __call__(self, *pieces: tuple[Any, Any, Any, Any]) -> Any:
+        full = [p for p in pieces if len(p[0])]
+        if not full:
+            return self.empty
+        result = concat_parts([p[0] for p in full])
+        pos = np.concatenate([p[1] for p in full])
+        if self.sort:
+            keys = pd.concat([p[3] for p in full], ignore_index=True)
+            rank = keys.groupby(
+                list(keys.columns), sort=True, dropna=False, observed=True
+            ).ngroup()
+            order = np.lexsort((pos, rank.to_numpy()))
+        else:
+            order = np.lexsort((pos, np.concatenate([p[2] for p in full])))
+        return result.iloc[order]
