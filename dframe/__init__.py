@@ -21,8 +21,9 @@ from dframe.frame import DataFrame
 from dframe.io.api import read_csv, read_parquet
 from dframe.merge import merge  # the function shadows the module name on purpose
 from dframe.plan import nodes as _nodes
-from dframe.reshape import get_dummies, melt, pivot_table
+from dframe.reshape import crosstab, get_dummies, melt, pivot_table
 from dframe.series import Series
+from dframe.unstack import pivot
 
 __all__ = [
     "DataFrame",
@@ -31,9 +32,11 @@ __all__ = [
     "compute",
     "concat",
     "config",
+    "crosstab",
     "from_pandas",
     "get_dummies",
     "melt",
+    "pivot",
     "pivot_table",
     "merge",
     "options",
