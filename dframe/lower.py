@@ -406,7 +406,19 @@ def _assemble_result(root: N.Node, parts: list[Any]) -> Any:
     full = [p for p in parts if len(p)] or parts[:1]
     if len(full) == 1:
         return full[0]
-    return pd.concat(full)
+    out = pd.concat(full)
+    if _object_index_inferred(out.index, full[0].index):
+        out.index = out.index.astype(object)
+    return out
+
+
+def _object_index_inferred(joined: pd.Index, part: pd.Index) -> bool:
+    # pd.concat re-infers an object index holding ints as int64; pandas never had it split.
+    return (
+        part.dtype == object
+        and joined.dtype != object
+        and not isinstance(joined, pd.MultiIndex)
+    )
 
 
 def collect_many(roots: list[N.Node]) -> list[Any]:

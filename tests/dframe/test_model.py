@@ -6,13 +6,14 @@ import gc
 import re
 import weakref
 
+import pandas as pd
 import pytest
 
 import dframe
 from dframe import config, lower
 from dframe.executors import RuntimeExecutor, SyncExecutor
 from dframe.optimize.rules import CACHE
-from tests.dframe.conftest import assert_same, make_frame
+from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -85,3 +86,11 @@ def test_persist_keeps_partitions_until_the_frame_is_deleted(shared_ray):
 
             time.sleep(0.05)
         assert _live_objects(shared_ray) <= live - 4
+
+
+@pytest.mark.parametrize("npartitions", NPARTITIONS)
+def test_object_index_of_ints_stays_object(npartitions, executor):
+    # pd.concat of the partitions alone would re-infer the labels as int64.
+    pdf = make_frame().set_index(pd.Index(list(range(13)), dtype=object))
+    assert_same(pdf, dframe.from_pandas(pdf, npartitions=npartitions))
+    assert_same(pdf.a, dframe.from_pandas(pdf, npartitions=npartitions).a)
