@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from dframe import display, fallback
+from dframe.algebra import align
 from dframe.algebra.elementwise import MethodCall, SetColumns
 from dframe.collection import (
     Collection,
@@ -128,6 +129,8 @@ class DataFrame(
 
     def __setitem__(self, key: Any, value: Any) -> None:
         plan = assign_item(self._plan, key, value) if _is_column_key(key) else None
+        if plan is None and _is_column_key(key) and isinstance(value, Collection):
+            plan = align.assign(self._plan, key, value)  # a Series of another source
         if plan is None:
             fallback.call_method(self, "__setitem__", (key, value), {"inplace": True})
             return
@@ -145,6 +148,8 @@ class DataFrame(
             if callable(value):
                 value = value(out)
             plan = assign_item(out._plan, name, value)
+            if plan is None and isinstance(value, Collection):
+                plan = align.assign(out._plan, name, value)  # a Series of another source
             if plan is None:
                 return fallback.call_method(out, "assign", (), {name: value, **_rest(kwargs, name)})
             out = self._new(plan)

@@ -7,6 +7,10 @@ need the last (first) valid value of the partitions before (after) each one: a
 ``MapWithContext`` summarizes partitions, carries values across and fills each partition.
 Arguments pandas would have to align or broadcast (arrays, Series of another frame) run on
 pandas with a ``PandasFallbackWarning``.
+
+The operators' alignment of operands from different sources (``a + b`` of two files, the method
+forms ``add(other, axis=, fill_value=)``) is also here; the re-cutting by position that makes it
+native is ``algebra.align``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import pandas as pd
 
 from dframe import fallback
 from dframe.accessors import infer_meta
-from dframe.algebra.elementwise import MethodCall
+from dframe.algebra import align
+from dframe.algebra.elementwise import ARITHMETIC, COMPARISON, BinaryOp, MethodCall
 from dframe.plan import nodes as N
 
 _no_default = object()
@@ -137,6 +142,88 @@ class ValueMethods:
         out = self._slot_map(name, args, kwargs)
         if out is None:
             return fallback.call_method(self, name, args, kwargs)
+        return out
+
+    # -- operators whose operands do not line up ------------------------------------------------
+
+    def _binary(self, name: str, other: Any, reflected: bool = False) -> Any:
+        """``self <op> other``: operands that do not line up partition by partition are aligned
+        natively (``algebra.align``); the rest is ``Collection._binary``."""
+        out = self._aligned_binary(name, other, reflected, None)
+        if out is not None:
+            return out
+        return super()._binary(name, other, reflected)  # type: ignore[misc]
+
+    def _aligned_binary(
+        self, name: str, other: Any, reflected: bool, flex: dict[str, Any] | None
+    ) -> Any:
+        """The operation when ``other`` is a dframe or pandas object pandas must align with
+        ``self``, or None for the caller to handle (scalars, operands that line up, fallbacks).
+
+        ``flex``: keyword arguments of the method form (``add(other, axis=0)``), else None."""
+        axis = None if flex is None else flex.get("axis")
+        by_rows = self.ndim == 1 or axis in (0, "index")
+        if self.ndim == 2 and not by_rows and getattr(other, "ndim", 0) == 1:
+            # A Series against the columns: a small per-column operand every partition needs.
+            if isinstance(other, pd.Series) or _is_collection(other):
+                values = other.to_pandas() if _is_collection(other) else other
+                call: Any = (
+                    BinaryOp(name, values, reflected)
+                    if flex is None
+                    else MethodCall(_public(name, reflected), values, **flex)
+                )
+                return self._map(
+                    call, meta=infer_meta(call, self._meta), label=repr(call)
+                )
+            return None
+        if isinstance(other, pd.Series | pd.DataFrame) and (
+            other.ndim == self.ndim or (by_rows and other.ndim == 1)
+        ):
+            from dframe.collection import from_pandas
+
+            return align.binary(
+                self, from_pandas(other, npartitions=1), name, reflected, flex
+            )
+        if not _is_collection(other) or other.ndim > self.ndim:
+            return None
+        if other.ndim < self.ndim and not by_rows:
+            return None
+        if self._plan.partitioning == other._plan.partitioning:
+            if flex is None:
+                return None  # lines up partition by partition: the plain operator
+            fn = align.FlexCall(_public(name, reflected), **flex)
+            return self._map(fn, other, meta=infer_meta(fn, self._meta, other._meta))
+        return align.binary(self, other, name, reflected, flex)
+
+    def _flex(
+        self,
+        name: str,
+        reflected: bool,
+        other: Any,
+        axis: Any,
+        level: Any,
+        fill_value: Any,
+    ) -> Any:
+        public = _public(name, reflected)
+        kwargs: dict[str, Any] = {}
+        if axis is not _no_default:
+            # pandas' error for a bad axis, at the call
+            self._meta._get_axis_number(axis)
+            kwargs["axis"] = axis
+        if fill_value is not None:
+            kwargs["fill_value"] = fill_value
+        out = None
+        if level is None:
+            if _is_scalar(other):
+                if fill_value is None:
+                    return self._binary(name, other, reflected)
+                fn = MethodCall(public, other, **kwargs)
+                return self._map(fn, meta=infer_meta(fn, self._meta), columnwise=True)
+            out = self._aligned_binary(name, other, reflected, kwargs)
+        if out is None:
+            return fallback.call_method(
+                self, public, (other,), {**kwargs, "level": level}
+            )
         return out
 
     # -- where / mask / clip / round / replace ---------------------------------------------------
@@ -386,6 +473,39 @@ class ValueMethods:
             label=how,
         )
         return self._inplace(self._new(plan), inplace)
+
+
+def _public(name: str, reflected: bool) -> str:
+    """The method name of an operator: ``add``, ``rsub``, ``eq``."""
+    return f"{'r' if reflected else ''}{name.rstrip('_')}"
+
+
+def _flex_method(name: str, reflected: bool) -> Any:
+    def op(
+        self: Any,
+        other: Any,
+        axis: Any = _no_default,
+        level: Any = None,
+        fill_value: Any = None,
+    ) -> Any:
+        # Native except ``level=`` and operands pandas broadcasts (arrays): a fallback.
+        return self._flex(name, reflected, other, axis, level, fill_value)
+
+    op.__name__ = _public(name, reflected)
+    op.__doc__ = (
+        f"``{op.__name__}`` with pandas' alignment of ``other``; ``fill_value`` replaces a value "
+        "missing on one side (see pandas)."
+    )
+    return op
+
+
+for _name in ARITHMETIC:
+    setattr(ValueMethods, _name, _flex_method(_name, False))
+    setattr(ValueMethods, f"r{_name}", _flex_method(_name, True))
+for _name in COMPARISON:
+    setattr(ValueMethods, _name, _flex_method(_name, False))
+ValueMethods.div = ValueMethods.truediv  # type: ignore[attr-defined]
+ValueMethods.rdiv = ValueMethods.rtruediv  # type: ignore[attr-defined]
 
 
 def _has_collection(value: Any) -> bool:

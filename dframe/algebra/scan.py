@@ -56,7 +56,26 @@ class Cumulative:
         part = _restrict(part, self.meta)
         if len(part) == 0:
             return None
+        if self._exact_by_reduction(part):
+            # The running value at the end is the partition's reduction: no scan needed.
+            total = _TOTAL[self.name]
+            if isinstance(part, pd.Series):
+                value = getattr(part, total)(skipna=self.skipna)
+                return pd.Series([value], index=part.index[-1:], name=part.name, dtype=part.dtype)
+            # Column by column: a row through one common dtype would round big integers.
+            row = pd.DataFrame({
+                k: np.array([getattr(part.iloc[:, k], total)(skipna=self.skipna)], dtype=dt)
+                for k, dt in enumerate(part.dtypes)
+            }, index=part.index[-1:])
+            row.columns = part.columns
+            return row
         return self._last(_like_meta(self._run(part), self.meta))
+
+    def _exact_by_reduction(self, part: Any) -> bool:
+        # min/max are exact for any numbers; integer sums and products wrap around the same
+        # whatever the order. (A float sum depends on the order: it keeps the scan.)
+        kinds = "iuf" if self.name in ("cummin", "cummax") else "iu"
+        return _plain_numbers(part, self.meta, kinds)
 
     def gather(self, *carries: Any) -> list[Any]:
         out, running = [], None
@@ -70,6 +89,22 @@ class Cumulative:
                 )
         return out
 
+    def _with_prefix(self, part: Any, prefix: Any) -> Any:
+        """``part`` with the running value folded into its first counted element, so the scan of
+        the result is exactly the scan of ``[prefix, *part]`` without its first row (pandas'
+        running value is the same number either way) and without copying ``part`` twice."""
+        fold = _FOLD[self.name]
+        if isinstance(part, pd.Series):
+            values = _folded(part.to_numpy(copy=True), prefix.iloc[0], fold, self.skipna)
+            return pd.Series(values, index=part.index, name=part.name)
+        columns = {
+            k: _folded(part.iloc[:, k].to_numpy(copy=True), prefix.iloc[0, k], fold, self.skipna)
+            for k in range(part.shape[1])
+        }
+        out = pd.DataFrame(columns, index=part.index)
+        out.columns = part.columns
+        return out
+
     def _combine(self, prefix: Any, part: Any) -> Any:
         return self._run(pd.concat([prefix, _like_meta(part, self.meta)]))
 
@@ -77,9 +112,39 @@ class Cumulative:
         part = _restrict(part, self.meta)
         if prefix is None or len(part) == 0:
             return _like_meta(self._run(part), self.meta)
+        if _plain_numbers(part, self.meta, "iuf") and not prefix.isna().to_numpy().any():
+            return self._run(self._with_prefix(part, prefix))
         out = _like_meta(self._combine(prefix, part).iloc[1:], self.meta)
         out.index = part.index  # the prefix row's label made the index a plain one
         return out
+
+
+_TOTAL = {"cumsum": "sum", "cumprod": "prod", "cummin": "min", "cummax": "max"}
+_FOLD = {"cumsum": np.add, "cumprod": np.multiply, "cummin": np.minimum, "cummax": np.maximum}
+
+
+def _plain_numbers(part: Any, meta: Any, kinds: str) -> bool:
+    """Numpy numbers whose dtypes already are the result's (no cast happens in the scan)."""
+    if isinstance(part, pd.Series):
+        dtypes, wanted = [part.dtype], [meta.dtype]
+    else:
+        dtypes, wanted = list(part.dtypes), list(meta.dtypes)
+    return all(
+        isinstance(dt, np.dtype) and dt.kind in kinds and dt == want
+        for dt, want in zip(dtypes, wanted, strict=True)
+    )
+
+
+def _folded(values: np.ndarray, running: Any, fold: Any, skipna: bool) -> np.ndarray:
+    # The first element the scan counts: with skipna, leading NaNs are passed over.
+    first = 0
+    if skipna and values.dtype.kind == "f":
+        valid = np.flatnonzero(~np.isnan(values))
+        if len(valid) == 0:
+            return values  # nothing counted here: all NaN, as pandas gives
+        first = int(valid[0])
+    values[first : first + 1] = fold(values[first : first + 1], running)  # arrays wrap silently
+    return values
 
 
 # -- expanding windows -----------------------------------------------------------------------

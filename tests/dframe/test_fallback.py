@@ -66,17 +66,18 @@ def test_indexers_and_accessors(sync):
 
 
 def test_unaligned_operands_fall_back_correctly(sync):
+    # Operands of other sources are aligned natively (tests/dframe/test_alignment.py); these
+    # are still pandas' job.
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=3)
     other = dframe.from_pandas(pdf, npartitions=2)  # different partitioning
-    with pytest.warns(PandasFallbackWarning):
-        assert_same(pdf.a + pdf.a, df.a + other.a)
-    with pytest.warns(PandasFallbackWarning, match="DataFrame.sub"):
-        assert_same(pdf[["a", "b"]].sub(pdf.a, axis=0), df[["a", "b"]].sub(df.a, axis=0))
+    with pytest.warns(PandasFallbackWarning, match="Series.__add__"):
+        assert_same(pdf.a + pdf[["a"]], df.a + other[["a"]])
     with pytest.warns(PandasFallbackWarning, match="Series.__mul__"):
         assert_same(pdf.b * pdf.a.to_numpy(), df.b * pdf.a.to_numpy())
-    with pytest.warns(PandasFallbackWarning, match="Series.add"):  # fill_value: pandas' job
-        assert_same(pdf.b.add(pdf.a, fill_value=0), df.b.add(df.a, fill_value=0))
+    indexed, pindexed = df.set_index("s"), pdf.set_index("s")
+    with pytest.warns(PandasFallbackWarning, match="Series.add"):  # level=: pandas' job
+        assert_same(pindexed.b.add(pindexed.a, level=0), indexed.b.add(indexed.a, level=0))
 
 
 def test_unsupported_reduction_dtype_falls_back(sync):
