@@ -423,7 +423,8 @@ def _index_part(part: Any) -> pd.Index:
 
 
 def _add_operators(cls: type) -> None:
-    """Install ``__add__``/``__radd__``/``add``/``radd`` ... and comparisons on ``cls``."""
+    """Install ``__add__``/``__radd__`` ... and comparisons on ``cls`` (the method forms,
+    ``add``/``radd``/``eq`` ..., are ``dframe.values.ValueMethods``')."""
 
     def dunder(name: str, reflected: bool) -> Any:
         def op(self: Collection, other: Any) -> Any:
@@ -431,35 +432,11 @@ def _add_operators(cls: type) -> None:
 
         return op
 
-    def method(name: str, reflected: bool, public: str) -> Any:
-        def op(
-            self: Collection,
-            other: Any,
-            axis: Any = _no_default,
-            level: Any = None,
-            fill_value: Any = None,
-        ) -> Any:
-            default_axis = axis is _no_default or (axis in ("columns", 1) and self._meta.ndim == 2)
-            if default_axis and level is None and fill_value is None:
-                return self._binary(name, other, reflected)
-            kwargs = {"level": level, "fill_value": fill_value}
-            if axis is not _no_default:
-                kwargs["axis"] = axis
-            return fallback.call_method(self, public, (other,), kwargs)
-
-        op.__name__ = public
-        return op
-
     for name in ARITHMETIC:
         setattr(cls, f"__{name}__", dunder(name, False))
         setattr(cls, f"__r{name}__", dunder(name, True))
-        setattr(cls, name, method(name, False, name))
-        setattr(cls, f"r{name}", method(name, True, f"r{name}"))
-    cls.div = cls.truediv  # type: ignore[attr-defined]
-    cls.rdiv = cls.rtruediv  # type: ignore[attr-defined]
     for name in COMPARISON:
         setattr(cls, f"__{name}__", dunder(name, False))
-        setattr(cls, name, method(name, False, name))
     for name, symbol in (("and_", "and"), ("or_", "or"), ("xor", "xor")):
         setattr(cls, f"__{symbol}__", dunder(name, False))
         setattr(cls, f"__r{symbol}__", dunder(name, True))

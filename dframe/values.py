@@ -481,15 +481,27 @@ def _public(name: str, reflected: bool) -> str:
 
 
 def _flex_method(name: str, reflected: bool) -> Any:
-    def op(
-        self: Any,
-        other: Any,
-        axis: Any = _no_default,
-        level: Any = None,
-        fill_value: Any = None,
-    ) -> Any:
+    def op(self: Any, other: Any, *args: Any, **kwargs: Any) -> Any:
+        # pandas' positional order differs: DataFrame (other, axis, level, fill_value),
+        # Series (other, level, fill_value, axis).
+        order = ("level", "fill_value", "axis") if self.ndim == 1 else ("axis", "level", "fill_value")
+        if len(args) > len(order):
+            msg = f"{op.__name__}() takes at most {len(order) + 1} positional arguments"
+            raise TypeError(msg)
+        for key, value in zip(order, args, strict=False):
+            if key in kwargs:
+                msg = f"{op.__name__}() got multiple values for argument '{key}'"
+                raise TypeError(msg)
+            kwargs[key] = value
+        unknown = set(kwargs) - set(order)
+        if unknown:
+            msg = f"{op.__name__}() got an unexpected keyword argument '{unknown.pop()}'"
+            raise TypeError(msg)
         # Native except ``level=`` and operands pandas broadcasts (arrays): a fallback.
-        return self._flex(name, reflected, other, axis, level, fill_value)
+        return self._flex(
+            name, reflected, other, kwargs.get("axis", _no_default), kwargs.get("level"),
+            kwargs.get("fill_value"),
+        )
 
     op.__name__ = _public(name, reflected)
     op.__doc__ = (

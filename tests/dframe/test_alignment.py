@@ -371,3 +371,15 @@ def test_random_operands(case, which):
         assert got[:2] == expected[:2]
     else:
         assert_same(expected, got)
+
+
+def test_method_forms_take_pandas_positional_order(sync):
+    # Series: (other, level, fill_value, axis); DataFrame: (other, axis, level, fill_value).
+    a, b = pd.Series([1.0, np.nan, 3.0]), pd.Series([np.nan, 2.0, 5.0, 7.0])
+    da, db = dframe.from_pandas(a, npartitions=2), dframe.from_pandas(b, npartitions=3)
+    assert_same(a.add(b, None, 0), da.add(db, None, 0))
+    f = pd.DataFrame({"x": [1, 2], "y": [3.0, np.nan]})
+    df = dframe.from_pandas(f, npartitions=2)
+    assert_same(f.mul(f, "columns", None, 1), df.mul(df, "columns", None, 1))
+    with pytest.raises(TypeError):
+        da.add(db, None, 0, 0, 1)
