@@ -140,7 +140,12 @@ class Collection(WindowMethods, IndexingMethods):
         )
         if not parts:
             return self._meta.index
-        return parts[0].append(parts[1:]) if len(parts) > 1 else parts[0]
+        # Empty partitions' labels do not vote on the dtype (as in ``lower.collect``).
+        full = [p for p in parts if len(p)] or parts[:1]
+        joined = full[0].append(full[1:]) if len(full) > 1 else full[0]
+        if full[0].dtype == object and joined.dtype != object:
+            joined = joined.astype(object)  # append re-infers an object index of ints
+        return joined
 
     @property
     def empty(self) -> bool:

@@ -94,3 +94,12 @@ def test_object_index_of_ints_stays_object(npartitions, executor):
     pdf = make_frame().set_index(pd.Index(list(range(13)), dtype=object))
     assert_same(pdf, dframe.from_pandas(pdf, npartitions=npartitions))
     assert_same(pdf.a, dframe.from_pandas(pdf, npartitions=npartitions).a)
+
+
+@pytest.mark.parametrize("npartitions", NPARTITIONS)
+def test_index_property_keeps_pandas_dtype(npartitions, executor):
+    for index in (pd.Index(list(range(13)), dtype=object), pd.Index([f"r{i}" for i in range(13)])):
+        pdf = make_frame().set_index(index)
+        df = dframe.from_pandas(pdf, npartitions=npartitions)
+        pd.testing.assert_index_equal(df.index, pdf.index)
+        pd.testing.assert_index_equal(df[df.a > 0].index, pdf[pdf.a > 0].index)
