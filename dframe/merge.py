@@ -296,7 +296,9 @@ class Merge(N.Node):
 
     def lower_with(self, lowerer: Any) -> list[Any]:
         ex, spec = lowerer.ex, self.spec
-        lparts, rparts = lowerer.lower(self.left), lowerer.lower(self.right)
+        # A side read from Parquet is read inside the tasks that use it: no partition of it is
+        # stored on its own (or held by the driver while the merge waits for lengths below).
+        lparts, rparts = lowerer._partition_args(self)
         if spec.strategy == "broadcast_right":
             small = ex.submit(TagConcat(spec.right), *rparts)
             merged = [ex.submit(MergePair(spec, i), p, small) for i, p in enumerate(lparts)]

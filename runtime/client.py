@@ -10,7 +10,6 @@ that changes reference counts goes through the send socket, so the scheduler see
 from __future__ import annotations
 
 import collections
-import concurrent.futures
 import itertools
 import os
 import sys
@@ -162,8 +161,9 @@ class Client:
         """Inline data for small values; a shared-memory file (within budget) for large ones."""
         if ser.size <= config.get("inline_threshold"):
             return serialization.inline_data(ser, is_error)
+        size, _ = shm.layout(ser)   # the file's size: buffers are padded to alignment
         while True:
-            error, reuse, spill = self.request(protocol.ALLOC, oid, ser.size)
+            error, reuse, spill = self.request(protocol.ALLOC, oid, size)
             if not spill:
                 break
             # The store is full: this process writes the chosen objects to disk, then asks again.

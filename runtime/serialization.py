@@ -39,7 +39,7 @@ class _Pickler(cloudpickle.Pickler):
         if type(obj) in _pandas_types():
             return _rebuild_pandas, obj.__reduce_ex__(5)[:3]
         arrow_array = _arrow_array_type()
-        if arrow_array is not None and isinstance(obj, arrow_array):
+        if arrow_array is not None and isinstance(obj, arrow_array) and _compact(obj):
             # pandas' own pickling combines the Arrow chunks into one new array: a copy of the
             # whole column. Arrow's arrays pickle their buffers out of band, copy-free.
             return _rebuild_arrow_array, (type(obj), {**obj.__dict__, "_cache": {}})
@@ -54,6 +54,13 @@ def _pandas_types() -> tuple:
 def _arrow_array_type():
     module = sys.modules.get("pandas.core.arrays.arrow.array")
     return getattr(module, "ArrowExtensionArray", None)
+
+
+def _compact(array) -> bool:
+    """Arrow pickles a chunk's whole buffers, also when the chunk is a slice of bigger ones: a
+    shuffle's pieces (slices of one gathered frame) would each carry the whole partition. Those
+    take pandas' path, which copies just the rows they hold."""
+    return all(c.get_total_buffer_size() <= 2 * c.nbytes + 4096 for c in array._pa_array.chunks)
 
 
 def _rebuild_arrow_array(cls, state):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import uuid
 from collections.abc import Hashable
 from typing import Any
 
@@ -290,8 +291,48 @@ class _CSVPart:
         return path
 
 
+class _WriteHidden:
+    """Task body: write a non-empty partition under a hidden name in ``directory`` (readers skip
+    dot-files); report (rows, that name). The driver gives the files their final names."""
+
+    def __init__(self, write: Any, directory: str, ext: str) -> None:
+        self.write, self.directory, self.ext = write, directory, ext
+
+    def __call__(self, part: Any) -> pd.DataFrame:
+        name = ""
+        if len(part):
+            name = os.path.join(self.directory, f".part-{uuid.uuid4().hex}.{self.ext}")
+            self.write(part, name, True)
+        return pd.DataFrame({"rows": [len(part)], "path": [name]})
+
+
+_WRITTEN_META = pd.DataFrame({"rows": pd.Series(dtype="int64"), "path": pd.Series(dtype="str")})
+
+
+def _stream_parts(obj: Any, path: Any, ext: str, write: Any) -> list[str] | None:
+    """Write a frame whose index is the default RangeIndex (nothing to decide about it first)
+    with the write fused after each partition's last step: partitions stream through the object
+    store and are never held all at once, so a frame larger than the store is written without
+    spilling it. None if every partition is empty (the caller writes one empty file)."""
+    directory = os.path.dirname(parts.part_paths(path, 1, ext)[0])  # creates the directory
+    node = N.MapPartitions(_WriteHidden(write, directory, ext), (obj._plan,), _WRITTEN_META,
+                           label=f"write {ext}", preserves_rows=False)
+    done = lower.collect(node)
+    written = [p for n, p in zip(done["rows"], done["path"], strict=True) if n]
+    if not written:
+        return None
+    final = parts.part_paths(path, len(written), ext)
+    for hidden, name in zip(written, final, strict=True):
+        os.replace(hidden, name)
+    return final
+
+
 def _write_parts(obj: Any, path: Any, ext: str, write: Any) -> list[str]:
     """Write each non-empty partition of ``obj`` to its own file (at least one file)."""
+    if obj._plan.range_index:
+        written = _stream_parts(obj, path, ext, write)
+        if written is not None:
+            return written
     mat = lower.compute(obj._plan)
     ex = mat.executor
     summaries = ex.get([ex.submit(_index_summary, h) for h in mat.handles])

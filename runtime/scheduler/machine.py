@@ -286,6 +286,15 @@ class Scheduler(ActorRules, LineageRules):
         else:
             self.ready.setdefault(task.shape, deque()).append(task.spec.task_id)
 
+    def _run_next(self, task: Task) -> None:
+        """Depth first: a task whose last argument just arrived goes to the front of its queue.
+        A chain of steps (read -> split, merge -> write) then streams each partition through,
+        instead of finishing one step for every partition before the next starts — which would
+        hold (and, past the budget, spill) every partition's intermediate result at once."""
+        queue = self.ready.get(task.shape)
+        if queue and queue[-1] == task.spec.task_id:
+            queue.rotate(1)
+
     def _failed_dependency(self, task: Task) -> ObjectData | None:
         return next((self.objects[d].data for d in task.spec.deps if self.objects[d].data.is_error), None)
 
@@ -461,6 +470,8 @@ class Scheduler(ActorRules, LineageRules):
             self._incref(inner)
         if data.kind == "shm":
             self.memory.stored(oid, data.payload[0], data.payload[1])
+        else:   # e.g. an error in place of a value whose file was granted, written, then deleted
+            self.memory.reserved.pop(oid, None)
         for client in obj.subscribers:
             self.out.append(ev.Send(client, (protocol.OBJECT, oid, data)))
         obj.subscribers.clear()
@@ -470,6 +481,7 @@ class Scheduler(ActorRules, LineageRules):
                 task.missing.discard(oid)
                 if not task.missing:
                     self._transition(task, "ready")
+                    self._run_next(task)
         if obj.refs <= 0 and obj.producer is None and not obj.dependents:
             self._free(obj)
 
@@ -547,7 +559,8 @@ class Scheduler(ActorRules, LineageRules):
                          "actor": obj.oid in self.actors})
         totals = {"budget": self.memory.budget, "used": self.memory.used,
                   "held_by_views": self.memory.held_by_views(), "pool": self.memory.pool_bytes,
-                  "spilled": sum(self.memory.spilled.values())}
+                  "spilled": sum(self.memory.spilled.values()),
+                  "spilled_total": self.memory.spilled_total, "peak_used": self.memory.peak_used}
         self.out.append(ev.Send(e.client, (protocol.INFO_REPLY, e.request_id, (rows, totals))))
 
     def _on_Log(self, e: ev.Log) -> None:

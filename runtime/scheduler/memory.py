@@ -32,7 +32,9 @@ class SharedMemory:
         self.out = out
         self.spill_dir = spill_dir
         self.spilled: dict[bytes, int] = {}   # object id -> bytes on disk
+        self.spilled_total = 0            # bytes ever written to disk (for memory_summary, tests)
         self.used = 0                     # bytes of live objects' files + freed files still mapped
+        self.peak_used = 0                # high-water mark of ``used``
         self.reserved: dict[bytes, int] = {}
         self.files: dict[str, File] = {}
         self.pool: dict[str, int] = {}    # freed, unmapped files ready for reuse (oldest first)
@@ -77,6 +79,7 @@ class SharedMemory:
         f = self.files.get(path)
         if f is not None:
             self.spilled[f.oid] = disk_bytes
+            self.spilled_total += disk_bytes
             # Never reuse a spilled file: a process may have mapped it (its object was live and
             # referenced) with its MAPPED report still on the way.  Deleting is safe — views
             # keep their pages — overwriting is not.
@@ -94,6 +97,7 @@ class SharedMemory:
     def stored(self, oid: bytes, path: str, size: int) -> None:
         self.reserved.pop(oid, None)
         self.used += size
+        self.peak_used = max(self.peak_used, self.used)
         self.files[path] = File(size, oid)
 
     def freed(self, path: str) -> None:

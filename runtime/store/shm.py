@@ -51,6 +51,8 @@ def layout(ser: Serialized) -> tuple[int, list[tuple[int, int]]]:
 def write(path: str, ser: Serialized, is_error: bool = False, reuse: str | None = None) -> ObjectData:
     """Write a serialized value to a new file at ``path`` (or into the pooled file ``reuse``)."""
     size, spans = layout(ser)
+    if _writable:
+        _drop_deleted_mappings()
     if reuse is not None:
         os.rename(reuse, path)
         fd = os.open(path, os.O_RDWR)
@@ -92,12 +94,17 @@ _writable: dict[int, tuple[mmap.mmap, int]] = {}
 _WRITABLE_CAP = 2 << 30
 
 
-def _writable_mapping(fd: int, size: int) -> mmap.mmap:
+def _drop_deleted_mappings() -> None:
+    """Close cached mappings of files deleted since (spilled, or dropped from the pool): a
+    mapping keeps a deleted file's pages in memory, outside the store's budget."""
     for ino, (mapping, kept_fd) in list(_writable.items()):
         if os.fstat(kept_fd).st_nlink == 0:
             del _writable[ino]
             mapping.close()
             os.close(kept_fd)
+
+
+def _writable_mapping(fd: int, size: int) -> mmap.mmap:
     ino = os.fstat(fd).st_ino
     cached = _writable.get(ino)
     if cached is not None and len(cached[0]) >= size:

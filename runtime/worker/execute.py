@@ -16,6 +16,7 @@ from ..api import _value_of
 from ..remote_function import ArgRef, ArgsInStore
 from ..scheduler.events import TaskSpec
 from ..serialization import ObjectData, serialize
+from ..store import shm
 
 _RUNTIME_DIR = os.path.normcase(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
 
@@ -84,14 +85,24 @@ def store_results(client, spec: TaskSpec, outputs: list):
         except TypeError as exc:
             what = "the return value" if len(outputs) == 1 else f"return value {index}"
             text = f"Could not pickle {what} of {spec.name}(): {exc}"
-            return _error_results(client, spec, exc, text)
+            return _instead(results, _error_results(client, spec, exc, text))
         except exceptions.ObjectStoreFullError as exc:
-            return _stored_error(client, spec, exc)
+            return _instead(results, _stored_error(client, spec, exc))
         except Exception as exc:  # noqa: BLE001 - storing failed (disk, memory): a value, not a crash
             text = f"Could not store the result of {spec.name}(): {type(exc).__name__}: {exc}"
-            return _error_results(client, spec, exc, text)
+            return _instead(results, _error_results(client, spec, exc, text))
         results.append((oid, data, ser.contained))
     return results
+
+
+def _instead(written: list, errors: list) -> list:
+    """``errors`` for every return value, once one of them could not be stored: the files
+    already written for the others are deleted (the scheduler drops their reservations when the
+    errors arrive), or they would hold shared memory until shutdown."""
+    for _, data, _ in written:
+        if data.kind == "shm":
+            shm.delete(data.payload[0])
+    return errors
 
 
 def _arguments(spec: TaskSpec, values: dict[bytes, ObjectData]):

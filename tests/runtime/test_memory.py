@@ -9,8 +9,6 @@ import random
 import numpy as np
 import pytest
 
-import runtime
-
 from ..conftest import running
 
 pytestmark = pytest.mark.timeout(120)
