@@ -26,17 +26,11 @@ import datetime as _dt
 import faulthandler
 import gc
 import json
-import os
 import pickle
-import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-import uuid
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -44,21 +38,32 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path[:0] = [p for p in (str(HERE), str(ROOT)) if p not in sys.path]
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
 
-# One owner for process bookkeeping and /proc reading: the runtime microbenchmark.
-from runtime_micro import (
+# Process bookkeeping, memory sampling, result checks and the data generator are shared with the
+# other benchmarks.
+from _common import (  # also puts ROOT on sys.path, so `import dframe` works
     GIB,
-    TAG_VAR,
-    ForeignCPU,
-    _fmt,
-    _rollup,
-    _shm_entries,
-    clean_up,
-    engine_pids,
+    INDEX_ONLY,
+    PANDAS_API_ENGINES,
+    JsonFile,
+    PeakMemory,
+    cached,
+    count_arg,
+    default_cache_dir,
+    fmt,
+    h2o_groupby,
+    h2o_groupby_parquet,
+    log_errors,
     machine_info,
+    measure_warm,
+    run_engine_child,
+    timed,
+    warning_names,
+    write_report,
 )
+from _common import compare as compare_values
 
 ENGINES = ("pandas", "dask", "dframe")
 DATA_VERSION = 1  # bump when the generator changes, so cached files are not reused
@@ -80,58 +85,8 @@ class Config:
 # Data
 
 
-def h2o_groupby(rows: int, seed: int, k: int = 100):
-    """The h2o db-benchmark groupby table (groupby-datagen.R) as a pyarrow Table.
-
-    id1, id2: "id001".."id100"; id3: "id0000000001".. with rows/k distinct; id4, id5: 1..k;
-    id6: 1..rows/k; v1: 1..5; v2: 1..15; v3: uniform [0, 100) rounded to 6 decimals.
-    """
-    import pyarrow as pa
-
-    rng = np.random.default_rng(seed)
-    small = max(1, rows // k)
-    ids_k = pa.array([f"id{i:03d}" for i in range(1, k + 1)])
-    ids_small = pa.array([f"id{i:010d}" for i in range(1, small + 1)])
-
-    def strings(labels, n):  # dictionary-encode then decode: no Python string per row
-        codes = pa.array(rng.integers(0, len(labels), n, dtype=np.int32))
-        return pa.DictionaryArray.from_arrays(codes, labels).cast(pa.large_string())
-
-    return pa.table({
-        "id1": strings(ids_k, rows),
-        "id2": strings(ids_k, rows),
-        "id3": strings(ids_small, rows),
-        "id4": rng.integers(1, k + 1, rows),
-        "id5": rng.integers(1, k + 1, rows),
-        "id6": rng.integers(1, small + 1, rows),
-        "v1": rng.integers(1, 6, rows),
-        "v2": rng.integers(1, 16, rows),
-        "v3": np.round(rng.uniform(0, 100, rows), 6),
-    })
-
-
-def _cached(path: Path, write) -> Path:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            write(tmp)
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
-    return path
-
-
 def parquet_data(cfg: Config, cache: Path) -> Path:
-    """The groupby table as one Parquet file with 10 row groups (pandas' default row group of
-    1Mi rows gives the same at 1e7 rows; fixing the count keeps --quick parallel too)."""
-    import pyarrow.parquet as pq
-
-    def write(tmp: Path) -> None:
-        table = h2o_groupby(cfg.rows, cfg.seed)
-        pq.write_table(table, tmp, row_group_size=max(1, -(-cfg.rows // 10)))
-
-    return _cached(cache / f"h2o_groupby_{cfg.rows}_s{cfg.seed}_v{DATA_VERSION}.parquet", write)
+    return h2o_groupby_parquet(cfg.rows, cfg.seed, cache)
 
 
 def csv_data(cfg: Config, cache: Path) -> Path:
@@ -140,163 +95,15 @@ def csv_data(cfg: Config, cache: Path) -> Path:
     def write(tmp: Path) -> None:
         pc.write_csv(h2o_groupby(cfg.etl_rows, cfg.seed + 1), tmp)
 
-    return _cached(cache / f"h2o_groupby_{cfg.etl_rows}_s{cfg.seed + 1}_v{DATA_VERSION}.csv", write)
+    return cached(cache / f"h2o_groupby_{cfg.etl_rows}_s{cfg.seed + 1}_v{DATA_VERSION}.csv", write)
 
 
 # --------------------------------------------------------------------------------------------
-# Engine adapters: the only engine-specific code.
-
-
-class PandasEngine:
-    name = "pandas"
-
-    def load(self) -> str:
-        import pandas
-
-        self.pd = pandas
-        return pandas.__version__
-
-    def start(self, cfg: Config) -> dict:
-        return {}
-
-    def stop(self) -> None:
-        pass
-
-    def read(self, path: Path):
-        return self.pd.read_parquet(path)
-
-    def compute(self, obj):
-        return obj
-
-    def compute_many(self, objs: list) -> list:
-        return list(objs)
-
-    def npartitions(self, x) -> int:
-        return 1
-
-    def settle(self, keep) -> None:
-        pass
-
-
-class DaskEngine:
-    name = "dask"
-
-    def load(self) -> str:
-        import dask
-        import dask.dataframe as dd
-        import distributed
-
-        self.dask, self.dd, self.distributed = dask, dd, distributed
-        return f"{dask.__version__} (distributed {distributed.__version__})"
-
-    def start(self, cfg: Config) -> dict:
-        from distributed import Client, LocalCluster
-
-        # A worker fails to start if its spawn semaphore (/dev/shm/sem.mp-*) vanishes meanwhile,
-        # which another session's clean-up of /dev/shm can cause on a shared machine: retry.
-        errors = []
-        for _ in range(3):
-            try:
-                self.cluster = LocalCluster(n_workers=cfg.num_cpus, threads_per_worker=1,
-                                            processes=True, dashboard_address=None)
-                break
-            except RuntimeError as e:
-                errors.append(f"{type(e).__name__}: {e}")
-        else:
-            raise RuntimeError(f"LocalCluster did not start: {errors}")
-        self.client = Client(self.cluster)
-        return {"workers": len(self.client.scheduler_info()["workers"]), "failed_starts": errors}
-
-    def stop(self) -> None:
-        self.client.close()
-        self.cluster.close()
-
-    def read(self, path: Path):
-        # dask's default (row groups merged up to 256 MiB) makes this file ONE partition, i.e.
-        # no parallelism at all; one partition per row group gives it 10, as a dask user would.
-        x = self.dd.read_parquet(str(path), split_row_groups=True).persist()
-        self.distributed.wait(self.distributed.futures_of(x))
-        return x
-
-    def compute(self, obj):
-        return obj.compute() if hasattr(obj, "compute") else obj
-
-    def compute_many(self, objs: list) -> list:
-        return list(self.dask.compute(*objs))
-
-    def npartitions(self, x) -> int:
-        return x.npartitions
-
-    def settle(self, keep, timeout: float = 10.0) -> None:
-        """Wait until the cluster holds only ``keep``'s partitions. dask names tasks by content,
-        so a run submitted while the last run's results are still being released would find them
-        in memory and skip the work."""
-        target = len(keep.__dask_keys__()) if keep is not None else 0
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            held = sum(len(keys) for keys in self.client.has_what().values())
-            if held <= target:
-                return
-            time.sleep(0.02)
-        print(f"[dask] cluster still holds {held} keys (expected {target})", file=sys.stderr)
-
-
-class DframeEngine:
-    name = "dframe"
-
-    def __init__(self, executor: str = "runtime"):
-        self.executor = executor
-
-    def load(self) -> str:
-        import dframe
-
-        self.pd = dframe
-        return _git_revision()  # dframe.__version__ would be pandas' (forwarded)
-
-    def start(self, cfg: Config) -> dict:
-        import runtime
-
-        # A progress bar is display, not computation; the benchmark measures the computation.
-        self.pd.config.set(executor=self.executor, progress=False)
-        if self.executor == "runtime":
-            runtime.init(num_cpus=cfg.num_cpus)
-        return {"executor": self.executor}
-
-    def stop(self) -> None:
-        import runtime
-
-        if runtime.is_initialized():
-            runtime.shutdown()
-
-    def read(self, path: Path):
-        return self.pd.read_parquet(str(path)).persist()
-
-    def compute(self, obj):
-        return obj.to_pandas() if isinstance(obj, self.pd.DataFrame | self.pd.Series) else obj
-
-    def compute_many(self, objs: list) -> list:
-        return [self.compute(o) for o in objs]
-
-    def npartitions(self, x) -> int:
-        return x.npartitions
-
-    def settle(self, keep) -> None:
-        pass
-
-
-def _git_revision() -> str:
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                             capture_output=True, timeout=10, check=False).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "dframe", "runtime"], cwd=ROOT,
-                               text=True, capture_output=True, timeout=10, check=False).stdout.strip()
-        return f"git {rev}{'+dirty' if dirty else ''}"
-    except (OSError, subprocess.SubprocessError):
-        return "?"
+# Engines: the adapters (``_common``) are the only engine-specific code.
 
 
 def make_engine(name: str):
-    return {"pandas": PandasEngine, "dask": DaskEngine, "dframe": DframeEngine}[name]()
+    return PANDAS_API_ENGINES[name]()
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,165 +170,7 @@ def fingerprint(x, e) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
-# Memory: Σ(PSS − PSS of shmem) over the engine's processes, plus the /dev/shm bytes that are the
-# engine's: files its processes map or hold open, and the directories named on their command
-# lines (runtime's object files: a worker writes one and closes it, so no process maps it).
-
-_SHM_PATH = re.compile(r"/dev/shm/[^\s\"',\x00]+")
-
-
-def _shm_roots(pids) -> set[str]:
-    roots = set()
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                roots.update(_SHM_PATH.findall(f.read().decode(errors="replace")))
-        except OSError:
-            pass
-    return roots
-
-
-def engine_shm(pids, roots) -> int:
-    sizes: dict[int, int] = {}
-
-    def add(st) -> None:
-        sizes.setdefault(st.st_ino, st.st_blocks * 512)
-
-    for root in roots:
-        for d, _, files in os.walk(root):
-            for name in files:
-                try:
-                    add(os.stat(os.path.join(d, name)))
-                except OSError:
-                    pass
-        if os.path.isfile(root):
-            try:
-                add(os.stat(root))
-            except OSError:
-                pass
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/maps") as f:
-                for line in f:
-                    if "/dev/shm/" in line:
-                        try:
-                            add(os.stat(f"/proc/{pid}/map_files/{line.split(None, 1)[0]}"))
-                        except OSError:
-                            pass
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                try:
-                    if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("/dev/shm/"):
-                        add(os.stat(f"/proc/{pid}/fd/{fd}"))
-                except OSError:
-                    pass
-        except OSError:
-            pass  # the process ended
-    return sum(sizes.values())
-
-
-class PeakMemory(threading.Thread):
-    """Samples the engine's memory every ``interval`` s while active; keeps each phase's peak.
-
-    Active only around warm-up runs: reading smaps of processes that map gigabytes costs CPU,
-    which the timed runs must not pay.
-    """
-
-    def __init__(self, interval: float = 0.05):
-        super().__init__(daemon=True)
-        self.interval = interval
-        self.phase = "start"
-        self.peaks: dict[str, dict] = {}
-        self._active = threading.Event()
-        self._halt = threading.Event()
-        self._lock = threading.Lock()
-        self._pids: set[int] = set()
-        self._roots: set[str] = set()
-        self._pids_at = 0.0
-        self.count = 0
-
-    def sample(self) -> dict:
-        now = time.perf_counter()
-        if now - self._pids_at > 1.0:
-            self._pids, self._pids_at = engine_pids(), now
-            self._roots = _shm_roots(self._pids)
-        pss = shmem = 0
-        for pid in self._pids:
-            try:
-                p, s = _rollup(pid)
-            except (OSError, ValueError):
-                continue
-            pss, shmem = pss + p, shmem + s
-        shm = engine_shm(self._pids, self._roots)
-        self.count += 1
-        return {"total": pss - shmem + shm, "private": pss - shmem, "devshm": shm,
-                "processes": len(self._pids)}
-
-    def _record(self, s: dict) -> None:
-        with self._lock:
-            peak = self.peaks.setdefault(self.phase, dict(s))
-            for k, v in s.items():
-                peak[k] = max(peak[k], v)
-
-    def run(self) -> None:
-        while not self._halt.is_set():
-            if not self._active.wait(0.2):
-                continue
-            self._record(self.sample())
-            self._halt.wait(self.interval)
-
-    def resume(self, phase: str) -> None:
-        with self._lock:
-            self.phase = phase
-        self._pids_at = 0.0  # the engine may have started processes since
-        self._record(self.sample())
-        self._active.set()
-
-    def pause(self) -> None:
-        self._active.clear()
-        self._record(self.sample())
-
-    def stop(self) -> None:
-        self._active.clear()
-        self._halt.set()
-        self.join()
-
-
-# --------------------------------------------------------------------------------------------
 # Child: one engine in its own process.
-
-
-def _warning_names(caught) -> list[str]:
-    return sorted({f"{w.category.__name__}: {str(w.message)[:160]}" for w in caught})
-
-
-def _run_warm(fn, sampler: PeakMemory, phase: str, engine):
-    """One untimed run with memory sampled and warnings (pandas fallbacks) recorded."""
-    if engine.name == "dframe":
-        from dframe import fallback
-
-        fallback.reset_warnings()  # fallbacks warn once per process; each op must say its own
-    sampler.resume(phase)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            t0 = time.perf_counter()
-            value = fn()
-            seconds = time.perf_counter() - t0
-    finally:
-        sampler.pause()
-    return value, seconds, _warning_names(caught)
-
-
-def _timed(fn, reps: int, settle) -> list[float]:
-    times = []
-    for _ in range(reps):
-        gc.collect()
-        settle()
-        t0 = time.perf_counter()
-        value = fn()
-        times.append(time.perf_counter() - t0)
-        del value
-    return times
 
 
 def run_ops(engine, cfg: Config, data: Path, out_dir: Path, result: dict, save) -> None:
@@ -555,16 +204,16 @@ def run_ops(engine, cfg: Config, data: Path, out_dir: Path, result: dict, save) 
             faulthandler.dump_traceback_later(cfg.op_timeout, exit=True)
             try:
                 if op.key == "load":
-                    warm_x, warm, warns = _run_warm(load, sampler, op.key, engine)
+                    warm_x, warm, warns = measure_warm(load, sampler, op.key, engine.reset_warnings)
                     del warm_x  # or dask would find its partitions in memory and skip the read
-                    times = _timed(load, cfg.reps, drop_and_settle)
+                    times = timed(load, cfg.reps, drop_and_settle)
                     value = fingerprint(holder["x"], engine)
                     extra = {"npartitions": engine.npartitions(holder["x"])}
                 else:
                     x = holder["x"]
                     run = lambda fn=op.fn, x=x: fn(x, engine)
-                    value, warm, warns = _run_warm(run, sampler, op.key, engine)
-                    times = _timed(run, cfg.reps, settle)
+                    value, warm, warns = measure_warm(run, sampler, op.key, engine.reset_warnings)
+                    times = timed(run, cfg.reps, settle)
                     del x, run
                     extra = {}
                 path = out_dir / f"{engine.name}-{op.key}.pkl"
@@ -587,8 +236,7 @@ def run_ops(engine, cfg: Config, data: Path, out_dir: Path, result: dict, save) 
         holder.clear()
     finally:
         sampler.stop()
-    result["memory"] = {"peak": max((p["total"] for p in sampler.peaks.values()), default=None),
-                        "by_phase": sampler.peaks, "samples": sampler.count}
+    result["memory"] = sampler.summary()
     t0 = time.perf_counter()
     engine.stop()
     result["stop_seconds"] = time.perf_counter() - t0
@@ -621,25 +269,20 @@ def run_etl(engine, cfg: Config, src: Path, out_dir: Path, result: dict, save) -
             t0 = time.perf_counter()
             value = etl_script(pd, src, dst)
             first = time.perf_counter() - t0
-        times = _timed(lambda: etl_script(pd, src, dst), cfg.etl_reps, lambda: None)
+        times = timed(lambda: etl_script(pd, src, dst), cfg.etl_reps, lambda: None)
     finally:
         faulthandler.cancel_dump_traceback_later()
     path = out_dir / f"{engine.name}-etl.pkl"
     path.write_bytes(pickle.dumps({"value": value, "csv": dst.read_bytes()}, protocol=5))
     dst.unlink()
     result["measurements"]["etl"] = {"seconds": statistics.median(times), "reps": times,
-                                     "first_seconds": first, "warnings": _warning_names(caught),
+                                     "first_seconds": first, "warnings": warning_names(caught),
                                      "result_file": str(path)}
 
 
 def run_child(engine_name: str, phase: str, cfg: Config, data: Path, out: Path) -> None:
-    result: dict = {"engine": engine_name, "phase": phase, "measurements": {}}
-
-    def save():
-        tmp = out.with_suffix(".part")
-        tmp.write_text(json.dumps(result, indent=1, default=str))
-        tmp.replace(out)
-
+    file = JsonFile(out, {"engine": engine_name, "phase": phase, "measurements": {}})
+    result, save = file.data, file.save
     engine = make_engine(engine_name)
     t0 = time.perf_counter()
     try:
@@ -666,49 +309,12 @@ def run_child(engine_name: str, phase: str, cfg: Config, data: Path, out: Path) 
 def run_engine(engine: str, phase: str, cfg: Config, data: Path, workdir: Path) -> dict:
     out = workdir / f"{engine}-{phase}.json"
     log = workdir / f"{engine}-{phase}.log"
-    tag = uuid.uuid4().hex
-    env = dict(os.environ)
-    env[TAG_VAR] = tag
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", engine, "--phase", phase,
            "--data", str(data), "--result-file", str(out), "--config", json.dumps(asdict(cfg))]
-    shm_before = _shm_entries()
-    load_before = os.getloadavg()
-    t0 = time.perf_counter()
-    cpu = ForeignCPU(tag)
-    with open(log, "wb") as logf:
-        proc = subprocess.Popen(cmd, env=env, stdout=logf, stderr=subprocess.STDOUT,
-                                start_new_session=True, cwd=str(ROOT))
-        rc = None
-        while rc is None:
-            try:
-                rc = proc.wait(timeout=1.0)
-            except subprocess.TimeoutExpired:
-                cpu.poll()
-                if time.perf_counter() - t0 > cfg.child_timeout:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
-                    rc = f"timeout after {cfg.child_timeout:.0f} s (killed)"
-    wall = time.perf_counter() - t0
-    try:
-        result = json.loads(out.read_text())
-    except (OSError, ValueError):
-        result = {"engine": engine, "phase": phase, "status": "error", "measurements": {}}
-    if result.get("status") == "running":  # the child died mid-operation
-        current = result.pop("current", None)
-        result["status"] = "error"
-        if current:
-            result["measurements"][current] = {"error": f"child ended during it (exit {rc})"}
-    result.update(exit=rc, wall_seconds=wall, loadavg_before=load_before,
-                  foreign_cpu_cores=cpu.foreign_cores(wall), leftovers=clean_up(tag, shm_before))
-    text = log.read_text(errors="replace")
-    # A worker that crashed and was replaced still gives a result, late: the log tells.
-    result["log_tracebacks"] = text.count("Traceback (most recent call last)")
-    if result["log_tracebacks"]:
-        result["log_errors"] = sorted(set(re.findall(r"^(?:\(pid=\d+\) )?(\w+Error: .{0,120})$",
-                                                     text, re.MULTILINE)))[:10]
-    if result.get("status") != "ok" or rc != 0:
-        result["log_tail"] = text.splitlines()[-40:]
+    result, text = run_engine_child(cmd, out, log, cfg.child_timeout,
+                                    {"engine": engine, "phase": phase})
+    result["leftovers"].pop("spill_files")  # no spill directory here
+    result.update(log_errors(text))
     return result
 
 
@@ -724,16 +330,12 @@ def _as_pandas(value):
     return value
 
 
-INDEX_ONLY = "same values, other row labels"
-
-
 def compare(key: str, got, want, unordered: bool) -> str:
-    """"ok", or what differs (values to rtol 1e-9; dtypes and index types are not compared:
-    dask's strings are ``string[pyarrow]``, pandas' ``str``)."""
+    """"ok", or what differs (``_common.compare``, plus what the load, ETL and describe
+    results need)."""
     import pandas as pd
     import pandas.testing as pdt
 
-    opts = {"check_dtype": False, "check_index_type": False, "rtol": 1e-9, "atol": 0.0}
     try:
         if key == "load":
             if (got["len"], got["columns"]) != (want["len"], want["columns"]):
@@ -750,34 +352,22 @@ def compare(key: str, got, want, unordered: bool) -> str:
             for k in ws:
                 if not np.isclose(float(gs[k]), float(ws[k]), rtol=1e-9, atol=0):
                     return f"{k}: {gs[k]} != {ws[k]}"
-            pdt.assert_series_equal(gt, wt, **opts)
+            pdt.assert_series_equal(gt, wt, check_dtype=False, check_index_type=False,
+                                    rtol=1e-9, atol=0.0)
             return "ok"
         got, want = _as_pandas(got), _as_pandas(want)
-        if unordered and isinstance(want, pd.Series | pd.DataFrame):
-            got, want = got.sort_index(), want.sort_index()
-        if isinstance(want, pd.DataFrame):
-            pdt.assert_frame_equal(got, want, check_column_type=False, **opts)
-        elif isinstance(want, pd.Series):
-            pdt.assert_series_equal(got, want, **opts)
-        elif not np.isclose(float(got), float(want), rtol=1e-9, atol=0):
-            return f"{got!r} != {want!r}"
-        return "ok"
-    except AssertionError as e:
-        text = " ".join(str(e).split())
-        if isinstance(want, pd.Series | pd.DataFrame) and isinstance(got, type(want)):
-            try:  # the values may agree under other row labels (dask numbers each partition)
-                same = compare(key, got.reset_index(drop=True), want.reset_index(drop=True), False)
-            except Exception:  # noqa: BLE001
-                same = ""
-            if same == "ok":
-                return f"{INDEX_ONLY}: {text[:160]}"
+        status = compare_values(got, want, unordered)
+        if status in ("ok",) or status.startswith(INDEX_ONLY):
+            return status
         if key == "describe" and isinstance(want, pd.DataFrame):
             bad = [i for i in want.index
                    if not np.allclose(got.loc[i].to_numpy(float), want.loc[i].to_numpy(float),
                                       rtol=1e-9, atol=0)]
             if bad:
                 return f"rows {', '.join(map(str, bad))} differ"
-        return text[:200]
+        return status
+    except AssertionError as e:
+        return " ".join(str(e).split())[:200]
     except Exception as e:  # noqa: BLE001
         return f"{type(e).__name__}: {e}"[:200]
 
@@ -862,7 +452,7 @@ def cell(results: dict, engine: str, row: Row) -> tuple[float | None, str, str]:
         return None, "—" if row.key == "etl" and engine == "dask" else "not run", ""
     if "error" in m:
         return None, "n/a", ""
-    text = _fmt(m["seconds"])
+    text = fmt(m["seconds"])
     if any("PandasFallbackWarning" in w for w in m.get("warnings", [])):
         text += " (fallback)"
     check = m.get("check", "")
@@ -1037,19 +627,13 @@ def plot(results: dict, cfg: Config, path: Path) -> bool:
     return True
 
 
-def _count(text: str) -> int:
-    return int(float(text))  # "1e7" on the command line
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--engines", default=",".join(ENGINES))
-    ap.add_argument("--rows", type=_count, default=None, help="table size (default 1e7)")
+    ap.add_argument("--rows", type=count_arg, default=None, help="table size (default 1e7)")
     ap.add_argument("--quick", action="store_true", help="1e6 rows, writes to /tmp")
     ap.add_argument("--num-cpus", type=int, default=2)
-    ap.add_argument("--cache-dir", type=Path,
-                    default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-                    / "dframe-bench")
+    ap.add_argument("--cache-dir", type=Path, default=default_cache_dir())
     ap.add_argument("--out-dir", type=Path, default=None)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--phase", help=argparse.SUPPRESS)
@@ -1083,14 +667,9 @@ def main(argv=None) -> int:
             "data_seconds": time.perf_counter() - t0}
     results = run_all(engines, cfg, data, csv)
     meta["total_seconds"] = time.perf_counter() - t0
-    (out_dir / "dataframe.json").write_text(
-        json.dumps({**meta, "results": results}, indent=1, default=str))
     md = markdown(results, cfg, meta)
-    (out_dir / "dataframe.md").write_text(md)
-    plotted = plot(results, cfg, out_dir / "dataframe.png")
-    print(md)
-    print(f"wrote {out_dir}/dataframe.json, .md{', .png' if plotted else ''} "
-          f"in {meta['total_seconds']:.0f} s", file=sys.stderr)
+    write_report(out_dir, "dataframe", {**meta, "results": results}, md,
+                 lambda path: plot(results, cfg, path), meta["total_seconds"])
     return 0
 
 

@@ -27,11 +27,8 @@ import gc
 import importlib
 import json
 import os
-import platform
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,13 +41,25 @@ import numpy as np
 import psutil
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-if str(ROOT) not in sys.path:  # so `import runtime` works without an install
-    sys.path.insert(0, str(ROOT))
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+# Process bookkeeping, /proc reading and report helpers are shared with the other benchmarks.
+from _common import (  # also puts ROOT on sys.path, so `import runtime` works
+    GIB,
+    devshm_used,
+    engine_pids,
+    engine_shm,
+    fmt,
+    machine_info,
+    meminfo_shmem,
+    rollup,
+    run_engine_child,
+    tree_bytes,
+    write_report,
+)
 
 ENGINES = ("runtime", "ray", "dask")
-TAG_VAR = "DFRAME_BENCH_TAG"
-GIB = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -448,7 +457,7 @@ def measure_spill_restore(engine, cfg: Config) -> dict:
         arr[0] = arr[-1] = -(k + 1)  # mark which array this is; the rest stays arange
         refs.append(engine.put(arr))
     spill_seconds = time.perf_counter() - t0
-    on_disk = _tree_bytes(cfg.spill_dir)
+    on_disk = tree_bytes(cfg.spill_dir)
     order = np.random.default_rng(0).permutation(count)
     t0 = time.perf_counter()
     for k in order:
@@ -549,91 +558,19 @@ def measure_shared_array(engine, cfg: Config) -> dict:
 # Memory accounting
 
 
-def _rollup(pid: int) -> tuple[int, int]:
-    """(Pss, Pss_Shmem) of a process in bytes, from /proc/<pid>/smaps_rollup."""
-    pss = shmem = 0
-    with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
-        for line in f:
-            if line.startswith(b"Pss:"):
-                pss = int(line.split()[1]) * 1024
-            elif line.startswith(b"Pss_Shmem:"):
-                shmem = int(line.split()[1]) * 1024
-    return pss, shmem
-
-
-def _meminfo_shmem() -> int:
-    with open("/proc/meminfo", "rb") as f:
-        for line in f:
-            if line.startswith(b"Shmem:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def devshm_used() -> int:
-    st = os.statvfs("/dev/shm")
-    return (st.f_blocks - st.f_bfree) * st.f_frsize
-
-
-def engine_devshm(pids) -> int:
-    """Bytes of the /dev/shm files (deleted or not) that these processes map or hold open."""
-    sizes: dict[int, int] = {}
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/maps") as f:
-                for line in f:
-                    if "/dev/shm/" not in line:
-                        continue
-                    addr, _, _, _, inode = line.split(None, 5)[:5]
-                    if int(inode) not in sizes:
-                        st = os.stat(f"/proc/{pid}/map_files/{addr}")
-                        sizes[st.st_ino] = st.st_blocks * 512
-            fd_dir = f"/proc/{pid}/fd"
-            for fd in os.listdir(fd_dir):
-                try:
-                    if os.readlink(f"{fd_dir}/{fd}").startswith("/dev/shm/"):
-                        st = os.stat(f"{fd_dir}/{fd}")
-                        sizes.setdefault(st.st_ino, st.st_blocks * 512)
-                except OSError:
-                    pass
-        except OSError:
-            pass  # the process ended
-    return sum(sizes.values())
-
-
-def _tagged_pids(tag: str) -> set[int]:
-    needle = f"{TAG_VAR}={tag}".encode()
-    found = set()
-    for pid in psutil.pids():
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                if needle in f.read():
-                    found.add(pid)
-        except OSError:
-            pass
-    return found
-
-
-def engine_pids() -> set[int]:
-    """The driver and every process it started (descendants, plus any that carry our tag)."""
-    me = psutil.Process()
-    pids = {me.pid} | {c.pid for c in me.children(recursive=True)}
-    tag = os.environ.get(TAG_VAR)
-    return pids | _tagged_pids(tag) if tag else pids
-
-
 def memory_sample(pids) -> dict:
     pss = pss_shmem = 0
     for pid in pids:
         try:
-            p, s = _rollup(pid)
+            p, s = rollup(pid)
         except (OSError, ValueError):
             continue  # the process ended between listing and reading
         pss += p
         pss_shmem += s
     shm = devshm_used()
-    return {"total": shm + pss - pss_shmem, "devshm": shm, "engine_devshm": engine_devshm(pids),
+    return {"total": shm + pss - pss_shmem, "devshm": shm, "engine_devshm": engine_shm(pids),
             "pss": pss, "pss_shmem": pss_shmem,
-            "meminfo_shmem": _meminfo_shmem(), "processes": len(pids),
+            "meminfo_shmem": meminfo_shmem(), "processes": len(pids),
             "literal": shm + pss}  # the naive sum, which counts mapped shmem twice
 
 
@@ -783,148 +720,9 @@ def run_child(engine_name: str, phase: str, cfg: Config, out: Path) -> None:
 # Parent: run children, clean up after them, report.
 
 
-def _shm_entries() -> dict[str, int]:
-    out = {}
-    for entry in os.scandir("/dev/shm"):
-        try:
-            out[entry.name] = entry.inode()
-        except OSError:
-            pass
-    return out
-
-
-def _paths_in_use() -> str:
-    """What live processes have open, mapped or name on their command line, as one string.
-
-    The command line counts so that a concurrent session's store directory (named in its
-    scheduler's arguments) is never mistaken for a leftover of ours.
-    """
-    chunks = []
-    for pid in psutil.pids():
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                chunks.append(f.read().decode(errors="replace"))
-            with open(f"/proc/{pid}/maps") as f:
-                chunks.append(f.read())
-            fd_dir = f"/proc/{pid}/fd"
-            for fd in os.listdir(fd_dir):
-                try:
-                    chunks.append(os.readlink(f"{fd_dir}/{fd}"))
-                except OSError:
-                    pass
-        except OSError:
-            pass
-    return "\n".join(chunks)
-
-
-def _tree_bytes(path: str) -> int:
-    if not os.path.isdir(path):
-        return os.stat(path).st_blocks * 512
-    return sum(os.stat(os.path.join(d, f)).st_blocks * 512
-               for d, _, files in os.walk(path) for f in files)
-
-
-# Names the engines give their shared-memory files; anything else in /dev/shm is not ours to remove.
-ENGINE_SHM_PREFIXES = ("runtime-", "plasma", "ray", "dask", "psm_", "wnsm_")
-
-
-def clean_up(tag: str, shm_before: dict[str, int], spill_dir: Path | None = None) -> dict:
-    """Kill what the child left running, remove /dev/shm entries nobody holds and whatever is
-    left in the spill directory; report all three."""
-    leftovers: dict = {"processes": [], "devshm_files": [], "spill_files": []}
-    deadline = time.monotonic() + 5.0  # give the engine's own teardown a moment
-    while (pids := _tagged_pids(tag)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    procs = []
-    for pid in pids:
-        try:
-            p = psutil.Process(pid)
-            leftovers["processes"].append(f"{pid} {' '.join(p.cmdline())[:120]}")
-            procs.append(p)
-            p.terminate()
-        except psutil.Error:
-            pass
-    _, alive = psutil.wait_procs(procs, timeout=3)
-    for p in alive:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(alive, timeout=3)
-    deadline = time.monotonic() + 2.0
-    while (new := [n for n, i in _shm_entries().items() if shm_before.get(n) != i]) \
-            and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if new:
-        in_use = _paths_in_use()
-        for name in new:
-            path = f"/dev/shm/{name}"
-            if path in in_use or not name.startswith(ENGINE_SHM_PREFIXES):
-                continue  # someone else's (a concurrent session on this machine): not ours
-            try:
-                size = _tree_bytes(path)
-                if os.path.isdir(path):
-                    shutil.rmtree(path)
-                else:
-                    os.unlink(path)
-                leftovers["devshm_files"].append(f"{name} ({size} bytes, removed)")
-            except OSError:
-                pass
-    if spill_dir is not None and spill_dir.exists():
-        for d, _, files in os.walk(spill_dir):
-            leftovers["spill_files"] += [f"{os.path.join(d, f)} "
-                                         f"({os.stat(os.path.join(d, f)).st_size} bytes, removed)"
-                                         for f in files]
-        for entry in spill_dir.iterdir():  # the directory itself is the parent's: keep it
-            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-    return leftovers
-
-
-class ForeignCPU:
-    """CPU the rest of the machine used while a child ran, in cores: to flag noisy figures.
-
-    System-wide busy time minus what the child's process tree (found by its tag, polled every
-    second so processes that exit are still counted) and this process used.
-    """
-
-    def __init__(self, tag: str):
-        self.tag = tag
-        self.ours: dict[int, float] = {}
-        self.me = psutil.Process()
-        self.busy0 = self._busy()
-        self.me0 = self._own(self.me)
-
-    @staticmethod
-    def _busy() -> float:
-        t = psutil.cpu_times()
-        return t.user + t.nice + t.system + t.irq + t.softirq
-
-    @staticmethod
-    def _own(p: psutil.Process) -> float:
-        t = p.cpu_times()
-        return t.user + t.system
-
-    def poll(self) -> None:
-        for pid in _tagged_pids(self.tag):
-            try:
-                self.ours[pid] = self._own(psutil.Process(pid))
-            except psutil.Error:
-                pass
-
-    def foreign_cores(self, wall: float) -> float:
-        used = self._busy() - self.busy0 - sum(self.ours.values())
-        used -= self._own(self.me) - self.me0
-        return max(0.0, used) / max(wall, 1e-9)
-
-
 def run_engine_phase(engine: str, phase: str, cfg: Config, quick: bool, workdir: Path) -> dict:
     out = workdir / f"{engine}-{phase}.json"
     log = workdir / f"{engine}-{phase}.log"
-    tag = uuid.uuid4().hex
-    env = dict(os.environ)
-    env[TAG_VAR] = tag
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no network here; don't let Ray try
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", engine, "--phase", phase,
            "--num-cpus", str(cfg.num_cpus), "--result-file", str(out)]
     spill_dir = None
@@ -935,40 +733,10 @@ def run_engine_phase(engine: str, phase: str, cfg: Config, quick: bool, workdir:
         cmd += ["--object-store-memory", str(cfg.store_bytes)]
     if quick:
         cmd.append("--quick")
-    shm_before = _shm_entries()
-    load_before = os.getloadavg()
-    t0 = time.perf_counter()
-    cpu = ForeignCPU(tag)
-    with open(log, "wb") as logf:
-        proc = subprocess.Popen(cmd, env=env, stdout=logf, stderr=subprocess.STDOUT,
-                                start_new_session=True, cwd=str(ROOT))
-        rc = None
-        while rc is None:
-            try:
-                rc = proc.wait(timeout=1.0)
-            except subprocess.TimeoutExpired:
-                cpu.poll()
-                if time.perf_counter() - t0 > cfg.child_timeout:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
-                    rc = f"timeout after {cfg.child_timeout:.0f} s (killed)"
-    wall = time.perf_counter() - t0
-    try:
-        result = json.loads(out.read_text())
-    except (OSError, ValueError):
-        result = {"engine": engine, "phase": phase, "status": "error", "measurements": {}}
-    if result.get("status") == "running":  # the child died mid-measurement
-        current = result.pop("current", None)
-        result["status"] = "error"
-        if current:
-            result["measurements"][current] = {"error": f"child ended during it (exit {rc})"}
-    result["exit"] = rc
-    result["wall_seconds"] = wall
-    result["loadavg_before"] = load_before
-    result["foreign_cpu_cores"] = cpu.foreign_cores(wall)
-    result["leftovers"] = clean_up(tag, shm_before, spill_dir)
-    if result.get("status") != "ok" or rc != 0:
-        result["log_tail"] = log.read_text(errors="replace").splitlines()[-40:]
+    result, _ = run_engine_child(cmd, out, log, cfg.child_timeout,
+                                 {"engine": engine, "phase": phase}, spill_dir=spill_dir,
+                                 env={"RAY_USAGE_STATS_ENABLED": os.environ.get(
+                                     "RAY_USAGE_STATS_ENABLED", "0")})  # no network: Ray must not try
     return result
 
 
@@ -1087,17 +855,7 @@ def cell_value(results: dict, engine: str, row: Row):
     if "error" in m:
         return None, "timeout" if "ended during" in m["error"] else "error"
     v = m[row.field]
-    return v, _fmt(v)
-
-
-def _fmt(v: float) -> str:
-    if v >= 1000:
-        return f"{v:,.0f}"
-    if v >= 100:
-        return f"{v:.0f}"
-    if v >= 10:
-        return f"{v:.1f}"
-    return f"{v:.3g}" if v >= 0.01 else f"{v:.2g}"
+    return v, fmt(v)
 
 
 def fraction_target(results: dict, row: Row) -> float | None:
@@ -1287,20 +1045,6 @@ def _filesystem(path: Path) -> str:
     return f"{best.device} {best.fstype} on {best.mountpoint}" if best else "?"
 
 
-def machine_info() -> dict:
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {"cpu": cpu, "logical_cpus": os.cpu_count(),
-            "memory_gib": psutil.virtual_memory().total / GIB,
-            "devshm_gib": psutil.disk_usage("/dev/shm").total / GIB,
-            "kernel": platform.release(), "python": platform.python_version(),
-            "numpy": np.__version__, "loadavg": os.getloadavg()}
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--engines", default=",".join(ENGINES))
@@ -1345,14 +1089,9 @@ def main(argv=None) -> int:
     finally:
         shutil.rmtree(spill_dir, ignore_errors=True)
     meta["total_seconds"] = time.perf_counter() - t0
-    (out_dir / "runtime_micro.json").write_text(
-        json.dumps({**meta, "results": results}, indent=1, default=str))
     md = markdown(results, cfg, meta)
-    (out_dir / "runtime_micro.md").write_text(md)
-    plotted = plot(results, cfg, out_dir / "runtime_micro.png")
-    print(md)
-    print(f"wrote {out_dir}/runtime_micro.json, .md{', .png' if plotted else ''} "
-          f"in {meta['total_seconds']:.0f} s", file=sys.stderr)
+    write_report(out_dir, "runtime_micro", {**meta, "results": results}, md,
+                 lambda path: plot(results, cfg, path), meta["total_seconds"])
     return 0
 
 
