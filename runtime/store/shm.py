@@ -65,13 +65,20 @@ def write(path: str, ser: Serialized, is_error: bool = False, reuse: str | None 
         else:
             _pwrite_all(fd, memoryview(ser.inband), 0)
             for buf, (offset, _) in zip(ser.buffers, spans):
-                _pwrite_all(fd, memoryview(buf).cast("B"), offset)
+                _pwrite_all(fd, _flat(buf), offset)
     except BaseException:
         os.close(fd)
         os.unlink(path)
         raise
     os.close(fd)
     return ObjectData("shm", (path, size, len(ser.inband), spans), is_error)
+
+
+def _flat(buf) -> memoryview:
+    """A buffer's bytes as a flat view (``cast`` refuses empty views of several dimensions,
+    such as an empty 2-D block of a DataFrame with no rows)."""
+    view = memoryview(buf)
+    return view.cast("B") if view.nbytes else memoryview(b"")
 
 
 def _pwrite_all(fd: int, view: memoryview, offset: int) -> None:
@@ -136,7 +143,7 @@ def _copy_into_mapping(fd: int, size: int, ser: Serialized, spans) -> None:
     dst[:len(ser.inband)] = np.frombuffer(ser.inband, dtype=np.uint8)
     jobs = []
     for buf, (offset, n) in zip(ser.buffers, spans):
-        src = np.frombuffer(memoryview(buf).cast("B"), dtype=np.uint8)
+        src = np.frombuffer(_flat(buf), dtype=np.uint8)
         step = max(-(-n // _pool()._max_workers), 1)
         jobs += [_pool().submit(np.copyto, dst[offset + i:offset + min(i + step, n)], src[i:i + step])
                  for i in range(0, n, step)]

@@ -225,3 +225,18 @@ def test_small_values_do_not_use_shm_files(ray):
     refs = [ray.put(i) for i in range(20)]
     assert shm_files() == before
     assert ray.get(refs) == list(range(20))
+
+
+@runtime.remote
+def _echo(value):
+    return value
+
+
+def test_values_holding_empty_multidimensional_buffers(shared_ray):
+    """An empty 2-D array (a frame with no rows has one per dtype) next to data big enough
+    for shared memory: stored, read back, and returned from tasks."""
+    value = [np.zeros(100_000), np.empty((2, 0)), pd.DataFrame({"a": np.empty(0), "b": np.empty(0)})]
+    for got in (shared_ray.get(shared_ray.put(value)), shared_ray.get(_echo.remote(value))):
+        np.testing.assert_array_equal(got[0], value[0])
+        assert got[1].shape == (2, 0)
+        pd.testing.assert_frame_equal(got[2], value[2])
