@@ -279,17 +279,29 @@ class Collection(WindowMethods, IndexingMethods):
         return self._inplace(out, inplace)
 
     def astype(self, dtype: Any, copy: bool | None = None, errors: str = "raise") -> Any:
-        targets = dtype.values() if isinstance(dtype, dict) else [dtype]
-        # Each partition would infer its own categories; pandas infers them from all rows.
-        if any(
-            (isinstance(t, str) and t == "category")
-            or (isinstance(t, pd.CategoricalDtype) and t.categories is None)
-            for t in targets
-        ):
-            return fallback.call_method(self, "astype", (dtype,), {"errors": errors})
+        # Each partition would infer its own categories; pandas infers them from all rows:
+        # find them first (one pass per column), then every partition uses the same ones.
+        dtype = self._with_categories(dtype)
         fn = MethodCall("astype", dtype, errors=errors)
         # Made-up sample values might not convert ("a" to int); the empty meta always does.
         return self._map(fn, meta=fn(self._meta), columnwise=True)
+
+    def _with_categories(self, dtype: Any) -> Any:
+        """``dtype`` with every "category" (categories to infer) replaced by the categories
+        pandas infers from all the rows of its column."""
+        def infer(column: Any, target: Any) -> Any:
+            if not _needs_categories(target):
+                return target
+            ordered = bool(getattr(target, "ordered", False))
+            return pd.CategoricalDtype(pd.Categorical(column.unique()).categories, ordered)
+
+        if self.ndim == 1:
+            return infer(self, dtype)
+        if isinstance(dtype, dict):
+            return {c: infer(self[c], t) if c in self._meta.columns else t for c, t in dtype.items()}
+        if _needs_categories(dtype) and self._meta.columns.is_unique:
+            return {c: infer(self[c], dtype) for c in self._meta.columns}
+        return dtype
 
     def _inplace(self, out: Collection, inplace: bool) -> Any:
         if inplace:
@@ -421,6 +433,12 @@ class UfuncCall:
 
     def __repr__(self) -> str:
         return f"numpy.{self.ufunc.__name__}"
+
+
+def _needs_categories(dtype: Any) -> bool:
+    return (isinstance(dtype, str) and dtype == "category") or (
+        isinstance(dtype, pd.CategoricalDtype) and dtype.categories is None
+    )
 
 
 def _index_part(part: Any) -> pd.Index:

@@ -265,3 +265,22 @@ def test_reduction_over_all_values_numeric_only_and_errors(sync):
         df[["a", "s"]].mean(axis=None)
     empty = pdf[["a", "b"]].iloc[:0]
     assert_same(empty.mean(axis=None), dframe.from_pandas(empty, npartitions=1).mean(axis=None))
+
+
+CATEGORY_CASTS = {
+    "strings": lambda d: d.s.astype("category"),
+    "ints": lambda d: d.a.astype("category"),
+    "datetimes": lambda d: d.t.astype("category"),
+    "ordered": lambda d: d.s.astype(pd.CategoricalDtype(ordered=True)),
+    "dict": lambda d: d.astype({"s": "category", "b": "category"}),
+    "frame": lambda d: d[["a", "s"]].astype("category"),
+    "given_categories": lambda d: d.s.astype(pd.CategoricalDtype(["s3", "s1", "s2", "s0"])),
+}
+
+
+@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("name", list(CATEGORY_CASTS))
+def test_astype_category_infers_categories_from_all_rows(name, npartitions, executor):
+    pdf = make_frame()
+    df = dframe.from_pandas(pdf, npartitions=npartitions)
+    assert_same(CATEGORY_CASTS[name](pdf), CATEGORY_CASTS[name](df))
