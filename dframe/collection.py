@@ -18,6 +18,7 @@ import pandas as pd
 from dframe import config, fallback, lower
 from dframe.algebra import tree_reduce
 from dframe.algebra.elementwise import ARITHMETIC, COMPARISON, BinaryOp, MethodCall, UnaryOp
+from dframe.executors import in_partition_task
 from dframe.indexing import IndexingMethods
 from dframe.optimize import optimize
 from dframe.plan import meta as M
@@ -74,6 +75,12 @@ class Collection(WindowMethods, IndexingMethods):
 
     _plan: N.Node
     __array_priority__ = 1000  # numpy defers `ndarray <op> dframe` to our reflected operators
+
+    def __new__(cls, *args: Any, npartitions: int | None = None, **kwargs: Any) -> Any:
+        if in_partition_task():
+            # Inside a partition function (user code given to ``apply`` ...) data is pandas'.
+            return getattr(pd, cls.__name__)(*args, **kwargs)
+        return object.__new__(cls)
 
     # -- plan and computation ------------------------------------------------------------------
 

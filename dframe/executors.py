@@ -17,10 +17,21 @@ Core's API, e.g. ``ray`` itself, passed as ``backend``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from dframe.plan.nodes import PartitionReader
+
+
+_task = threading.local()
+
+
+def in_partition_task() -> bool:
+    """True while a partition function runs. User code called there (a function given to
+    ``apply``, say) works on pandas objects, so ``dframe.Series(...)`` written in it (``import
+    dframe as pd``) must make a pandas Series too."""
+    return getattr(_task, "depth", 0) > 0
 
 
 def run_task(fn: Callable[..., Any], *args: Any) -> Any:
@@ -30,7 +41,11 @@ def run_task(fn: Callable[..., Any], *args: Any) -> Any:
     the runtime registers one function per process, and a backend that only accepts plain
     functions (Ray rejects callable objects) runs any partition function.
     """
-    return fn(*[a.read() if isinstance(a, PartitionReader) else a for a in args])
+    _task.depth = getattr(_task, "depth", 0) + 1
+    try:
+        return fn(*[a.read() if isinstance(a, PartitionReader) else a for a in args])
+    finally:
+        _task.depth -= 1
 
 
 class SyncExecutor:

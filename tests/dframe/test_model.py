@@ -103,3 +103,19 @@ def test_index_property_keeps_pandas_dtype(npartitions, executor):
         df = dframe.from_pandas(pdf, npartitions=npartitions)
         pd.testing.assert_index_equal(df.index, pdf.index)
         pd.testing.assert_index_equal(df[df.a > 0].index, pdf[pdf.a > 0].index)
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_dframe_constructors_inside_user_functions_make_pandas_objects(npartitions, executor):
+    """``import dframe as pd`` code inside a function given to ``apply`` runs on pandas data:
+    ``pd.Series(...)`` there is a pandas Series (db-benchmark's h2o q9 is written this way)."""
+    pdf = pd.DataFrame({"g": [1, 1, 2, 2, 3], "v1": [1, 2, 3, 5, 4], "v2": [2, 1, 4, 4, 0]})
+    df = dframe.from_pandas(pdf, npartitions=npartitions)
+
+    def r2(module):
+        return lambda x: module.Series({"r2": x.corr()["v1"]["v2"] ** 2, "n": float(len(x))})
+
+    assert_same(pdf.groupby("g").apply(r2(pd)), df.groupby("g").apply(r2(dframe)))
+    assert_same(pdf.apply(lambda r: pd.Series([r.v1, r.v2 * 2]), axis=1),
+                df.apply(lambda r: dframe.Series([r.v1, r.v2 * 2]), axis=1))
+    assert isinstance(dframe.Series([1, 2]), dframe.Series)  # outside a task: dframe's own
