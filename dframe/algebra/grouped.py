@@ -598,9 +598,9 @@ class GroupsOf:
                 items.append((None, self.func(rows, *self.args, **self.kwargs)))
 
             gb.apply(record)
-        sizes = (
+        sizes = (  # indexed by the group keys whatever ``as_index`` says
             self.spec.with_selection(NONE)
-            .grouped(part, sort=False, observed=True)
+            .grouped(part, sort=False, observed=True, as_index=True)
             .size()
         )
         return sizes.index, items, self.spec.first_positions(part).to_numpy()

@@ -116,6 +116,12 @@ def test_dframe_constructors_inside_user_functions_make_pandas_objects(npartitio
         return lambda x: module.Series({"r2": x.corr()["v1"]["v2"] ** 2, "n": float(len(x))})
 
     assert_same(pdf.groupby("g").apply(r2(pd)), df.groupby("g").apply(r2(dframe)))
+    assert_same(pdf.groupby("g", as_index=False).apply(r2(pd)),
+                df.groupby("g", as_index=False).apply(r2(dframe)))
+    for (key, rows), (want_key, want) in zip(df.groupby("g", as_index=False),
+                                             pdf.groupby("g", as_index=False), strict=True):
+        assert key == want_key
+        assert_same(want, rows)
     assert_same(pdf.apply(lambda r: pd.Series([r.v1, r.v2 * 2]), axis=1),
                 df.apply(lambda r: dframe.Series([r.v1, r.v2 * 2]), axis=1))
     assert isinstance(dframe.Series([1, 2]), dframe.Series)  # outside a task: dframe's own
