@@ -1,9 +1,11 @@
 """Coverage: whatever dframe does not implement natively runs on pandas.
 
 The collection is computed into one pandas object, pandas does the work, and a pandas
-DataFrame/Series result is split back into a dframe object. A ``PandasFallbackWarning`` names the
-method or function the first time it falls back in the process, so "it works" never hides "it
-ran on one core". Only what pandas lacks raises ``AttributeError``.
+DataFrame/Series result is split back into a dframe object. A deferred pandas object (a GroupBy,
+Resampler, window or chunked reader such a call returns) comes back as a ``FallbackObject``,
+whose own results are dframe objects in turn. A ``PandasFallbackWarning`` names the method or
+function the first time it falls back in the process, so "it works" never hides "it ran on one
+core". Only what pandas lacks raises ``AttributeError``.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import inspect
 import os
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 import pandas as pd
+from pandas.api import typing as pd_typing
+from pandas.io.parsers import TextFileReader
 
 from dframe import memory
 
@@ -86,12 +90,17 @@ def _collect_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple,
     return pargs, pkwargs, found_a or found_k
 
 
-def wrap(value: Any, npartitions: int | None = None) -> Any:
-    """A pandas DataFrame/Series result as a dframe object; anything else unchanged."""
+def wrap(value: Any, npartitions: int | None = None, *, reported: bool = False) -> Any:
+    """A pandas result as the user gets it from dframe: a DataFrame/Series as a dframe object,
+    one of pandas' deferred objects (``is_deferred``) as a ``FallbackObject`` whose results are
+    dframe objects in turn (``reported``: the call that made it has warned already, so its
+    uses stay silent); anything else unchanged."""
     if isinstance(value, pd.DataFrame | pd.Series):
         from dframe.collection import from_pandas
 
         return from_pandas(value, npartitions=npartitions)
+    if is_deferred(value):
+        return FallbackObject(value, npartitions, reported=reported)
     return value
 
 
@@ -111,7 +120,7 @@ def call_method(owner: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, 
         # pandas changed its copy; the dframe object takes that copy as its new content.
         owner._replace_data(data)
         return None
-    return wrap(result, owner.npartitions)
+    return wrap(result, owner.npartitions, reported=True)
 
 
 class _IndexerFallback:
@@ -138,35 +147,166 @@ class _IndexerFallback:
         self._owner._replace_data(data)
 
 
-class _ObjectFallback:
-    """A pandas helper object (``s.str``, ``df.plot`` ...) whose results come back wrapped."""
+# pandas' deferred objects: they hold the collected data and compute only when one of their
+# methods is called (a GroupBy, a Resampler, a window) or as they are iterated (a reader of
+# chunks). Subclasses (RollingGroupBy, DatetimeIndexResamplerGroupBy ...) are included.
+_DEFERRED: tuple[type, ...] = (
+    pd_typing.DataFrameGroupBy,
+    pd_typing.SeriesGroupBy,
+    pd_typing.Resampler,
+    pd_typing.Rolling,
+    pd_typing.Expanding,
+    pd_typing.ExponentialMovingWindow,
+    pd_typing.Window,
+    pd_typing.JsonReader,
+    pd_typing.StataReader,
+    pd_typing.SASReader,
+    TextFileReader,
+)
 
-    def __init__(self, target: Any, npartitions: int) -> None:
+
+def is_deferred(value: Any) -> bool:
+    """Whether ``value`` is one of pandas' deferred objects (GroupBy, Resampler, Rolling,
+    Expanding, ExponentialMovingWindow, Window, a chunked reader), which a fallback hands
+    back as a ``FallbackObject``."""
+    return isinstance(value, _DEFERRED)
+
+
+# Values that are data, not helpers, even when pandas made them (PrettyDict, FrozenList ...).
+_PLAIN_VALUES = (pd.Index, pd.api.extensions.ExtensionArray, dict, list, tuple, set, str)
+
+
+def _wrap_attribute(value: Any, npartitions: int | None, reported: bool) -> Any:
+    """``wrap``, and a pandas helper object (``gb.plot``: taking it was reported) as a
+    ``FallbackObject`` too."""
+    if isinstance(value, pd.DataFrame | pd.Series) or is_deferred(value):
+        return wrap(value, npartitions, reported=reported)
+    module = type(value).__module__
+    if (
+        module.startswith("pandas.")
+        and not module.startswith("pandas._libs")
+        and not isinstance(value, _PLAIN_VALUES)
+    ):
+        return FallbackObject(value, npartitions, reported=True)
+    return value
+
+
+def wrap_item(item: Any) -> Any:
+    """An item of an iteration (a group, a chunk) as a dframe object, partitioned by its own
+    size; ``(key, frame)`` pairs element by element."""
+    if isinstance(item, tuple):
+        return tuple(wrap(v) for v in item)
+    return wrap(item)
+
+
+def _is_method(value: Any) -> bool:
+    return inspect.ismethod(value) or inspect.isbuiltin(value) or inspect.isfunction(value)
+
+
+class FallbackObject:
+    """A pandas object that a fallback handed out, standing in for what dframe would return.
+
+    pandas' deferred objects (``df.groupby(f)``, ``gb.resample("D")``, ``s.ewm(span=3)`` ...)
+    and helper objects (``df.plot``) keep the collected data and do the work when used. Their
+    attributes, calls, ``[]`` and iteration go to the pandas object; dframe arguments are
+    collected first, and a DataFrame/Series result comes back as a dframe object, a deferred one
+    as another ``FallbackObject`` (so ``df.groupby(f).rolling(2).sum()`` is a dframe object).
+    Functions the user passes in (``apply``, ``agg`` ...) see pandas objects, as they do in
+    pandas and in dframe's own groupby; ``pipe`` hands the function this object.
+
+    A fallback warns once per operation. When the call that made this object has warned
+    already (``Series.ewm``, ``Series.rolling``, ``DataFrame.plot``: ``reported``), its uses
+    belong to that operation and stay silent; otherwise (a Resampler or window a pandas GroupBy
+    handed out, a GroupBy itself) each method or attribute that computes something warns once
+    per process, named ``<pandas class>.<name>`` (``RollingGroupBy.sum``).
+
+    >>> import dframe, pandas
+    >>> df = dframe.from_pandas(pandas.DataFrame({"k": [1, 1, 2], "v": [1.0, 2.0, 3.0]}))
+    >>> type(df.v.ewm(span=2)).__name__
+    'FallbackObject'
+    """
+
+    def __init__(
+        self, target: Any, npartitions: int | None, *, reported: bool = False
+    ) -> None:
         self._target, self._npartitions = target, npartitions
+        self._report = not reported
+
+    def _warn(self, name: str) -> None:
+        if self._report:
+            warn(f"{type(self._target).__name__}.{name}")
+
+    def _finish(self, name: str, result: Any) -> Any:
+        # A deferred result (a selection, ``gb.rolling(2)``) computed nothing yet: its own
+        # methods will say so.
+        if not is_deferred(result):
+            self._warn(name)
+        return _wrap_attribute(result, self._npartitions, not self._report)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)  # copy/pickle protocols: not forwarded
         value = getattr(self._target, name)
-        if callable(value):
-            return _wrapping(value, self._npartitions)
-        return wrap(value, self._npartitions)
+        if name == "pipe" and is_deferred(self._target):
+            return self._pipe
+        if not _is_method(value):
+            return self._finish(name, value)
+
+        @functools.wraps(value)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            pargs, pkwargs, _ = _collect_call(args, kwargs)
+            return self._finish(name, value(*pargs, **pkwargs))
+
+        return call
+
+    def _pipe(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """``func(self, *args, **kwargs)``, or with ``func=(callable, keyword)`` this object
+        passed as that keyword (pandas' ``pipe``)."""
+        if isinstance(func, tuple):
+            func, keyword = func
+            if keyword in kwargs:
+                msg = f"{keyword} is both the pipe target and a keyword argument"
+                raise ValueError(msg)
+            kwargs[keyword] = self
+            return func(*args, **kwargs)
+        return func(self, *args, **kwargs)
 
     def __getitem__(self, key: Any) -> Any:
-        return wrap(self._target[to_pandas(key)[0]], self._npartitions)
+        return self._finish("__getitem__", self._target[to_pandas(key)[0]])
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _wrapping(self._target, self._npartitions)(*args, **kwargs)
+        pargs, pkwargs, _ = _collect_call(args, kwargs)
+        return self._finish("__call__", self._target(*pargs, **pkwargs))
+
+    def __iter__(self) -> Any:
+        self._warn("__iter__")
+        for item in self._target:
+            yield wrap_item(item)
+
+    def __len__(self) -> int:
+        return len(self._target)
+
+    def __bool__(self) -> bool:
+        return bool(self._target)
+
+    def __enter__(self) -> Self:
+        self._target.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> Any:
+        return self._target.__exit__(*exc)
+
+    def __dir__(self) -> list[str]:
+        return dir(self._target)
 
     def __repr__(self) -> str:
         return repr(self._target)
 
 
-def _wrapping(fn: Callable[..., Any], npartitions: int | None) -> Callable[..., Any]:
-    @functools.wraps(fn)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        pargs, pkwargs, _ = _collect_call(args, kwargs)
-        return wrap(fn(*pargs, **pkwargs), npartitions)
-
-    return call
+def _ObjectFallback(target: Any, npartitions: int | None) -> FallbackObject:
+    """A ``FallbackObject`` for a pandas object whose making was reported (dframe.window's
+    fallback windows)."""
+    return FallbackObject(target, npartitions, reported=True)
 
 
 def attribute(owner: Any, name: str) -> Any:
@@ -193,7 +333,7 @@ def attribute(owner: Any, name: str) -> Any:
     if isinstance(value, pd.DataFrame | pd.Series):
         return wrap(value, owner.npartitions)
     if type(value).__module__.startswith("pandas") and not isinstance(value, pd.Index):
-        return _ObjectFallback(value, owner.npartitions)  # accessors: .str, .dt, .plot ...
+        return FallbackObject(value, owner.npartitions, reported=True)  # .plot, .sparse ...
     return value
 
 
@@ -205,8 +345,8 @@ def function(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         memory.check_fits(f"pandas.{name}", args, kwargs)
         pargs, pkwargs, found = _collect_call(args, kwargs)
         result = fn(*pargs, **pkwargs)
-        if found or isinstance(result, pd.DataFrame | pd.Series):
+        if found or isinstance(result, pd.DataFrame | pd.Series) or is_deferred(result):
             warn(f"pandas.{name}")
-        return wrap(result)
+        return wrap(result, reported=True)
 
     return call

@@ -12,11 +12,15 @@ Row-wise operations (``transform``, ``cumsum``, ``rank``, ``filter``, ``head`` .
 run pandas per partition, and shuffle the rows home again, in their original order and labels.
 ``apply`` runs the function on each group in parallel and lets pandas combine the results.
 Whatever is not native runs on pandas with a ``PandasFallbackWarning``.
+
+The parts live next to this module: ``group_keys`` (which keys are native, ``make_groupby``),
+``group_counts`` (value_counts), ``group_windows`` (rolling/expanding/ewm per group),
+``group_fallback`` (pandas' GroupBy); the partition functions are in ``algebra/grouped.py``,
+``algebra/group_tree_reduce.py`` ...
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -24,10 +28,17 @@ import numpy as np
 import pandas as pd
 
 from dframe import config, fallback, lower
+from dframe.algebra import group_tree_reduce as T
 from dframe.algebra import grouped as G
 from dframe.algebra import shuffle
+from dframe.group_counts import DataFrameGroupCounts, SeriesGroupCounts
+from dframe.group_fallback import FallbackGroupBy
+from dframe.group_keys import make_groupby
+from dframe.group_windows import GroupWindowMethods
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
+
+__all__ = ["DataFrameGroupBy", "FallbackGroupBy", "GroupBy", "SeriesGroupBy", "make_groupby"]
 
 # Auto strategy: shuffle when the first partition has at least this many rows and this share
 # of them are distinct keys (partial aggregates would be nearly as big as the data).
@@ -60,6 +71,7 @@ ROWWISE = ("cumsum", "cumprod", "cummin", "cummax", "cumcount", "shift", "diff",
            "pct_change", "ngroup")  # fmt: skip
 SUBSETS = ("head", "tail", "nth")
 _TREE_KWARGS = {"numeric_only", "ddof"}
+VAL = G.VAL
 
 
 # -- plan nodes --------------------------------------------------------------------------------
@@ -103,7 +115,7 @@ class GroupAgg(N.Node):
     child: N.Node
     spec: G.GroupSpec
     op: Any
-    tree: G.TreeAgg | None
+    tree: T.TreeAgg | None
     finish: G.Finish
     split_out: int | None = None
 
@@ -119,15 +131,15 @@ class GroupAgg(N.Node):
             strategy = choose_strategy(ex, parts, self.spec, self.split_out)
         if strategy == "tree":
             assert self.tree is not None
-            partials = [ex.submit(G.ChunkThen(self.tree, "chunk"), p) for p in parts]
+            partials = [ex.submit(T.ChunkThen(self.tree, "chunk"), p) for p in parts]
             fan_in = max(2, config.get("split_every"))
-            combine = G.ChunkThen(self.tree, "combine")
+            combine = T.ChunkThen(self.tree, "combine")
             while len(partials) > 1:
                 partials = [
                     ex.submit(combine, *partials[i : i + fan_in])
                     for i in range(0, len(partials), fan_in)
                 ]
-            return [ex.submit(G.ChunkThen(self.tree, "finalize"), partials[0])]
+            return [ex.submit(T.ChunkThen(self.tree, "finalize"), partials[0])]
         nout = self.split_out if self.split_out and self.split_out > 1 else len(parts)
         moved = shuffle.exchange(ex, parts, nout, G.GroupSplit(self.spec, nout))
         results = [ex.submit(G.ShuffledAgg(self.spec, self.op), h) for h in moved]
@@ -186,236 +198,6 @@ class Gather(N.Node):
         return [lowerer.ex.submit(self.func, len(handles[0]), *flat)]
 
 
-class _AddKeys:
-    """Work frame: the rows (a Series becomes column VAL) plus hidden key columns taken from
-    aligned Series (``("input", j)``) or index levels (``("level", k)``)."""
-
-    def __init__(
-        self, series: bool, sources: list[tuple[Hashable, tuple[str, Any]]]
-    ) -> None:
-        self.series, self.sources = series, sources
-
-    def __call__(self, part: Any, *inputs: Any) -> pd.DataFrame:
-        out = part.to_frame(VAL) if self.series else part.copy(deep=False)
-        for column, (kind, ref) in self.sources:
-            values = (
-                inputs[ref] if kind == "input" else part.index.get_level_values(ref)
-            )
-            out[column] = values.array
-        return out
-
-
-VAL = G.VAL
-
-
-# -- building a groupby ------------------------------------------------------------------------
-
-
-def _is_label(key: Any) -> bool:
-    return (
-        isinstance(key, Hashable)
-        and not isinstance(key, tuple)
-        and pd.api.types.is_scalar(key)
-    )
-
-
-def make_groupby(
-    obj: Any,
-    by: Any = None,
-    level: Any = None,
-    as_index: bool = True,
-    sort: bool = True,
-    group_keys: bool = True,
-    observed: bool = True,
-    dropna: bool = True,
-    split_out: int | None = None,
-) -> Any:
-    from dframe.collection import Collection
-
-    meta = obj._meta
-    series = isinstance(meta, pd.Series)
-    options = {"as_index": as_index, "sort": sort, "group_keys": group_keys}
-    options.update(observed=observed, dropna=dropna)
-    # pandas validates the arguments (missing columns, bad levels) on the empty meta.
-    meta_by = by
-    if isinstance(by, Collection):
-        meta_by = by._meta
-    elif isinstance(by, list):
-        meta_by = [b._meta if isinstance(b, Collection) else b for b in by]
-    sample_options = {
-        k: v for k, v in options.items() if not (series and k == "as_index")
-    }
-    meta.groupby(by=meta_by, level=level, **sample_options)
-
-    if isinstance(by, pd.Grouper) and by.freq is not None and level is None:
-        from dframe.resample import grouper_resampler
-
-        return grouper_resampler(obj, by, options)
-    if isinstance(by, list) and any(isinstance(b, pd.Grouper) for b in by):
-        binned = _time_bin_keys(obj, by, options) if level is None else None
-        if binned is None:
-            return FallbackGroupBy(obj, by, level, options)
-        obj, by = binned
-    keys = by if isinstance(by, list) else ([] if by is None else [by])
-    items: list[tuple[Any, ...]] = []
-    sources: list[tuple[Hashable, tuple[str, Any]]] = []
-    inputs: list[N.Node] = []
-    native = by is None or level is None
-    for key in keys:
-        if isinstance(key, Collection):
-            if (
-                not isinstance(key._meta, pd.Series)
-                or key._plan.partitioning != obj._plan.partitioning
-            ):
-                native = False
-                break
-            column = f"__dframe_key_{len(items)}__"
-            sources.append((column, ("input", len(inputs))))
-            inputs.append(key._plan)
-            items.append(("tmp", column, key._meta.name))
-        elif _is_label(key) and not series and key in set(meta.columns):
-            items.append(("col", key))
-        elif _is_label(key) and key in meta.index.names:
-            column = f"__dframe_key_{len(items)}__"
-            sources.append((column, ("level", key)))
-            items.append(("tmp", column, key))
-        else:
-            native = False
-            break
-    if level is not None and native:
-        levels = level if isinstance(level, list | tuple) else [level]
-        for lev in levels:
-            name = (
-                meta.index.names[lev]
-                if isinstance(lev, int) and lev not in meta.index.names
-                else lev
-            )
-            column = f"__dframe_key_{len(items)}__"
-            sources.append((column, ("level", lev)))
-            items.append(("tmp", column, name))
-        by_is_list = isinstance(level, list | tuple)
-    else:
-        by_is_list = isinstance(by, list)
-    if not native or not items:
-        return FallbackGroupBy(obj, by, level, options)
-    if series or sources:
-        fn = _AddKeys(series, sources)
-        work = N.MapPartitions(
-            fn,
-            (obj._plan, *inputs),
-            M.infer_meta(fn, meta, *[i.meta for i in inputs]),
-            label="groupby keys",
-        )
-    else:
-        work = obj._plan
-    spec = G.GroupSpec(
-        tuple(items),
-        by_is_list,
-        series=series,
-        series_name=meta.name if series else None,
-        options=options,
-    )
-    fb = FallbackGroupBy(obj, by, level, options)
-    cls = SeriesGroupBy if series else DataFrameGroupBy
-    return cls(work, spec, split_out, fb)
-
-
-def _time_bin_keys(obj: Any, by: list[Any], options: dict[str, Any]) -> Any:
-    """``by`` with each ``pd.Grouper(freq=...)`` replaced by the Series of its bin labels (and
-    its ``key`` column left out of the values, as pandas leaves it out); None if not native."""
-    from dframe.resample import bin_labels
-
-    if not options["sort"] or not options["dropna"]:
-        # pandas' group order then mixes sorted bins with unsorted keys: not done.
-        return None
-    keys, drop = [], []
-    for key in by:
-        if not isinstance(key, pd.Grouper):
-            keys.append(key)
-            continue
-        labels = bin_labels(obj, key) if key.freq is not None else None
-        if labels is None:
-            return None
-        keys.append(labels)
-        if key.key is not None:
-            drop.append(key.key)
-    if drop:
-        obj = obj[[c for c in obj._meta.columns if c not in set(drop)]]
-    return obj, keys
-
-
-class FallbackGroupBy:
-    """pandas' GroupBy over the collected data; results come back as dframe objects."""
-
-    def __init__(
-        self,
-        obj: Any,
-        by: Any,
-        level: Any,
-        options: dict[str, Any],
-        selection: Any = G.NONE,
-    ):
-        self.obj, self.by, self.level, self.options, self.selection = (
-            obj,
-            by,
-            level,
-            options,
-            selection,
-        )
-
-    def select(self, selection: Any) -> FallbackGroupBy:
-        return FallbackGroupBy(self.obj, self.by, self.level, self.options, selection)
-
-    def pandas(self) -> Any:
-        data = self.obj.to_pandas()
-        by, _ = fallback.to_pandas(self.by)
-        options = dict(self.options)
-        if isinstance(data, pd.Series):
-            options.pop("as_index", None)
-        gb = data.groupby(by=by, level=self.level, **options)
-        return gb if self.selection is G.NONE else gb[self.selection]
-
-    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        kind = "SeriesGroupBy" if self._is_series() else "DataFrameGroupBy"
-        fallback.warn(f"{kind}.{name}")
-        pargs, _ = fallback.to_pandas(args)
-        pkwargs, _ = fallback.to_pandas(kwargs)
-        result = getattr(self.pandas(), name)(*pargs, **pkwargs)
-        return fallback.wrap(result, self.obj.npartitions)
-
-    def _is_series(self) -> bool:
-        return isinstance(self.obj._meta, pd.Series) or (
-            self.selection is not G.NONE and not isinstance(self.selection, list)
-        )
-
-    def __getitem__(self, key: Any) -> FallbackGroupBy:
-        return self.select(key)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        meta = self.obj._meta
-        if (
-            self.selection is G.NONE
-            and isinstance(meta, pd.DataFrame)
-            and name in set(meta.columns)
-            and not hasattr(pd.core.groupby.DataFrameGroupBy, name)
-        ):
-            return self.select(name)
-
-        def method(*args: Any, **kwargs: Any) -> Any:
-            return self.call(name, *args, **kwargs)
-
-        return method
-
-    def __iter__(self) -> Any:
-        fallback.warn("GroupBy.__iter__")
-        return iter(self.pandas())
-
-    def __len__(self) -> int:
-        return len(self.pandas())
-
-
 # -- the GroupBy objects -----------------------------------------------------------------------
 
 
@@ -425,11 +207,7 @@ def _wrap(plan: N.Node) -> Any:
     return wrap_plan(plan)
 
 
-def _shape(result: Any) -> Any:
-    return result.iloc[:0] if isinstance(result, pd.DataFrame | pd.Series) else result
-
-
-class GroupBy:
+class GroupBy(GroupWindowMethods):
     """Shared by DataFrameGroupBy and SeriesGroupBy."""
 
     def __init__(
@@ -481,7 +259,7 @@ class GroupBy:
         kwargs: dict[str, Any],
         by_level: bool = False,
     ) -> Any:
-        out_meta = _shape(op(self._sample()))
+        out_meta = G.no_rows(op(self._sample()))
         try:
             empty = op(self._spec.grouped(self._work.meta))
         except (TypeError, ValueError, KeyError, IndexError):
@@ -495,15 +273,16 @@ class GroupBy:
         tree = None
         if (
             pairs is not None
-            and set(kwargs) <= _TREE_KWARGS
+            # Named aggregations' keywords are output columns, not options.
+            and (name == "agg" and args[:1] == (None,) or set(kwargs) <= _TREE_KWARGS)
             and all(
-                G.tree_supported(n, self._value_dtype(c))
+                T.tree_supported(n, self._value_dtype(c))
                 if c is not None
                 else n == "size"
                 for c, n in pairs
             )
         ):
-            tree = G.TreeAgg(self._spec, pairs, int(kwargs.get("ddof", 1)), finish)
+            tree = T.TreeAgg(self._spec, pairs, int(kwargs.get("ddof", 1)), finish)
         # Resample: rows must be in time order within a group, which partials in partition
         # order are not, so first/last run whole per group after a shuffle.
         if self._spec.presort is not None and any(
@@ -516,7 +295,7 @@ class GroupBy:
     def _pairs_for(self, name: str, out_meta: Any) -> list[tuple[Any, str]] | None:
         if name == "size":
             return [(None, "size")]
-        if name not in G.STATS:
+        if name not in T.STATS:
             return [
                 (None, name)
             ]  # only the name matters (no tree), for unobserved fills
@@ -533,11 +312,11 @@ class GroupBy:
 
     def _named(self, name: str, *args: Any, **kwargs: Any) -> Any:
         op = G.Call(name, *args, **kwargs)
-        out_meta = _shape(op(self._sample()))
+        out_meta = G.no_rows(op(self._sample()))
         pairs = self._pairs_for(name, out_meta) if not args else None
         if (
             pairs is not None
-            and name in G.STATS
+            and name in T.STATS
             and isinstance(out_meta, pd.DataFrame)
             and len(pairs) != out_meta.shape[1] - self._key_columns_in(out_meta)
         ):
@@ -556,7 +335,7 @@ class GroupBy:
 
     def _rowwise(self, op: Any, aligned: bool) -> Any:
         work = self._work
-        meta = _shape(op(self._sample(positional=True)))
+        meta = G.no_rows(op(self._sample(positional=True)))
         nin = work.npartitions
         nout = self._split_out if self._split_out and self._split_out > 1 else nin
         forward = shuffle.Shuffle(
@@ -567,7 +346,7 @@ class GroupBy:
         mid = N.MapPartitions(
             row_op,
             (forward,),
-            _shape(row_op(sample)),
+            G.no_rows(row_op(sample)),
             label=repr(op),
             preserves_rows=False,
         )
@@ -582,6 +361,12 @@ class GroupBy:
             aligned=where,
         )
         return _wrap(home)
+
+    def _per_group(self, part: Any, assemble: Any, out_meta: Any) -> Any:
+        """``part`` on each partition after a shuffle by key, ``assemble`` of all their
+        results (value_counts, windows)."""
+        node = GroupShuffle(self._work, self._spec, part, assemble, out_meta, self._split_out)
+        return _wrap(node)
 
     def _groups(self, func: Any = None, args: tuple = (), kwargs: Any = None) -> N.Node:
         work = self._work
@@ -607,7 +392,7 @@ class GroupBy:
         if isinstance(func, str) and not args:
             return self._named(func, **kwargs)
         op = G.Call("agg", func, *args, **kwargs)
-        out_meta = _shape(op(self._sample()))
+        out_meta = G.no_rows(op(self._sample()))
         pairs = self._agg_pairs(func, kwargs, out_meta) if not args else None
         return self._aggregate(op, pairs, "agg", (func, *args), kwargs)
 
@@ -642,7 +427,7 @@ class GroupBy:
         else:
             return None
         if not all(
-            isinstance(f, str) and f in G.STATS and f != "size" for _, f in pairs
+            isinstance(f, str) and f in T.STATS and f != "size" for _, f in pairs
         ):
             return None
         width = (
@@ -675,74 +460,6 @@ class GroupBy:
         # pandas builds describe's result with ``unstack``, which orders unsorted groups
         # level by level.
         return self._aggregate(op, None, "describe", args, kwargs, by_level=True)
-
-    def _value_counts(
-        self, name: str, kwargs: dict[str, Any], options: dict[str, Any]
-    ) -> Any:
-        """``value_counts`` (``kwargs``: what each partition counts by; ``options``:
-        normalize/sort/ascending, applied once all counts are together)."""
-        meta = self._work.meta
-        op = G.Call("value_counts", **kwargs, **options)
-        out_meta = _shape(op(self._sample()))
-        # pandas counts categorical values over all their categories (and categorical keys
-        # with observed=False): not done here.
-        values = [c for c in self._selected_columns() if c in meta.columns]
-        subset = kwargs.get("subset")
-        if subset is not None:
-            values = list(subset) if isinstance(subset, list | tuple) else [subset]
-        if any(isinstance(meta[c].dtype, pd.CategoricalDtype) for c in values) or (
-            not self._spec.opt("observed") and self._keys_categorical()
-        ):
-            return self._fb.call("value_counts", **kwargs, **options)
-        try:
-            empty = op(self._spec.grouped(meta))
-        except (TypeError, ValueError, KeyError, IndexError):
-            empty = out_meta
-        columns_dtype = None if self._spec.series else meta.columns.dtype
-        assemble = G.ValueCountsAssemble(
-            self._spec,
-            name,
-            options["normalize"],
-            options["sort"],
-            options["ascending"],
-            empty,
-            columns_dtype,
-        )
-        part = G.ValueCountsPart(self._spec, kwargs)
-        return _wrap(
-            GroupShuffle(
-                self._work, self._spec, part, assemble, out_meta, self._split_out
-            )
-        )
-
-    def _window(self, op: Any) -> Any:
-        """A per-group window result (rows of each group in order), groups in pandas' order."""
-        sample = M.nonempty(self._work.meta).assign(
-            **{G.POS: np.arange(2, dtype=np.int64)}
-        )
-        probe = G.WindowPart(self._spec, op)(sample)[0]
-        try:
-            empty = op(self._spec.grouped(self._work.meta))
-        except (TypeError, ValueError, KeyError, IndexError):
-            empty = _shape(probe)
-        assemble = G.WindowAssemble(self._spec.opt("sort"), empty)
-        part = G.WindowPart(self._spec, op)
-        node = GroupShuffle(
-            self._work, self._spec, part, assemble, _shape(probe), self._split_out
-        )
-        return _wrap(node)
-
-    def rolling(self, *args: Any, **kwargs: Any) -> GroupedWindow:
-        """Rolling windows within each group (see pandas)."""
-        return GroupedWindow(self, "rolling", args, kwargs)
-
-    def expanding(self, *args: Any, **kwargs: Any) -> GroupedWindow:
-        """Expanding windows within each group (see pandas)."""
-        return GroupedWindow(self, "expanding", args, kwargs)
-
-    def ewm(self, *args: Any, **kwargs: Any) -> GroupedWindow:
-        """Exponentially weighted windows within each group (see pandas)."""
-        return GroupedWindow(self, "ewm", args, kwargs)
 
     # -- row-wise ----------------------------------------------------------------------------------
 
@@ -786,8 +503,18 @@ class GroupBy:
     # -- groups ------------------------------------------------------------------------------------
 
     def __iter__(self) -> Any:
+        """``(key, rows)`` of each group in pandas' order; the rows are dframe objects."""
         pieces = lower.collect_partitions(self._groups())
-        return iter(G.ordered_groups(pieces, self._spec.opt("sort")))
+        groups = G.ordered_groups(pieces, self._spec.opt("sort"))
+        return (fallback.wrap_item(group) for group in groups)
+
+    def pipe(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """``func(self, *args, **kwargs)`` (see pandas)."""
+        if isinstance(func, tuple):
+            func, keyword = func
+            kwargs[keyword] = self
+            return func(*args, **kwargs)
+        return func(self, *args, **kwargs)
 
     @property
     def ngroups(self) -> int:
@@ -829,7 +556,9 @@ for _name in ROWWISE:
     setattr(GroupBy, _name, _row_method(_name))
 
 
-class DataFrameGroupBy(GroupBy):
+class DataFrameGroupBy(GroupBy, DataFrameGroupCounts):
+    """``df.groupby(...)``: columns can be selected (``gb["v"]``, ``gb.v``, ``gb[["v", "w"]]``)."""
+
     def __getitem__(self, key: Any) -> Any:
         if self._spec.selection is not G.NONE:
             msg = f"Column(s) {key!r} already selected"
@@ -850,86 +579,6 @@ class DataFrameGroupBy(GroupBy):
             return self[name]
         return super().__getattr__(name)
 
-    def value_counts(
-        self,
-        subset: Any = None,
-        normalize: bool = False,
-        sort: bool = True,
-        ascending: bool = False,
-        dropna: bool = True,
-    ) -> Any:
-        """Count of each combination of values in each group (see pandas)."""
-        name = "proportion" if normalize else "count"
-        options = {"normalize": normalize, "sort": sort, "ascending": ascending}
-        return self._value_counts(name, {"subset": subset, "dropna": dropna}, options)
 
-
-class SeriesGroupBy(GroupBy):
-    def value_counts(
-        self,
-        normalize: bool = False,
-        sort: bool = True,
-        ascending: bool = False,
-        bins: Any = None,
-        dropna: bool = True,
-    ) -> Any:
-        """Count of each value in each group (see pandas); ``bins`` runs on pandas."""
-        options = {"normalize": normalize, "sort": sort, "ascending": ascending}
-        if bins is not None:
-            return self._fb.call("value_counts", bins=bins, dropna=dropna, **options)
-        name = "proportion" if normalize else "count"
-        return self._value_counts(name, {"dropna": dropna}, options)
-
-
-class _WindowCall:
-    """``<groupby>.<kind>(*args, **kwargs).<method>(*margs, **mkwargs)``."""
-
-    def __init__(
-        self,
-        kind: str,
-        args: tuple,
-        kwargs: dict,
-        method: str,
-        margs: tuple,
-        mkwargs: dict,
-    ) -> None:
-        self.kind, self.args, self.kwargs = kind, args, kwargs
-        self.method, self.margs, self.mkwargs = method, margs, mkwargs
-
-    def __call__(self, gb: Any) -> Any:
-        window = getattr(gb, self.kind)(*self.args, **self.kwargs)
-        return getattr(window, self.method)(*self.margs, **self.mkwargs)
-
-    def __repr__(self) -> str:
-        return f"{self.kind}().{self.method}()"
-
-
-class GroupedWindow:
-    """``groupby(...).rolling(...)`` / ``.expanding()`` / ``.ewm()``: each method runs per group
-    after a shuffle by key; results come in pandas' order (groups sorted, rows in order)."""
-
-    def __init__(self, gb: GroupBy, kind: str, args: tuple, kwargs: dict) -> None:
-        self._gb, self._kind, self._args, self._kwargs = gb, kind, args, kwargs
-        # pandas validates the window arguments at once.
-        getattr(gb._sample(), kind)(*args, **kwargs)
-
-    def __getitem__(self, key: Any) -> GroupedWindow:
-        gb = self._gb[key] if isinstance(self._gb, DataFrameGroupBy) else None
-        if gb is None:
-            msg = f"cannot select {key!r} from a Series window"
-            raise KeyError(msg)
-        return GroupedWindow(gb, self._kind, self._args, self._kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        window = getattr(self._gb._sample(), self._kind)(*self._args, **self._kwargs)
-        if not callable(getattr(window, name)):
-            return getattr(window, name)
-
-        def method(*args: Any, **kwargs: Any) -> Any:
-            call = _WindowCall(self._kind, self._args, self._kwargs, name, args, kwargs)
-            return self._gb._window(call)
-
-        method.__name__ = name
-        return method
+class SeriesGroupBy(GroupBy, SeriesGroupCounts):
+    """``s.groupby(...)`` or one column selected from a DataFrameGroupBy."""

@@ -243,8 +243,7 @@ class FallbackResampler:
         return self[key]
 
     def __iter__(self) -> Any:
-        fallback.warn("Resampler.__iter__")
-        return iter(self.pandas())
+        return iter(fallback.wrap(self.pandas(), self.obj.npartitions))
 
 
 class _ResamplerCall:
@@ -340,6 +339,9 @@ class Resampler:
         ):
             return self[name]
         return getattr(self._fb, name)
+
+    def __iter__(self) -> Any:
+        return iter(self._fb)  # (bin, rows) pairs: pandas' (without it, ``[]`` would be tried)
 
     # -- computing --------------------------------------------------------------------------
 

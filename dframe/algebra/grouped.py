@@ -6,10 +6,7 @@ GroupBy object from such a partition, so every per-partition step is pandas' own
 
 Two strategies share the final step (``Finish``), which puts groups in pandas' order:
 
-* tree reduction: ``TreeAgg.chunk`` reduces a partition to per-group partial statistics
-  (sum, count, min ... and (count, mean, M2) for the moments), ``combine`` merges partials by
-  group in partition order (so groups stay in order of first appearance), ``finalize`` turns
-  statistics into pandas' result;
+* tree reduction (``group_tree_reduce``): per-partition partial statistics per group, merged;
 * hash shuffle: rows are moved by a hash of their keys (``GroupSplit``, tagging each row with its
   global position) so each group lives in one partition; pandas runs the whole operation there
   (``ShuffledAgg``), and the group's first position says where it goes when ``sort=False``.
@@ -17,6 +14,8 @@ Two strategies share the final step (``Finish``), which puts groups in pandas' o
 Row-wise results (``transform``, ``cumsum`` ...) run pandas on the shuffled partition with a
 positional index (``RowOp``) and go home by a second shuffle on the source partition
 (``HomeSplit``/``HomeCombine``), which also restores the original row order and labels.
+Results with several rows per group have their own modules: ``group_counts`` (value_counts)
+and ``group_windows`` (rolling, expanding, ewm).
 """
 
 from __future__ import annotations
@@ -130,6 +129,12 @@ class GroupSpec:
             )
             .min()
         )
+
+
+def no_rows(result: Any) -> Any:
+    """``result`` without its rows (a frame's or series' shape and dtypes); anything else as
+    it is."""
+    return result.iloc[:0] if isinstance(result, pd.DataFrame | pd.Series) else result
 
 
 class Call:
@@ -254,196 +259,6 @@ class Finish:
         return out
 
 
-# -- tree reduction ----------------------------------------------------------------------------
-
-MOMENTS = ("mean", "var", "std", "sem")
-# Partial statistics each aggregation needs, and how partials of a statistic merge.
-STATS = {
-    "sum": ("sum",),
-    "prod": ("prod",),
-    "min": ("min",),
-    "max": ("max",),
-    "count": ("count",),
-    "size": ("size",),
-    "first": ("first",),
-    "last": ("last",),
-    "any": ("any",),
-    "all": ("all",),
-    "mean": ("sum", "count"),
-    "var": ("moments",),
-    "std": ("moments",),
-    "sem": ("moments",),
-}
-_MERGE = {"count": "sum", "size": "sum"}
-# Value dtypes (numpy kinds) each aggregation reduces natively by tree; else the shuffle runs.
-KINDS = {
-    "sum": "biuf",
-    "prod": "biuf",
-    "mean": "biuf",
-    "var": "iuf",
-    "std": "iuf",
-    "sem": "iuf",
-    "min": "biufMmOT",
-    "max": "biufMmOT",
-    "any": "biuf",
-    "all": "biuf",
-    "first": None,
-    "last": None,
-    "count": None,
-    "size": None,
-}
-
-
-def tree_supported(name: str, dtype: Any) -> bool:
-    if name not in KINDS:
-        return False
-    kinds = KINDS[name]
-    if kinds is None:
-        return True
-    if isinstance(dtype, pd.CategoricalDtype):
-        return False
-    kind = "T" if isinstance(dtype, pd.StringDtype) else getattr(dtype, "kind", "?")
-    return kind in kinds
-
-
-class TreeAgg:
-    """Chunk, combine and finalize of an aggregation given as ``pairs``: per output column,
-    ``(work-frame column or None for size, aggregation name)``."""
-
-    def __init__(
-        self, spec: GroupSpec, pairs: list[tuple[Any, str]], ddof: int, finish: Finish
-    ):
-        self.spec, self.pairs, self.ddof, self.finish = spec, pairs, ddof, finish
-        stats: list[tuple[Any, str]] = []
-        for col, name in pairs:
-            for stat in STATS[name]:
-                if (col, stat) not in stats:
-                    stats.append((col, stat))
-        self.stats = (
-            stats  # partial column k holds statistic stats[k] (3 columns for moments)
-        )
-
-    def _layout(self) -> list[tuple[Any, str, int]]:
-        out, k = [], 0
-        for col, stat in self.stats:
-            out.append((col, stat, k))
-            k += 3 if stat == "moments" else 1
-        return out
-
-    def chunk(self, part: pd.DataFrame) -> pd.DataFrame:
-        spec = self.spec.with_selection(NONE)
-        gb = spec.grouped(part, sort=False, observed=True, as_index=True)
-        columns: list[Any] = []
-        index = None
-        for col, stat in self.stats:
-            sub = gb.size() if stat == "size" else (gb if spec.series else gb[col])
-            if stat == "moments":
-                n = sub.count()
-                mean = sub.mean()
-                m2 = sub.var(ddof=0) * n
-                columns += [
-                    n.astype("float64"),
-                    mean.astype("float64"),
-                    m2.astype("float64"),
-                ]
-            elif stat != "size":
-                columns.append(getattr(sub, stat)())
-            else:
-                columns.append(sub)
-            index = columns[-1].index
-        return pd.DataFrame({k: c.array for k, c in enumerate(columns)}, index=index)
-
-    def combine(self, *partials: pd.DataFrame) -> pd.DataFrame:
-        merged = concat_parts(partials)
-        if len(partials) == 1 or len(merged) == 0:
-            return merged
-        levels = list(range(merged.index.nlevels))
-        codes = (
-            merged.groupby(level=levels, sort=False, dropna=False, observed=True)
-            .ngroup()
-            .to_numpy()
-        )
-        _, firsts = np.unique(codes, return_index=True)
-        index = merged.index.take(firsts)
-        out: dict[int, Any] = {}
-        for _, stat, k in self._layout():
-            if stat == "moments":
-                n, mean, m2 = (merged[k + d].to_numpy() for d in range(3))
-                out.update(
-                    zip(
-                        (k, k + 1, k + 2),
-                        _merge_moments(codes, n, mean, m2),
-                        strict=True,
-                    )
-                )
-            else:
-                column = pd.Series(merged[k].array)
-                op = _MERGE.get(stat, stat)
-                out[k] = getattr(column.groupby(codes, sort=True), op)().array
-        return pd.DataFrame(out, index=index)
-
-    def finalize(self, partial: pd.DataFrame) -> Any:
-        if len(partial) == 0:
-            return self.finish.empty
-        where = {(c, s): k for c, s, k in self._layout()}
-        values = []
-        for col, name in self.pairs:
-            if name == "mean":
-                s = partial[where[(col, "sum")]].to_numpy(dtype="float64")
-                n = partial[where[(col, "count")]].to_numpy(dtype="float64")
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    values.append(np.where(n > 0, s / np.where(n > 0, n, 1), np.nan))
-            elif name in MOMENTS:
-                k = where[(col, "moments")]
-                n, m2 = partial[k].to_numpy(), partial[k + 2].to_numpy()
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    var = np.where(n - self.ddof > 0, m2 / (n - self.ddof), np.nan)
-                    var = np.where(var < 0, 0.0, var)
-                    value = var if name == "var" else np.sqrt(var)
-                    if name == "sem":
-                        value = value / np.sqrt(n)
-                values.append(value)
-            else:
-                values.append(partial[where[(col, STATS[name][0])]].array)
-        meta = self.finish.out_meta
-        if (
-            self.finish.spec.options.get("as_index", True) is False
-            and not self.spec.series
-        ):
-            # The result before ``reset_index``: the value columns of pandas' as_index=False.
-            meta = meta.iloc[:, meta.shape[1] - len(values) :]
-        if isinstance(meta, pd.Series):
-            result: Any = pd.Series(values[0], index=partial.index, name=meta.name)
-        else:
-            result = pd.DataFrame(dict(enumerate(values)), index=partial.index)
-            result.columns = meta.columns
-        return self.finish(result, None)
-
-
-def _merge_moments(
-    codes: np.ndarray, n: Any, mean: Any, m2: Any
-) -> tuple[Any, Any, Any]:
-    """Per group, (count, mean, M2) of the union of the partials' rows (Chan et al.)."""
-    groups = int(codes.max()) + 1
-    has = n > 0
-    total = np.bincount(codes, weights=np.where(has, n, 0.0), minlength=groups)
-    sums = np.bincount(codes, weights=np.where(has, n * mean, 0.0), minlength=groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        grand = np.where(total > 0, sums / np.where(total > 0, total, 1), np.nan)
-        spread = np.where(has, m2 + n * (mean - grand[codes]) ** 2, 0.0)
-    m2_total = np.bincount(codes, weights=spread, minlength=groups)
-    m2_total = np.where(total > 0, m2_total, np.nan)
-    return total, grand, m2_total
-
-
-class ChunkThen:
-    """Tree steps as plain callables (``Reduce`` wants ``chunk``, ``combine``, ``finalize``)."""
-
-    def __init__(self, tree: TreeAgg, step: str) -> None:
-        self.tree, self.step = tree, step
-
-    def __call__(self, *args: Any) -> Any:
-        return getattr(self.tree, self.step)(*args)
 
 
 # -- shuffle -----------------------------------------------------------------------------------
@@ -668,168 +483,8 @@ class ConcatAll:
         return concat_parts(parts)
 
 
-# -- per-group results with several rows per group (value_counts, rolling ...) ---------------
-
-
-def _positional(frame: pd.DataFrame) -> pd.DataFrame:
+def positional_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` labelled 0..n-1 on both axes (to merge or take by position)."""
     out = frame.reset_index(drop=True)
     out.columns = range(out.shape[1])
     return out
-
-
-class ValueCountsPart:
-    """Per shuffled partition: the count of each (keys, values) combination, in order of first
-    appearance, and the global position where each combination first appears."""
-
-    def __init__(self, spec: GroupSpec, kwargs: dict[str, Any]) -> None:
-        self.spec, self.kwargs = spec, kwargs
-
-    def __call__(self, part: pd.DataFrame) -> tuple[Any, np.ndarray]:
-        gb = self.spec.grouped(part, sort=False, observed=True, as_index=True)
-        if gb.ngroups == 0:
-            return part.iloc[:0], np.zeros(0, np.int64)
-        counts = gb.value_counts(normalize=False, sort=False, **self.kwargs)
-        if len(counts) == 0:
-            return counts, np.zeros(0, np.int64)
-        nkeys = len(self.spec.items)
-        names = list(counts.index.names)[nkeys:]
-        values = part[[VAL] if self.spec.series else names]
-        source = _positional(pd.concat([self.spec.key_frame(part), values], axis=1))
-        levels = list(source.columns)
-        source[POS] = part[POS].to_numpy()
-        firsts = (
-            source.groupby(levels, sort=False, dropna=False, observed=True)[POS]
-            .min()
-            .reset_index()
-        )
-        combos = _positional(counts.index.to_frame(index=False))
-        at = combos.merge(firsts, how="left", on=levels)[POS].to_numpy()
-        return counts, at
-
-
-class ValueCountsAssemble:
-    """pandas' ``value_counts`` from per-partition counts: the combinations in order of first
-    appearance (what pandas' unsorted count gives), then pandas' own sorting and normalizing."""
-
-    def __init__(
-        self,
-        spec: GroupSpec,
-        name: str,
-        normalize: bool,
-        sort: bool,
-        ascending: bool,
-        empty: Any,
-        columns_dtype: Any,
-    ) -> None:
-        self.spec, self.name, self.normalize = spec, name, normalize
-        self.sort, self.ascending, self.empty = sort, ascending, empty
-        self.columns_dtype = columns_dtype
-
-    def __call__(self, *pairs: tuple[Any, np.ndarray]) -> Any:
-        full = [(r, f) for r, f in pairs if len(r)]
-        if not full:
-            return self.empty
-        result = concat_parts([r for r, _ in full])
-        firsts = np.concatenate([f for _, f in full])
-        # pandas counts combinations in order of first appearance; with sort=True it then
-        # orders them by key with an unstable argsort (values keep no order), which gives the
-        # same answer here because it runs on the same array.
-        result = result.iloc[np.argsort(firsts, kind="stable")]
-        result.name = self.name
-        nkeys = len(self.spec.items)
-        if self.spec.opt("sort") and result.index.nlevels > nkeys:
-            keys = result.index.droplevel(list(range(nkeys, result.index.nlevels)))
-            result = result.take(keys.argsort())
-        if self.sort:
-            result = result.sort_values(ascending=self.ascending, kind="stable")
-        if self.spec.opt("sort"):
-            names = result.index.names
-            result.index.names = range(len(names))
-            result = result.sort_index(level=range(nkeys), sort_remaining=False)
-            result.index.names = names
-        if self.normalize:
-            levels = list(range(nkeys, result.index.nlevels))
-            sizes = result.groupby(
-                result.index.droplevel(levels),
-                sort=self.spec.opt("sort"),
-                dropna=self.spec.opt("dropna"),
-                observed=False,
-            ).transform("sum")
-            result = (result / sizes).fillna(0.0)
-        if self.spec.series or self.spec.options.get("as_index", True):
-            return result
-        # as_index=False: pandas' conversion to a frame.
-        index = result.index
-        columns = [f"level_{i}" if n is None else n for i, n in enumerate(index.names)]
-        result.index = index.set_names(range(len(columns)))
-        frame = result.reset_index()
-        frame.columns = pd.Index(columns, dtype=self.columns_dtype).insert(
-            len(columns), self.name
-        )
-        return frame
-
-
-class WindowPart:
-    """Per shuffled partition: a per-group window result (``rolling``, ``expanding`` ...) whose
-    rows are rows of the partition, run over positional labels and given back the original
-    ones; with, per row, its global position, its group's first position and its keys."""
-
-    def __init__(self, spec: GroupSpec, op: Any) -> None:
-        self.spec, self.op = spec, op
-
-    def __call__(self, part: pd.DataFrame) -> tuple[Any, Any, Any, Any]:
-        gb = self.spec.grouped(part, positional=True, sort=False, observed=True)
-        if gb.ngroups == 0:
-            empty = np.zeros(0, np.int64)
-            return part.iloc[:0], empty, empty, None
-        result = self.op(gb)
-        index = result.index
-        last = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
-        at = np.asarray(last, dtype=np.int64)
-        labels = part.index.take(at)
-        if isinstance(index, pd.MultiIndex):
-            keys = [index.get_level_values(i) for i in range(index.nlevels - 1)]
-            inner = (
-                [labels.get_level_values(i) for i in range(labels.nlevels)]
-                if isinstance(labels, pd.MultiIndex)
-                else [labels]
-            )
-            result.index = pd.MultiIndex.from_arrays(
-                keys + inner, names=[*index.names[:-1], *labels.names]
-            )
-        else:
-            result.index = labels
-        pos = part[POS].to_numpy()
-        firsts = (
-            part[POS]
-            .groupby(
-                self.spec.key_series(part), sort=False, dropna=False, observed=True
-            )
-            .transform("min")
-            .to_numpy()
-        )
-        keys_frame = _positional(self.spec.key_frame(part)).take(at)
-        return result, pos[at], firsts[at], keys_frame
-
-
-class WindowAssemble:
-    """``WindowPart`` results in pandas' order: groups in group order, rows in their order."""
-
-    def __init__(self, sort: bool, empty: Any) -> None:
-        self.sort, self.empty = sort, empty
-
-    def __call__(self, *pieces: tuple[Any, Any, Any, Any]) -> Any:
-        full = [p for p in pieces if len(p[0])]
-        if not full:
-            return self.empty
-        result = concat_parts([p[0] for p in full])
-        pos = np.concatenate([p[1] for p in full])
-        if self.sort:
-            keys = pd.concat([p[3] for p in full], ignore_index=True)
-            rank = keys.groupby(
-                list(keys.columns), sort=True, dropna=False, observed=True
-            ).ngroup()
-            order = np.lexsort((pos, rank.to_numpy()))
-        else:
-            order = np.lexsort((pos, np.concatenate([p[2] for p in full])))
-        return result.iloc[order]

@@ -319,3 +319,15 @@ def test_unsupported_falls_back_with_warning(sync):
     with pytest.warns(dframe.PandasFallbackWarning):
         result = ddf.groupby("k")[VALS].corr()
     assert_same(DATA.groupby("k")[VALS].corr(), result)
+
+
+def test_named_aggregation_takes_the_tree_reduction(sync):
+    """Named aggregations' keywords are output columns, not options: they reduce by tree
+    (per-partition partials), not by shuffling every row."""
+    from dframe.groupby import GroupAgg
+
+    pdf = pd.DataFrame({"k": list("abcab") * 4, "v": range(20), "w": [0.5] * 20})
+    df = dframe.from_pandas(pdf, npartitions=3)
+    out = df.groupby("k").agg(total=("v", "sum"), mean_w=("w", "mean"))
+    assert isinstance(out._plan, GroupAgg) and out._plan.tree is not None
+    assert_same(pdf.groupby("k").agg(total=("v", "sum"), mean_w=("w", "mean")), out)
