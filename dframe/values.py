@@ -335,8 +335,9 @@ class ValueMethods:
         for a DataFrame an aligned dframe DataFrame)."""
         if _is_collection(values):
             if values.ndim == 1:
-                # The values are needed by every partition: compute their distinct values once.
-                values = list(pd.unique(values.to_pandas()))
+                # The values are needed by every partition: compute their distinct values once,
+                # and keep them an array (a list of a million numbers pickles item by item).
+                values = pd.unique(values.to_pandas())
             elif self.ndim == 2:
                 out = self._slot_map("isin", (values,), {})
                 if out is not None:
