@@ -245,11 +245,20 @@ class Finish:
 def _common_dtypes(infos: list[tuple[int, pd.DataFrame]]) -> dict | None:
     """What pandas' one merge would give: every non-empty partition votes (int + float →
     float, as an unmatched row makes it)."""
+    from dframe.lower import same_dtype
+
     metas = [m for n, m in infos if n] or [infos[0][1]]
     out = {}
     for j, name in enumerate(metas[0].columns):
-        out[name] = pd.concat([pd.Series([], dtype=m.dtypes.iloc[j]) for m in metas]).dtype
-    if all(list(m.dtypes) == list(out.values()) for _, m in infos):
+        dtypes = [m.dtypes.iloc[j] for m in metas]
+        if all(same_dtype(dt, dtypes[0]) for dt in dtypes[1:]):
+            out[name] = dtypes[0]
+        else:
+            out[name] = pd.concat([pd.Series([], dtype=dt) for dt in dtypes]).dtype
+    if all(
+        all(same_dtype(a, b) for a, b in zip(m.dtypes, out.values(), strict=True))
+        for _, m in infos
+    ):
         return None
     return out
 

@@ -125,3 +125,22 @@ def test_dframe_constructors_inside_user_functions_make_pandas_objects(npartitio
     assert_same(pdf.apply(lambda r: pd.Series([r.v1, r.v2 * 2]), axis=1),
                 df.apply(lambda r: dframe.Series([r.v1, r.v2 * 2]), axis=1))
     assert isinstance(dframe.Series([1, 2]), dframe.Series)  # outside a task: dframe's own
+
+
+@pytest.mark.parametrize("npartitions", NPARTITIONS)
+def test_categorical_columns_collect_like_pandas(npartitions, executor):
+    """Collecting joins categorical columns by their codes when the categories agree (pandas'
+    concat hashes them per pair of partitions): same result, missing values included."""
+    pdf = make_frame()
+    pdf["c"] = pd.Categorical(pdf.s, categories=["s3", "s0", "s1", "s2"])
+    pdf["o"] = pd.Categorical(pdf.a % 3, ordered=True)
+    df = dframe.from_pandas(pdf, npartitions=npartitions)
+    assert_same(pdf, df)
+    assert_same(pdf.c, df.c)
+    assert_same(pdf[pdf.a > 0], df[df.a > 0])
+    other = pdf.assign(c=pdf.c.cat.set_categories(["s0", "s1", "s2", "s3", "s9"]))
+    both = pd.concat([pdf, other])  # different categories: pandas' own rules
+    assert_same(both, dframe.concat([df, dframe.from_pandas(other, npartitions=npartitions)]))
+    right = pd.DataFrame({"c": pd.Categorical(["s1", "s2"], categories=pdf.c.cat.categories),
+                          "r": [1, 2]})
+    assert_same(pdf.merge(right, on="c"), df.merge(dframe.from_pandas(right, npartitions=1), on="c"))
