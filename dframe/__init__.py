@@ -13,9 +13,9 @@ from typing import Any
 import pandas as _pd
 
 from dframe import config
-from dframe.config import options
 from dframe.collection import Collection as _Collection
 from dframe.collection import from_pandas, wrap_plan
+from dframe.config import options
 from dframe.fallback import PandasFallbackWarning
 from dframe.frame import DataFrame
 from dframe.io.api import read_csv, read_parquet

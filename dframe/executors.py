@@ -23,7 +23,6 @@ from typing import Any
 
 from dframe.plan.nodes import PartitionReader
 
-
 _task = threading.local()
 
 

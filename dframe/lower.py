@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from dframe import config, progress
+from dframe.algebra.rows import concat_rows
 from dframe.executors import RuntimeExecutor, SyncExecutor, default_runtime, default_sync
 from dframe.optimize.rules import CACHE, optimize, toposort
 from dframe.plan import meta as M
@@ -78,7 +79,7 @@ def _only_context(gather: Any, *summaries: Any) -> Any:
 def _assemble(spec: list[tuple[int, int, int]], *parts: Any) -> Any:
     """Concatenate row slices ``parts[k].iloc[start:stop]`` listed in ``spec``."""
     pieces = [parts[k].iloc[start:stop] for k, start, stop in spec]
-    return pieces[0] if len(pieces) == 1 else pd.concat(pieces)
+    return pieces[0] if len(pieces) == 1 else concat_rows(pieces)
 
 
 class _CombineFinalize:
@@ -409,52 +410,6 @@ def _assemble_result(root: N.Node, parts: list[Any]) -> Any:
     out = concat_rows(full)
     if _object_index_inferred(out.index, full[0].index):
         out.index = out.index.astype(object)
-    return out
-
-
-def same_dtype(a: Any, b: Any) -> bool:
-    """``a == b``, without hashing categories: pandas compares two categorical dtypes by
-    hashing all their categories, each time (a second for a million string categories)."""
-    if a is b:
-        return True
-    if isinstance(a, pd.CategoricalDtype) and isinstance(b, pd.CategoricalDtype):
-        if a.categories is None or b.categories is None:
-            return a == b
-        return a.ordered == b.ordered and a.categories.equals(b.categories) and (
-            a.categories.dtype == b.categories.dtype
-        )
-    return bool(a == b)
-
-
-def concat_rows(parts: list[Any]) -> Any:
-    """``pd.concat(parts)`` of partitions; categorical columns whose categories agree are
-    joined by their codes (pandas would hash the categories of every pair of partitions)."""
-    first = parts[0]
-    frame = isinstance(first, pd.DataFrame)
-    dtypes = list(first.dtypes) if frame else [first.dtype]
-    slots = [j for j, dt in enumerate(dtypes) if isinstance(dt, pd.CategoricalDtype)]
-    same = all(
-        frame == isinstance(p, pd.DataFrame)
-        and (not frame or p.columns.equals(first.columns))
-        and all(same_dtype(dt, (p.dtypes.iloc[j] if frame else p.dtype)) for j, dt in
-                ((j, dtypes[j]) for j in slots))
-        for p in parts[1:]
-    )
-    if not slots or not same:
-        return pd.concat(parts)
-    if not frame:
-        codes = pd.concat([pd.Series(p.array.codes, index=p.index) for p in parts])
-        values = pd.Categorical.from_codes(codes.to_numpy(), dtype=dtypes[0])
-        return pd.Series(values, index=codes.index, name=first.name)
-    as_codes = []
-    for p in parts:
-        p = p.copy(deep=False)
-        for j in slots:
-            p.isetitem(j, p.iloc[:, j].array.codes)
-        as_codes.append(p)
-    out = pd.concat(as_codes)
-    for j in slots:
-        out.isetitem(j, pd.Categorical.from_codes(out.iloc[:, j].to_numpy(), dtype=dtypes[j]))
     return out
 
 

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from dframe import config, fallback
+from dframe.algebra.rows import concat_rows, same_dtype
 from dframe.algebra.shuffle import ConcatPieces, assignment, exchange, split_by
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
@@ -134,7 +135,7 @@ class TagConcat:
     def __call__(self, *parts: pd.DataFrame) -> pd.DataFrame:
         tagged = [self.side.tagged(p, i) for i, p in enumerate(parts)]
         full = [t for t in tagged if len(t)] or tagged[:1]
-        return full[0] if len(full) == 1 else pd.concat(full)
+        return full[0] if len(full) == 1 else concat_rows(full)
 
 
 @dataclass(frozen=True)
@@ -245,8 +246,6 @@ class Finish:
 def _common_dtypes(infos: list[tuple[int, pd.DataFrame]]) -> dict | None:
     """What pandas' one merge would give: every non-empty partition votes (int + float →
     float, as an unmatched row makes it)."""
-    from dframe.lower import same_dtype
-
     metas = [m for n, m in infos if n] or [infos[0][1]]
     out = {}
     for j, name in enumerate(metas[0].columns):

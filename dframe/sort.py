@@ -38,6 +38,7 @@ import pandas as pd
 
 from dframe import fallback
 from dframe.algebra import shuffle
+from dframe.algebra.rows import concat_rows
 from dframe.plan import nodes as N
 
 SAMPLE_PER_OUTPUT = 32  # sample keys per partition = this x output partitions (capped by rows)
@@ -80,7 +81,7 @@ class SortSpec:
 
 def _concat(parts: list[Any]) -> Any:
     full = [p for p in parts if len(p)] or parts[:1]
-    return full[0] if len(full) == 1 else pd.concat(full)
+    return full[0] if len(full) == 1 else concat_rows(full)
 
 
 # -- range partitioning ----------------------------------------------------------------------

@@ -28,6 +28,7 @@ import pandas as pd
 from dframe import fallback, lower
 from dframe.algebra import tree_reduce
 from dframe.algebra.elementwise import MethodCall
+from dframe.algebra.rows import concat_rows
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 
@@ -40,7 +41,7 @@ def concat_parts(parts: Any, ignore_index: bool = False) -> Any:
     full = [p for p in parts if len(p)] or parts[:1]
     if len(full) == 1:
         return full[0].reset_index(drop=True) if ignore_index else full[0]
-    return pd.concat(full, ignore_index=ignore_index)
+    return concat_rows(full, ignore_index=ignore_index)
 
 
 # -- partition functions (picklable, free of plan state) ---------------------------------------

@@ -9,10 +9,22 @@ __version__ = "0.1.0"
 import atexit as _atexit
 
 from . import exceptions
-from .api import (available_resources, cancel, cluster_resources, get, get_gpu_ids,
-                  get_runtime_context, init, is_initialized, memory_summary, nodes, put,
-                  shutdown, wait)
 from .actor import ActorClass, ActorHandle, get_actor, kill, method
+from .api import (
+                  available_resources,
+                  cancel,
+                  cluster_resources,
+                  get,
+                  get_gpu_ids,
+                  get_runtime_context,
+                  init,
+                  is_initialized,
+                  memory_summary,
+                  nodes,
+                  put,
+                  shutdown,
+                  wait,
+)
 from .object_ref import ObjectRef
 from .remote_function import remote
 

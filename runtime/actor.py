@@ -14,8 +14,14 @@ from typing import Any
 
 from . import api, ids, protocol, serialization
 from .object_ref import ObjectRef
-from .remote_function import (_actor_option_names, check_arguments, export, pack_task,
-                              positional_range, validate_options)
+from .remote_function import (
+    _actor_option_names,
+    check_arguments,
+    export,
+    pack_task,
+    positional_range,
+    validate_options,
+)
 
 ACTOR_OPTIONS = {
     "num_cpus", "num_gpus", "resources", "name", "namespace", "get_if_exists", "lifetime",

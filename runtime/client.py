@@ -23,7 +23,6 @@ from . import config, exceptions, protocol, serialization
 from .serialization import ObjectData, Serialized
 from .store import shm
 
-
 _KEEP_MAPPED_BYTES = 64 << 20
 
 

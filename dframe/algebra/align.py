@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from dframe.algebra.elementwise import COMPARISON, LOGICAL, BinaryOp
+from dframe.algebra.rows import concat_rows
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 
@@ -167,7 +168,7 @@ class _WithRightRows:
         if not pieces:
             right = self.empty
         else:
-            right = pieces[0] if len(pieces) == 1 else pd.concat(pieces)
+            right = pieces[0] if len(pieces) == 1 else concat_rows(pieces)
         return self.func(left, right)
 
 
@@ -270,7 +271,7 @@ class _Gather:
         n = len(self.labels)
         if self.spec:
             pieces = [parts[k].iloc[local] for k, local, _ in self.spec]
-            taken = pieces[0] if len(pieces) == 1 else pd.concat(pieces)
+            taken = pieces[0] if len(pieces) == 1 else concat_rows(pieces)
             where = np.concatenate([out for _, _, out in self.spec])
         else:
             taken, where = self.empty, np.zeros(0, dtype=np.int64)

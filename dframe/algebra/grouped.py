@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from dframe.algebra import shuffle
+from dframe.algebra.rows import concat_rows
 
 VAL = "__dframe_values__"  # the values of a grouped Series
 POS = "__dframe_pos__"  # global row position: source partition << 40 | row within it
@@ -50,7 +51,7 @@ NONE = _NoSelection()
 def concat_parts(parts: Any) -> Any:
     parts = list(parts)
     full = [p for p in parts if len(p)] or parts[:1]
-    return full[0] if len(full) == 1 else pd.concat(full)
+    return full[0] if len(full) == 1 else concat_rows(full)
 
 
 @dataclass(frozen=True)

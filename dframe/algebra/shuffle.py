@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from dframe.algebra.rows import concat_rows
 from dframe.plan import nodes as N
 
 
@@ -78,7 +79,7 @@ class ConcatPieces:
 
     def __call__(self, j: int, *pieces: Any) -> Any:
         full = [p for p in pieces if len(p)] or list(pieces[:1])
-        return full[0] if len(full) == 1 else pd.concat(full)
+        return full[0] if len(full) == 1 else concat_rows(full)
 
 
 class _Split:

@@ -1,0 +1,57 @@
+"""Joining partitions' rows: ``pd.concat`` of partitions, without pandas' costly comparison of
+categorical dtypes (it hashes every category of both dtypes, for each pair of partitions: a
+second per pair for a million string categories)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+
+def same_dtype(a: Any, b: Any) -> bool:
+    """``a == b``, without hashing categories: pandas compares two categorical dtypes by
+    hashing all their categories, each time (a second for a million string categories)."""
+    if a is b:
+        return True
+    if isinstance(a, pd.CategoricalDtype) and isinstance(b, pd.CategoricalDtype):
+        if a.categories is None or b.categories is None:
+            return a == b
+        return a.ordered == b.ordered and a.categories.equals(b.categories) and (
+            a.categories.dtype == b.categories.dtype
+        )
+    return bool(a == b)
+
+
+def concat_rows(parts: list[Any], ignore_index: bool = False) -> Any:
+    """``pd.concat(parts, ignore_index=...)`` of partitions; categorical columns whose
+    categories agree are joined by their codes (pandas would hash the categories of every
+    pair of partitions to compare them)."""
+    first = parts[0]
+    frame = isinstance(first, pd.DataFrame)
+    dtypes = list(first.dtypes) if frame else [first.dtype]
+    slots = [j for j, dt in enumerate(dtypes) if isinstance(dt, pd.CategoricalDtype)]
+    same = all(
+        frame == isinstance(p, pd.DataFrame)
+        and (not frame or p.columns.equals(first.columns))
+        and all(same_dtype(dt, (p.dtypes.iloc[j] if frame else p.dtype)) for j, dt in
+                ((j, dtypes[j]) for j in slots))
+        for p in parts[1:]
+    )
+    if not slots or not same:
+        return pd.concat(parts, ignore_index=ignore_index)
+    if not frame:
+        codes = pd.concat([pd.Series(p.array.codes, index=p.index) for p in parts],
+                          ignore_index=ignore_index)
+        values = pd.Categorical.from_codes(codes.to_numpy(), dtype=dtypes[0])
+        return pd.Series(values, index=codes.index, name=first.name)
+    as_codes = []
+    for p in parts:
+        p = p.copy(deep=False)
+        for j in slots:
+            p.isetitem(j, p.iloc[:, j].array.codes)
+        as_codes.append(p)
+    out = pd.concat(as_codes, ignore_index=ignore_index)
+    for j in slots:
+        out.isetitem(j, pd.Categorical.from_codes(out.iloc[:, j].to_numpy(), dtype=dtypes[j]))
+    return out
