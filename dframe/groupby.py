@@ -295,15 +295,15 @@ class GroupBy(GroupWindowMethods):
     def _pairs_for(self, name: str, out_meta: Any) -> list[tuple[Any, str]] | None:
         if name == "size":
             return [(None, "size")]
-        if name not in T.STATS:
-            return [
-                (None, name)
-            ]  # only the name matters (no tree), for unobserved fills
-        if self._is_series_like():
-            return [(self._selected_columns()[0], name)]
+        if self._is_series_like() or not isinstance(out_meta, pd.DataFrame):
+            column = self._selected_columns()[0] if name in T.STATS else None
+            return [(column, name)]
         columns = list(out_meta.columns)
         if self._spec.options.get("as_index", True) is False:
             columns = columns[len(columns) - len(self._value_columns_after(out_meta)) :]
+        if name not in T.STATS:
+            # No tree for it: only the name matters, to fill unobserved groups (one per column).
+            return [(None, name)] * len(columns)
         return [(c, name) for c in columns]
 
     def _value_columns_after(self, out_meta: Any) -> list[Any]:

@@ -331,3 +331,14 @@ def test_named_aggregation_takes_the_tree_reduction(sync):
     out = df.groupby("k").agg(total=("v", "sum"), mean_w=("w", "mean"))
     assert isinstance(out._plan, GroupAgg) and out._plan.tree is not None
     assert_same(pdf.groupby("k").agg(total=("v", "sum"), mean_w=("w", "mean")), out)
+
+
+@pytest.mark.parametrize("name", ["nunique", "median", "sum", "count"])
+def test_unobserved_categories_fill_every_selected_column(name, sync):
+    # observed=False: groups of unused categories get each aggregation's empty value (0 for
+    # nunique/sum/count) in every selected column, not only the first.
+    pdf = pd.DataFrame({"c": pd.Categorical(["a", "b", "a", "a"], categories=["a", "b", "z"]),
+                        "k": [1, 1, 2, 2], "f": [1.0, np.nan, 2.0, 2.0], "i": [1, 2, 3, 3]})
+    df = dframe.from_pandas(pdf, npartitions=2)
+    assert_same(getattr(pdf.groupby(["c", "k"], observed=False)[["f", "i"]], name)(),
+                getattr(df.groupby(["c", "k"], observed=False)[["f", "i"]], name)())
