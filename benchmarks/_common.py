@@ -702,7 +702,8 @@ class DframeEngine(PandasEngine):
         return obj.to_pandas() if isinstance(obj, self.pd.DataFrame | self.pd.Series) else obj
 
     def compute_many(self, objs: list) -> list:
-        return [self.compute(o) for o in objs]
+        # dask.compute's counterpart: one computation, reductions of one input share a pass.
+        return list(self.pd.compute(*objs))
 
     def npartitions(self, x) -> int:
         return x.npartitions

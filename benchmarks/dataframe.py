@@ -539,7 +539,8 @@ def markdown(results: dict, cfg: Config, meta: dict) -> str:
         + ", ".join(f"{e} {n}" for e, n in parts.items() if n is not None) + ".",
         ("Load times `read_parquet` to a materialized frame (dask and dframe: `persist()`, data "
          "in the workers). Every other op starts from that loaded frame, builds its expression "
-         "afresh and is timed to a pandas result in the driver (`compute()` / `to_pandas()`)."),
+         "afresh and is timed to a pandas result in the driver (`compute()` / `to_pandas()`; "
+         "the four reductions as one computation: `dask.compute(...)` / `dframe.compute(...)`)."),
         ("Results are checked against pandas' (values to rtol 1e-9; dtypes are not compared: "
          "dask reads strings as `string[pyarrow]`); ≠ marks a mismatch, listed below; "
         "(labels ≠) equal values under other row labels (dask numbers each partition from 0). "
