@@ -1232,7 +1232,8 @@ def markdown(results: dict, cfg: Config, meta: dict) -> str:
     parts = {e: results[e].get("measurements", {}).get("load", {}).get("npartitions")
              for e in ("dask", "dframe") if e in results}
     notes = [
-        ("Times in seconds, median of 3 after a warm-up; ratios are pandas' time over the "
+        (f"Times in seconds, median of {cfg.reps} after a warm-up; ratios are "
+         "pandas' time over the "
          "engine's: > 1 means faster than pandas (for memory, less)."),
         ("Each engine runs in a fresh subprocess. " + "; ".join(
             f"{e}: {SETUP[e]}" for e in engines if e in SETUP) + "."
@@ -1337,6 +1338,8 @@ def main(argv=None) -> int:
     ap.add_argument("--cache-dir", type=Path, default=default_cache_dir())
     ap.add_argument("--out-dir", type=Path, default=None)
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--reps", type=int, default=3,
+                    help="timed runs per query after the warm-up (the median is reported)")
     ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--result-file", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--config", help=argparse.SUPPRESS)
@@ -1358,7 +1361,7 @@ def main(argv=None) -> int:
         if q not in QUERY_KEYS:
             ap.error(f"unknown query {q!r}; choose from {', '.join(QUERY_KEYS)}")
     sf = args.sf or (0.1 if args.quick else 1.0)
-    cfg = Config(sf=sf, num_cpus=args.num_cpus, queries=tuple(queries),
+    cfg = Config(sf=sf, num_cpus=args.num_cpus, queries=tuple(queries), reps=args.reps,
                  **({"op_timeout": 300.0, "child_timeout": 900.0} if args.quick else {}))
     out_dir = args.out_dir or (Path(tempfile.gettempdir()) / "dframe_bench_quick" if args.quick
                                else HERE / "results")
