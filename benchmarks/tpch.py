@@ -58,6 +58,7 @@ if str(HERE) not in sys.path:
 from _common import (  # also puts ROOT on sys.path, so `import dframe` works
     GIB,
     INDEX_ONLY,
+    PANDAS_API_ENGINES,
     JsonFile,
     PeakMemory,
     busy_note,
@@ -65,7 +66,6 @@ from _common import (  # also puts ROOT on sys.path, so `import dframe` works
     compare_table,
     default_cache_dir,
     fmt,
-    git_revision,
     log_errors,
     machine_info,
     measure_warm,
@@ -746,138 +746,26 @@ QUERY_KEYS = tuple(q.key for q in QUERIES)
 # Engine adapters: the only engine-specific code.
 
 
-class PandasEngine:
-    name = "pandas"
-
-    def load(self) -> str:
-        import pandas
-
-        self.pd = pandas
-        return pandas.__version__
-
-    def start(self, cfg: Config) -> dict:
-        return {}
-
-    def stop(self) -> None:
-        pass
-
-    def read(self, path: Path):
-        return self.pd.read_parquet(path)
+class PandasEngine(PANDAS_API_ENGINES["pandas"]):
+    """pandas, as every benchmark drives it (``_common``), running a query's pandas form."""
 
     def run(self, query: Query, tables: dict):
         return query.pandas(self.pd, tables)
 
-    def compute(self, obj):
-        return obj
 
-    def npartitions(self, x) -> int:
-        return 1
-
-    def settle(self, keep: list) -> None:
-        pass
-
-
-class DaskEngine:
-    name = "dask"
-
+class DaskEngine(PANDAS_API_ENGINES["dask"]):
     def load(self) -> str:
-        import dask
-        import dask.dataframe as dd
-        import distributed
-
-        self.dask, self.dd, self.distributed = dask, dd, distributed
-        self.pd = __import__("pandas")
-        return f"{dask.__version__} (distributed {distributed.__version__})"
-
-    def start(self, cfg: Config) -> dict:
-        from distributed import Client, LocalCluster
-
-        # A worker fails to start if its spawn semaphore (/dev/shm/sem.mp-*) vanishes meanwhile,
-        # which another session's clean-up of /dev/shm can cause on a shared machine: retry.
-        errors = []
-        for _ in range(3):
-            try:
-                self.cluster = LocalCluster(n_workers=cfg.num_cpus, threads_per_worker=1,
-                                            processes=True, dashboard_address=None)
-                break
-            except RuntimeError as e:
-                errors.append(f"{type(e).__name__}: {e}")
-        else:
-            raise RuntimeError(f"LocalCluster did not start: {errors}")
-        self.client = Client(self.cluster)
-        return {"workers": len(self.client.scheduler_info()["workers"]), "failed_starts": errors}
-
-    def stop(self) -> None:
-        self.client.close()
-        self.cluster.close()
-
-    def read(self, path: Path):
-        # One partition per row group (100,000 rows): dask's default merges row groups up to
-        # 256 MiB of *stored* (compressed) bytes, which leaves lineitem in 1 partition at sf 0.1
-        # and so no parallelism at all.
-        x = self.dd.read_parquet(str(path), split_row_groups=True).persist()
-        self.distributed.wait(self.distributed.futures_of(x))
-        return x
+        version = super().load()
+        self.pd = __import__("pandas")  # the queries' ``pd``: a dask script imports pandas too
+        return version
 
     def run(self, query: Query, tables: dict):
         return (query.dask or query.pandas)(self.pd, tables)
 
-    def compute(self, obj):
-        return obj.compute() if hasattr(obj, "compute") else obj
 
-    def npartitions(self, x) -> int:
-        return x.npartitions
-
-    def settle(self, keep: list, timeout: float = 10.0) -> None:
-        """Wait until the cluster holds only ``keep``'s partitions: dask names tasks by content,
-        so a run submitted while the last one's results are being released would reuse them."""
-        target = sum(len(k.__dask_keys__()) for k in keep)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            held = sum(len(keys) for keys in self.client.has_what().values())
-            if held <= target:
-                return
-            time.sleep(0.02)
-        print(f"[dask] cluster still holds {held} keys (expected {target})", file=sys.stderr)
-
-
-class DframeEngine:
-    name = "dframe"
-
-    def load(self) -> str:
-        import dframe
-
-        self.pd = dframe
-        return git_revision()  # dframe.__version__ would be pandas' (forwarded)
-
-    def start(self, cfg: Config) -> dict:
-        import runtime
-
-        # A progress bar is display, not computation; the benchmark measures the computation.
-        self.pd.config.set(executor="runtime", progress=False)
-        runtime.init(num_cpus=cfg.num_cpus)
-        return {"executor": "runtime"}
-
-    def stop(self) -> None:
-        import runtime
-
-        if runtime.is_initialized():
-            runtime.shutdown()
-
-    def read(self, path: Path):
-        return self.pd.read_parquet(str(path)).persist()
-
+class DframeEngine(PANDAS_API_ENGINES["dframe"]):
     def run(self, query: Query, tables: dict):
         return query.pandas(self.pd, tables)
-
-    def compute(self, obj):
-        return obj.to_pandas() if isinstance(obj, self.pd.DataFrame | self.pd.Series) else obj
-
-    def npartitions(self, x) -> int:
-        return x.npartitions
-
-    def settle(self, keep: list) -> None:
-        pass
 
 
 class PolarsEngine:
