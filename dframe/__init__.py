@@ -13,17 +13,17 @@ from typing import Any
 import pandas as _pd
 
 from dframe import config
-from dframe.collection import Collection as _Collection
-from dframe.collection import from_pandas, wrap_plan
+from dframe.core.collection import Collection as _Collection
+from dframe.core.collection import from_pandas, wrap_plan
 from dframe.config import options
 from dframe.fallback import PandasFallbackWarning
-from dframe.frame import DataFrame
+from dframe.core.frame import DataFrame
 from dframe.io.api import read_csv, read_parquet
-from dframe.merge import merge  # the function shadows the module name on purpose
+from dframe.merge.api import merge  # the function shadows the module name on purpose
 from dframe.plan import nodes as _nodes
-from dframe.reshape import crosstab, get_dummies, melt, pivot_table
-from dframe.series import Series
-from dframe.unstack import pivot
+from dframe.reshape.api import crosstab, get_dummies, melt, pivot_table
+from dframe.core.series import Series
+from dframe.reshape.unstack import pivot
 
 __all__ = [
     "DataFrame",
@@ -57,7 +57,7 @@ def compute(*objs: Any) -> tuple[Any, ...]:
     >>> int(total["a"]), int(largest["a"])
     (6, 3)
     """
-    from dframe import lower
+    from dframe.execution import lower
 
     positions = [i for i, o in enumerate(objs) if isinstance(o, _Collection)]
     results = lower.collect_many([objs[i]._plan for i in positions])
@@ -91,7 +91,7 @@ def concat(
         and items
         and all(isinstance(o, _Collection) for o in items)
     ):
-        from dframe.concatenation import concat_columns
+        from dframe.core.concat import concat_columns
 
         # join="inner" equals "outer" here: lined-up inputs have the same labels.
         out = concat_columns(items, ignore_index=ignore_index)

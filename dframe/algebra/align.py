@@ -338,7 +338,7 @@ class GatherRows(N.Node):
 
 
 def _lengths(collection: Any) -> int:
-    from dframe import lower
+    from dframe.execution import lower
 
     return sum(lower.partition_lengths(collection._plan))
 
@@ -439,7 +439,7 @@ def binary(
 def assign(plan: N.Node, name: Hashable, value: Any) -> N.Node | None:
     """``frame[name] = value`` for a dframe Series ``value`` from another source, or None when
     only pandas can do it."""
-    from dframe.collection import wrap_plan
+    from dframe.core.collection import wrap_plan
 
     frame = wrap_plan(plan)
     if value.ndim != 1:
@@ -468,8 +468,8 @@ def assign(plan: N.Node, name: Hashable, value: Any) -> N.Node | None:
 
 def _index_and_lengths(collection: Any) -> tuple[pd.Index, list[int]]:
     """The global index and the rows per partition (the operand is computed once and cached)."""
-    from dframe import lower
-    from dframe.collection import _index_part
+    from dframe.execution import lower
+    from dframe.core.collection import _index_part
 
     lengths = lower.partition_lengths(collection._plan)
     indexes = lower.collect_partitions(

@@ -19,7 +19,7 @@ Two ways in:
 in the same output); ``ConcatPieces`` is the plain combine.
 
 >>> import pandas as pd
->>> from dframe.executors import SyncExecutor
+>>> from dframe.execution.executors import SyncExecutor
 >>> parts = [pd.DataFrame({"k": [1, 2, 1]}), pd.DataFrame({"k": [2, 3]})]
 >>> out = exchange(SyncExecutor(), parts, 2, HashSplit(["k"], 2), ConcatPieces())
 >>> sorted(len(p) for p in out)

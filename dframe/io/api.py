@@ -18,8 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dframe import config, fallback, lower
-from dframe.collection import wrap_plan
+from dframe import config, fallback
+from dframe.execution import lower
+from dframe.core.collection import wrap_plan
 from dframe.io import csv, parquet, parts
 from dframe.plan import nodes as N
 

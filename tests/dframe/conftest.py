@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dframe import config, fallback
-from dframe.executors import RuntimeExecutor, SyncExecutor
+from dframe.execution.executors import RuntimeExecutor, SyncExecutor
 
 # Partition counts of the parity suite: one, a few, odd, and more partitions than rows.
 NPARTITIONS = [1, 3, 7, 40]
@@ -61,7 +61,7 @@ def make_frame(n: int = 13) -> pd.DataFrame:
 
 def assert_same(expected, result) -> None:
     """dframe result equals pandas' exactly (values, dtypes, index, order; floats to 1e-9)."""
-    from dframe.collection import Collection
+    from dframe.core.collection import Collection
 
     if isinstance(result, Collection):
         result = result.to_pandas()

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import dframe
 from dframe import config, fallback
-from dframe.executors import SyncExecutor
+from dframe.execution.executors import SyncExecutor
 
 from .conftest import NPARTITIONS, assert_same, make_frame
 

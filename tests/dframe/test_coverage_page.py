@@ -1,13 +1,13 @@
-"""docs/coverage.md is what ``python -m dframe.coverage`` generates from the classes."""
+"""docs/coverage.md is what ``python -m dframe.tools.coverage`` generates from the classes."""
 
 from __future__ import annotations
 
-from dframe import coverage
+from dframe.tools import coverage
 
 
 def test_coverage_page_is_up_to_date():
-    assert coverage.PAGE.exists(), "run python -m dframe.coverage"
-    assert coverage.PAGE.read_text() == coverage.render(), "run python -m dframe.coverage"
+    assert coverage.PAGE.exists(), "run python -m dframe.tools.coverage"
+    assert coverage.PAGE.read_text() == coverage.render(), "run python -m dframe.tools.coverage"
 
 
 def test_classification():

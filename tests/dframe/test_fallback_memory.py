@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 import dframe
-from dframe import memory
+from dframe.fallback import memory
 from tests.dframe.conftest import assert_same, make_frame
 
 pytestmark = [pytest.mark.timeout(60)]

@@ -209,7 +209,7 @@ def test_pipe_hands_out_dframe_objects(sync):
     assert_same(pdf.groupby("k").pipe(spread, "b"), df.groupby("k").pipe(spread, "b"))
     assert (
         type(seen[-1]).__name__ == "DataFrameGroupBy"
-        and seen[-1].__module__ == "dframe.groupby"
+        and seen[-1].__module__ == "dframe.groupby.api"
     )
     with pytest.warns(PandasFallbackWarning):
         result = df.groupby(lambda i: i % 2).pipe((spread, "gb"), column="a")

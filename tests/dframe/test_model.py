@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 import dframe
-from dframe import config, lower
-from dframe.executors import RuntimeExecutor, SyncExecutor
+from dframe import config
+from dframe.execution import lower
+from dframe.execution.executors import RuntimeExecutor, SyncExecutor
 from dframe.optimize.rules import CACHE
 from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
 

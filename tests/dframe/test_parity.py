@@ -230,7 +230,7 @@ def test_partitions_are_put_into_the_store_once(executor):
         df[["a"]].to_pandas()
     finally:
         del executor.put
-    expected = 3 if isinstance(executor, dframe.executors.RuntimeExecutor) else 9
+    expected = 3 if isinstance(executor, dframe.execution.executors.RuntimeExecutor) else 9
     assert len(puts) == expected
 
 

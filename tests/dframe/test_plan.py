@@ -10,7 +10,7 @@ import pytest
 
 import dframe
 from dframe import config
-from dframe.lower import Lowerer, LoweringError
+from dframe.execution.lower import Lowerer, LoweringError
 from dframe.optimize import optimize
 from dframe.optimize.rules import toposort
 from dframe.plan import nodes as N
@@ -173,7 +173,7 @@ def test_node_without_lowering_rule_is_an_explicit_error():
             self._set(meta=pd.DataFrame(), npartitions=1, lengths=None, range_index=False)
 
     with pytest.raises(LoweringError, match="Mystery"):
-        Lowerer(dframe.executors.SyncExecutor()).lower(Mystery())
+        Lowerer(dframe.execution.executors.SyncExecutor()).lower(Mystery())
 
 
 def test_repartition_keeps_rows_and_index(sync):
@@ -186,8 +186,8 @@ def test_repartition_keeps_rows_and_index(sync):
 
 
 def test_auto_executor_picks_sync_for_small_and_runtime_for_large_inputs():
-    from dframe.executors import RuntimeExecutor, SyncExecutor
-    from dframe.lower import choose_executor
+    from dframe.execution.executors import RuntimeExecutor, SyncExecutor
+    from dframe.execution.lower import choose_executor
 
     plan = dframe.from_pandas(make_frame(), npartitions=2)._plan
     with config.override(executor="auto"):

@@ -9,7 +9,7 @@ import pytest
 
 import dframe
 from dframe import config
-from dframe.executors import RuntimeExecutor
+from dframe.execution.executors import RuntimeExecutor
 from tests.conftest import our_processes
 from tests.dframe.conftest import assert_same, make_frame
 

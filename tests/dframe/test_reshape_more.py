@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import dframe
-import dframe.unstack
+import dframe.reshape.unstack
 from tests.dframe.conftest import NPARTITIONS, assert_same
 
 pytestmark = [
@@ -19,7 +19,7 @@ pytestmark = [
 @pytest.fixture(autouse=True)
 def _several_unstack_outputs(monkeypatch):
     # Small data unstacks into one partition by default; exercise the range partitioning.
-    monkeypatch.setattr(dframe.unstack, "MIN_ROWS_PER_OUTPUT", 4)
+    monkeypatch.setattr(dframe.reshape.unstack, "MIN_ROWS_PER_OUTPUT", 4)
 
 
 def frame(n: int = 36) -> pd.DataFrame:

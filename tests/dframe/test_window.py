@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import dframe
 from dframe import config
-from dframe.executors import SyncExecutor
+from dframe.execution.executors import SyncExecutor
 from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
 
 pytestmark = [

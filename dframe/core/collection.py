@@ -1,0 +1,521 @@
+"""What DataFrame and Series share: a plan instead of data, computing it, element-wise
+operators, missing-data methods, ``head``/``tail``, reductions and the pandas fallback.
+
+A collection holds exactly one thing, ``_plan``. Every method returns a new collection over a
+new plan node; pandas' in-place operations replace ``_plan`` (the old plan, shared with other
+collections, is untouched).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dframe import config, fallback
+from dframe.execution import lower
+from dframe.algebra import tree_reduce
+from dframe.algebra.elementwise import ARITHMETIC, COMPARISON, BinaryOp, MethodCall, UnaryOp
+from dframe.execution.executors import in_partition_task
+from dframe.core.indexing import IndexingMethods
+from dframe.optimize import optimize
+from dframe.plan import meta as M
+from dframe.plan import nodes as N
+from dframe.window.api import WindowMethods
+
+_classes: dict[str, type] = {}  # "DataFrame"/"Series" -> class, filled in by frame.py/series.py
+_no_default = object()
+
+
+def wrap_plan(plan: N.Node) -> Any:
+    """The collection type matching the plan's output."""
+    kind = "DataFrame" if isinstance(plan.meta, pd.DataFrame) else "Series"
+    obj = object.__new__(_classes[kind])
+    obj._plan = plan
+    return obj
+
+
+def default_npartitions(data: Any) -> int:
+    usage = data.memory_usage(deep=False)  # a Series reports an int, a DataFrame a Series
+    nbytes = int(usage.sum() if isinstance(usage, pd.Series) else usage)
+    return max(1, math.ceil(nbytes / config.get("partition_bytes")))
+
+
+def from_pandas(data: Any, npartitions: int | None = None) -> Any:
+    """A dframe DataFrame/Series holding ``data`` cut into ``npartitions`` row partitions.
+
+    More partitions than rows is allowed (the extra ones are empty).
+
+    >>> import pandas
+    >>> from_pandas(pandas.DataFrame({"a": [1, 2, 3]}), npartitions=2).npartitions
+    2
+    """
+    if isinstance(data, Collection):
+        return data
+    if not isinstance(data, pd.DataFrame | pd.Series):
+        msg = f"from_pandas expects a pandas DataFrame or Series, got {type(data).__name__}"
+        raise TypeError(msg)
+    n = default_npartitions(data) if npartitions is None else int(npartitions)
+    if n < 1:
+        msg = f"npartitions must be at least 1, got {n}"
+        raise ValueError(msg)
+    bounds = [*M.offsets(M.split_lengths(len(data), n)), len(data)]
+    parts = tuple(data.iloc[bounds[i] : bounds[i + 1]] for i in range(n))
+    return wrap_plan(N.FromPandas(parts, range_index=M.is_default_range(data.index)))
+
+
+def _is_scalar(value: Any) -> bool:
+    return pd.api.types.is_scalar(value) or value is None
+
+
+class Collection(WindowMethods, IndexingMethods):
+    """Base of DataFrame and Series."""
+
+    _plan: N.Node
+    __array_priority__ = 1000  # numpy defers `ndarray <op> dframe` to our reflected operators
+
+    def __new__(cls, *args: Any, npartitions: int | None = None, **kwargs: Any) -> Any:
+        if in_partition_task():
+            # Inside a partition function (user code given to ``apply`` ...) data is pandas'.
+            return getattr(pd, cls.__name__)(*args, **kwargs)
+        return object.__new__(cls)
+
+    # -- plan and computation ------------------------------------------------------------------
+
+    @property
+    def _meta(self) -> Any:
+        return self._plan.meta
+
+    @property
+    def npartitions(self) -> int:
+        """Number of row partitions."""
+        return self._plan.npartitions
+
+    def _new(self, plan: N.Node) -> Any:
+        return wrap_plan(plan)
+
+    def copy(self, deep: bool = True) -> Any:
+        """A new object over the same immutable plan: in-place changes to either one swap only
+        that object's plan, so sharing the plan (and computed partitions) is a true copy."""
+        return self._new(self._plan)
+
+    def _replace_plan(self, plan: N.Node) -> None:
+        """In-place operations: this object now stands for ``plan``."""
+        self._plan = plan
+
+    def _replace_data(self, data: Any) -> None:
+        n = max(1, min(self.npartitions, len(data)))
+        self._replace_plan(from_pandas(data, npartitions=n)._plan)
+
+    def _map(
+        self, fn: Any, *others: Collection, meta: Any = None, label: str = "", **flags: Any
+    ) -> Any:
+        inputs = (self._plan, *(o._plan for o in others))
+        if meta is None:
+            meta = M.infer_meta(fn, *(i.meta for i in inputs))
+        return self._new(N.MapPartitions(fn, inputs, meta, label=label or repr(fn), **flags))
+
+    def to_pandas(self) -> Any:
+        """Compute and return the result as a pandas object."""
+        return lower.collect(self._plan)
+
+    def compute(self) -> Any:
+        """Alias of ``to_pandas`` (the dask spelling)."""
+        return self.to_pandas()
+
+    def persist(self) -> Any:
+        """Compute the partitions now and keep them in the object store; returns ``self``."""
+        mat = lower.compute(self._plan)
+        mat.executor.wait(list(mat.handles))
+        return self
+
+    def explain(self) -> None:
+        """Print the optimized plan: what would run to compute this object."""
+        print(N.format_plan(optimize(self._plan)))
+
+    def __len__(self) -> int:
+        return sum(lower.partition_lengths(self._plan))
+
+    @property
+    def index(self) -> pd.Index:
+        if self._plan.range_index and self._plan.lengths is not None:
+            return pd.RangeIndex(sum(self._plan.lengths))
+        parts = lower.collect_partitions(
+            self._map(_index_part, meta=pd.Series([], dtype=object), preserves_rows=False)._plan
+        )
+        if not parts:
+            return self._meta.index
+        # Empty partitions' labels do not vote on the dtype (as in ``lower.collect``).
+        full = [p for p in parts if len(p)] or parts[:1]
+        joined = full[0].append(full[1:]) if len(full) > 1 else full[0]
+        if full[0].dtype == object and joined.dtype != object:
+            joined = joined.astype(object)  # append re-infers an object index of ints
+        return joined
+
+    @property
+    def empty(self) -> bool:
+        return len(self) == 0 or (
+            isinstance(self._meta, pd.DataFrame) and len(self._meta.columns) == 0
+        )
+
+    @property
+    def ndim(self) -> int:
+        return self._meta.ndim
+
+    def to_numpy(
+        self, dtype: Any = None, copy: bool = False, na_value: Any = _no_default
+    ) -> np.ndarray:
+        kwargs = {} if na_value is _no_default else {"na_value": na_value}
+        return self.to_pandas().to_numpy(dtype=dtype, copy=copy, **kwargs)
+
+    @property
+    def values(self) -> Any:
+        return self.to_pandas().values
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return np.asarray(self.to_pandas(), dtype=dtype)
+
+    def __bool__(self) -> bool:
+        return bool(self._meta)  # pandas' own "truth value ... is ambiguous" ValueError
+
+    __hash__ = None  # type: ignore[assignment]  # like pandas: mutable, so unhashable
+
+    def __getattr__(self, name: str) -> Any:
+        # Private names are not pandas API; IPython also probes _repr_latex_ and friends, which
+        # must not collect the data.
+        if name.startswith("_"):
+            msg = f"{type(self).__name__!r} object has no attribute {name!r}"
+            raise AttributeError(msg)
+        if name in ("str", "dt"):
+            getattr(self._meta, name)  # the accessor refused this dtype: pandas' error, no data
+        return fallback.attribute(self, name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(dir(type(self._meta))))
+
+    # -- element-wise operators ----------------------------------------------------------------
+
+    def _binary(self, name: str, other: Any, reflected: bool = False) -> Any:
+        if _is_scalar(other):
+            fn = BinaryOp(name, other, reflected)
+            return self._map(fn, columnwise=True)
+        if isinstance(other, Collection) and self._aligned(other):
+            return self._map(BinaryOp(name, reflected=reflected), other)
+        # Unaligned partitions, array-likes, frame-with-series broadcasting: pandas decides.
+        dunder = f"__{'r' if reflected else ''}{name.rstrip('_')}__"
+        return fallback.call_method(self, dunder, (other,), {})
+
+    def _aligned(self, other: Collection) -> bool:
+        same_kind = isinstance(self._meta, pd.DataFrame) == isinstance(other._meta, pd.DataFrame)
+        return same_kind and self._plan.partitioning == other._plan.partitioning
+
+    def __neg__(self) -> Any:
+        return self._map(UnaryOp("neg"), columnwise=True)
+
+    def __pos__(self) -> Any:
+        return self._map(UnaryOp("pos"), columnwise=True)
+
+    def __abs__(self) -> Any:
+        return self._map(UnaryOp("abs"), columnwise=True)
+
+    def __invert__(self) -> Any:
+        return self._map(UnaryOp("invert"), columnwise=True)
+
+    def abs(self) -> Any:
+        return self.__abs__()
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy ufuncs (``np.sqrt(s)``, ``np.add(df, 1)``) element-wise per partition, returning
+        dframe objects as pandas returns pandas objects."""
+        frames = [x for x in inputs if isinstance(x, Collection)]
+        elementwise = (
+            method == "__call__"
+            and not kwargs
+            and ufunc.nout == 1
+            and all(
+                (isinstance(x, Collection) and self._aligned(x)) or _is_scalar(x) for x in inputs
+            )
+        )
+        if not elementwise:
+            fallback.warn(f"numpy.{ufunc.__name__}")
+            args, _ = fallback.to_pandas(inputs)
+            result = getattr(ufunc, method)(*args, **kwargs)
+            return fallback.wrap(result, self.npartitions)
+        # Positions by identity: ``==`` on collections is element-wise.
+        position = {id(f): i for i, f in enumerate(frames)}
+        slots = tuple(
+            ("input", position[id(x)]) if isinstance(x, Collection) else ("scalar", x)
+            for x in inputs
+        )
+        fn = UfuncCall(ufunc, slots)
+        return frames[0]._map(fn, *frames[1:], columnwise=len(frames) == 1)
+
+    # -- missing data and dtypes -----------------------------------------------------------------
+
+    def isna(self) -> Any:
+        return self._map(MethodCall("isna"), columnwise=True)
+
+    def notna(self) -> Any:
+        return self._map(MethodCall("notna"), columnwise=True)
+
+    isnull = isna
+    notnull = notna
+
+    def fillna(
+        self,
+        value: Any = None,
+        *,
+        axis: Any = None,
+        inplace: bool = False,
+        limit: int | None = None,
+    ) -> Any:
+        native = (
+            limit is None
+            and axis in (None, 0, "index")
+            and (
+                (_is_scalar(value) and value is not None)
+                or (isinstance(value, dict) and all(_is_scalar(v) for v in value.values()))
+            )
+        )
+        if not native:
+            kwargs = {"value": value, "axis": axis, "inplace": inplace, "limit": limit}
+            return fallback.call_method(self, "fillna", (), kwargs)
+        out = self._map(MethodCall("fillna", value), columnwise=True)
+        return self._inplace(out, inplace)
+
+    def astype(self, dtype: Any, copy: bool | None = None, errors: str = "raise") -> Any:
+        # Each partition would infer its own categories; pandas infers them from all rows:
+        # find them first (one pass per column), then every partition uses the same ones.
+        dtype = self._with_categories(dtype)
+        fn = MethodCall("astype", dtype, errors=errors)
+        # Made-up sample values might not convert ("a" to int); the empty meta always does.
+        return self._map(fn, meta=fn(self._meta), columnwise=True)
+
+    def _with_categories(self, dtype: Any) -> Any:
+        """``dtype`` with every "category" (categories to infer) replaced by the categories
+        pandas infers from all the rows of its column."""
+        def infer(column: Any, target: Any) -> Any:
+            if not _needs_categories(target):
+                return target
+            ordered = bool(getattr(target, "ordered", False))
+            return pd.CategoricalDtype(pd.Categorical(column.unique()).categories, ordered)
+
+        if self.ndim == 1:
+            return infer(self, dtype)
+        if isinstance(dtype, dict):
+            return {c: infer(self[c], t) if c in self._meta.columns else t for c, t in dtype.items()}
+        if _needs_categories(dtype) and self._meta.columns.is_unique:
+            return {c: infer(self[c], dtype) for c in self._meta.columns}
+        return dtype
+
+    def _inplace(self, out: Collection, inplace: bool) -> Any:
+        if inplace:
+            self._replace_plan(out._plan)
+            return None
+        return out
+
+    # -- rows ------------------------------------------------------------------------------------
+
+    def head(self, n: int = 5) -> Any:
+        """The first ``n`` rows."""
+        if n < 0:
+            return fallback.call_method(self, "head", (n,), {})
+        return self._ends(n, "head")
+
+    def tail(self, n: int = 5) -> Any:
+        """The last ``n`` rows."""
+        if n < 0:
+            return fallback.call_method(self, "tail", (n,), {})
+        return self._ends(n, "tail")
+
+    def _ends(self, n: int, which: str) -> Any:
+        plan = self._plan
+        from dframe.sort.api import ends_of_sort
+
+        sorted_ends = ends_of_sort(plan, n, which)
+        if sorted_ends is not None:
+            return self._new(sorted_ends)  # the first rows of a sort, without sorting all
+        lengths = plan.lengths
+        if lengths is not None:
+            # Known lengths: only the partitions holding those rows are read or computed.
+            order = range(len(lengths)) if which == "head" else range(len(lengths) - 1, -1, -1)
+            chosen, rows = [], 0
+            for i in order:
+                chosen.append(i)
+                rows += lengths[i]
+                if rows >= n:
+                    break
+            plan = N.SelectPartitions(plan, tuple(sorted(chosen)))
+        fn = MethodCall(which, n)
+        ends = self._new(plan)._map(fn, meta=self._meta, preserves_rows=False)
+        one = self._new(N.Repartition(ends._plan, 1))
+        return one._map(fn, meta=self._meta, preserves_rows=False)
+
+    def groupby(
+        self,
+        by: Any = None,
+        level: Any = None,
+        as_index: bool = True,
+        sort: bool = True,
+        group_keys: bool = True,
+        observed: bool = True,
+        dropna: bool = True,
+        split_out: int | None = None,
+    ) -> Any:
+        """Group rows by column(s), an aligned Series or index level(s) (see pandas).
+
+        ``split_out`` (dframe's own) forces the aggregation strategy: 1 merges per-partition
+        partial aggregates (tree), n > 1 hash-shuffles the rows into n partitions; by default
+        the number of distinct keys decides. Keys that are functions, dicts, arrays or Series
+        of other frames run on pandas (fallback, with a warning).
+        """
+        from dframe.groupby.api import make_groupby
+
+        return make_groupby(
+            self, by, level, as_index, sort, group_keys, observed, dropna, split_out
+        )
+
+    def resample(self, rule: Any, **kwargs: Any) -> Any:
+        """Group rows into time bins (see pandas): native on a datetime index or column for
+        the common aggregations; anything else is pandas' resample (a fallback that warns)."""
+        from dframe.groupby.resample import make_resampler
+
+        return make_resampler(self, rule, **kwargs)
+
+    def _filter(self, mask: Collection) -> Any:
+        return self._new(N.Filter(self._plan, mask._plan))
+
+    def isin(self, values: Any) -> Any:
+        if isinstance(values, Collection | dict):
+            return fallback.call_method(self, "isin", (values,), {})
+        return self._map(MethodCall("isin", list(values)), columnwise=True)
+
+    # -- reductions ------------------------------------------------------------------------------
+
+    def _reduce(self, name: str, axis: Any, **options: Any) -> Any:
+        is_frame = isinstance(self._meta, pd.DataFrame)
+        full = {"axis": axis, **options}
+        if is_frame and axis in (1, "columns"):
+            fn = MethodCall(name, axis=1, **options)
+            return self._map(fn, meta=M.infer_meta(fn, self._meta), label=name)
+        if is_frame and axis is None:
+            return self._reduce_all(name, full, options)
+        if axis not in (0, "index", None):
+            return fallback.call_method(self, name, (), full)
+        chunk, combine, finalize, out_meta = tree_reduce.plan_reduction(name, self._meta, **options)
+        dtypes = (
+            [self._meta.dtype] if not is_frame else [self._meta[c].dtype for c in chunk.columns]
+        )
+        if not tree_reduce.supported(name, dtypes):
+            return fallback.call_method(self, name, (), full)
+        plan = N.Reduce(self._plan, chunk, combine, finalize, out_meta, label=name)
+        if is_frame:
+            return self._new(plan)
+        return lower.collect(plan)
+
+
+    def _reduce_all(self, name: str, full: dict[str, Any], options: dict[str, Any]) -> Any:
+        """``frame.<name>(axis=None)``: one scalar over every value (pandas' 2-D reduction)."""
+        sample = getattr(M.nonempty(self._meta), name)(**full)  # pandas' errors, at the call
+        chunk, combine, _, _ = tree_reduce.plan_reduction(name, self._meta, **options)
+        dtypes = [self._meta[c].dtype for c in chunk.columns]
+        if not tree_reduce.pooled_supported(name, dtypes):
+            return fallback.call_method(self, name, (), full)
+        frame_options = {k: v for k, v in options.items() if k not in ("numeric_only", "bool_only")}
+        empty = getattr(self._meta, name)(**full)
+        final = tree_reduce.Pooled(name, sample, empty, frame_options)
+        return lower.collect(N.Reduce(self._plan, chunk, combine, final, sample, label=name))
+
+
+class UfuncCall:
+    """``ufunc(*operands)`` on partitions; ``slots`` say which operands are partitions."""
+
+    def __init__(self, ufunc: np.ufunc, slots: tuple[tuple[str, Any], ...]) -> None:
+        self.ufunc, self.slots = ufunc, slots
+
+    def __call__(self, *parts: Any) -> Any:
+        return self.ufunc(*[parts[v] if k == "input" else v for k, v in self.slots])
+
+    def __repr__(self) -> str:
+        return f"numpy.{self.ufunc.__name__}"
+
+
+def _needs_categories(dtype: Any) -> bool:
+    return (isinstance(dtype, str) and dtype == "category") or (
+        isinstance(dtype, pd.CategoricalDtype) and dtype.categories is None
+    )
+
+
+def _index_part(part: Any) -> pd.Index:
+    return part.index
+
+
+def _add_operators(cls: type) -> None:
+    """Install ``__add__``/``__radd__`` ... and comparisons on ``cls`` (the method forms,
+    ``add``/``radd``/``eq`` ..., are ``dframe.core.values.ValueMethods``')."""
+
+    def dunder(name: str, reflected: bool) -> Any:
+        def op(self: Collection, other: Any) -> Any:
+            return self._binary(name, other, reflected)
+
+        return op
+
+    for name in ARITHMETIC:
+        setattr(cls, f"__{name}__", dunder(name, False))
+        setattr(cls, f"__r{name}__", dunder(name, True))
+    for name in COMPARISON:
+        setattr(cls, f"__{name}__", dunder(name, False))
+    for name, symbol in (("and_", "and"), ("or_", "or"), ("xor", "xor")):
+        setattr(cls, f"__{symbol}__", dunder(name, False))
+        setattr(cls, f"__r{symbol}__", dunder(name, True))
+
+
+_add_operators(Collection)
+
+
+def _reduction(name: str, doc: str) -> Any:
+    def method(
+        self: Collection,
+        axis: Any = _no_default,
+        skipna: bool = True,
+        numeric_only: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        if axis is _no_default:
+            axis = 0
+        options: dict[str, Any] = {"skipna": skipna, "numeric_only": numeric_only, **kwargs}
+        if name == "count":
+            options.pop("skipna")
+        if name in ("any", "all"):
+            options.pop("numeric_only")
+            options["bool_only"] = kwargs.get("bool_only", False)
+        if not isinstance(self._meta, pd.DataFrame):
+            options.pop("numeric_only", None)
+            options.pop("bool_only", None)
+            if numeric_only:  # pandas raises for Series(numeric_only=True) on non-numeric data
+                return fallback.call_method(self, name, (), {"numeric_only": True, **kwargs})
+        return self._reduce(name, axis, **options)
+
+    method.__name__ = name
+    method.__doc__ = doc
+    return method
+
+
+for _name in tree_reduce.NAMES:
+    setattr(Collection, _name, _reduction(_name, f"``{_name}`` by tree reduction (see pandas)."))
+
+
+def assign_item(plan: N.Node, name: Hashable, value: Any) -> N.Node | None:
+    """An ``Assign`` node setting column ``name`` to ``value``, or None if ``value`` needs pandas
+    (array-likes and Series from other frames)."""
+    if isinstance(value, Collection):
+        if not isinstance(value._meta, pd.Series) or (
+                N.division_of(value._plan.partitioning) != N.division_of(plan.partitioning)):
+            return None  # from another frame: pandas aligns it globally
+        return N.Assign(plan, (name,), (value._plan,), (("input", 0),))
+    if _is_scalar(value):
+        return N.Assign(plan, (name,), (), (("scalar", value),))
+    return None

@@ -1,0 +1,283 @@
+"""``dframe.DataFrame``: pandas' DataFrame API over a partitioned plan."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import pandas as pd
+
+from dframe.core import display
+from dframe import fallback
+from dframe.algebra import align
+from dframe.algebra.elementwise import MethodCall, SetColumns
+from dframe.core.collection import (
+    Collection,
+    _classes,
+    _is_scalar,
+    _no_default,
+    assign_item,
+    from_pandas,
+)
+from dframe.core.indexing import FrameIndexingMethods
+from dframe.core.info import InfoMethods
+from dframe.core.interop import InteropMethods
+from dframe.plan import nodes as N
+from dframe.reshape.api import FrameReshapeMethods
+from dframe.sort.api import FrameSortMethods
+from dframe.core.summaries import SummaryMethods
+from dframe.core.values import ValueMethods
+
+
+class DataFrame(
+    FrameSortMethods,
+    FrameReshapeMethods,
+    FrameIndexingMethods, ValueMethods, SummaryMethods, InfoMethods, InteropMethods, Collection
+):
+    """A pandas-compatible DataFrame whose rows are split into partitions computed in parallel.
+
+    Accepts everything ``pandas.DataFrame`` accepts, plus ``npartitions`` (default: one
+    partition per ``partition_bytes`` of data).
+
+    >>> df = DataFrame({"a": [1, 2, 3], "b": [4.0, 5.0, 6.0]}, npartitions=2)
+    >>> df.npartitions
+    2
+    >>> (df.a + df.b).sum()
+    np.float64(21.0)
+    """
+
+    def __init__(
+        self,
+        data: Any = None,
+        index: Any = None,
+        columns: Any = None,
+        dtype: Any = None,
+        copy: bool | None = None,
+        npartitions: int | None = None,
+    ):
+        if isinstance(data, DataFrame) and index is None and columns is None and dtype is None:
+            plan = data._plan if npartitions is None else N.Repartition(data._plan, npartitions)
+            self._plan = plan
+            return
+        data, _ = fallback.to_pandas(data)
+        pdf = pd.DataFrame(data, index=index, columns=columns, dtype=dtype, copy=copy)
+        self._plan = from_pandas(pdf, npartitions=npartitions)._plan
+
+    # -- shape and labels ------------------------------------------------------------------------
+
+    @property
+    def columns(self) -> pd.Index:
+        return self._meta.columns
+
+    @columns.setter
+    def columns(self, labels: Any) -> None:
+        fn = SetColumns(pd.Index(labels))
+        self._replace_plan(self._map(fn, meta=fn(self._meta), label=repr(fn))._plan)
+
+    @property
+    def dtypes(self) -> pd.Series:
+        return self._meta.dtypes
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self), len(self.columns)
+
+    @property
+    def size(self) -> int:
+        return len(self) * len(self.columns)
+
+    @property
+    def axes(self) -> list[pd.Index]:
+        return [self.index, self.columns]
+
+    def keys(self) -> pd.Index:
+        return self.columns
+
+    def __iter__(self) -> Any:
+        return iter(self.columns)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self.columns
+
+    def __repr__(self) -> str:
+        return display.frame_repr(self)
+
+    def _repr_html_(self) -> str | None:
+        return display.frame_html(self)
+
+    def __getattr__(self, name: str) -> Any:
+        # pandas' own attributes win over columns (df.sum is the method even with a "sum" column)
+        if not name.startswith("_") and not hasattr(pd.DataFrame, name):
+            if name in self._meta.columns:
+                return self[name]
+        return super().__getattr__(name)
+
+    # -- columns ---------------------------------------------------------------------------------
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, Collection):
+            if isinstance(key._meta, pd.Series) and pd.api.types.is_bool_dtype(key._meta.dtype):
+                if N.division_of(key._plan.partitioning) == N.division_of(self._plan.partitioning):
+                    return self._filter(key)
+            return fallback.call_method(self, "__getitem__", (key,), {})
+        if isinstance(key, list | pd.Index) and not any(isinstance(k, bool) for k in key):
+            return self._new(N.Project(self._plan, tuple(key)))
+        if isinstance(key, Hashable) and not isinstance(key, slice | tuple):
+            if key not in set(self._meta.columns):
+                raise _missing(key, self._meta.columns)
+            return self._new(N.Project(self._plan, (key,), series=True))
+        return fallback.call_method(self, "__getitem__", (key,), {})
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        plan = assign_item(self._plan, key, value) if _is_column_key(key) else None
+        if plan is None and _is_column_key(key) and isinstance(value, Collection):
+            plan = align.assign(self._plan, key, value)  # a Series of another source
+        if plan is None:
+            fallback.call_method(self, "__setitem__", (key, value), {"inplace": True})
+            return
+        self._replace_plan(plan)
+
+    def __delitem__(self, key: Hashable) -> None:
+        if key not in set(self._meta.columns):
+            raise KeyError(key)
+        self._replace_plan(N.Project(self._plan, tuple(c for c in self._meta.columns if c != key)))
+
+    def assign(self, **kwargs: Any) -> DataFrame:
+        """New columns (later ones may refer to earlier ones through callables)."""
+        out: DataFrame = self
+        for name, value in kwargs.items():
+            if callable(value):
+                value = value(out)
+            plan = assign_item(out._plan, name, value)
+            if plan is None and isinstance(value, Collection):
+                plan = align.assign(out._plan, name, value)  # a Series of another source
+            if plan is None:
+                return fallback.call_method(out, "assign", (), {name: value, **_rest(kwargs, name)})
+            out = self._new(plan)
+        return out
+
+    def drop(
+        self,
+        labels: Any = None,
+        *,
+        axis: Any = 0,
+        index: Any = None,
+        columns: Any = None,
+        level: Any = None,
+        inplace: bool = False,
+        errors: str = "raise",
+    ) -> Any:
+        by_columns = columns is not None or (labels is not None and axis in (1, "columns"))
+        if index is not None or level is not None or not by_columns:
+            kwargs = dict(
+                labels=labels,
+                axis=axis,
+                index=index,
+                columns=columns,
+                level=level,
+                inplace=inplace,
+                errors=errors,
+            )
+            return fallback.call_method(self, "drop", (), kwargs)
+        # pandas validates the labels and raises its own KeyError.
+        kept = self._meta.drop(columns=labels if columns is None else columns, errors=errors)
+        return self._inplace(self._new(N.Project(self._plan, tuple(kept.columns))), inplace)
+
+    def rename(
+        self,
+        mapper: Any = None,
+        *,
+        index: Any = None,
+        columns: Any = None,
+        axis: Any = None,
+        copy: Any = None,
+        inplace: bool = False,
+        level: Any = None,
+        errors: str = "ignore",
+    ) -> Any:
+        if mapper is not None and axis in (1, "columns"):
+            columns, mapper = mapper, None
+        if mapper is not None or index is not None or level is not None:
+            kwargs = dict(
+                mapper=mapper,
+                index=index,
+                columns=columns,
+                axis=axis,
+                inplace=inplace,
+                level=level,
+                errors=errors,
+            )
+            return fallback.call_method(self, "rename", (), kwargs)
+        fn = MethodCall("rename", columns=columns, errors=errors)
+        return self._inplace(self._map(fn, meta=fn(self._meta), label="rename"), inplace)
+
+    def dropna(
+        self,
+        *,
+        axis: Any = 0,
+        how: Any = _no_default,
+        thresh: Any = None,
+        subset: Any = None,
+        inplace: bool = False,
+        ignore_index: bool = False,
+    ) -> Any:
+        kwargs: dict[str, Any] = {"axis": axis, "subset": subset}
+        if how is not _no_default:
+            kwargs["how"] = how
+        if thresh is not None:
+            kwargs["thresh"] = thresh
+        if axis not in (0, "index") or ignore_index:
+            return fallback.call_method(
+                self, "dropna", (), {**kwargs, "inplace": inplace, "ignore_index": ignore_index}
+            )
+        fn = MethodCall("dropna", **kwargs)
+        fn(self._meta)  # pandas' argument errors, raised here
+        out = self._map(fn, meta=self._meta, label="dropna", preserves_rows=False)
+        return self._inplace(out, inplace)
+
+    def to_frame(self) -> DataFrame:
+        return self
+
+    # -- joins (dframe.merge) ------------------------------------------------------------------
+
+    def merge(self, right: Any, how: str = "inner", **kwargs: Any) -> Any:
+        """Database-style join with ``right`` (see ``dframe.merge``), computed in parallel."""
+        from dframe.merge.api import merge
+
+        return merge(self, right, how=how, **kwargs)
+
+    def join(self, other: Any, on: Any = None, how: str = "left", **kwargs: Any) -> Any:
+        """Columns of ``other`` matched on its index (see ``pandas.DataFrame.join``)."""
+        from dframe.merge.api import join
+
+        return join(self, other, on=on, how=how, **kwargs)
+
+    # -- output ----------------------------------------------------------------------------------
+
+    def to_parquet(self, path: Any, **kwargs: Any) -> None:
+        from dframe.io import api
+
+        api.to_parquet(self, path, **kwargs)
+
+    def to_csv(self, path_or_buf: Any = None, **kwargs: Any) -> str | None:
+        from dframe.io import api
+
+        return api.to_csv(self, path_or_buf, **kwargs)
+
+
+def _rest(kwargs: dict[str, Any], name: str) -> dict[str, Any]:
+    keys = list(kwargs)
+    return {k: kwargs[k] for k in keys[keys.index(name) + 1 :]}
+
+
+def _is_column_key(key: Any) -> bool:
+    return isinstance(key, Hashable) and not isinstance(key, tuple | slice) and _is_scalar(key)
+
+
+def _missing(key: Any, columns: pd.Index) -> KeyError:
+    from dframe.plan.meta import missing_columns_error
+
+    return missing_columns_error([key], columns)
+
+
+_classes["DataFrame"] = DataFrame

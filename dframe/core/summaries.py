@@ -1,0 +1,755 @@
+"""Reductions and value summaries that are not simple tree reductions: exact ``median``,
+``quantile`` and ``describe``; ``nunique``, ``unique``, ``value_counts``; ``idxmin``/``idxmax``;
+``sem``; ``duplicated``/``drop_duplicates``; ``nlargest``/``nsmallest``.
+
+How each stays exact:
+
+* ``median``/``quantile``/``describe`` gather the columns they summarize (only those) and run
+  pandas' own method on them, in row order: an exact quantile needs every value, and pandas
+  then computes bit-for-bit what it computes on the whole frame. Numeric columns are
+  summarized one per task, in parallel, and the per-column results joined.
+* ``value_counts``/``nunique``/``unique`` reduce per-partition distinct values or counts; partials
+  are merged in partition order, so "first appearance" is global first appearance, and pandas'
+  order (count descending, ties in order of first appearance) is a stable sort of the merge.
+* ``idxmin``/``idxmax``/``nlargest``/``nsmallest`` keep, per partition, the few rows that can win
+  (ties included) in their original order; pandas' own method on those rows decides.
+* ``duplicated`` learns from a ``MapWithContext`` which of a partition's keys occur in earlier
+  (keep="first"), later ("last") or other (False) partitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from dframe import fallback
+from dframe.execution import lower
+from dframe.algebra import tree_reduce
+from dframe.algebra.elementwise import MethodCall
+from dframe.algebra.rows import concat_rows
+from dframe.plan import meta as M
+from dframe.plan import nodes as N
+
+_no_default = object()
+
+
+def concat_parts(parts: Any, ignore_index: bool = False) -> Any:
+    """Rows of ``parts`` in order; empty parts do not vote on dtypes (they have no values)."""
+    parts = list(parts)
+    full = [p for p in parts if len(p)] or parts[:1]
+    if len(full) == 1:
+        return full[0].reset_index(drop=True) if ignore_index else full[0]
+    return concat_rows(full, ignore_index=ignore_index)
+
+
+# -- partition functions (picklable, free of plan state) ---------------------------------------
+
+
+class Gather:
+    """A partition's ``columns`` (positions; None for a Series), without its labels."""
+
+    def __init__(self, positions: list[int] | None) -> None:
+        self.positions = positions
+
+    def __call__(self, part: Any) -> Any:
+        out = part if self.positions is None else part.iloc[:, self.positions]
+        return out.reset_index(drop=True)
+
+
+class ConcatRows:
+    def __init__(self, ignore_index: bool = True) -> None:
+        self.ignore_index = ignore_index
+
+    def __call__(self, *parts: Any) -> Any:
+        return concat_parts(parts, ignore_index=self.ignore_index)
+
+
+class ColumnCall:
+    """``call`` on one column (by position) of all partitions, concatenated in row order."""
+
+    def __init__(self, call: MethodCall, position: int) -> None:
+        self.call, self.position = call, position
+
+    def __call__(self, *parts: Any) -> Any:
+        pieces = [p.iloc[:, [self.position]] for p in parts]
+        full = [p for p in pieces if len(p)] or pieces[:1]
+        column = full[0] if len(full) == 1 else pd.concat(full, ignore_index=True)
+        return self.call(column.reset_index(drop=True))
+
+
+class JoinColumns:
+    """Per-column summaries side by side (frames) or one after another (series)."""
+
+    def __call__(self, *results: Any) -> Any:
+        axis = 1 if isinstance(results[0], pd.DataFrame) else 0
+        return pd.concat(results, axis=axis)
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnSummaries(N.Node):
+    """``call`` run by pandas on each of ``positions``' columns in its own task (in parallel),
+    the results joined in one partition: a frame's describe/median/quantile, column by column."""
+
+    input_fields: ClassVar[tuple[str, ...]] = ("child",)
+
+    child: N.Node
+    call: MethodCall
+    positions: tuple[int, ...]
+    out_meta: Any
+
+    def _derive(self) -> None:
+        self._set(meta=self.out_meta, npartitions=1, lengths=None, range_index=False)
+
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        ex, parts = lowerer.ex, lowerer.lower(self.child)
+        results = [ex.submit(ColumnCall(self.call, p), *parts) for p in self.positions]
+        return [ex.submit(JoinColumns(), *results)]
+
+    def describe(self) -> str:
+        return f"ColumnSummaries({self.call!r}, {len(self.positions)} columns)"
+
+
+class ThenCall:
+    """Concatenate partials, then ``<result>.<name>(...)``; used as combine and as finalize."""
+
+    def __init__(self, call: MethodCall) -> None:
+        self.call = call
+
+    def __call__(self, *parts: Any) -> Any:
+        return self.call(concat_parts(parts))
+
+    def __repr__(self) -> str:
+        return repr(self.call)
+
+
+class InOrder:
+    """Rows of ``call(rows)`` (an nlargest-like selection) in their original order: the next
+    step breaks ties by that order ("first"/"last"), not by the order ``call`` returns."""
+
+    def __init__(self, call: MethodCall) -> None:
+        self.call = call
+
+    def __call__(self, *parts: Any) -> Any:
+        rows = concat_parts(parts)
+        chosen = self.call(rows.reset_index(drop=True))
+        return rows.iloc[np.sort(chosen.index.to_numpy())]
+
+
+class LabelAsInt:
+    """``call`` on the candidates; a label of a default RangeIndex is an ``int``, as in pandas."""
+
+    def __init__(self, call: MethodCall, as_int: bool) -> None:
+        self.call, self.as_int = call, as_int
+
+    def __call__(self, *parts: Any) -> Any:
+        out = self.call(concat_parts(parts))
+        return int(out) if self.as_int and isinstance(out, np.integer) else out
+
+
+class DropDuplicates:
+    def __call__(self, *parts: Any) -> Any:
+        return concat_parts(parts, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
+class Columnwise:
+    """``func`` on each column of a frame (positions), as a list."""
+
+    def __init__(self, func: Any) -> None:
+        self.func = func
+
+    def __call__(self, part: pd.DataFrame) -> list[Any]:
+        return [self.func(part.iloc[:, j]) for j in range(part.shape[1])]
+
+
+class CombineColumnwise:
+    def __init__(self, combine: Any) -> None:
+        self.combine = combine
+
+    def __call__(self, *partials: list[Any]) -> list[Any]:
+        return [self.combine(*column) for column in zip(*partials, strict=True)]
+
+
+class NuniqueFinal:
+    def __init__(self, dropna: bool, index: Any) -> None:
+        self.dropna, self.index = dropna, index
+
+    def __call__(self, partial: Any) -> Any:
+        if self.index is None:
+            return partial.nunique(dropna=self.dropna)
+        counts = [column.nunique(dropna=self.dropna) for column in partial]
+        return pd.Series(counts, index=self.index, dtype="int64")
+
+
+class UniqueFinal:
+    def __call__(self, partial: pd.Series) -> Any:
+        return partial.unique()
+
+
+class CountValues:
+    def __init__(self, kwargs: dict[str, Any]) -> None:
+        self.kwargs = kwargs
+
+    def __call__(self, part: Any) -> pd.Series:
+        return part.value_counts(sort=False, **self.kwargs)
+
+
+class MergeCounts:
+    """Add partial counts; keys keep the order of their first appearance."""
+
+    def __call__(self, *partials: pd.Series) -> pd.Series:
+        counts = concat_parts(partials)
+        levels = list(range(counts.index.nlevels))
+        merged = counts.groupby(level=levels, sort=False, dropna=False).sum()
+        merged.name = partials[0].name
+        return merged
+
+
+class FinishCounts:
+    def __init__(self, normalize: bool, sort: bool, ascending: bool) -> None:
+        self.normalize, self.sort, self.ascending = normalize, sort, ascending
+
+    def __call__(self, counts: pd.Series) -> pd.Series:
+        if self.sort:
+            # pandas: count order, ties in order of first appearance.
+            counts = counts.sort_values(ascending=self.ascending, kind="stable")
+        if self.normalize:
+            counts = counts / counts.sum()
+            counts.name = "proportion"
+        return counts
+
+
+class IdxCandidates:
+    """Rows of a partition that may be a column's global idxmin/idxmax: per column the first
+    extreme valid value, and the first missing value when it decides (``skipna=False``, or no
+    valid value at all, for pandas' error)."""
+
+    def __init__(self, name: str, positions: list[int] | None, skipna: bool) -> None:
+        self.name, self.positions, self.skipna = name, positions, skipna
+
+    def __call__(self, part: Any) -> Any:
+        frame = part if self.positions is None else part.iloc[:, self.positions]
+        columns = (
+            [frame]
+            if frame.ndim == 1
+            else [frame.iloc[:, j] for j in range(frame.shape[1])]
+        )
+        rows: set[int] = set()
+        for column in columns:
+            missing = column.isna().to_numpy()
+            if not missing.all():
+                values = column.reset_index(drop=True)[~missing]
+                rows.add(
+                    int(getattr(values, self.name)())
+                )  # a position: labels were reset
+            if missing.any() and (not self.skipna or missing.all()):
+                rows.add(int(np.argmax(missing)))
+        return frame.iloc[sorted(rows)]
+
+
+class SemFinal:
+    """Standard error of the mean from the (count, mean, M2) partial of ``var``."""
+
+    def __init__(self, var_final: Any) -> None:
+        self.var_final = var_final
+
+    def __call__(self, partial: tuple[int, Any]) -> Any:
+        n = partial[1][0]
+        var = self.var_final(partial)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if isinstance(var, pd.Series):
+                return np.sqrt(var) / np.sqrt(pd.Series(n, index=var.index))
+            return np.float64(np.sqrt(var) / np.sqrt(n[0]))
+
+
+# -- duplicated ----------------------------------------------------------------------------------
+
+
+class DistinctKeys:
+    """The distinct keys of a partition (the values of a Series, ``subset`` of a frame)."""
+
+    def __init__(self, subset: list[Any] | None) -> None:
+        self.subset = subset
+
+    def __call__(self, part: Any) -> Any:
+        return _keys(part, self.subset).drop_duplicates(ignore_index=True)
+
+
+def _keys(part: Any, subset: list[Any] | None) -> Any:
+    return part if subset is None else part[subset]
+
+
+class SharedKeys:
+    """Per partition, its distinct keys that also occur in an earlier ("first"), later ("last")
+    or any other (False) partition."""
+
+    def __init__(self, keep: Any) -> None:
+        self.keep = keep
+
+    def __call__(self, *keys: Any) -> list[Any]:
+        everything = concat_parts(keys, ignore_index=True)
+        if len(everything) == 0:
+            return [k for k in keys]
+        seen = everything.duplicated(keep=self.keep).to_numpy()
+        out, start = [], 0
+        for k in keys:
+            out.append(k[seen[start : start + len(k)]])
+            start += len(k)
+        return out
+
+
+class MarkDuplicates:
+    """``duplicated`` of a partition given the keys other partitions share with it; with
+    ``drop`` the rows that are not duplicates instead."""
+
+    def __init__(
+        self, subset: list[Any] | None, keep: Any, drop: bool, name: Any
+    ) -> None:
+        self.subset, self.keep, self.drop, self.name = subset, keep, drop, name
+
+    def __call__(self, part: Any, shared: Any) -> Any:
+        keys = _keys(part, self.subset)
+        if len(shared) == 0:
+            mask = keys.duplicated(keep=self.keep).to_numpy()
+        elif self.keep == "last":
+            both = pd.concat([keys, shared], ignore_index=True)
+            mask = both.duplicated(keep="last").to_numpy()[: len(keys)]
+        else:
+            both = pd.concat([shared, keys], ignore_index=True)
+            mask = both.duplicated(keep=self.keep).to_numpy()[len(shared) :]
+        if self.drop:
+            return part[~mask]
+        return pd.Series(mask, index=part.index, name=self.name, dtype=bool)
+
+
+# -- the mixin -----------------------------------------------------------------------------------
+
+
+def _positions(meta: pd.DataFrame, labels: pd.Index) -> list[int]:
+    if not meta.columns.is_unique:
+        msg = "duplicate column labels"
+        raise _Unsupported(msg)
+    return [meta.columns.get_loc(c) for c in labels]
+
+
+def _plain_numbers(meta: pd.DataFrame, positions: list[int]) -> bool:
+    # Numpy numbers summarize to the same rows and dtypes one column at a time as together.
+    dtypes = [meta.dtypes.iloc[p] for p in positions]
+    return all(isinstance(dt, np.dtype) and dt.kind in "iuf" for dt in dtypes)
+
+
+_AGG_NAMES = frozenset(tree_reduce.NAMES) | {"median", "nunique", "sem"}
+
+
+def _agg_plan(obj: Any, func: Any) -> list[tuple[Any, list[str]]] | None:
+    """(column or None for all, reduction names) pairs of ``obj.agg(func)``, or None when
+    pandas must run it (functions, unknown names, repeated names, other columns)."""
+    def names(f: Any) -> list[str] | None:
+        f = [f] if isinstance(f, str) else f
+        ok = isinstance(f, list) and f and all(isinstance(n, str) and n in _AGG_NAMES for n in f)
+        return list(f) if ok and len(set(f)) == len(f) else None
+
+    if isinstance(func, dict):
+        if obj.ndim == 1 or not func or not all(k in obj._meta.columns for k in func):
+            return None
+        if not obj._meta.columns.is_unique:
+            return None
+        pairs = [(k, names(v)) for k, v in func.items()]
+        return None if any(n is None for _, n in pairs) else pairs  # type: ignore[return-value]
+    found = names(func)
+    if found is None or (obj.ndim == 2 and not obj._meta.columns.is_unique):
+        return None
+    return [(None, found)]
+
+
+def _from_result(result: pd.DataFrame | pd.Series) -> Any:
+    from dframe.core.collection import from_pandas
+
+    return from_pandas(result, npartitions=1)
+
+
+class _Unsupported(Exception):
+    """Internal: this call runs on pandas."""
+
+
+class SummaryMethods:
+    """Mixin of DataFrame and Series (``self`` is a ``dframe.core.collection.Collection``)."""
+
+    def _result(self, plan: N.Node) -> Any:
+        if isinstance(plan.meta, pd.DataFrame | pd.Series):
+            return self._new(plan)
+        return lower.collect(plan)
+
+    def _gathered(self, name: str, kwargs: dict[str, Any], sample_out: Any) -> Any:
+        """``<frame>.<name>(**kwargs)`` by pandas, on the summarized columns gathered in order."""
+        positions = None
+        if self.ndim == 2:
+            labels = (
+                sample_out.columns
+                if isinstance(sample_out, pd.DataFrame)
+                else sample_out.index
+            )
+            positions = _positions(self._meta, labels)
+        call = MethodCall(name, **kwargs)
+        out_meta = sample_out.iloc[:0] if hasattr(sample_out, "iloc") else sample_out
+        if positions is not None and len(positions) > 1 and _plain_numbers(self._meta, positions):
+            plan = ColumnSummaries(self._plan, call, tuple(positions), out_meta)
+            return self._result(plan)
+        plan = N.Reduce(
+            self._plan,
+            Gather(positions),
+            ConcatRows(),
+            ThenCall(call),
+            out_meta,
+            label=name,
+        )
+        return self._result(plan)
+
+    def _summary(self, name: str, kwargs: dict[str, Any], axis: Any = 0) -> Any:
+        if self.ndim == 2 and axis in (1, "columns"):
+            fn = MethodCall(name, axis=1, **kwargs)
+            return self._map(fn, meta=M.infer_meta(fn, self._meta), label=name)
+        if axis not in (0, "index", None):
+            return fallback.call_method(self, name, (), {"axis": axis, **kwargs})
+        sample_out = getattr(M.nonempty(self._meta), name)(**kwargs)
+        try:
+            return self._gathered(name, kwargs, sample_out)
+        except _Unsupported:
+            return fallback.call_method(self, name, (), kwargs)
+
+    def median(
+        self,
+        axis: Any = 0,
+        skipna: bool = True,
+        numeric_only: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Exact median (pandas' own, over the gathered column values)."""
+        options = {"skipna": skipna, **kwargs}
+        if self.ndim == 2:
+            options["numeric_only"] = numeric_only
+        elif numeric_only:
+            return fallback.call_method(
+                self, "median", (), {"numeric_only": True, **options}
+            )
+        return self._summary("median", options, axis)
+
+    def quantile(self, q: Any = 0.5, *args: Any, **kwargs: Any) -> Any:
+        """Exact quantiles (pandas' own, over the gathered column values)."""
+        if args:
+            return fallback.call_method(self, "quantile", (q, *args), kwargs)
+        axis = kwargs.pop("axis", 0)
+        if not pd.api.types.is_scalar(q):
+            q = list(q)
+        return self._summary("quantile", {"q": q, **kwargs}, axis)
+
+    def describe(
+        self, percentiles: Any = None, include: Any = None, exclude: Any = None
+    ) -> Any:
+        """pandas' ``describe``, exactly: computed by pandas on the described columns."""
+        kwargs: dict[str, Any] = {"percentiles": percentiles}
+        if self.ndim == 2 or include is not None or exclude is not None:
+            kwargs.update(include=include, exclude=exclude)
+        return self._summary("describe", kwargs)
+
+    def sem(
+        self,
+        axis: Any = 0,
+        skipna: bool = True,
+        ddof: int = 1,
+        numeric_only: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Standard error of the mean, from the same tree reduction as ``var``."""
+        options: dict[str, Any] = {"skipna": skipna, "ddof": ddof}
+        if self.ndim == 2:
+            options["numeric_only"] = numeric_only
+        full = {"axis": axis, **options, **kwargs}
+        if self.ndim == 1 and numeric_only:
+            return fallback.call_method(self, "sem", (), {**full, "numeric_only": True})
+        if (
+            kwargs
+            or axis not in (0, "index", None)
+            or (self.ndim == 2 and axis is None)
+        ):
+            if self.ndim == 2 and axis in (1, "columns") and not kwargs:
+                fn = MethodCall("sem", axis=1, **options)
+                return self._map(fn, meta=M.infer_meta(fn, self._meta), label="sem")
+            return fallback.call_method(self, "sem", (), full)
+        chunk, combine, final, _ = tree_reduce.plan_reduction(
+            "var", self._meta, **options
+        )
+        out_meta = M.nonempty(self._meta).sem(**options)
+        if isinstance(out_meta, pd.Series):
+            out_meta = out_meta.iloc[:0]
+        dtypes = (
+            [self._meta.dtype]
+            if self.ndim == 1
+            else [self._meta[c].dtype for c in chunk.columns]
+        )
+        if not tree_reduce.supported("var", dtypes):
+            return fallback.call_method(self, "sem", (), full)
+        plan = N.Reduce(
+            self._plan, chunk, combine, SemFinal(final), out_meta, label="sem"
+        )
+        return self._result(plan)
+
+    # -- several reductions at once ----------------------------------------------------------
+
+    def aggregate(self, func: Any = None, axis: Any = 0, *args: Any, **kwargs: Any) -> Any:
+        """Reductions by name (a name, a list, or a dict of column -> name(s)), computed in one
+        pass where they are tree reductions; the result is assembled as pandas does."""
+        plan = _agg_plan(self, func) if not args and not kwargs and axis in (0, "index") else None
+        if plan is None:
+            return fallback.call_method(self, "aggregate", (func, axis, *args), kwargs)
+        from dframe import compute
+
+        if isinstance(func, str):
+            return getattr(self, func)()
+        wanted = [(column, name) for column, names in plan for name in names]
+        calls = [getattr(self if column is None else self[column], name)() for column, name in wanted]
+        values = dict(zip(wanted, compute(*calls), strict=True))
+        if self.ndim == 1:
+            (_, names), = plan
+            return _from_result(
+                pd.Series([values[None, n] for n in names], index=names, name=self._meta.name)
+            )
+        if isinstance(func, dict) and all(isinstance(v, str) for v in func.values()):
+            return _from_result(
+                pd.Series([values[c, n] for c, (n,) in plan], index=[c for c, _ in plan])
+            )
+        columns = {}
+        for column, names in plan:
+            if column is None:  # a list for every column: each result is a Series over columns
+                for c in self._meta.columns:
+                    columns[c] = pd.Series([values[None, n][c] for n in names], index=names)
+            else:
+                columns[column] = pd.Series([values[column, n] for n in names], index=names)
+        return _from_result(pd.concat(columns, axis=1))
+
+    agg = aggregate
+
+    # -- distinct values -----------------------------------------------------------------------
+
+    def nunique(self, axis: Any = 0, dropna: bool = True) -> Any:
+        """Number of distinct values (per column of a frame)."""
+        if self.ndim == 2 and axis in (1, "columns"):
+            fn = MethodCall("nunique", axis=1, dropna=dropna)
+            return self._map(fn, meta=M.infer_meta(fn, self._meta), label="nunique")
+        if axis not in (0, "index"):
+            return fallback.call_method(
+                self, "nunique", (), {"axis": axis, "dropna": dropna}
+            )
+        if self.ndim == 1:
+            meta = self._meta.nunique(dropna=dropna)
+            plan = N.Reduce(
+                self._plan,
+                MethodCall("drop_duplicates", ignore_index=True),
+                DropDuplicates(),
+                NuniqueFinal(dropna, None),
+                meta,
+                label="nunique",
+            )
+            return lower.collect(plan)
+        distinct = MethodCall("drop_duplicates", ignore_index=True)
+        plan = N.Reduce(
+            self._plan,
+            Columnwise(distinct),
+            CombineColumnwise(DropDuplicates()),
+            NuniqueFinal(dropna, self._meta.columns),
+            self._meta.nunique(dropna=dropna).iloc[:0],
+            label="nunique",
+        )
+        return self._new(plan)
+
+    def unique(self) -> Any:
+        """Distinct values in order of first appearance (Series)."""
+        if self.ndim != 1:
+            msg = "'DataFrame' object has no attribute 'unique'"
+            raise AttributeError(msg)
+        plan = N.Reduce(
+            self._plan,
+            MethodCall("drop_duplicates", ignore_index=True),
+            DropDuplicates(),
+            UniqueFinal(),
+            self._meta.unique(),
+            label="unique",
+        )
+        return lower.collect(plan)
+
+    def value_counts(self, *args: Any, **kwargs: Any) -> Any:
+        """Counts of distinct values (rows of a frame), ordered like pandas."""
+        if self.ndim == 1:
+            names = ("normalize", "sort", "ascending", "bins", "dropna")
+            defaults: dict[str, Any] = {
+                "normalize": False,
+                "sort": True,
+                "ascending": False,
+            }
+            defaults.update(bins=None, dropna=True)
+        else:
+            names = ("subset", "normalize", "sort", "ascending", "dropna")
+            defaults = {
+                "subset": None,
+                "normalize": False,
+                "sort": True,
+                "ascending": False,
+            }
+            defaults["dropna"] = True
+        if len(args) > len(names):
+            return fallback.call_method(self, "value_counts", args, kwargs)
+        options = {**defaults, **dict(zip(names, args, strict=False)), **kwargs}
+        unknown = set(options) - set(names)
+        categorical = self.ndim == 1 and isinstance(
+            self._meta.dtype, pd.CategoricalDtype
+        )
+        if unknown or options.get("bins") is not None or categorical:
+            return fallback.call_method(self, "value_counts", args, kwargs)
+        if self.ndim == 2 and any(
+            isinstance(d, pd.CategoricalDtype) for d in self._meta.dtypes
+        ):
+            return fallback.call_method(self, "value_counts", args, kwargs)
+        count_kwargs: dict[str, Any] = {"dropna": options["dropna"]}
+        if self.ndim == 2:
+            count_kwargs["subset"] = options["subset"]
+        meta = self._meta.value_counts(
+            **{**options, "bins": None} if self.ndim == 1 else options
+        )
+        plan = N.Reduce(
+            self._plan,
+            CountValues(count_kwargs),
+            MergeCounts(),
+            FinishCounts(options["normalize"], options["sort"], options["ascending"]),
+            meta.iloc[:0],
+            label="value_counts",
+        )
+        return self._new(plan)
+
+    # -- positions of extremes -------------------------------------------------------------------
+
+    def idxmin(
+        self, axis: Any = 0, skipna: bool = True, *args: Any, **kwargs: Any
+    ) -> Any:
+        """Label of the first minimum."""
+        return self._idx("idxmin", axis, skipna, args, kwargs)
+
+    def idxmax(
+        self, axis: Any = 0, skipna: bool = True, *args: Any, **kwargs: Any
+    ) -> Any:
+        """Label of the first maximum."""
+        return self._idx("idxmax", axis, skipna, args, kwargs)
+
+    def _idx(
+        self, name: str, axis: Any, skipna: bool, args: Any, kwargs: dict[str, Any]
+    ) -> Any:
+        if self.ndim == 2 and axis in (1, "columns") and not args:
+            fn = MethodCall(name, axis=1, skipna=skipna, **kwargs)
+            return self._map(fn, meta=M.infer_meta(fn, self._meta), label=name)
+        numeric_only = kwargs.pop("numeric_only", False) if self.ndim == 2 else False
+        if args or kwargs or axis not in (0, "index"):
+            full = {"axis": axis, "skipna": skipna, **kwargs}
+            return fallback.call_method(self, name, args, full)
+        positions = None
+        call = MethodCall(name, skipna=skipna)
+        if self.ndim == 2:
+            sample = getattr(M.nonempty(self._meta), name)(numeric_only=numeric_only)
+            try:
+                positions = _positions(self._meta, sample.index)
+            except _Unsupported:
+                return fallback.call_method(
+                    self, name, (), {"numeric_only": numeric_only}
+                )
+            out_meta: Any = sample.iloc[:0]
+        else:
+            out_meta = getattr(M.nonempty(self._meta), name)()
+        plan = N.Reduce(
+            self._plan,
+            IdxCandidates(name, positions, skipna),
+            ConcatRows(ignore_index=False),
+            LabelAsInt(call, self._plan.range_index and self.ndim == 1),
+            out_meta,
+            label=name,
+        )
+        return self._result(plan)
+
+    def nlargest(self, n: int = 5, *args: Any, **kwargs: Any) -> Any:
+        """The ``n`` largest rows, ties kept like pandas."""
+        return self._extremes("nlargest", n, args, kwargs)
+
+    def nsmallest(self, n: int = 5, *args: Any, **kwargs: Any) -> Any:
+        """The ``n`` smallest rows, ties kept like pandas."""
+        return self._extremes("nsmallest", n, args, kwargs)
+
+    def _extremes(self, name: str, n: int, args: Any, kwargs: dict[str, Any]) -> Any:
+        call = MethodCall(name, n, *args, **kwargs)
+        meta = call(self._meta)  # pandas' errors: bad keep, column, dtype
+        # One spare candidate: pandas orders its answer differently when it has at most n rows
+        # (it sorts them all), so the last step must see more than n rows when pandas did.
+        keep = MethodCall(name, n + 1, *args, **kwargs) if n >= 0 else call
+        plan = N.Reduce(
+            self._plan, InOrder(keep), InOrder(keep), ThenCall(call), meta, label=name
+        )
+        return self._new(plan)
+
+    # -- duplicates ------------------------------------------------------------------------------
+
+    def duplicated(self, subset: Any = None, keep: Any = "first") -> Any:
+        """Whether each row repeats an earlier (later; any other) row, across partitions."""
+        if self.ndim == 1:
+            meta = self._meta.duplicated(keep=keep)
+            return self._new(self._dedup_plan(None, keep, False, meta))
+        meta = self._meta.duplicated(subset=subset, keep=keep)
+        return self._new(
+            self._dedup_plan(_subset(self._meta, subset), keep, False, meta)
+        )
+
+    def drop_duplicates(
+        self, subset: Any = None, *, keep: Any = "first", **kwargs: Any
+    ) -> Any:
+        """Rows without repeats (see ``duplicated``)."""
+        if (
+            self.ndim == 1 and subset is not None
+        ):  # Series: the first positional is keep
+            keep, subset = subset, None
+        inplace = kwargs.pop("inplace", False)
+        ignore_index = kwargs.pop("ignore_index", False)
+        if kwargs:
+            full = {
+                "keep": keep,
+                "inplace": inplace,
+                "ignore_index": ignore_index,
+                **kwargs,
+            }
+            return fallback.call_method(self, "drop_duplicates", (), full)
+        if self.ndim == 1:
+            self._meta.drop_duplicates(keep=keep)
+            keys = None
+        else:
+            self._meta.drop_duplicates(subset=subset, keep=keep)
+            keys = _subset(self._meta, subset)
+        plan: N.Node = self._dedup_plan(keys, keep, True, self._meta)
+        if ignore_index:
+            plan = N.Concat((plan,), ignore_index=True)
+        return self._inplace(self._new(plan), inplace)
+
+    def _dedup_plan(self, subset: Any, keep: Any, drop: bool, meta: Any) -> N.Node:
+        name = None if drop else meta.name
+        return N.MapWithContext(
+            self._plan,
+            DistinctKeys(subset),
+            SharedKeys(keep),
+            MarkDuplicates(subset, keep, drop, name),
+            meta,
+            label="drop_duplicates" if drop else "duplicated",
+            preserves_rows=not drop,
+        )
+
+
+def _subset(meta: pd.DataFrame, subset: Any) -> list[Any] | None:
+    if subset is None:
+        return None
+    if pd.api.types.is_scalar(subset) or isinstance(subset, tuple):
+        return [subset]
+    return list(subset)

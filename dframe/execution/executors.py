@@ -1,0 +1,158 @@
+"""Executors: where partition tasks run.
+
+Lowering talks to an executor through four calls, mirroring the runtime's API:
+
+``submit(fn, *args, num_returns=1)``  run ``fn(*args)`` as a task; ``args`` may be handles
+                                      (resolved before ``fn`` runs) or plain values; returns one
+                                      handle, or a list of ``num_returns`` handles;
+``put(value)``                        store a value, return its handle;
+``get(handle | list)``                the value(s);
+``wait(handles)``                     block until all are computed.
+
+``SyncExecutor`` runs each task at once in this process (handles are the values themselves);
+it serves small data, where shipping partitions to workers costs more than it saves, and tests
+of the plan layer. ``RuntimeExecutor`` runs tasks on ``runtime`` (or on any module with Ray
+Core's API, e.g. ``ray`` itself, passed as ``backend``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from dframe.plan.nodes import PartitionReader
+
+_task = threading.local()
+
+
+def in_partition_task() -> bool:
+    """True while a partition function runs. User code called there (a function given to
+    ``apply``, say) works on pandas objects, so ``dframe.Series(...)`` written in it (``import
+    dframe as pd``) must make a pandas Series too."""
+    return getattr(_task, "depth", 0) > 0
+
+
+def run_task(fn: Callable[..., Any], *args: Any) -> Any:
+    """The one function every task runs: resolve file readers, then call ``fn``.
+
+    Tasks ship ``fn`` as an argument rather than as a separately registered remote function, so
+    the runtime registers one function per process, and a backend that only accepts plain
+    functions (Ray rejects callable objects) runs any partition function.
+    """
+    _task.depth = getattr(_task, "depth", 0) + 1
+    try:
+        return fn(*[a.read() if isinstance(a, PartitionReader) else a for a in args])
+    finally:
+        _task.depth -= 1
+
+
+class SyncExecutor:
+    """Run every task immediately, in this process."""
+
+    name = "sync"
+
+    def __init__(self) -> None:
+        self.tasks_submitted = 0  # tests count tasks to check that fusion happened
+        self.listeners: list[Any] = []  # progress trackers (dframe.execution.progress)
+
+    def submit(self, fn: Callable[..., Any], *args: Any, num_returns: int = 1) -> Any:
+        self.tasks_submitted += 1
+        result = run_task(fn, *args)
+        for listener in self.listeners:
+            listener.task_finished()
+        if num_returns == 1:
+            return result
+        return list(result)
+
+    def put(self, value: Any) -> Any:
+        return value
+
+    def get(self, handles: Any) -> Any:
+        return list(handles) if isinstance(handles, list) else handles
+
+    def wait(self, handles: list[Any]) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return "SyncExecutor()"
+
+
+class RuntimeExecutor:
+    """Run tasks through the public API of ``runtime`` (or of ``backend``, a module with the same
+    API, such as ``ray``). Partitions stay in the backend's object store; only ObjectRefs and
+    small metadata come back to this process."""
+
+    name = "runtime"
+
+    def __init__(self, backend: Any = None) -> None:
+        self._backend = backend
+        self._remote: Any = None
+        self.tasks_submitted = 0
+        self.listeners: list[Any] = []  # progress trackers (dframe.execution.progress)
+
+    @property
+    def backend(self) -> Any:
+        if self._backend is None:
+            import runtime  # imported on first use: dframe works without a runtime for small data
+
+            self._backend = runtime
+        return self._backend
+
+    def _task(self) -> Any:
+        if self._remote is None:
+            backend = self.backend
+            if not backend.is_initialized():
+                # Like Ray: the first distributed computation starts the runtime if the program
+                # has not.
+                backend.init(ignore_reinit_error=True)
+            self._remote = backend.remote(run_task)
+        return self._remote
+
+    def submit(self, fn: Callable[..., Any], *args: Any, num_returns: int = 1) -> Any:
+        task = self._task()
+        self.tasks_submitted += 1
+        if num_returns != 1:
+            task = task.options(num_returns=num_returns)
+        refs = task.remote(fn, *args)
+        for listener in self.listeners:
+            listener.task_submitted(refs)
+        return refs
+
+    def put(self, value: Any) -> Any:
+        self._task()
+        return self.backend.put(value)
+
+    def get(self, handles: Any) -> Any:
+        return self.backend.get(handles)
+
+    def wait(self, handles: list[Any]) -> None:
+        if handles:
+            self.backend.wait(list(handles), num_returns=len(handles))
+
+    def reset(self) -> None:
+        """Forget the registered task, e.g. after the backend was shut down and started again."""
+        self._remote = None
+
+    def __eq__(self, other: object) -> bool:
+        # Two executors over the same backend share one object store, so refs are interchangeable.
+        return isinstance(other, RuntimeExecutor) and other._backend is self._backend
+
+    def __hash__(self) -> int:
+        return hash(id(self._backend))
+
+    def __repr__(self) -> str:
+        name = "runtime" if self._backend is None else getattr(self._backend, "__name__", "?")
+        return f"RuntimeExecutor({name!r})"
+
+
+_SYNC = SyncExecutor()
+_RUNTIME = RuntimeExecutor()
+
+
+def default_sync() -> SyncExecutor:
+    return _SYNC
+
+
+def default_runtime() -> RuntimeExecutor:
+    return _RUNTIME

@@ -1,0 +1,86 @@
+"""Will collected data fit in the driver? Asked before a pandas fallback collects a frame.
+
+A fallback concatenates every partition into one pandas object in the driver process. For data
+larger than the driver's memory that would swap or be killed by the OS; instead the fallback
+raises ``MemoryError`` naming the method, so the user knows which call to rewrite. The estimate
+is the partitions' deep memory usage, measured where the partitions live (inside tasks, in
+parallel), against ``psutil.virtual_memory().available`` times ``fallback_memory_fraction``
+(collecting needs room for the partitions and for their concatenation).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from dframe import config
+
+
+def available_memory() -> int:
+    """Bytes the driver can still allocate (tests monkeypatch this)."""
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def partition_bytes(part: Any) -> int:
+    """Deep memory usage of one partition, index included."""
+    if not isinstance(part, pd.DataFrame | pd.Series):
+        return 0
+    usage = part.memory_usage(index=True, deep=True)
+    return int(usage.sum() if isinstance(usage, pd.Series) else usage)
+
+
+def collected_bytes(obj: Any) -> int:
+    """Bytes ``obj`` would take once collected (computing it if needed, which is cached)."""
+    from dframe.execution import lower
+    from dframe.execution.executors import SyncExecutor
+
+    if not isinstance(obj._meta, pd.DataFrame | pd.Series):
+        return 0
+    mat = lower.compute(obj._plan)
+    ex = mat.executor
+    if isinstance(ex, SyncExecutor):  # partitions already are in this process
+        return sum(partition_bytes(p) for p in mat.handles)
+    return sum(int(n) for n in ex.get([ex.submit(partition_bytes, h) for h in mat.handles]))
+
+
+def _collections(value: Any, out: list[Any]) -> list[Any]:
+    from dframe.core.collection import Collection
+
+    if isinstance(value, Collection):
+        out.append(value)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _collections(v, out)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _collections(v, out)
+    return out
+
+
+def check_fits(what: str, *values: Any) -> None:
+    """Raise ``MemoryError`` naming ``what`` if the dframe objects among ``values`` (searched
+    inside lists, tuples and dicts) would not fit in the driver's memory once collected."""
+    objs = _collections(values, [])
+    if not objs:
+        return
+    need = sum(collected_bytes(o) for o in objs)
+    budget = available_memory() * float(config.get("fallback_memory_fraction"))
+    if need > budget:
+        msg = (
+            f"{what} is not implemented natively by dframe and would run on pandas over the "
+            f"collected data: about {_human(need)}, but the driver has only "
+            f"{_human(available_memory())} available. Rewrite this step with native operations "
+            "(see docs/coverage.md), or select fewer rows or columns first."
+        )
+        raise MemoryError(msg)
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024:
+            return f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"

@@ -1,0 +1,585 @@
+"""``df.groupby(...)``: pandas' GroupBy API, computed natively and in parallel.
+
+Aggregations choose between a tree reduction (few groups: per-partition partial aggregates are
+merged) and a hash shuffle (many groups: rows move so each group lives in one partition, then
+pandas' own groupby runs there). The choice is made when the plan runs, from the number of
+distinct keys in the first partition relative to its rows; ``groupby(..., split_out=n)`` or the
+``groupby_strategy`` option force it (``split_out=1``: tree; ``n > 1``: shuffle into ``n``
+partitions). Reductions that need all of a group's values (``nunique``, ``median``,
+``quantile`` ...) always shuffle.
+
+Row-wise operations (``transform``, ``cumsum``, ``rank``, ``filter``, ``head`` ...) shuffle,
+run pandas per partition, and shuffle the rows home again, in their original order and labels.
+``apply`` runs the function on each group in parallel and lets pandas combine the results.
+Whatever is not native runs on pandas with a ``PandasFallbackWarning``.
+
+The parts live next to this module: ``group_keys`` (which keys are native, ``make_groupby``),
+``group_counts`` (value_counts), ``group_windows`` (rolling/expanding/ewm per group),
+``group_fallback`` (pandas' GroupBy); the partition functions are in ``algebra/grouped.py``,
+``algebra/group_tree_reduce.py`` ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from dframe import config, fallback
+from dframe.execution import lower
+from dframe.groupby import tree_reduce as T
+from dframe.groupby import grouped as G
+from dframe.algebra import shuffle
+from dframe.groupby.counts import DataFrameGroupCounts, SeriesGroupCounts
+from dframe.groupby.fallback import FallbackGroupBy
+from dframe.groupby.keys import make_groupby
+from dframe.groupby.windows import GroupWindowMethods
+from dframe.plan import meta as M
+from dframe.plan import nodes as N
+
+__all__ = ["DataFrameGroupBy", "FallbackGroupBy", "GroupBy", "SeriesGroupBy", "make_groupby"]
+
+# Auto strategy: shuffle when the first partition has at least this many rows and this share
+# of them are distinct keys (partial aggregates would be nearly as big as the data).
+SHUFFLE_MIN_ROWS = 1000
+SHUFFLE_RATIO = 0.2
+
+AGGREGATIONS = (
+    "sum",
+    "mean",
+    "count",
+    "size",
+    "min",
+    "max",
+    "std",
+    "var",
+    "sem",
+    "prod",
+    "first",
+    "last",
+    "nunique",
+    "any",
+    "all",
+    "median",
+    "quantile",
+    "idxmin",
+    "idxmax",
+    "ohlc",
+)
+ROWWISE = ("cumsum", "cumprod", "cummin", "cummax", "cumcount", "shift", "diff", "rank",
+           "pct_change", "ngroup")  # fmt: skip
+SUBSETS = ("head", "tail", "nth")
+_TREE_KWARGS = {"numeric_only", "ddof"}
+VAL = G.VAL
+
+
+# -- plan nodes --------------------------------------------------------------------------------
+
+
+class _Cardinality:
+    def __init__(self, spec: G.GroupSpec) -> None:
+        self.spec = spec
+
+    def __call__(self, part: pd.DataFrame) -> tuple[int, int]:
+        sample = part.iloc[:100_000]
+        if len(sample) == 0:
+            return 0, 0
+        return len(sample), int(self.spec.key_frame(sample).drop_duplicates().shape[0])
+
+
+def choose_strategy(
+    ex: Any, parts: list[Any], spec: G.GroupSpec, split_out: int | None
+) -> str:
+    if split_out is not None:
+        return "tree" if split_out <= 1 else "shuffle"
+    forced = config.get("groupby_strategy")
+    if forced != "auto":
+        return forced
+    if len(parts) == 1:
+        return "tree"
+    rows, groups = ex.get(ex.submit(_Cardinality(spec), parts[0]))
+    return (
+        "shuffle"
+        if rows >= SHUFFLE_MIN_ROWS and groups > SHUFFLE_RATIO * rows
+        else "tree"
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class GroupAgg(N.Node):
+    """An aggregation of ``child`` (a work frame) per group; one output partition."""
+
+    input_fields: ClassVar[tuple[str, ...]] = ("child",)
+
+    child: N.Node
+    spec: G.GroupSpec
+    op: Any
+    tree: T.TreeAgg | None
+    finish: G.Finish
+    split_out: int | None = None
+
+    def _derive(self) -> None:
+        self._set(
+            meta=self.finish.out_meta, npartitions=1, lengths=None, range_index=False
+        )
+
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        ex, parts = lowerer.ex, lowerer.lower(self.child)
+        strategy = "shuffle" if self.tree is None else "tree"
+        if self.tree is not None:
+            strategy = choose_strategy(ex, parts, self.spec, self.split_out)
+        if strategy == "tree":
+            assert self.tree is not None
+            partials = [ex.submit(T.ChunkThen(self.tree, "chunk"), p) for p in parts]
+            fan_in = max(2, config.get("split_every"))
+            combine = T.ChunkThen(self.tree, "combine")
+            while len(partials) > 1:
+                partials = [
+                    ex.submit(combine, *partials[i : i + fan_in])
+                    for i in range(0, len(partials), fan_in)
+                ]
+            return [ex.submit(T.ChunkThen(self.tree, "finalize"), partials[0])]
+        nout = self.split_out if self.split_out and self.split_out > 1 else len(parts)
+        moved = shuffle.exchange(ex, parts, nout, G.GroupSplit(self.spec, nout))
+        results = [ex.submit(G.ShuffledAgg(self.spec, self.op), h) for h in moved]
+        return [ex.submit(G.Assemble(self.finish), *results)]
+
+    def describe(self) -> str:
+        return f"GroupAgg({self.op!r}, by={self.spec.key_columns})"
+
+
+@dataclass(frozen=True, eq=False)
+class GroupShuffle(N.Node):
+    """Rows hash-shuffled by group key, ``per_part`` on each shuffled partition (every group is
+    whole there), ``assemble`` of all their results into one partition in pandas' order."""
+
+    input_fields: ClassVar[tuple[str, ...]] = ("child",)
+
+    child: N.Node
+    spec: G.GroupSpec
+    per_part: Any
+    assemble: Any
+    out_meta: Any
+    split_out: int | None = None
+
+    def _derive(self) -> None:
+        self._set(meta=self.out_meta, npartitions=1, lengths=None, range_index=False)
+
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        ex, parts = lowerer.ex, lowerer.lower(self.child)
+        nout = self.split_out if self.split_out and self.split_out > 1 else len(parts)
+        moved = shuffle.exchange(ex, parts, nout, G.GroupSplit(self.spec, nout))
+        results = [ex.submit(self.per_part, h) for h in moved]
+        return [ex.submit(self.assemble, *results)]
+
+    def describe(self) -> str:
+        return (
+            f"GroupShuffle({type(self.per_part).__name__}, by={self.spec.key_columns})"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Gather(N.Node):
+    """One task over every partition of ``children``: ``func(counts, *partitions)``."""
+
+    input_fields: ClassVar[tuple[str, ...]] = ("children",)
+
+    children: tuple[N.Node, ...]
+    func: Any
+    out_meta: Any = None
+
+    def _derive(self) -> None:
+        self._set(meta=self.out_meta, npartitions=1, lengths=None, range_index=False)
+
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        handles = [lowerer.lower(c) for c in self.children]
+        flat = [h for hs in handles for h in hs]
+        return [lowerer.ex.submit(self.func, len(handles[0]), *flat)]
+
+
+# -- the GroupBy objects -----------------------------------------------------------------------
+
+
+def _wrap(plan: N.Node) -> Any:
+    from dframe.core.collection import wrap_plan
+
+    return wrap_plan(plan)
+
+
+class GroupBy(GroupWindowMethods):
+    """Shared by DataFrameGroupBy and SeriesGroupBy."""
+
+    def __init__(
+        self,
+        work: N.Node,
+        spec: G.GroupSpec,
+        split_out: int | None,
+        fb: FallbackGroupBy,
+    ) -> None:
+        self._work, self._spec, self._split_out, self._fb = work, spec, split_out, fb
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _sample(self, positional: bool = False, **override: Any) -> Any:
+        return self._spec.grouped(
+            M.nonempty(self._work.meta), positional=positional, **override
+        )
+
+    def _keys_categorical(self) -> bool:
+        dtypes = [self._work.meta[c].dtype for c in self._spec.key_columns]
+        return any(isinstance(d, pd.CategoricalDtype) for d in dtypes)
+
+    def _value_dtype(self, column: Any) -> Any:
+        if column is None:
+            return None
+        return self._work.meta[VAL if self._spec.series else column].dtype
+
+    def _selected_columns(self) -> list[Any]:
+        sel = self._spec.selection
+        if self._spec.series:
+            return [VAL]
+        if sel is G.NONE:
+            hidden = set(self._spec.hidden) | {
+                c for it in self._spec.items if it[0] == "col" for c in [it[1]]
+            }
+            return [c for c in self._work.meta.columns if c not in hidden]
+        return list(sel) if isinstance(sel, list) else [sel]
+
+    def _is_series_like(self) -> bool:
+        sel = self._spec.selection
+        return self._spec.series or (sel is not G.NONE and not isinstance(sel, list))
+
+    def _aggregate(
+        self,
+        op: Any,
+        pairs: list[tuple[Any, str]] | None,
+        name: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        by_level: bool = False,
+    ) -> Any:
+        out_meta = G.no_rows(op(self._sample()))
+        try:
+            empty = op(self._spec.grouped(self._work.meta))
+        except (TypeError, ValueError, KeyError, IndexError):
+            empty = out_meta  # pandas cannot run it on zero rows; the shape is enough
+        complete = not self._spec.opt("observed") and self._keys_categorical()
+        fills = None if pairs is None else [n for _, n in pairs]
+        if complete and fills is None:
+            return self._fb.call(name, *args, **kwargs)
+        finish = G.Finish(self._spec, out_meta, empty, fills, complete)
+        finish.by_level = by_level
+        tree = None
+        if (
+            pairs is not None
+            # Named aggregations' keywords are output columns, not options.
+            and (name == "agg" and args[:1] == (None,) or set(kwargs) <= _TREE_KWARGS)
+            and all(
+                T.tree_supported(n, self._value_dtype(c))
+                if c is not None
+                else n == "size"
+                for c, n in pairs
+            )
+        ):
+            tree = T.TreeAgg(self._spec, pairs, int(kwargs.get("ddof", 1)), finish)
+        # Resample: rows must be in time order within a group, which partials in partition
+        # order are not, so first/last run whole per group after a shuffle.
+        if self._spec.presort is not None and any(
+            n in ("first", "last") for _, n in pairs or ()
+        ):
+            tree = None
+        node = GroupAgg(self._work, self._spec, op, tree, finish, self._split_out)
+        return _wrap(node)
+
+    def _pairs_for(self, name: str, out_meta: Any) -> list[tuple[Any, str]] | None:
+        if name == "size":
+            return [(None, "size")]
+        if self._is_series_like() or not isinstance(out_meta, pd.DataFrame):
+            column = self._selected_columns()[0] if name in T.STATS else None
+            return [(column, name)]
+        columns = list(out_meta.columns)
+        if self._spec.options.get("as_index", True) is False:
+            columns = columns[len(columns) - len(self._value_columns_after(out_meta)) :]
+        if name not in T.STATS:
+            # No tree for it: only the name matters, to fill unobserved groups (one per column).
+            return [(None, name)] * len(columns)
+        return [(c, name) for c in columns]
+
+    def _value_columns_after(self, out_meta: Any) -> list[Any]:
+        chosen = set(self._selected_columns())
+        return [c for c in out_meta.columns if c in chosen]
+
+    def _named(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        op = G.Call(name, *args, **kwargs)
+        out_meta = G.no_rows(op(self._sample()))
+        pairs = self._pairs_for(name, out_meta) if not args else None
+        if (
+            pairs is not None
+            and name in T.STATS
+            and isinstance(out_meta, pd.DataFrame)
+            and len(pairs) != out_meta.shape[1] - self._key_columns_in(out_meta)
+        ):
+            pairs = None
+        if pairs is not None and any(
+            c is not None and c not in self._work.meta.columns and not self._spec.series
+            for c, _ in pairs
+        ):
+            pairs = None
+        return self._aggregate(op, pairs, name, args, kwargs)
+
+    def _key_columns_in(self, out_meta: Any) -> int:
+        if self._spec.options.get("as_index", True) is False and not self._spec.series:
+            return out_meta.shape[1] - len(self._value_columns_after(out_meta))
+        return 0
+
+    def _rowwise(self, op: Any, aligned: bool) -> Any:
+        work = self._work
+        meta = G.no_rows(op(self._sample(positional=True)))
+        nin = work.npartitions
+        nout = self._split_out if self._split_out and self._split_out > 1 else nin
+        forward = shuffle.Shuffle(
+            work, nout, G.GroupSplit(self._spec, nout), label="groupby"
+        )
+        row_op = G.RowOp(self._spec, op, meta, aligned)
+        sample = M.nonempty(work.meta).assign(**{G.POS: np.arange(2, dtype=np.int64)})
+        mid = N.MapPartitions(
+            row_op,
+            (forward,),
+            G.no_rows(row_op(sample)),
+            label=repr(op),
+            preserves_rows=False,
+        )
+        where = (work.partitioning, work.lengths, work.range_index) if aligned else None
+        home = shuffle.Shuffle(
+            mid,
+            nin,
+            G.HomeSplit(nin),
+            G.HomeCombine(meta),
+            out_meta=meta,
+            label="home",
+            aligned=where,
+        )
+        return _wrap(home)
+
+    def _per_group(self, part: Any, assemble: Any, out_meta: Any) -> Any:
+        """``part`` on each partition after a shuffle by key, ``assemble`` of all their
+        results (value_counts, windows)."""
+        node = GroupShuffle(self._work, self._spec, part, assemble, out_meta, self._split_out)
+        return _wrap(node)
+
+    def _groups(self, func: Any = None, args: tuple = (), kwargs: Any = None) -> N.Node:
+        work = self._work
+        nout = (
+            self._split_out
+            if self._split_out and self._split_out > 1
+            else work.npartitions
+        )
+        forward = shuffle.Shuffle(
+            work, nout, G.GroupSplit(self._spec, nout), label="groupby"
+        )
+        return N.MapPartitions(
+            G.GroupsOf(self._spec, func, args, kwargs),
+            (forward,),
+            None,
+            label="groups",
+            preserves_rows=False,
+        )
+
+    # -- aggregations ------------------------------------------------------------------------------
+
+    def aggregate(self, func: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(func, str) and not args:
+            return self._named(func, **kwargs)
+        op = G.Call("agg", func, *args, **kwargs)
+        out_meta = G.no_rows(op(self._sample()))
+        pairs = self._agg_pairs(func, kwargs, out_meta) if not args else None
+        return self._aggregate(op, pairs, "agg", (func, *args), kwargs)
+
+    agg = aggregate
+
+    def _agg_pairs(
+        self, func: Any, kwargs: dict[str, Any], out_meta: Any
+    ) -> list[tuple[Any, str]] | None:
+        series_like = self._is_series_like()
+        value = self._selected_columns()[0] if series_like else None
+        pairs: list[tuple[Any, str]] = []
+        if func is None and kwargs:
+            for spec in kwargs.values():
+                if series_like:
+                    pairs.append((value, spec))
+                elif isinstance(spec, tuple) and len(spec) == 2:
+                    pairs.append((spec[0], spec[1]))
+                else:
+                    pairs.append(
+                        (getattr(spec, "column", None), getattr(spec, "aggfunc", None))
+                    )
+        elif isinstance(func, list):
+            if series_like:
+                pairs = [(value, f) for f in func]
+            elif isinstance(out_meta, pd.DataFrame) and out_meta.columns.nlevels == 2:
+                pairs = [(c, f) for c, f in out_meta.columns]
+            else:
+                return None
+        elif isinstance(func, dict) and not series_like:
+            for col, fs in func.items():
+                pairs.extend((col, f) for f in (fs if isinstance(fs, list) else [fs]))
+        else:
+            return None
+        if not all(
+            isinstance(f, str) and f in T.STATS and f != "size" for _, f in pairs
+        ):
+            return None
+        width = (
+            1
+            if isinstance(out_meta, pd.Series)
+            else out_meta.shape[1] - self._key_columns_in(out_meta)
+        )
+        if len(pairs) != width:
+            return None
+        if not self._spec.series and any(
+            c not in self._work.meta.columns for c, _ in pairs
+        ):
+            return None
+        return pairs
+
+    def size(self) -> Any:
+        return self._named("size")
+
+    def quantile(self, q: Any = 0.5, **kwargs: Any) -> Any:
+        return self._aggregate(
+            G.Call("quantile", q, **kwargs), None, "quantile", (q,), kwargs
+        )
+
+    def describe(self, *args: Any, **kwargs: Any) -> Any:
+        """Summary statistics of each group (exact quantiles: each group is computed whole,
+        after a shuffle)."""
+        if not self._spec.opt("observed") and self._keys_categorical():
+            return self._fb.call("describe", *args, **kwargs)
+        op = G.Call("describe", *args, **kwargs)
+        # pandas builds describe's result with ``unstack``, which orders unsorted groups
+        # level by level.
+        return self._aggregate(op, None, "describe", args, kwargs, by_level=True)
+
+    # -- row-wise ----------------------------------------------------------------------------------
+
+    def transform(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._rowwise(G.Call("transform", func, *args, **kwargs), aligned=True)
+
+    def filter(self, func: Any, dropna: bool = True, *args: Any, **kwargs: Any) -> Any:
+        return self._rowwise(
+            G.Call("filter", func, dropna, *args, **kwargs), aligned=not dropna
+        )
+
+    def head(self, n: int = 5) -> Any:
+        return self._rowwise(G.Call("head", n), aligned=False)
+
+    def tail(self, n: int = 5) -> Any:
+        return self._rowwise(G.Call("tail", n), aligned=False)
+
+    def apply(
+        self, func: Any, *args: Any, include_groups: bool = False, **kwargs: Any
+    ) -> Any:
+        if include_groups or not callable(func):
+            return self._fb.call(
+                "apply", func, *args, include_groups=include_groups, **kwargs
+            )
+        groups = self._groups(func, args, kwargs)
+        keys = N.MapPartitions(
+            G.KeysOnly(self._spec.key_columns), (self._work,), None, label="keys"
+        )
+        name = self._spec.series_name if self._spec.series else self._spec.selection
+        gather = Gather(
+            (keys, groups), G.ApplyCombine(self._spec, name, self._spec.opt("sort"))
+        )
+        (result,) = lower.collect_partitions(gather)
+        n = self._work.npartitions
+        from dframe.core.collection import from_pandas
+
+        if isinstance(result, pd.DataFrame | pd.Series):
+            return from_pandas(result, npartitions=max(1, min(n, len(result))))
+        return result
+
+    # -- groups ------------------------------------------------------------------------------------
+
+    def __iter__(self) -> Any:
+        """``(key, rows)`` of each group in pandas' order; the rows are dframe objects."""
+        pieces = lower.collect_partitions(self._groups())
+        groups = G.ordered_groups(pieces, self._spec.opt("sort"))
+        return (fallback.wrap_item(group) for group in groups)
+
+    def pipe(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """``func(self, *args, **kwargs)`` (see pandas)."""
+        if isinstance(func, tuple):
+            func, keyword = func
+            kwargs[keyword] = self
+            return func(*args, **kwargs)
+        return func(self, *args, **kwargs)
+
+    @property
+    def ngroups(self) -> int:
+        return len(self.size())
+
+    def __len__(self) -> int:
+        return self.ngroups
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._fb, name)
+
+
+def _aggregation(name: str) -> Any:
+    def method(self: GroupBy, *args: Any, **kwargs: Any) -> Any:
+        return self._named(name, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"``{name}`` of each group (see pandas)."
+    return method
+
+
+def _row_method(name: str) -> Any:
+    def method(self: GroupBy, *args: Any, **kwargs: Any) -> Any:
+        return self._rowwise(G.Call(name, *args, **kwargs), aligned=True)
+
+    method.__name__ = name
+    method.__doc__ = (
+        f"``{name}`` within each group, rows in their original order (see pandas)."
+    )
+    return method
+
+
+for _name in AGGREGATIONS:
+    if _name not in ("size", "quantile"):
+        setattr(GroupBy, _name, _aggregation(_name))
+for _name in ROWWISE:
+    setattr(GroupBy, _name, _row_method(_name))
+
+
+class DataFrameGroupBy(GroupBy, DataFrameGroupCounts):
+    """``df.groupby(...)``: columns can be selected (``gb["v"]``, ``gb.v``, ``gb[["v", "w"]]``)."""
+
+    def __getitem__(self, key: Any) -> Any:
+        if self._spec.selection is not G.NONE:
+            msg = f"Column(s) {key!r} already selected"
+            raise IndexError(msg)
+        columns = key if isinstance(key, list) else [key]
+        M.check_columns(self._work.meta, columns)
+        spec = self._spec.with_selection(key)
+        cls = DataFrameGroupBy if isinstance(key, list) else SeriesGroupBy
+        return cls(self._work, spec, self._split_out, self._fb.select(key))
+
+    def __getattr__(self, name: str) -> Any:
+        if (
+            not name.startswith("_")
+            and self._spec.selection is G.NONE
+            and name in set(self._work.meta.columns)
+            and not hasattr(pd.core.groupby.DataFrameGroupBy, name)
+        ):
+            return self[name]
+        return super().__getattr__(name)
+
+
+class SeriesGroupBy(GroupBy, SeriesGroupCounts):
+    """``s.groupby(...)`` or one column selected from a DataFrameGroupBy."""

@@ -1,0 +1,206 @@
+"""Groupby aggregation by tree reduction: partial statistics per group, merged pairwise.
+
+``TreeAgg.chunk`` reduces a partition to per-group partial statistics (sum, count, min ... and
+(count, mean, M2) for the moments), ``combine`` merges partials by group in partition order (so
+groups stay in order of first appearance), ``finalize`` turns statistics into pandas' result
+and hands it to ``Finish`` (pandas' group order, unobserved categories, ``as_index``). Used
+for few groups; many groups shuffle instead (``grouped.ShuffledAgg``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dframe.groupby.grouped import NONE, Finish, GroupSpec, concat_parts
+
+MOMENTS = ("mean", "var", "std", "sem")
+# Partial statistics each aggregation needs, and how partials of a statistic merge.
+STATS = {
+    "sum": ("sum",),
+    "prod": ("prod",),
+    "min": ("min",),
+    "max": ("max",),
+    "count": ("count",),
+    "size": ("size",),
+    "first": ("first",),
+    "last": ("last",),
+    "any": ("any",),
+    "all": ("all",),
+    "mean": ("sum", "count"),
+    "var": ("moments",),
+    "std": ("moments",),
+    "sem": ("moments",),
+}
+_MERGE = {"count": "sum", "size": "sum"}
+# Value dtypes (numpy kinds) each aggregation reduces natively by tree; else the shuffle runs.
+KINDS = {
+    "sum": "biuf",
+    "prod": "biuf",
+    "mean": "biuf",
+    "var": "iuf",
+    "std": "iuf",
+    "sem": "iuf",
+    "min": "biufMmOT",
+    "max": "biufMmOT",
+    "any": "biuf",
+    "all": "biuf",
+    "first": None,
+    "last": None,
+    "count": None,
+    "size": None,
+}
+
+
+def tree_supported(name: str, dtype: Any) -> bool:
+    if name not in KINDS:
+        return False
+    kinds = KINDS[name]
+    if kinds is None:
+        return True
+    if isinstance(dtype, pd.CategoricalDtype):
+        return False
+    kind = "T" if isinstance(dtype, pd.StringDtype) else getattr(dtype, "kind", "?")
+    return kind in kinds
+
+
+class TreeAgg:
+    """Chunk, combine and finalize of an aggregation given as ``pairs``: per output column,
+    ``(work-frame column or None for size, aggregation name)``."""
+
+    def __init__(
+        self, spec: GroupSpec, pairs: list[tuple[Any, str]], ddof: int, finish: Finish
+    ):
+        self.spec, self.pairs, self.ddof, self.finish = spec, pairs, ddof, finish
+        stats: list[tuple[Any, str]] = []
+        for col, name in pairs:
+            for stat in STATS[name]:
+                if (col, stat) not in stats:
+                    stats.append((col, stat))
+        self.stats = (
+            stats  # partial column k holds statistic stats[k] (3 columns for moments)
+        )
+
+    def _layout(self) -> list[tuple[Any, str, int]]:
+        out, k = [], 0
+        for col, stat in self.stats:
+            out.append((col, stat, k))
+            k += 3 if stat == "moments" else 1
+        return out
+
+    def chunk(self, part: pd.DataFrame) -> pd.DataFrame:
+        spec = self.spec.with_selection(NONE)
+        gb = spec.grouped(part, sort=False, observed=True, as_index=True)
+        columns: list[Any] = []
+        index = None
+        for col, stat in self.stats:
+            sub = gb.size() if stat == "size" else (gb if spec.series else gb[col])
+            if stat == "moments":
+                n = sub.count()
+                mean = sub.mean()
+                m2 = sub.var(ddof=0) * n
+                columns += [
+                    n.astype("float64"),
+                    mean.astype("float64"),
+                    m2.astype("float64"),
+                ]
+            elif stat != "size":
+                columns.append(getattr(sub, stat)())
+            else:
+                columns.append(sub)
+            index = columns[-1].index
+        return pd.DataFrame({k: c.array for k, c in enumerate(columns)}, index=index)
+
+    def combine(self, *partials: pd.DataFrame) -> pd.DataFrame:
+        merged = concat_parts(partials)
+        if len(partials) == 1 or len(merged) == 0:
+            return merged
+        levels = list(range(merged.index.nlevels))
+        codes = (
+            merged.groupby(level=levels, sort=False, dropna=False, observed=True)
+            .ngroup()
+            .to_numpy()
+        )
+        _, firsts = np.unique(codes, return_index=True)
+        index = merged.index.take(firsts)
+        out: dict[int, Any] = {}
+        for _, stat, k in self._layout():
+            if stat == "moments":
+                n, mean, m2 = (merged[k + d].to_numpy() for d in range(3))
+                out.update(
+                    zip(
+                        (k, k + 1, k + 2),
+                        _merge_moments(codes, n, mean, m2),
+                        strict=True,
+                    )
+                )
+            else:
+                column = pd.Series(merged[k].array)
+                op = _MERGE.get(stat, stat)
+                out[k] = getattr(column.groupby(codes, sort=True), op)().array
+        return pd.DataFrame(out, index=index)
+
+    def finalize(self, partial: pd.DataFrame) -> Any:
+        if len(partial) == 0:
+            return self.finish.empty
+        where = {(c, s): k for c, s, k in self._layout()}
+        values = []
+        for col, name in self.pairs:
+            if name == "mean":
+                s = partial[where[(col, "sum")]].to_numpy(dtype="float64")
+                n = partial[where[(col, "count")]].to_numpy(dtype="float64")
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    values.append(np.where(n > 0, s / np.where(n > 0, n, 1), np.nan))
+            elif name in MOMENTS:
+                k = where[(col, "moments")]
+                n, m2 = partial[k].to_numpy(), partial[k + 2].to_numpy()
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    var = np.where(n - self.ddof > 0, m2 / (n - self.ddof), np.nan)
+                    var = np.where(var < 0, 0.0, var)
+                    value = var if name == "var" else np.sqrt(var)
+                    if name == "sem":
+                        value = value / np.sqrt(n)
+                values.append(value)
+            else:
+                values.append(partial[where[(col, STATS[name][0])]].array)
+        meta = self.finish.out_meta
+        if (
+            self.finish.spec.options.get("as_index", True) is False
+            and not self.spec.series
+        ):
+            # The result before ``reset_index``: the value columns of pandas' as_index=False.
+            meta = meta.iloc[:, meta.shape[1] - len(values) :]
+        if isinstance(meta, pd.Series):
+            result: Any = pd.Series(values[0], index=partial.index, name=meta.name)
+        else:
+            result = pd.DataFrame(dict(enumerate(values)), index=partial.index)
+            result.columns = meta.columns
+        return self.finish(result, None)
+
+
+def _merge_moments(
+    codes: np.ndarray, n: Any, mean: Any, m2: Any
+) -> tuple[Any, Any, Any]:
+    """Per group, (count, mean, M2) of the union of the partials' rows (Chan et al.)."""
+    groups = int(codes.max()) + 1
+    has = n > 0
+    total = np.bincount(codes, weights=np.where(has, n, 0.0), minlength=groups)
+    sums = np.bincount(codes, weights=np.where(has, n * mean, 0.0), minlength=groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        grand = np.where(total > 0, sums / np.where(total > 0, total, 1), np.nan)
+        spread = np.where(has, m2 + n * (mean - grand[codes]) ** 2, 0.0)
+    m2_total = np.bincount(codes, weights=spread, minlength=groups)
+    m2_total = np.where(total > 0, m2_total, np.nan)
+    return total, grand, m2_total
+
+
+class ChunkThen:
+    """Tree steps as plain callables (``Reduce`` wants ``chunk``, ``combine``, ``finalize``)."""
+
+    def __init__(self, tree: TreeAgg, step: str) -> None:
+        self.tree, self.step = tree, step
+
+    def __call__(self, *args: Any) -> Any:
+        return getattr(self.tree, self.step)(*args)
