@@ -12,18 +12,20 @@ from typing import Any
 
 import pandas as _pd
 
-from dframe import config
-from dframe.core.collection import Collection as _Collection
-from dframe.core.collection import from_pandas, wrap_plan
+# Importing a family attaches its methods to DataFrame and Series (``plan.wrap.attach``).
+from dframe import config, fallback, groupby, sort, window  # noqa: F401
 from dframe.config import options
-from dframe.fallback import PandasFallbackWarning
+from dframe.core.collection import Collection as _Collection
+from dframe.core.collection import compute
+from dframe.core.concat import concat_columns as _concat_columns
 from dframe.core.frame import DataFrame
-from dframe.io.api import read_csv, read_parquet
-from dframe.merge.api import merge  # the function shadows the module name on purpose
-from dframe.plan import nodes as _nodes
-from dframe.reshape.api import crosstab, get_dummies, melt, pivot_table
 from dframe.core.series import Series
-from dframe.reshape.unstack import pivot
+from dframe.fallback import PandasFallbackWarning
+from dframe.io.api import read_csv, read_parquet
+from dframe.merge import merge  # the function shadows the package name on purpose
+from dframe.plan import nodes as _nodes
+from dframe.plan.wrap import from_pandas, wrap_plan
+from dframe.reshape import crosstab, get_dummies, melt, pivot, pivot_table
 
 __all__ = [
     "DataFrame",
@@ -43,28 +45,6 @@ __all__ = [
     "read_csv",
     "read_parquet",
 ]
-
-
-def compute(*objs: Any) -> tuple[Any, ...]:
-    """Compute several dframe objects together and return their pandas results (as
-    ``dask.compute``); other arguments are returned as they are.
-
-    Every task of every object is submitted before any result is awaited, and reductions of the
-    same input (``df.sum()``, ``df.mean()`` ...) share one pass over its partitions.
-
-    >>> df = from_pandas(_pd.DataFrame({"a": [1, 2, 3]}))
-    >>> total, largest = compute(df.sum(), df.max())
-    >>> int(total["a"]), int(largest["a"])
-    (6, 3)
-    """
-    from dframe.execution import lower
-
-    positions = [i for i, o in enumerate(objs) if isinstance(o, _Collection)]
-    results = lower.collect_many([objs[i]._plan for i in positions])
-    out = list(objs)
-    for i, value in zip(positions, results, strict=True):
-        out[i] = value
-    return tuple(out)
 
 
 def concat(
@@ -91,15 +71,11 @@ def concat(
         and items
         and all(isinstance(o, _Collection) for o in items)
     ):
-        from dframe.core.concat import concat_columns
-
         # join="inner" equals "outer" here: lined-up inputs have the same labels.
-        out = concat_columns(items, ignore_index=ignore_index)
+        out = _concat_columns(items, ignore_index=ignore_index)
         if out is not None:
             return out
     if not native:
-        from dframe import fallback
-
         fn = fallback.function("concat", _pd.concat)
         return fn(objs, axis=axis, join=join, ignore_index=ignore_index, **kwargs)
     return wrap_plan(_nodes.Concat(tuple(o._plan for o in items), ignore_index=ignore_index))
@@ -123,8 +99,6 @@ def __getattr__(name: str) -> Any:
         msg = f"module 'dframe' has no attribute {name!r} (nor has pandas)"
         raise AttributeError(msg) from None
     if isinstance(value, types.FunctionType) and not name.startswith("_"):
-        from dframe import fallback
-
         return fallback.function(name, value)
     return value
 

@@ -55,3 +55,8 @@ def concat_rows(parts: list[Any], ignore_index: bool = False) -> Any:
     for j in slots:
         out.isetitem(j, pd.Categorical.from_codes(out.iloc[:, j].to_numpy(), dtype=dtypes[j]))
     return out
+
+
+def index_of(part: Any) -> pd.Index:
+    """A partition's row labels (what ``DataFrame.index`` collects)."""
+    return part.index

@@ -299,3 +299,69 @@ def _first_valid(x: np.ndarray) -> np.ndarray:
     first = np.argmax(valid, axis=0)
     picked = x[first, np.arange(x.shape[1])]
     return np.where(valid.any(axis=0), picked, 0.0)
+
+
+# -- ffill / bfill: the last (first) valid value carried across partitions -------------------
+
+
+class FillEdge:
+    """The last (ffill) or first (bfill) valid value of each column of a partition, as one row."""
+
+    def __init__(self, how: str) -> None:
+        self.how = how
+
+    def __call__(self, part: Any) -> Any:
+        if len(part) == 0:
+            return None
+        filled = getattr(part, self.how)()
+        return filled.iloc[-1:] if self.how == "ffill" else filled.iloc[:1]
+
+
+class FillCarries:
+    """For each partition, the row of values carried into it from the partitions before (ffill)
+    or after (bfill) it; None for none."""
+
+    def __init__(self, how: str) -> None:
+        self.how = how
+
+    def __call__(self, *edges: Any) -> list[Any]:
+        order = (
+            range(len(edges)) if self.how == "ffill" else range(len(edges) - 1, -1, -1)
+        )
+        carries: list[Any] = [None] * len(edges)
+        carry = None
+        for i in order:
+            carries[i] = carry
+            edge = edges[i]
+            if edge is None:
+                continue
+            if carry is None:
+                carry = edge
+            else:
+                # The partition's own valid values win; its missing ones keep the older carry.
+                carry = getattr(
+                    pd.concat([carry, edge] if self.how == "ffill" else [edge, carry]),
+                    self.how,
+                )()
+                carry = carry.iloc[-1:] if self.how == "ffill" else carry.iloc[:1]
+        return carries
+
+
+class FillWithCarry:
+    """Fill a partition, then fill its leading (ffill) or trailing (bfill) gaps from the carry."""
+
+    def __init__(self, how: str) -> None:
+        self.how = how
+
+    def __call__(self, part: Any, carry: Any) -> Any:
+        out = getattr(part, self.how)()
+        if carry is None or len(out) == 0:
+            return out
+        if isinstance(out, pd.Series):
+            value = carry.iloc[0]
+            return out if pd.isna(value) else out.fillna(value)
+        row = carry.iloc[0]
+        values = {
+            c: row[c] for c in out.columns if c in row.index and not pd.isna(row[c])
+        }
+        return out.fillna(values) if values else out

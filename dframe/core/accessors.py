@@ -19,8 +19,10 @@ from typing import Any
 import pandas as pd
 
 from dframe import fallback
+from dframe.execution import lower
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
+from dframe.plan.wrap import DframeObject
 
 # Element-wise methods of ``Series.str`` (``split``/``rsplit`` only without ``expand=True``).
 STR_METHODS = frozenset(
@@ -235,19 +237,17 @@ class _Accessor:
     def _map(
         self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], call: bool
     ) -> Any:
-        from dframe.core.collection import Collection
-
         others: list[Any] = []
         slots: list[tuple[str, Any]] = []
         for a in args:
-            if isinstance(a, Collection):
+            if isinstance(a, DframeObject):
                 if not (a.ndim == 1 and self._series._aligned(a)):
                     return self._fallback(name, args, kwargs, call)
                 slots.append(("input", len(others)))
                 others.append(a)
             else:
                 slots.append(("value", a))
-        if any(isinstance(v, Collection) for v in kwargs.values()):
+        if any(isinstance(v, DframeObject) for v in kwargs.values()):
             return self._fallback(name, args, kwargs, call)
         fn = AccessorCall(self._name, name, tuple(slots), kwargs, call)
         meta = infer_meta(fn, self._series._meta, *(o._meta for o in others))
@@ -337,12 +337,10 @@ class StringMethods(_Accessor):
     ) -> Any:
         """Concatenate strings: with ``others=None`` all values into one string (a tree
         reduction), with an aligned dframe Series row by row."""
-        from dframe.core.collection import Collection
-
         if others is None:
             return _cat_all(self._series, sep, na_rep)
         kwargs = {"sep": sep, "na_rep": na_rep, "join": join}
-        if isinstance(others, Collection):
+        if isinstance(others, DframeObject):
             return self._map("cat", (others,), kwargs, call=True)
         return self._fallback("cat", (others,), kwargs, call=True)
 
@@ -410,8 +408,6 @@ def _second(partial: tuple[int, str]) -> str:
 
 
 def _cat_all(series: Any, sep: str | None, na_rep: Any) -> str:
-    from dframe.execution import lower
-
     sep = "" if sep is None else sep
     meta = series._meta.str.cat(
         sep=sep, na_rep=na_rep

@@ -8,70 +8,32 @@ collections, is untouched).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dframe import config, fallback
-from dframe.execution import lower
+from dframe import fallback
 from dframe.algebra import tree_reduce
 from dframe.algebra.elementwise import ARITHMETIC, COMPARISON, BinaryOp, MethodCall, UnaryOp
-from dframe.execution.executors import in_partition_task
+from dframe.algebra.rows import index_of
 from dframe.core.indexing import IndexingMethods
+from dframe.execution import lower
+from dframe.execution.executors import in_partition_task
 from dframe.optimize import optimize
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
-from dframe.window.api import WindowMethods
+from dframe.plan.wrap import DframeObject, from_pandas, wrap_plan
 
-_classes: dict[str, type] = {}  # "DataFrame"/"Series" -> class, filled in by frame.py/series.py
 _no_default = object()
-
-
-def wrap_plan(plan: N.Node) -> Any:
-    """The collection type matching the plan's output."""
-    kind = "DataFrame" if isinstance(plan.meta, pd.DataFrame) else "Series"
-    obj = object.__new__(_classes[kind])
-    obj._plan = plan
-    return obj
-
-
-def default_npartitions(data: Any) -> int:
-    usage = data.memory_usage(deep=False)  # a Series reports an int, a DataFrame a Series
-    nbytes = int(usage.sum() if isinstance(usage, pd.Series) else usage)
-    return max(1, math.ceil(nbytes / config.get("partition_bytes")))
-
-
-def from_pandas(data: Any, npartitions: int | None = None) -> Any:
-    """A dframe DataFrame/Series holding ``data`` cut into ``npartitions`` row partitions.
-
-    More partitions than rows is allowed (the extra ones are empty).
-
-    >>> import pandas
-    >>> from_pandas(pandas.DataFrame({"a": [1, 2, 3]}), npartitions=2).npartitions
-    2
-    """
-    if isinstance(data, Collection):
-        return data
-    if not isinstance(data, pd.DataFrame | pd.Series):
-        msg = f"from_pandas expects a pandas DataFrame or Series, got {type(data).__name__}"
-        raise TypeError(msg)
-    n = default_npartitions(data) if npartitions is None else int(npartitions)
-    if n < 1:
-        msg = f"npartitions must be at least 1, got {n}"
-        raise ValueError(msg)
-    bounds = [*M.offsets(M.split_lengths(len(data), n)), len(data)]
-    parts = tuple(data.iloc[bounds[i] : bounds[i + 1]] for i in range(n))
-    return wrap_plan(N.FromPandas(parts, range_index=M.is_default_range(data.index)))
 
 
 def _is_scalar(value: Any) -> bool:
     return pd.api.types.is_scalar(value) or value is None
 
 
-class Collection(WindowMethods, IndexingMethods):
+class Collection(IndexingMethods, DframeObject):
     """Base of DataFrame and Series."""
 
     _plan: N.Node
@@ -144,7 +106,7 @@ class Collection(WindowMethods, IndexingMethods):
         if self._plan.range_index and self._plan.lengths is not None:
             return pd.RangeIndex(sum(self._plan.lengths))
         parts = lower.collect_partitions(
-            self._map(_index_part, meta=pd.Series([], dtype=object), preserves_rows=False)._plan
+            self._map(index_of, meta=pd.Series([], dtype=object), preserves_rows=False)._plan
         )
         if not parts:
             return self._meta.index
@@ -333,9 +295,7 @@ class Collection(WindowMethods, IndexingMethods):
 
     def _ends(self, n: int, which: str) -> Any:
         plan = self._plan
-        from dframe.sort.api import ends_of_sort
-
-        sorted_ends = ends_of_sort(plan, n, which)
+        sorted_ends = plan.ends(n, which)
         if sorted_ends is not None:
             return self._new(sorted_ends)  # the first rows of a sort, without sorting all
         lengths = plan.lengths
@@ -353,37 +313,6 @@ class Collection(WindowMethods, IndexingMethods):
         ends = self._new(plan)._map(fn, meta=self._meta, preserves_rows=False)
         one = self._new(N.Repartition(ends._plan, 1))
         return one._map(fn, meta=self._meta, preserves_rows=False)
-
-    def groupby(
-        self,
-        by: Any = None,
-        level: Any = None,
-        as_index: bool = True,
-        sort: bool = True,
-        group_keys: bool = True,
-        observed: bool = True,
-        dropna: bool = True,
-        split_out: int | None = None,
-    ) -> Any:
-        """Group rows by column(s), an aligned Series or index level(s) (see pandas).
-
-        ``split_out`` (dframe's own) forces the aggregation strategy: 1 merges per-partition
-        partial aggregates (tree), n > 1 hash-shuffles the rows into n partitions; by default
-        the number of distinct keys decides. Keys that are functions, dicts, arrays or Series
-        of other frames run on pandas (fallback, with a warning).
-        """
-        from dframe.groupby.api import make_groupby
-
-        return make_groupby(
-            self, by, level, as_index, sort, group_keys, observed, dropna, split_out
-        )
-
-    def resample(self, rule: Any, **kwargs: Any) -> Any:
-        """Group rows into time bins (see pandas): native on a datetime index or column for
-        the common aggregations; anything else is pandas' resample (a fallback that warns)."""
-        from dframe.groupby.resample import make_resampler
-
-        return make_resampler(self, rule, **kwargs)
 
     def _filter(self, mask: Collection) -> Any:
         return self._new(N.Filter(self._plan, mask._plan))
@@ -447,10 +376,6 @@ def _needs_categories(dtype: Any) -> bool:
     return (isinstance(dtype, str) and dtype == "category") or (
         isinstance(dtype, pd.CategoricalDtype) and dtype.categories is None
     )
-
-
-def _index_part(part: Any) -> pd.Index:
-    return part.index
 
 
 def _add_operators(cls: type) -> None:
@@ -519,3 +444,24 @@ def assign_item(plan: N.Node, name: Hashable, value: Any) -> N.Node | None:
     if _is_scalar(value):
         return N.Assign(plan, (name,), (), (("scalar", value),))
     return None
+
+
+def compute(*objs: Any) -> tuple[Any, ...]:
+    """Compute several dframe objects together and return their pandas results (as
+    ``dask.compute``); other arguments are returned as they are.
+
+    Every task of every object is submitted before any result is awaited, and reductions of the
+    same input (``df.sum()``, ``df.mean()`` ...) share one pass over its partitions.
+
+    >>> import pandas
+    >>> df = from_pandas(pandas.DataFrame({"a": [1, 2, 3]}))
+    >>> total, largest = compute(df.sum(), df.max())
+    >>> int(total["a"]), int(largest["a"])
+    (6, 3)
+    """
+    positions = [i for i, o in enumerate(objs) if isinstance(o, Collection)]
+    results = lower.collect_many([objs[i]._plan for i in positions])
+    out = list(objs)
+    for i, value in zip(positions, results, strict=True):
+        out[i] = value
+    return tuple(out)

@@ -13,8 +13,10 @@ from typing import Any
 
 import pandas as pd
 
+from dframe.execution import lower
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
+from dframe.plan.wrap import wrap_plan
 
 
 class ConcatColumns:
@@ -47,8 +49,6 @@ def _lined_up(items: list[Any]) -> list[N.Node] | None:
     for o, p in zip(items, plans, strict=True):
         lengths = p.lengths
         if lengths is None:
-            from dframe.execution import lower
-
             lengths = tuple(lower.partition_lengths(p))
         out.append(p if tuple(lengths) == even else N.Repartition(p, count))
     return out
@@ -63,6 +63,4 @@ def concat_columns(items: list[Any], ignore_index: bool) -> Any:
     # pandas names unnamed Series by position and checks duplicate labels: let it on the metas.
     meta = fn(*(M.nonempty(p.meta) for p in plans)).iloc[:0]
     node = N.MapPartitions(fn, tuple(plans), meta, label=repr(fn))
-    from dframe.core.collection import wrap_plan
-
     return wrap_plan(node)

@@ -7,32 +7,25 @@ from typing import Any
 
 import pandas as pd
 
-from dframe.core import display
 from dframe import fallback
-from dframe.algebra import align
 from dframe.algebra.elementwise import MethodCall, SetColumns
-from dframe.core.collection import (
-    Collection,
-    _classes,
-    _is_scalar,
-    _no_default,
-    assign_item,
-    from_pandas,
-)
+from dframe.core import alignment as align
+from dframe.core import display
+from dframe.core.collection import Collection, _is_scalar, _no_default, assign_item
+from dframe.core.distinct import DistinctMethods
 from dframe.core.indexing import FrameIndexingMethods
 from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
-from dframe.plan import nodes as N
-from dframe.reshape.api import FrameReshapeMethods
-from dframe.sort.api import FrameSortMethods
 from dframe.core.summaries import SummaryMethods
 from dframe.core.values import ValueMethods
+from dframe.io import api
+from dframe.plan import meta as M
+from dframe.plan import nodes as N
+from dframe.plan.wrap import from_pandas, set_classes
 
 
 class DataFrame(
-    FrameSortMethods,
-    FrameReshapeMethods,
-    FrameIndexingMethods, ValueMethods, SummaryMethods, InfoMethods, InteropMethods, Collection
+    FrameIndexingMethods, ValueMethods, SummaryMethods, DistinctMethods, InfoMethods, InteropMethods, Collection
 ):
     """A pandas-compatible DataFrame whose rows are split into partitions computed in parallel.
 
@@ -238,30 +231,12 @@ class DataFrame(
     def to_frame(self) -> DataFrame:
         return self
 
-    # -- joins (dframe.merge) ------------------------------------------------------------------
-
-    def merge(self, right: Any, how: str = "inner", **kwargs: Any) -> Any:
-        """Database-style join with ``right`` (see ``dframe.merge``), computed in parallel."""
-        from dframe.merge.api import merge
-
-        return merge(self, right, how=how, **kwargs)
-
-    def join(self, other: Any, on: Any = None, how: str = "left", **kwargs: Any) -> Any:
-        """Columns of ``other`` matched on its index (see ``pandas.DataFrame.join``)."""
-        from dframe.merge.api import join
-
-        return join(self, other, on=on, how=how, **kwargs)
-
     # -- output ----------------------------------------------------------------------------------
 
     def to_parquet(self, path: Any, **kwargs: Any) -> None:
-        from dframe.io import api
-
         api.to_parquet(self, path, **kwargs)
 
     def to_csv(self, path_or_buf: Any = None, **kwargs: Any) -> str | None:
-        from dframe.io import api
-
         return api.to_csv(self, path_or_buf, **kwargs)
 
 
@@ -275,9 +250,7 @@ def _is_column_key(key: Any) -> bool:
 
 
 def _missing(key: Any, columns: pd.Index) -> KeyError:
-    from dframe.plan.meta import missing_columns_error
-
-    return missing_columns_error([key], columns)
+    return M.missing_columns_error([key], columns)
 
 
-_classes["DataFrame"] = DataFrame
+set_classes(DataFrame=DataFrame)

@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 
 from dframe import fallback
-from dframe.execution import lower
 from dframe.algebra.elementwise import MethodCall
+from dframe.execution import lower
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 from dframe.plan.positional import ByPosition
+from dframe.plan.wrap import DframeObject
 
 _no_default = object()
 
@@ -315,8 +316,6 @@ class _Indexer:
         return fallback._IndexerFallback(self._owner, self._by)
 
     def __getitem__(self, key: Any) -> Any:
-        from dframe.core.collection import Collection
-
         obj = self._owner
         rows, cols = _split_key(obj, key)
         if rows is None:
@@ -328,7 +327,7 @@ class _Indexer:
         narrowed = _columns(obj, cols, self._by)
         if narrowed is None:
             return self._fallback()[key]
-        if isinstance(rows, Collection):
+        if isinstance(rows, DframeObject):
             if self._by == "loc" and _aligned_mask(obj, rows):
                 return narrowed._filter(rows)
             return self._fallback()[key]
@@ -344,8 +343,6 @@ class _Indexer:
         return _take(narrowed, where)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        from dframe.core.collection import Collection
-
         obj = self._owner
         rows, cols = _split_key(obj, key)
         columns = None if rows is None else _column_positions(obj, cols, self._by)
@@ -356,7 +353,7 @@ class _Indexer:
             return
         if callable(rows) and self._by == "loc":
             rows = rows(obj)
-        if isinstance(rows, Collection):
+        if isinstance(rows, DframeObject):
             if self._by != "loc" or not _aligned_mask(obj, rows):
                 self._fallback()[key] = value
                 return

@@ -16,7 +16,10 @@ import pandas as pd
 import pyarrow as pa
 
 from dframe.execution import lower
+from dframe.fallback import memory
+from dframe.io import api
 from dframe.plan import nodes as N
+from dframe.plan.wrap import from_pandas, wrap_plan
 
 
 def _frame_table(part: pd.DataFrame, preserve_index: bool | None) -> pa.Table:
@@ -46,8 +49,6 @@ def _size_bytes(text: int | str) -> int:
 
 
 def _unpickle(kind: str, data: Any, npartitions: int) -> Any:
-    from dframe.core.collection import from_pandas
-
     obj = from_pandas(data, npartitions=npartitions)
     assert type(obj).__name__ == kind
     return obj
@@ -75,16 +76,12 @@ class InteropMethods:
             msg = "repartition needs exactly one of npartitions= or partition_size="
             raise TypeError(msg)
         if npartitions is None:
-            from dframe.fallback import memory
-
             assert partition_size is not None
             size = memory.collected_bytes(self)
             npartitions = max(1, math.ceil(size / max(1, _size_bytes(partition_size))))
         if not isinstance(npartitions, int) or isinstance(npartitions, bool):
             msg = f"npartitions must be an int, got {type(npartitions).__name__}"
             raise TypeError(msg)
-        from dframe.core.collection import wrap_plan
-
         return wrap_plan(N.Repartition(self._plan, npartitions))
 
     # -- Arrow -----------------------------------------------------------------------------------
@@ -97,8 +94,6 @@ class InteropMethods:
         >>> dframe.DataFrame({"a": [1, 2, 3]}, npartitions=2).to_arrow().num_rows
         3
         """
-        from dframe.io import api
-
         mat = lower.compute(self._plan)
         ex = mat.executor
         handles = list(mat.handles)
@@ -149,8 +144,6 @@ class InteropMethods:
         return _unpickle, (kind, lower.collect(self._plan), self._plan.npartitions)
 
     def __copy__(self) -> Any:
-        from dframe.core.collection import wrap_plan
-
         return wrap_plan(self._plan)  # plans are immutable: sharing one is a copy
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:

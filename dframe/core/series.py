@@ -7,22 +7,23 @@ from typing import Any
 
 import pandas as pd
 
-from dframe.core import display
 from dframe import fallback
-from dframe.core.accessors import AccessorMixin
 from dframe.algebra.elementwise import MethodCall
-from dframe.core.collection import Collection, _classes, from_pandas
+from dframe.core import display
+from dframe.core.accessors import AccessorMixin
+from dframe.core.collection import Collection
+from dframe.core.distinct import DistinctMethods
 from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
-from dframe.plan import nodes as N
-from dframe.reshape.api import SeriesReshapeMethods
-from dframe.sort.api import SeriesSortMethods
 from dframe.core.summaries import SummaryMethods
 from dframe.core.values import ValueMethods
+from dframe.io import api
+from dframe.plan import nodes as N
+from dframe.plan.wrap import from_pandas, set_classes
 
 
 class Series(
-    SeriesSortMethods, SeriesReshapeMethods, AccessorMixin, ValueMethods, SummaryMethods, InfoMethods, InteropMethods, Collection
+    AccessorMixin, ValueMethods, SummaryMethods, DistinctMethods, InfoMethods, InteropMethods, Collection
 ):
     """A pandas-compatible Series whose rows are split into partitions computed in parallel.
 
@@ -117,9 +118,7 @@ class Series(
         return self._map(fn, meta=fn(self._meta), label="to_frame")
 
     def to_csv(self, path_or_buf: Any = None, **kwargs: Any) -> str | None:
-        from dframe.io import api
-
         return api.to_csv(self, path_or_buf, **kwargs)
 
 
-_classes["Series"] = Series
+set_classes(Series=Series)

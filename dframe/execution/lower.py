@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from dframe import config
-from dframe.execution import progress
 from dframe.algebra.rows import concat_rows
+from dframe.execution import progress
 from dframe.execution.executors import RuntimeExecutor, SyncExecutor, default_runtime, default_sync
 from dframe.optimize.rules import CACHE, optimize, toposort
 from dframe.plan import meta as M

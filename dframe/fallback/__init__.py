@@ -22,6 +22,7 @@ from pandas.api import typing as pd_typing
 from pandas.io.parsers import TextFileReader
 
 from dframe.fallback import memory
+from dframe.plan.wrap import DframeObject, from_pandas
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _warned: set[str] = set()
@@ -63,9 +64,7 @@ def warn(name: str) -> None:
 
 
 def _is_dframe(value: Any) -> bool:
-    from dframe.core.collection import Collection
-
-    return isinstance(value, Collection)
+    return isinstance(value, DframeObject)
 
 
 def to_pandas(value: Any) -> tuple[Any, bool]:
@@ -96,8 +95,6 @@ def wrap(value: Any, npartitions: int | None = None, *, reported: bool = False) 
     dframe objects in turn (``reported``: the call that made it has warned already, so its
     uses stay silent); anything else unchanged."""
     if isinstance(value, pd.DataFrame | pd.Series):
-        from dframe.core.collection import from_pandas
-
         return from_pandas(value, npartitions=npartitions)
     if is_deferred(value):
         return FallbackObject(value, npartitions, reported=reported)

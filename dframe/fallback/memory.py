@@ -15,6 +15,9 @@ from typing import Any
 import pandas as pd
 
 from dframe import config
+from dframe.execution import lower
+from dframe.execution.executors import SyncExecutor
+from dframe.plan.wrap import DframeObject
 
 
 def available_memory() -> int:
@@ -34,9 +37,6 @@ def partition_bytes(part: Any) -> int:
 
 def collected_bytes(obj: Any) -> int:
     """Bytes ``obj`` would take once collected (computing it if needed, which is cached)."""
-    from dframe.execution import lower
-    from dframe.execution.executors import SyncExecutor
-
     if not isinstance(obj._meta, pd.DataFrame | pd.Series):
         return 0
     mat = lower.compute(obj._plan)
@@ -47,9 +47,7 @@ def collected_bytes(obj: Any) -> int:
 
 
 def _collections(value: Any, out: list[Any]) -> list[Any]:
-    from dframe.core.collection import Collection
-
-    if isinstance(value, Collection):
+    if isinstance(value, DframeObject):
         out.append(value)
     elif isinstance(value, list | tuple):
         for v in value:

@@ -16,9 +16,12 @@ import numpy as np
 import pandas as pd
 
 from dframe.groupby import grouped as G
+from dframe.groupby.api import DataFrameGroupBy, SeriesGroupBy
 from dframe.groupby.fallback import FallbackGroupBy
+from dframe.groupby.resample import bin_labels, grouper_resampler
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
+from dframe.plan.wrap import DframeObject
 
 VAL = G.VAL
 
@@ -53,9 +56,7 @@ def _is_label(key: Any) -> bool:
 def _meta_key(key: Any) -> Any:
     """What stands for a key when pandas checks the arguments on the empty meta: a dframe
     Series its meta, values given per row (an array, a pandas Series) none of them."""
-    from dframe.core.collection import Collection
-
-    if isinstance(key, Collection):
+    if isinstance(key, DframeObject):
         return key._meta
     if isinstance(
         key, np.ndarray | pd.Series | pd.Index | pd.api.extensions.ExtensionArray
@@ -75,8 +76,6 @@ def make_groupby(
     dropna: bool = True,
     split_out: int | None = None,
 ) -> Any:
-    from dframe.core.collection import Collection
-
     meta = obj._meta
     series = isinstance(meta, pd.Series)
     options = {"as_index": as_index, "sort": sort, "group_keys": group_keys}
@@ -91,8 +90,6 @@ def make_groupby(
     meta.groupby(by=meta_by, level=level, **sample_options)
 
     if isinstance(by, pd.Grouper) and by.freq is not None and level is None:
-        from dframe.groupby.resample import grouper_resampler
-
         return grouper_resampler(obj, by, options)
     if isinstance(by, list) and any(isinstance(b, pd.Grouper) for b in by):
         binned = _time_bin_keys(obj, by, options) if level is None else None
@@ -105,7 +102,7 @@ def make_groupby(
     inputs: list[N.Node] = []
     native = by is None or level is None
     for key in keys:
-        if isinstance(key, Collection):
+        if isinstance(key, DframeObject):
             if (
                 not isinstance(key._meta, pd.Series)
                 or key._plan.partitioning != obj._plan.partitioning
@@ -158,8 +155,6 @@ def make_groupby(
         series_name=meta.name if series else None,
         options=options,
     )
-    from dframe.groupby.api import DataFrameGroupBy, SeriesGroupBy
-
     fb = FallbackGroupBy(obj, by, level, options)
     cls = SeriesGroupBy if series else DataFrameGroupBy
     return cls(work, spec, split_out, fb)
@@ -168,8 +163,6 @@ def make_groupby(
 def _time_bin_keys(obj: Any, by: list[Any], options: dict[str, Any]) -> Any:
     """``by`` with each ``pd.Grouper(freq=...)`` replaced by the Series of its bin labels (and
     its ``key`` column left out of the values, as pandas leaves it out); None if not native."""
-    from dframe.groupby.resample import bin_labels
-
     if not options["sort"] or not options["dropna"]:
         # pandas' group order then mixes sorted bins with unsorted keys: not done.
         return None

@@ -26,8 +26,11 @@ import pandas as pd
 
 from dframe import fallback
 from dframe.groupby import grouped as G
+from dframe.groupby.api import DataFrameGroupBy, SeriesGroupBy
+from dframe.groupby.fallback import FallbackGroupBy
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
+from dframe.plan.wrap import wrap_plan
 
 BIN = "__dframe_bin__"  # the row's bin label
 TIME = "__dframe_time__"  # the row's time stamp (rows are sorted by it within a bin)
@@ -270,7 +273,6 @@ class Resampler:
         selection: Any = G.NONE,
         gb: Any = None,
     ) -> None:
-        from dframe.groupby.api import DataFrameGroupBy, SeriesGroupBy
 
         self._obj, self._binning, self._on, self._level = obj, binning, on, level
         self._fb, self._selection = fb, selection
@@ -403,7 +405,6 @@ class Resampler:
             label="resample fill",
             preserves_rows=False,
         )
-        from dframe.core.collection import wrap_plan
 
         return wrap_plan(node)
 
@@ -469,7 +470,6 @@ def make_resampler(obj: Any, rule: Any, **kwargs: Any) -> Any:
 
 def grouper_resampler(obj: Any, grouper: Any, options: dict[str, Any]) -> Any:
     """``obj.groupby(pd.Grouper(freq=...))``: the same bins as ``resample``."""
-    from dframe.groupby.api import FallbackGroupBy
 
     fb = FallbackGroupBy(obj, grouper, None, options)
     freq = grouper.freq
@@ -520,6 +520,5 @@ def bin_labels(obj: Any, grouper: Any) -> Any:
         labels(sample, TimeBounds(on, level)(sample)).iloc[:0],
         label="time bins",
     )
-    from dframe.core.collection import wrap_plan
 
     return wrap_plan(node)

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from dframe.groupby import window_parts as W
 from dframe.groupby import grouped as G
+from dframe.groupby import window_parts as W
 from dframe.plan import meta as M
 
 

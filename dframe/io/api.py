@@ -20,9 +20,9 @@ import pyarrow.parquet as pq
 
 from dframe import config, fallback
 from dframe.execution import lower
-from dframe.core.collection import wrap_plan
 from dframe.io import csv, parquet, parts
 from dframe.plan import nodes as N
+from dframe.plan.wrap import wrap_plan
 
 
 def read_parquet(

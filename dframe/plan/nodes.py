@@ -1,22 +1,11 @@
-"""Immutable nodes of dframe's logical plan.
-
-Every DataFrame/Series operation adds one node; nothing is computed until a result is needed.
-Nodes are frozen dataclasses compared by identity (they may hold pandas data, which has no useful
-hash), and each derives its output metadata when built:
-
-``meta``         empty pandas object with the output's columns, dtypes and index type;
-``npartitions``  number of row partitions;
-``lengths``      rows per partition when known without computing, else ``None``;
-``range_index``  the global index is the default ``RangeIndex(0, n)`` (partitions hold slices);
-``partitioning`` a key; two nodes with equal keys have row-for-row identical partitions, so an
-                 operation combining them can run partition by partition.
-
-Building a node validates it: a missing column raises ``KeyError`` at the user's call.
-"""
+"""The plan's vocabulary: every node kind in one namespace (``from dframe.plan import nodes as
+N``). The base class lives in ``node``, the sources in ``sources``; here are the operations
+shared by every family: partition-wise maps, projection, filters, assignment, reductions, maps
+with context from other partitions, concatenation, repartitioning, partition selection and
+renumbering."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -24,247 +13,20 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from dframe.plan import meta as M
+from dframe.plan.node import Node, _same_partitions, _Token, division_of, format_plan  # noqa: F401
+from dframe.plan.sources import (
+    FromPandas,
+    Materialized,
+    PartitionReader,
+    ReadCSV,
+    ReadParquet,
+)
 
-
-class PartitionReader:
-    """A partition still in a file: a small picklable recipe, run inside the task that needs it.
-
-    Passing a reader instead of a data partition lets a read be fused into the task that
-    consumes it, so reading and transforming a partition is one task, not two.
-    """
-
-    def __init__(self, func: Callable[..., Any], *args: Any) -> None:
-        self.func, self.args = func, args
-
-    def read(self) -> Any:
-        return self.func(*self.args)
-
-
-def division_of(partitioning: Hashable) -> Hashable:
-    """The source row ranges behind a partitioning: a filter keeps its input's division.
-
-    Frames with the same division hold, in partition i, rows from the same source partition, so
-    index labels line up partition by partition; pandas' alignment inside each partition then
-    gives pandas' global answer (``df[df.x > 0].assign(y=df.x * 2)``).
-    """
-    while isinstance(partitioning, tuple) and partitioning and partitioning[0] == "filter":
-        partitioning = partitioning[1]
-    return partitioning
-
-
-class _Token:
-    """A unique, hashable marker (``object()`` with a readable repr)."""
-
-    __slots__ = ("__weakref__",)
-
-    def __repr__(self) -> str:
-        return f"<partitioning {id(self):#x}>"
-
-
-@dataclass(frozen=True, eq=False)
-class Node:
-    """Base class. Subclasses set the derived attributes in ``_derive``."""
-
-    # Partition-wise nodes compute output partition i from input partitions i alone.
-    partitionwise: ClassVar[bool] = False
-    input_fields: ClassVar[tuple[str, ...]] = ()
-
-    meta: Any = dataclasses.field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "meta", None)
-        # Identity of this node's row partitioning. A plain object rather than the node itself:
-        # cached results store partitioning keys, and a key referring to its node would keep
-        # the node (a weak cache key) alive forever.
-        object.__setattr__(self, "token", _Token())
-        self._derive()
-
-    def _set(self, **values: Any) -> None:
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
-
-    def _derive(self) -> None:
-        raise NotImplementedError
-
-    # -- graph ---------------------------------------------------------------------------------
-    @property
-    def inputs(self) -> tuple[Node, ...]:
-        out: list[Node] = []
-        for name in self.input_fields:
-            value = getattr(self, name)
-            out.extend(value if isinstance(value, tuple) else (value,))
-        return tuple(out)
-
-    def with_inputs(self, inputs: tuple[Node, ...]) -> Node:
-        """A copy of this node reading from ``inputs`` (same order as ``self.inputs``)."""
-        if all(a is b for a, b in zip(inputs, self.inputs, strict=True)):
-            return self
-        changes: dict[str, Any] = {}
-        rest = list(inputs)
-        for name in self.input_fields:
-            value = getattr(self, name)
-            if isinstance(value, tuple):
-                changes[name], rest = tuple(rest[: len(value)]), rest[len(value) :]
-            else:
-                changes[name], rest = rest[0], rest[1:]
-        return dataclasses.replace(self, **changes)
-
-    @property
-    def partitioning(self) -> Hashable:
-        return self.token
-
-    def partition_function(self) -> Callable[..., Any]:
-        """For partition-wise nodes: ``f(*input_partitions) -> output partition``; picklable and
-        free of plan references, because it travels to workers."""
-        msg = f"{type(self).__name__} is not partition-wise"
-        raise TypeError(msg)
-
-    def describe(self) -> str:
-        return type(self).__name__
-
-    @property
-    def is_series(self) -> bool:
-        return isinstance(self.meta, pd.Series)
-
-
-def _same_partitions(nodes: tuple[Node, ...]) -> None:
-    counts = {n.npartitions for n in nodes}
-    if len(counts) > 1:
-        msg = f"inputs have different partition counts {sorted(counts)}; repartition them first"
-        raise ValueError(msg)
-
-
-# -- sources ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class FromPandas(Node):
-    """Partitions of a pandas object the user handed over."""
-
-    partitions: tuple[Any, ...]
-    range_index: bool = False
-
-    def _derive(self) -> None:
-        self._set(
-            meta=M.make_meta(self.partitions[0]),
-            npartitions=len(self.partitions),
-            lengths=tuple(len(p) for p in self.partitions),
-        )
-
-    def describe(self) -> str:
-        return f"FromPandas({self.npartitions} partitions, {sum(self.lengths)} rows)"
-
-
-@dataclass(frozen=True, eq=False)
-class ReadParquet(Node):
-    """Row groups of Parquet files.
-
-    ``pieces`` are ``dframe.io.parquet.Piece`` objects (file, row groups, row counts).
-    ``predicate`` is a pyarrow expression applied while reading; ``reset_index`` says it came
-    from the user's ``filters=`` (pandas then numbers the surviving rows 0..n-1) rather than from
-    a pushed-down ``df[mask]`` (which keeps the original row labels).
-    """
-
-    pieces: tuple[Any, ...]
-    full_meta: pd.DataFrame
-    columns: tuple[Hashable, ...] | None = None
-    predicate: Any = None  # dframe.io.parquet.Predicate
-    reset_index: bool = False
-    stored_index: bool = False
-
-    def _derive(self) -> None:
-        if self.columns is not None:
-            M.check_columns(self.full_meta, self.columns)
-        meta = self.full_meta if self.columns is None else self.full_meta[list(self.columns)]
-        known = self.predicate is None
-        self._set(
-            meta=meta,
-            npartitions=len(self.pieces),
-            lengths=tuple(p.num_rows for p in self.pieces) if known else None,
-            range_index=not self.stored_index and (known or self.reset_index),
-        )
-
-    def reader(self, i: int) -> PartitionReader:
-        from dframe.io import parquet
-
-        return PartitionReader(
-            parquet.read_piece,
-            self.pieces[i],
-            self.columns,
-            self.predicate,
-            self.stored_index,
-            self.reset_index,
-        )
-
-    def describe(self) -> str:
-        files = sorted({p.path for p in self.pieces})
-        cols = "all" if self.columns is None else list(self.columns)
-        pred = f", filters=[{self.predicate.text}]" if self.predicate is not None else ""
-        return f"ReadParquet({files[0]!r}{'...' if len(files) > 1 else ''}, columns={cols}{pred})"
-
-
-@dataclass(frozen=True, eq=False)
-class ReadCSV(Node):
-    """Byte ranges of CSV files. Row counts are unknown until read, so lowering numbers rows
-    after reading (one round trip of small integers)."""
-
-    blocks: tuple[Any, ...]
-    full_meta: pd.DataFrame
-    options: tuple[tuple[str, Any], ...] = ()
-    usecols: tuple[Hashable, ...] | None = None
-
-    def _derive(self) -> None:
-        if self.usecols is not None:
-            M.check_columns(self.full_meta, self.usecols)
-            # pandas keeps file order for usecols, whatever order they were asked in.
-            keep = [c for c in self.full_meta.columns if c in set(self.usecols)]
-            meta = self.full_meta[keep]
-        else:
-            meta = self.full_meta
-        self._set(meta=meta, npartitions=len(self.blocks), lengths=None, range_index=True)
-
-    def reader(self, i: int) -> PartitionReader:
-        from dframe.io import csv
-
-        return PartitionReader(csv.read_block, self.blocks[i], self.options, self.usecols)
-
-    def describe(self) -> str:
-        cols = "all" if self.usecols is None else list(self.usecols)
-        return f"ReadCSV({self.blocks[0].path!r}, {self.npartitions} blocks, usecols={cols})"
-
-
-@dataclass(frozen=True, eq=False)
-class Materialized(Node):
-    """Partitions already computed and held by an executor (the cache of a computed frame).
-
-    It stands in for the node it was computed from, including that node's partitioning key, so
-    frames derived before and after the computation still line up.
-    """
-
-    handles: tuple[Any, ...]
-    executor: Any
-    source_meta: Any
-    known_lengths: tuple[int, ...] | None
-    source_range_index: bool
-    key: Hashable
-
-    def _derive(self) -> None:
-        self._set(
-            meta=self.source_meta,
-            npartitions=len(self.handles),
-            lengths=self.known_lengths,
-            range_index=self.source_range_index,
-        )
-
-    @property
-    def partitioning(self) -> Hashable:
-        return self.key
-
-    def describe(self) -> str:
-        return f"Materialized({self.npartitions} partitions on {self.executor!r})"
-
-
-# -- partition-wise --------------------------------------------------------------------------
+__all__ = [
+    "Assign", "Concat", "Filter", "FromPandas", "MapPartitions", "MapWithContext",
+    "Materialized", "Node", "PartitionReader", "Project", "ReadCSV", "ReadParquet", "Reduce",
+    "Renumbered", "Repartition", "SelectPartitions", "division_of", "format_plan",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -602,25 +364,28 @@ class SelectPartitions(Node):
         return f"SelectPartitions({list(self.indices)})"
 
 
-# -- display ---------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Renumbered(Node):
+    """``child`` with the labels 0..n-1 (``ignore_index=True``); dtypes untouched."""
 
+    input_fields: ClassVar[tuple[str, ...]] = ("child",)
 
-def format_plan(root: Node) -> str:
-    """The plan as an indented tree, inputs below their consumer; a node used twice is shown
-    once and referred to as ``(see #k)`` afterwards."""
-    lines: list[str] = []
-    seen: dict[Node, int] = {}
+    child: Node
 
-    def walk(node: Node, depth: int) -> None:
-        pad = "  " * depth
-        if node in seen:
-            lines.append(f"{pad}(see #{seen[node]}) {node.describe()}")
-            return
-        seen[node] = len(seen) + 1
-        parts = f"{node.npartitions} partition{'s' if node.npartitions != 1 else ''}"
-        lines.append(f"{pad}#{seen[node]} {node.describe()}  [{parts}]")
-        for child in node.inputs:
-            walk(child, depth + 1)
+    def _derive(self) -> None:
+        meta = self.child.meta.reset_index(drop=True)
+        c = self.child
+        self._set(meta=meta, npartitions=c.npartitions, lengths=c.lengths, range_index=True)
 
-    walk(root, 0)
-    return "\n".join(lines)
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        handles = lowerer.lower(self.child)
+        return lowerer._renumber(handles, lowerer.lengths(self.child, handles))
+
+    def ends(self, n: int, which: str) -> Node | None:
+        # Renumbered tails end at n - 1, not at the child's last label: leave them to the
+        # full computation.
+        inner = self.child.ends(n, which) if which == "head" else None
+        return None if inner is None else Renumbered(inner)
+
+    def describe(self) -> str:
+        return "Renumbered"

@@ -42,7 +42,8 @@ from dframe import fallback
 from dframe.execution import lower
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
-from dframe.sort.api import SAMPLE_PER_OUTPUT, ChooseSplitters, RangeSplit, SampleKeys
+from dframe.plan.wrap import DframeObject, from_pandas
+from dframe.sort.nodes import SAMPLE_PER_OUTPUT, ChooseSplitters, RangeSplit, SampleKeys
 
 # Output partitions of an unstack: one per this many input rows, at most one per input partition.
 MIN_ROWS_PER_OUTPUT = 10_000
@@ -344,8 +345,6 @@ def unstack_native(obj: Any, level: Any, fill_value: Any) -> Any:
 
 def _on_pandas_if_empty(obj: Any, name: str, kwargs: dict[str, Any]) -> Any:
     """An object with no rows: pandas' answer costs nothing (no warning, nothing to spread)."""
-    from dframe.core.collection import from_pandas
-
     data = obj.to_pandas()
     return from_pandas(getattr(data, name)(**kwargs), npartitions=1)
 
@@ -444,9 +443,7 @@ def _values_keep_dtypes(meta: pd.DataFrame, values: Any) -> bool:
 def pivot(data: Any, *, columns: Any, index: Any = lib.no_default,
           values: Any = lib.no_default) -> Any:
     """``pandas.pivot``: pandas' indexed object per partition, unstacked in parallel."""
-    from dframe.core.collection import Collection
-
-    if not isinstance(data, Collection):
+    if not isinstance(data, DframeObject):
         return fallback.function("pivot", pd.pivot)(data, columns=columns, index=index,
                                                     values=values)  # fmt: skip
     kwargs = {"columns": columns, "index": index, "values": values}

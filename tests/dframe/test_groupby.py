@@ -280,7 +280,7 @@ def test_empty_partitions_and_frames(sync, split_out):
 
 
 def test_auto_strategy_picks_shuffle_for_many_groups(sync, monkeypatch):
-    import dframe.groupby.api as gb
+    import dframe.groupby.nodes as gb
 
     chosen = []
     original = gb.choose_strategy
@@ -324,7 +324,7 @@ def test_unsupported_falls_back_with_warning(sync):
 def test_named_aggregation_takes_the_tree_reduction(sync):
     """Named aggregations' keywords are output columns, not options: they reduce by tree
     (per-partition partials), not by shuffling every row."""
-    from dframe.groupby.api import GroupAgg
+    from dframe.groupby.nodes import GroupAgg
 
     pdf = pd.DataFrame({"k": list("abcab") * 4, "v": range(20), "w": [0.5] * 20})
     df = dframe.from_pandas(pdf, npartitions=3)

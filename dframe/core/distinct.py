@@ -1,0 +1,301 @@
+"""Distinct values of DataFrame and Series: ``nunique``, ``unique``, ``value_counts``,
+``duplicated`` and ``drop_duplicates``.
+
+Each partition reduces to its distinct values (with counts, or with the first position of each
+key), partials merge in a tree, and the result keeps pandas' order: first appearance for
+``unique``/``drop_duplicates``, pandas' count order for ``value_counts``. ``duplicated`` shares
+the keys seen in earlier partitions with each partition, so it stays partition-wise.
+"""
+
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from dframe import fallback
+from dframe.algebra.elementwise import MethodCall
+from dframe.core.summaries import Columnwise, CombineColumnwise, concat_parts
+from dframe.execution import lower
+from dframe.plan import meta as M
+from dframe.plan import nodes as N
+
+_no_default = object()
+
+
+
+
+class DropDuplicates:
+    def __call__(self, *parts: Any) -> Any:
+        return concat_parts(parts, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
+class NuniqueFinal:
+    def __init__(self, dropna: bool, index: Any) -> None:
+        self.dropna, self.index = dropna, index
+
+    def __call__(self, partial: Any) -> Any:
+        if self.index is None:
+            return partial.nunique(dropna=self.dropna)
+        counts = [column.nunique(dropna=self.dropna) for column in partial]
+        return pd.Series(counts, index=self.index, dtype="int64")
+
+
+class UniqueFinal:
+    def __call__(self, partial: pd.Series) -> Any:
+        return partial.unique()
+
+
+class CountValues:
+    def __init__(self, kwargs: dict[str, Any]) -> None:
+        self.kwargs = kwargs
+
+    def __call__(self, part: Any) -> pd.Series:
+        return part.value_counts(sort=False, **self.kwargs)
+
+
+class MergeCounts:
+    """Add partial counts; keys keep the order of their first appearance."""
+
+    def __call__(self, *partials: pd.Series) -> pd.Series:
+        counts = concat_parts(partials)
+        levels = list(range(counts.index.nlevels))
+        merged = counts.groupby(level=levels, sort=False, dropna=False).sum()
+        merged.name = partials[0].name
+        return merged
+
+
+class FinishCounts:
+    def __init__(self, normalize: bool, sort: bool, ascending: bool) -> None:
+        self.normalize, self.sort, self.ascending = normalize, sort, ascending
+
+    def __call__(self, counts: pd.Series) -> pd.Series:
+        if self.sort:
+            # pandas: count order, ties in order of first appearance.
+            counts = counts.sort_values(ascending=self.ascending, kind="stable")
+        if self.normalize:
+            counts = counts / counts.sum()
+            counts.name = "proportion"
+        return counts
+
+
+class DistinctKeys:
+    """The distinct keys of a partition (the values of a Series, ``subset`` of a frame)."""
+
+    def __init__(self, subset: list[Any] | None) -> None:
+        self.subset = subset
+
+    def __call__(self, part: Any) -> Any:
+        return _keys(part, self.subset).drop_duplicates(ignore_index=True)
+
+
+def _keys(part: Any, subset: list[Any] | None) -> Any:
+    return part if subset is None else part[subset]
+
+
+class SharedKeys:
+    """Per partition, its distinct keys that also occur in an earlier ("first"), later ("last")
+    or any other (False) partition."""
+
+    def __init__(self, keep: Any) -> None:
+        self.keep = keep
+
+    def __call__(self, *keys: Any) -> list[Any]:
+        everything = concat_parts(keys, ignore_index=True)
+        if len(everything) == 0:
+            return [k for k in keys]
+        seen = everything.duplicated(keep=self.keep).to_numpy()
+        out, start = [], 0
+        for k in keys:
+            out.append(k[seen[start : start + len(k)]])
+            start += len(k)
+        return out
+
+
+class MarkDuplicates:
+    """``duplicated`` of a partition given the keys other partitions share with it; with
+    ``drop`` the rows that are not duplicates instead."""
+
+    def __init__(
+        self, subset: list[Any] | None, keep: Any, drop: bool, name: Any
+    ) -> None:
+        self.subset, self.keep, self.drop, self.name = subset, keep, drop, name
+
+    def __call__(self, part: Any, shared: Any) -> Any:
+        keys = _keys(part, self.subset)
+        if len(shared) == 0:
+            mask = keys.duplicated(keep=self.keep).to_numpy()
+        elif self.keep == "last":
+            both = pd.concat([keys, shared], ignore_index=True)
+            mask = both.duplicated(keep="last").to_numpy()[: len(keys)]
+        else:
+            both = pd.concat([shared, keys], ignore_index=True)
+            mask = both.duplicated(keep=self.keep).to_numpy()[len(shared) :]
+        if self.drop:
+            return part[~mask]
+        return pd.Series(mask, index=part.index, name=self.name, dtype=bool)
+
+
+# -- the mixin -----------------------------------------------------------------------------------
+
+
+
+class DistinctMethods:
+    """Mixin of DataFrame and Series."""
+
+    def nunique(self, axis: Any = 0, dropna: bool = True) -> Any:
+        """Number of distinct values (per column of a frame)."""
+        if self.ndim == 2 and axis in (1, "columns"):
+            fn = MethodCall("nunique", axis=1, dropna=dropna)
+            return self._map(fn, meta=M.infer_meta(fn, self._meta), label="nunique")
+        if axis not in (0, "index"):
+            return fallback.call_method(
+                self, "nunique", (), {"axis": axis, "dropna": dropna}
+            )
+        if self.ndim == 1:
+            meta = self._meta.nunique(dropna=dropna)
+            plan = N.Reduce(
+                self._plan,
+                MethodCall("drop_duplicates", ignore_index=True),
+                DropDuplicates(),
+                NuniqueFinal(dropna, None),
+                meta,
+                label="nunique",
+            )
+            return lower.collect(plan)
+        distinct = MethodCall("drop_duplicates", ignore_index=True)
+        plan = N.Reduce(
+            self._plan,
+            Columnwise(distinct),
+            CombineColumnwise(DropDuplicates()),
+            NuniqueFinal(dropna, self._meta.columns),
+            self._meta.nunique(dropna=dropna).iloc[:0],
+            label="nunique",
+        )
+        return self._new(plan)
+
+    def unique(self) -> Any:
+        """Distinct values in order of first appearance (Series)."""
+        if self.ndim != 1:
+            msg = "'DataFrame' object has no attribute 'unique'"
+            raise AttributeError(msg)
+        plan = N.Reduce(
+            self._plan,
+            MethodCall("drop_duplicates", ignore_index=True),
+            DropDuplicates(),
+            UniqueFinal(),
+            self._meta.unique(),
+            label="unique",
+        )
+        return lower.collect(plan)
+
+    def value_counts(self, *args: Any, **kwargs: Any) -> Any:
+        """Counts of distinct values (rows of a frame), ordered like pandas."""
+        if self.ndim == 1:
+            names = ("normalize", "sort", "ascending", "bins", "dropna")
+            defaults: dict[str, Any] = {
+                "normalize": False,
+                "sort": True,
+                "ascending": False,
+            }
+            defaults.update(bins=None, dropna=True)
+        else:
+            names = ("subset", "normalize", "sort", "ascending", "dropna")
+            defaults = {
+                "subset": None,
+                "normalize": False,
+                "sort": True,
+                "ascending": False,
+            }
+            defaults["dropna"] = True
+        if len(args) > len(names):
+            return fallback.call_method(self, "value_counts", args, kwargs)
+        options = {**defaults, **dict(zip(names, args, strict=False)), **kwargs}
+        unknown = set(options) - set(names)
+        categorical = self.ndim == 1 and isinstance(
+            self._meta.dtype, pd.CategoricalDtype
+        )
+        if unknown or options.get("bins") is not None or categorical:
+            return fallback.call_method(self, "value_counts", args, kwargs)
+        if self.ndim == 2 and any(
+            isinstance(d, pd.CategoricalDtype) for d in self._meta.dtypes
+        ):
+            return fallback.call_method(self, "value_counts", args, kwargs)
+        count_kwargs: dict[str, Any] = {"dropna": options["dropna"]}
+        if self.ndim == 2:
+            count_kwargs["subset"] = options["subset"]
+        meta = self._meta.value_counts(
+            **{**options, "bins": None} if self.ndim == 1 else options
+        )
+        plan = N.Reduce(
+            self._plan,
+            CountValues(count_kwargs),
+            MergeCounts(),
+            FinishCounts(options["normalize"], options["sort"], options["ascending"]),
+            meta.iloc[:0],
+            label="value_counts",
+        )
+        return self._new(plan)
+
+    # -- positions of extremes -------------------------------------------------------------------
+
+    def duplicated(self, subset: Any = None, keep: Any = "first") -> Any:
+        """Whether each row repeats an earlier (later; any other) row, across partitions."""
+        if self.ndim == 1:
+            meta = self._meta.duplicated(keep=keep)
+            return self._new(self._dedup_plan(None, keep, False, meta))
+        meta = self._meta.duplicated(subset=subset, keep=keep)
+        return self._new(
+            self._dedup_plan(_subset(self._meta, subset), keep, False, meta)
+        )
+
+    def drop_duplicates(
+        self, subset: Any = None, *, keep: Any = "first", **kwargs: Any
+    ) -> Any:
+        """Rows without repeats (see ``duplicated``)."""
+        if (
+            self.ndim == 1 and subset is not None
+        ):  # Series: the first positional is keep
+            keep, subset = subset, None
+        inplace = kwargs.pop("inplace", False)
+        ignore_index = kwargs.pop("ignore_index", False)
+        if kwargs:
+            full = {
+                "keep": keep,
+                "inplace": inplace,
+                "ignore_index": ignore_index,
+                **kwargs,
+            }
+            return fallback.call_method(self, "drop_duplicates", (), full)
+        if self.ndim == 1:
+            self._meta.drop_duplicates(keep=keep)
+            keys = None
+        else:
+            self._meta.drop_duplicates(subset=subset, keep=keep)
+            keys = _subset(self._meta, subset)
+        plan: N.Node = self._dedup_plan(keys, keep, True, self._meta)
+        if ignore_index:
+            plan = N.Concat((plan,), ignore_index=True)
+        return self._inplace(self._new(plan), inplace)
+
+    def _dedup_plan(self, subset: Any, keep: Any, drop: bool, meta: Any) -> N.Node:
+        name = None if drop else meta.name
+        return N.MapWithContext(
+            self._plan,
+            DistinctKeys(subset),
+            SharedKeys(keep),
+            MarkDuplicates(subset, keep, drop, name),
+            meta,
+            label="drop_duplicates" if drop else "duplicated",
+            preserves_rows=not drop,
+        )
+
+
+
+def _subset(meta: pd.DataFrame, subset: Any) -> list[Any] | None:
+    if subset is None:
+        return None
+    if pd.api.types.is_scalar(subset) or isinstance(subset, tuple):
+        return [subset]
+    return list(subset)

@@ -1,0 +1,354 @@
+"""``merge`` / ``DataFrame.merge`` / ``DataFrame.join``, natively and in parallel.
+
+Two strategies, chosen when the merge is built (``merge_strategy`` option; "auto" by size):
+
+* **broadcast**: the small side is concatenated into one object in the store, and every partition
+  of the big side is merged with it. Valid when every output row comes from a row of the big side
+  (big left: inner/left/cross; big right: inner/right);
+* **shuffle**: both sides are hash-partitioned on the keys into the same number of partitions
+  (equal keys meet), and partition j of the left is merged with partition j of the right.
+
+Either way pandas merges each pair of partitions, so suffixes, ``indicator``, ``validate`` (with
+the shuffle every key's rows meet in one partition), index labels and dtypes are pandas' own.
+
+Row order. Before the exchange, each row is tagged with its global position (partition number
+and row in it, packed in one int64). pandas' order is then a sort: inner/left by (left position,
+right position), right by (right, left), and outer or ``sort=True`` by the keys (categorical keys
+by their codes, missing keys last) and then the positions. The result is range-partitioned on that
+order: by the left (right) partition a tag came from when positions lead, else by boundaries
+sampled from the merged partitions. Every tag pair is unique, so a skewed key is spread over
+partitions like any other. A broadcast against the big side in its own order needs no reordering.
+
+Finally partitions agree on dtypes (an unmatched row turns int into float in its partition only,
+as pandas would for the whole result) and, unless an index was merged on, are numbered 0..n-1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from dframe.algebra.rows import concat_rows, same_dtype
+from dframe.algebra.shuffle import ConcatPieces, assignment, exchange, split_by
+from dframe.plan import meta as M
+from dframe.plan import nodes as N
+
+TAG_L, TAG_R = "__dframe_lpos__", "__dframe_rpos__"
+_SHIFT = 1 << 40  # position = partition * _SHIFT + row within the partition
+HOWS = ("inner", "left", "right", "outer", "cross")
+_VALIDATE = {None, "one_to_one", "1:1", "one_to_many", "1:m", "many_to_one", "m:1",
+             "many_to_many", "m:m"}  # fmt: skip
+_LEFT_UNIQUE = {"one_to_one", "1:1", "one_to_many", "1:m"}
+_RIGHT_UNIQUE = {"one_to_one", "1:1", "many_to_one", "m:1"}
+SAMPLES_PER_PARTITION = 32
+
+
+def _lkey(j: int) -> str:
+    return f"__dframe_lk{j}__"
+
+
+def _rkey(j: int) -> str:
+    return f"__dframe_rk{j}__"
+
+
+def _skey(j: int) -> str:
+    return f"__dframe_sk{j}__"
+
+
+def _hidden(n: int) -> list[str]:
+    return [TAG_L, TAG_R, *(_skey(j) for j in range(n))]
+
+
+# -- partition functions (picklable, free of plan references) ---------------------------------
+
+
+def _key_values(part: pd.DataFrame, sel: tuple[str, Any]) -> Any:
+    kind, ref = sel
+    if kind == "col":
+        return part[ref].array
+    return part.index.get_level_values(ref).array
+
+
+def _hashable(values: Any) -> Any:
+    """Key values in a form that hashes alike on both sides when their dtypes differ."""
+    s = pd.Series(values)
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+        return s.astype("float64").array
+    if s.dtype.kind == "M" and getattr(s.dtype, "tz", None) is None:
+        return s.astype("datetime64[ns]").array
+    return s.to_numpy(dtype=object)
+
+
+@dataclass(frozen=True)
+class Side:
+    """How to tag one side: its tag column, key selectors, keys to hash in a common form, and
+    whether to carry sortable key copies (``codes``: per key, use categorical codes)."""
+
+    tag: str
+    keys: tuple[tuple[str, Any], ...]
+    normalize: tuple[bool, ...]
+    copies: str | None  # "l" / "r": add sortable key copies named _lkey/_rkey
+    codes: tuple[bool, ...]
+
+    def tagged(self, part: pd.DataFrame, i: int) -> pd.DataFrame:
+        out = part.copy(deep=False)
+        out[self.tag] = np.arange(len(part), dtype=np.int64) + i * _SHIFT
+        if self.copies is not None:
+            name = _lkey if self.copies == "l" else _rkey
+            for j, sel in enumerate(self.keys):
+                values = _key_values(part, sel)
+                out[name(j)] = values.codes if self.codes[j] else values
+        return out
+
+    def hash_keys(self, part: pd.DataFrame) -> pd.DataFrame:
+        cols = {}
+        for j, sel in enumerate(self.keys):
+            values = _key_values(part, sel)
+            cols[j] = _hashable(values) if self.normalize[j] else values
+        return pd.DataFrame(cols)
+
+
+class TagSplit:
+    """Shuffle ``split``: tag rows with their positions, then cut by a hash of the keys."""
+
+    def __init__(self, side: Side, nout: int) -> None:
+        self.side, self.nout = side, nout
+
+    def __call__(self, part: pd.DataFrame, i: int) -> list[Any]:
+        tagged = self.side.tagged(part, i)
+        return split_by(tagged, assignment(self.side.hash_keys(part), self.nout), self.nout)
+
+
+class TagConcat:
+    """The whole small side as one tagged frame (the broadcast object)."""
+
+    def __init__(self, side: Side) -> None:
+        self.side = side
+
+    def __call__(self, *parts: pd.DataFrame) -> pd.DataFrame:
+        tagged = [self.side.tagged(p, i) for i, p in enumerate(parts)]
+        full = [t for t in tagged if len(t)] or tagged[:1]
+        return full[0] if len(full) == 1 else concat_rows(full)
+
+
+@dataclass(frozen=True)
+class Spec:
+    how: str
+    kwargs: tuple[tuple[str, Any], ...]  # passed to pandas.merge on every pair of partitions
+    left: Side
+    right: Side
+    order: tuple[str, ...]  # columns giving pandas' row order; () if already in order
+    nkeys_sorted: int  # sortable key columns among ``order``
+    fresh_index: bool
+    strategy: str  # "shuffle" / "broadcast_right" / "broadcast_left"
+
+
+class MergePair:
+    """pandas' merge of one left and one right partition (tagged), plus the sort keys."""
+
+    def __init__(self, spec: Spec, i: int | None = None) -> None:
+        self.spec, self.i = spec, i
+
+    def __call__(self, left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+        spec = self.spec
+        if spec.strategy == "broadcast_right":
+            left = spec.left.tagged(left, self.i)
+        elif spec.strategy == "broadcast_left":
+            right = spec.right.tagged(right, self.i)
+        out = pd.merge(left, right, how=spec.how, sort=False, **dict(spec.kwargs))
+        for j in range(spec.nkeys_sorted):
+            lk, rk = out.pop(_lkey(j)), out.pop(_rkey(j))
+            out[_skey(j)] = lk.where(lk.notna(), rk) if len(out) else lk
+        return out
+
+
+class Sample:
+    """Evenly spaced rows of the ``order`` columns of a partition, in order."""
+
+    def __init__(self, order: tuple[str, ...], k: int) -> None:
+        self.order, self.k = list(order), k
+
+    def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
+        keys = part[self.order].sort_values(self.order, kind="stable", na_position="last")
+        if len(keys) <= self.k:
+            return keys.reset_index(drop=True)
+        at = np.unique(np.linspace(0, len(keys) - 1, self.k).astype(np.int64))
+        return keys.iloc[at].reset_index(drop=True)
+
+
+def _sorted_positions(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    ordered = frame.reset_index(drop=True).sort_values(columns, kind="stable", na_position="last")
+    return ordered.index.to_numpy()
+
+
+class RangeSplit:
+    """Shuffle ``split`` by ranges of ``order``: piece j gets the rows between boundary j-1
+    and boundary j (a row equal to a boundary goes after it)."""
+
+    def __init__(self, bounds: pd.DataFrame, nout: int) -> None:
+        self.bounds, self.nout = bounds, nout
+
+    def __call__(self, part: pd.DataFrame, i: int) -> list[Any]:
+        nb = len(self.bounds)
+        if nb == 0 or len(part) == 0:
+            return split_by(part, np.zeros(len(part), dtype=np.int64), self.nout)
+        cols = list(self.bounds.columns)
+        both = pd.concat([self.bounds, part[cols]], ignore_index=True)
+        order = _sorted_positions(both, cols)
+        is_bound = order < nb
+        seen = np.cumsum(is_bound)
+        target = np.empty(len(part), dtype=np.int64)
+        target[order[~is_bound] - nb] = seen[~is_bound]
+        return split_by(part, target, self.nout)
+
+
+class SortPieces:
+    """``combine``: the pieces concatenated and put in ``order``."""
+
+    def __init__(self, order: tuple[str, ...]) -> None:
+        self.order = list(order)
+
+    def __call__(self, j: int, *pieces: Any) -> Any:
+        part = ConcatPieces()(j, *pieces)
+        if len(part) < 2:
+            return part
+        return part.iloc[_sorted_positions(part[self.order], self.order)]
+
+
+def _info(part: pd.DataFrame, hidden: tuple[str, ...]) -> tuple[int, pd.Series]:
+    visible = part.drop(columns=[c for c in hidden if c in part.columns])
+    return len(part), visible.iloc[:0]
+
+
+class Finish:
+    """Drop the helper columns, give the partition the common dtypes and (``start`` not None)
+    the labels start..start+n-1."""
+
+    def __init__(self, hidden: tuple[str, ...], dtypes: dict | None, start: int | None) -> None:
+        self.hidden, self.dtypes, self.start = hidden, dtypes, start
+
+    def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
+        out = part.drop(columns=[c for c in self.hidden if c in part.columns])
+        if self.dtypes is not None:
+            out = out.astype(self.dtypes)
+        if self.start is not None:
+            out.index = pd.RangeIndex(self.start, self.start + len(out))
+        return out
+
+
+def _common_dtypes(infos: list[tuple[int, pd.DataFrame]]) -> dict | None:
+    """What pandas' one merge would give: every non-empty partition votes (int + float →
+    float, as an unmatched row makes it)."""
+    metas = [m for n, m in infos if n] or [infos[0][1]]
+    out = {}
+    for j, name in enumerate(metas[0].columns):
+        dtypes = [m.dtypes.iloc[j] for m in metas]
+        if all(same_dtype(dt, dtypes[0]) for dt in dtypes[1:]):
+            out[name] = dtypes[0]
+        else:
+            out[name] = pd.concat([pd.Series([], dtype=dt) for dt in dtypes]).dtype
+    if all(
+        all(same_dtype(a, b) for a, b in zip(m.dtypes, out.values(), strict=True))
+        for _, m in infos
+    ):
+        return None
+    return out
+
+
+# -- the plan node ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Merge(N.Node):
+    """pandas' merge of ``left`` and ``right`` (see the module docstring for the algorithm)."""
+
+    input_fields: ClassVar[tuple[str, ...]] = ("left", "right")
+
+    left: N.Node
+    right: N.Node
+    spec: Spec
+    out_meta: Any
+
+    def _derive(self) -> None:
+        self._set(
+            meta=self.out_meta,
+            npartitions=self._output_count(),
+            lengths=None,
+            range_index=self.spec.fresh_index,
+        )
+
+    def _merge_count(self) -> int:
+        s = self.spec.strategy
+        if s == "broadcast_right":
+            return self.left.npartitions
+        if s == "broadcast_left":
+            return self.right.npartitions
+        return max(self.left.npartitions, self.right.npartitions)
+
+    def _output_count(self) -> int:
+        order = self.spec.order
+        if not order:
+            return self._merge_count()
+        if order[0] == TAG_L:
+            return self.left.npartitions
+        if order[0] == TAG_R:
+            return self.right.npartitions
+        return self._merge_count()
+
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        ex, spec = lowerer.ex, self.spec
+        # A side read from Parquet is read inside the tasks that use it: no partition of it is
+        # stored on its own (or held by the driver while the merge waits for lengths below).
+        lparts, rparts = lowerer._partition_args(self)
+        if spec.strategy == "broadcast_right":
+            small = ex.submit(TagConcat(spec.right), *rparts)
+            merged = [ex.submit(MergePair(spec, i), p, small) for i, p in enumerate(lparts)]
+        elif spec.strategy == "broadcast_left":
+            small = ex.submit(TagConcat(spec.left), *lparts)
+            merged = [ex.submit(MergePair(spec, i), small, p) for i, p in enumerate(rparts)]
+        else:
+            n = self._merge_count()
+            lmoved = exchange(ex, lparts, n, TagSplit(spec.left, n))
+            rmoved = exchange(ex, rparts, n, TagSplit(spec.right, n))
+            merged = [
+                ex.submit(MergePair(spec), a, b) for a, b in zip(lmoved, rmoved, strict=True)
+            ]
+        ordered = self._order(ex, merged)
+        hidden = tuple(_hidden(spec.nkeys_sorted))
+        infos = ex.get([ex.submit(_info, h, hidden) for h in ordered])
+        dtypes = _common_dtypes(infos)
+        starts: list[int | None] = [None] * len(ordered)
+        if spec.fresh_index:
+            starts = list(M.offsets([n for n, _ in infos]))
+        return [
+            ex.submit(Finish(hidden, dtypes, s), h) for h, s in zip(ordered, starts, strict=True)
+        ]
+
+    def _order(self, ex: Any, merged: list[Any]) -> list[Any]:
+        order = self.spec.order
+        if not order:
+            return merged
+        nout = self._output_count()
+        if order[0] in (TAG_L, TAG_R):
+            # Positions lead: output j holds the rows tagged from input partition j.
+            bounds = pd.DataFrame({order[0]: np.arange(1, nout, dtype=np.int64) * _SHIFT})
+        else:
+            samples = ex.get([ex.submit(Sample(order, SAMPLES_PER_PARTITION), h) for h in merged])
+            pool = pd.concat(samples, ignore_index=True)
+            pool = pool.iloc[_sorted_positions(pool, list(order))].reset_index(drop=True)
+            if len(pool) and nout > 1:
+                at = np.unique(np.linspace(0, len(pool), nout + 1).astype(np.int64)[1:-1])
+                bounds = pool.iloc[[a for a in at if a < len(pool)]].drop_duplicates()
+            else:
+                bounds = pool.iloc[:0]
+            bounds = bounds.reset_index(drop=True)
+        return exchange(ex, merged, nout, RangeSplit(bounds, nout), SortPieces(order))
+
+    def describe(self) -> str:
+        return f"Merge(how={self.spec.how!r}, {self.spec.strategy})"
+
+
+# -- building a merge -------------------------------------------------------------------------

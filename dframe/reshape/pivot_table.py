@@ -1,0 +1,192 @@
+"""``pivot_table`` and ``crosstab``.
+
+* ``pivot_table`` aggregates with dframe's parallel groupby, then pandas pivots the (small)
+  aggregated table: every (index, columns) cell then holds one value, so pandas' own
+  ``pivot_table`` with ``aggfunc="first"`` lays it out exactly as it lays out the full table.
+  ``margins=True`` hands pandas' own margins code a stand-in for the data whose aggregations
+  (grand total, by row keys, by column keys) run as parallel dframe computations.
+* ``crosstab`` of dframe Series from one frame builds pandas' crosstab frame partition-wise and
+  runs the native ``pivot_table``; ``normalize`` works on the small table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import pandas as pd
+
+from dframe import fallback
+from dframe.plan.wrap import DframeObject, from_pandas
+from dframe.reshape.melt import _as_list
+
+PIVOT_AGGFUNCS = ("mean", "sum", "count", "min", "max", "first", "last", "median", "std",
+                  "var", "size", "nunique", "prod")  # fmt: skip
+
+
+class _MarginData:
+    """Stands in for the data in pandas' ``_add_margins``: the aggregations it asks for (the
+    grand margin per value column, groupby of the row keys, groupby of the column keys) run as
+    dframe computations, and pandas lays the margins out exactly as it does for the full data."""
+
+    _constructor_sliced = pd.Series
+
+    def __init__(self, frame: Any) -> None:
+        self.frame = frame
+
+    def __getitem__(self, columns: list[Any]) -> _MarginData:
+        return _MarginData(self.frame[columns])
+
+    def items(self) -> Any:
+        for c in self.frame.columns:
+            yield c, self.frame[c]
+
+    def groupby(self, keys: list[Any], **kwargs: Any) -> _MarginGroupBy:
+        return _MarginGroupBy(self.frame.groupby(keys, **kwargs))
+
+
+class _MarginGroupBy:
+    def __init__(self, grouped: Any) -> None:
+        self.grouped = grouped
+
+    def agg(self, func: Any, **kwargs: Any) -> Any:
+        return self.grouped.agg(func, **kwargs).to_pandas()
+
+
+def _with_margins(table: pd.DataFrame, data: Any, keys: list[Any], vals: list[Any],
+                  rows: list[Any], cols: list[Any], func: str, fill_value: Any,
+                  dropna: bool, margins_name: Hashable) -> pd.DataFrame:
+    """pandas' margins step of ``pivot_table`` (its ``_add_margins``) over dframe data."""
+    from pandas.core.reshape.pivot import _add_margins
+
+    sub = data[[*keys, *[v for v in vals if v not in keys]]]
+    if dropna:
+        sub = sub[sub.notna().all(axis=1)]
+    return _add_margins(table, _MarginData(sub), vals, rows=rows, cols=cols, aggfunc=func,
+                        kwargs={}, observed=dropna, margins_name=margins_name,
+                        fill_value=fill_value, dropna=dropna)  # fmt: skip
+
+
+def pivot_table(data: Any, values: Any = None, index: Any = None, columns: Any = None,
+                aggfunc: Any = "mean", fill_value: Any = None, margins: bool = False,
+                dropna: bool = True, margins_name: Hashable = "All", observed: bool = True,
+                sort: bool = True, **kwargs: Any) -> Any:
+    """``pandas.pivot_table``: parallel groupby aggregation, then pandas lays out the result;
+    margins are parallel aggregations too, laid out by pandas' own margins code."""
+    full = dict(values=values, index=index, columns=columns, aggfunc=aggfunc,
+                fill_value=fill_value, margins=margins, dropna=dropna,
+                margins_name=margins_name, observed=observed, sort=sort, **kwargs)
+    meta = data._meta
+    rows, cols = _as_list(index), _as_list(columns)
+    keys = rows + cols
+    funcs = aggfunc if isinstance(aggfunc, list) else [aggfunc]
+    native = (
+        not kwargs
+        and rows
+        and not meta.columns.has_duplicates
+        and all(isinstance(k, Hashable) and k in meta.columns for k in keys)
+        and all(isinstance(f, str) and f in PIVOT_AGGFUNCS and f != "size" for f in funcs)
+        # dframe's groupby gives NaN, not 0, for unobserved categories with nunique
+        and (observed or "nunique" not in funcs)
+        and funcs
+        and all(v in meta.columns for v in _as_list(values))
+    )
+    vals = _as_list(values) if values is not None else [c for c in meta.columns if c not in keys]
+    if not native or not vals:
+        return fallback.call_method(data, "pivot_table", (), full)
+    result = _pivot_table(data, values, index, columns, aggfunc, fill_value, margins, dropna,
+                          margins_name, observed, sort, vals)  # fmt: skip
+    # One partition, like any aggregation result (cutting an object-dtype index into
+    # partitions would let concatenation re-infer its dtype).
+    return from_pandas(result, npartitions=1)
+
+
+def _pivot_table(data: Any, values: Any, index: Any, columns: Any, aggfunc: Any,
+                 fill_value: Any, margins: bool, dropna: bool, margins_name: Hashable,
+                 observed: bool, sort: bool, vals: list[Any]) -> pd.DataFrame:
+    """The (small) pivot table as a pandas DataFrame; the aggregations run in parallel."""
+    rows, cols = _as_list(index), _as_list(columns)
+    keys = rows + cols
+    funcs = aggfunc if isinstance(aggfunc, list) else [aggfunc]
+    # The top level of a single value is dropped after the margins are added, as pandas does.
+    single = values is not None and not pd.api.types.is_list_like(values)
+    layout_values = [values] if single else values
+    tables = []
+    for func in funcs:
+        grouped = data.groupby(keys, observed=observed, sort=sort, dropna=dropna)[vals]
+        agged = grouped.agg(func).to_pandas().reset_index()
+        table = pd.pivot_table(agged, values=layout_values, index=index, columns=columns,
+                               aggfunc="first", fill_value=fill_value, dropna=dropna,
+                               observed=observed, sort=sort)  # fmt: skip
+        if margins:
+            table = _with_margins(table, data, keys, vals, rows, cols, func, fill_value,
+                                  dropna, margins_name)  # fmt: skip
+        if single and table.columns.nlevels > 1:
+            table.columns = table.columns.droplevel(0)
+        if dropna:
+            table = table.dropna(how="all", axis=1)
+        tables.append(table)
+    return tables[0] if not isinstance(aggfunc, list) else pd.concat(tables, keys=funcs, axis=1)
+
+
+class _CrosstabFrame:
+    """The frame pandas' crosstab pivots: one column per factor, plus ``__dummy__``."""
+
+    def __init__(self, names: list[Any], has_values: bool) -> None:
+        self.names, self.has_values = names, has_values
+
+    def __call__(self, *parts: Any) -> pd.DataFrame:
+        factors = parts[: len(self.names)]
+        out = pd.DataFrame(dict(zip(self.names, factors, strict=True)), index=factors[0].index)
+        out["__dummy__"] = parts[-1] if self.has_values else 0
+        return out
+
+
+def crosstab(index: Any, columns: Any, values: Any = None, rownames: Any = None,
+             colnames: Any = None, aggfunc: Any = None, margins: bool = False,
+             margins_name: Hashable = "All", dropna: bool = True,
+             normalize: Any = False) -> Any:
+    """``pandas.crosstab`` of dframe Series from one frame: a parallel ``pivot_table``."""
+    from pandas.core.dtypes.common import is_nested_list_like
+    from pandas.core.reshape import pivot as P
+
+    full = {"values": values, "rownames": rownames, "colnames": colnames, "aggfunc": aggfunc,
+            "margins": margins, "margins_name": margins_name, "dropna": dropna,
+            "normalize": normalize}
+    if values is None and aggfunc is not None:
+        msg = "aggfunc cannot be used without values."
+        raise ValueError(msg)
+    if values is not None and aggfunc is None:
+        msg = "values cannot be used without an aggfunc."
+        raise ValueError(msg)
+    rows = index if is_nested_list_like(index) else [index]
+    cols = columns if is_nested_list_like(columns) else [columns]
+    factors = [*rows, *cols, *([values] if values is not None else [])]
+    native = (
+        all(isinstance(f, DframeObject) and f.ndim == 1 for f in factors)
+        and all(f._plan.partitioning == factors[0]._plan.partitioning for f in factors)
+        and (aggfunc is None or (isinstance(aggfunc, str) and aggfunc in PIVOT_AGGFUNCS
+                                 and aggfunc != "size"))
+        and (values is not None or dropna)
+        and (factors[0]._plan.range_index or factors[0].index.is_unique)
+    )  # fmt: skip
+    if not native:
+        fn = fallback.function("crosstab", pd.crosstab)
+        return fn(index, columns, **full)
+    rownames = P._get_names([f._meta for f in rows], rownames, prefix="row")
+    colnames = P._get_names([f._meta for f in cols], colnames, prefix="col")
+    rmapper, unique_rows, cmapper, unique_cols = P._build_names_mapper(rownames, colnames)
+    build = _CrosstabFrame([*unique_rows, *unique_cols], values is not None)
+    first, *others = factors
+    frame = first._map(build, *others, meta=build(*(f._meta for f in factors)),
+                       label="crosstab frame")  # fmt: skip
+    # pandas counts with ``len`` (fill 0); the dummy has no missing values, so "count" is len.
+    func = "count" if values is None else aggfunc
+    table = _pivot_table(frame, "__dummy__", unique_rows, unique_cols, func,
+                         0 if values is None else None, margins, dropna, margins_name,
+                         dropna, True, ["__dummy__"])  # fmt: skip
+    if normalize is not False:
+        table = P._normalize(table, normalize=normalize, margins=margins,
+                             margins_name=margins_name)  # fmt: skip
+    table = table.rename_axis(index=rmapper, axis=0).rename_axis(columns=cmapper, axis=1)
+    return from_pandas(table, npartitions=1)

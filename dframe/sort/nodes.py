@@ -1,0 +1,314 @@
+"""``sort_values``, ``sort_values(...).head(n)`` and ``rank``, natively and in parallel.
+
+Two ways to sort, both giving pandas' exact row order:
+
+* **Range partitioning** (several keys, ``kind="stable"``/``"mergesort"``, string keys: every
+  case where pandas' order is the stable order of (keys, original position)). Each partition
+  sends a small evenly spaced sample of its keys to one task, which picks ``nout - 1``
+  splitter rows; each partition is cut by the splitters (pandas' own ``sort_values`` places
+  its keys among the splitters, so NaN, ``na_position`` and mixed ``ascending`` follow pandas'
+  rules, and a key equal to a splitter always goes to the same side); output partition ``j``
+  concatenates its pieces in input order and sorts them stably, so ties keep their original
+  order across partitions.
+* **Global ranks** (one numeric/bool/object key with pandas' default ``kind="quicksort"``).
+  pandas' quicksort is not stable (numpy's SIMD sort orders ties by the whole array, even at
+  ten rows), so no per-partition sort can reproduce its ties. Only the key column travels to
+  one task, where pandas' own ``nargsort`` orders it exactly as pandas would; every row gets
+  its global rank, the rows move to ``rank * nout // n`` and each output orders its rows by
+  rank. The data columns move once, in parallel; the one-task step sees one column.
+
+``head(n)``/``tail(n)`` of a sort never sort everything: with range semantics each partition
+keeps its ``n`` first (last) rows in sorted order and one task merges them (the global first
+``n`` are among them, ties resolved by partition order); with global ranks the key task picks
+the ranks, and only the ``n`` chosen rows leave their partitions.
+
+``rank`` is shuffle-free: each partition counts its distinct values, one task merges the
+counts into, per value, how many values sort before it (and, for ``method="first"``, how many
+equal values earlier partitions hold); each partition then computes its ranks locally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from dframe.algebra import shuffle
+from dframe.algebra.rows import concat_rows
+from dframe.plan import nodes as N
+
+SAMPLE_PER_OUTPUT = 32  # sample keys per partition = this x output partitions (capped by rows)
+KEY = "__key__"
+
+
+@dataclass(frozen=True)
+class SortSpec:
+    """What to sort by. For a Series ``by`` is ``(KEY,)`` and keys are its values."""
+
+    by: tuple[Hashable, ...]
+    ascending: tuple[bool, ...]
+    na_position: str
+    kind: str
+    series: bool
+
+    def keys(self, part: Any) -> pd.DataFrame:
+        """The key columns of ``part`` with positions 0..k-1 as labels."""
+        if self.series:
+            return pd.DataFrame({KEY: part.array})
+        out = part[list(self.by)].reset_index(drop=True)
+        return out
+
+    def sort(self, frame: Any, kind: str = "stable") -> Any:
+        if self.series:
+            return frame.sort_values(
+                ascending=self.ascending[0], na_position=self.na_position, kind=kind
+            )
+        asc = self.ascending[0] if len(self.by) == 1 else list(self.ascending)
+        return frame.sort_values(
+            list(self.by), ascending=asc, na_position=self.na_position, kind=kind
+        )
+
+    def sort_keys(self, keys: pd.DataFrame) -> pd.DataFrame:
+        asc = self.ascending[0] if len(self.by) == 1 else list(self.ascending)
+        return keys.sort_values(
+            list(self.by), ascending=asc, na_position=self.na_position, kind="stable"
+        )
+
+
+def _concat(parts: list[Any]) -> Any:
+    full = [p for p in parts if len(p)] or parts[:1]
+    return full[0] if len(full) == 1 else concat_rows(full)
+
+
+# -- range partitioning ----------------------------------------------------------------------
+
+
+class SampleKeys:
+    def __init__(self, spec: SortSpec, size: int) -> None:
+        self.spec, self.size = spec, size
+
+    def __call__(self, part: Any) -> pd.DataFrame:
+        keys = self.spec.keys(part)
+        if len(keys) > self.size:
+            keys = keys.iloc[np.linspace(0, len(keys) - 1, self.size).astype(np.int64)]
+        return keys
+
+
+class ChooseSplitters:
+    def __init__(self, spec: SortSpec, nout: int) -> None:
+        self.spec, self.nout = spec, nout
+
+    def __call__(self, *samples: pd.DataFrame) -> pd.DataFrame:
+        keys = self.spec.sort_keys(_concat(list(samples)))
+        if len(keys) == 0:
+            return keys.reset_index(drop=True)
+        at = [(j + 1) * len(keys) // self.nout for j in range(self.nout - 1)]
+        return keys.iloc[[min(a, len(keys) - 1) for a in at]].reset_index(drop=True)
+
+
+class RangeSplit:
+    """Cut a partition into ``nout`` key ranges: a row goes after every splitter that sorts
+    before it or equal to it (the splitters come first in a stable sort)."""
+
+    def __init__(self, spec: SortSpec, nout: int) -> None:
+        self.spec, self.nout = spec, nout
+
+    def target(self, part: Any, splitters: pd.DataFrame) -> np.ndarray:
+        keys = self.spec.keys(part)
+        if len(splitters) == 0 or len(keys) == 0:
+            return np.zeros(len(keys), dtype=np.int64)
+        both = pd.concat([splitters, keys], ignore_index=True)
+        order = self.spec.sort_keys(both).index.to_numpy()
+        is_splitter = order < len(splitters)
+        seen = np.cumsum(is_splitter)
+        target = np.empty(len(keys), dtype=np.int64)
+        target[order[~is_splitter] - len(splitters)] = seen[~is_splitter]
+        return target
+
+    def __call__(self, part: Any, splitters: pd.DataFrame) -> Any:
+        pieces = shuffle.split_by(part, self.target(part, splitters), self.nout)
+        return pieces[0] if self.nout == 1 else tuple(pieces)
+
+
+class SortPieces:
+    """Pieces in input order, sorted stably: ties keep their global original order."""
+
+    def __init__(self, spec: SortSpec) -> None:
+        self.spec = spec
+
+    def __call__(self, *pieces: Any) -> Any:
+        return self.spec.sort(_concat(list(pieces)))
+
+
+class LocalEnds:
+    """The first (last) ``n`` rows of a stable sort; used as chunk and as combine."""
+
+    def __init__(self, spec: SortSpec, n: int, which: str) -> None:
+        self.spec, self.n, self.which = spec, n, which
+
+    def __call__(self, *parts: Any) -> Any:
+        ordered = self.spec.sort(_concat(list(parts)))
+        return ordered.head(self.n) if self.which == "head" else ordered.tail(self.n)
+
+
+def _identity(x: Any) -> Any:
+    return x
+
+
+# -- global ranks ----------------------------------------------------------------------------
+
+
+class KeyColumn:
+    def __init__(self, spec: SortSpec) -> None:
+        self.spec = spec
+
+    def __call__(self, part: Any) -> pd.Series:
+        return self.spec.keys(part).iloc[:, 0]
+
+
+class GlobalRanks:
+    """Each row's position in pandas' order of the whole key column, per partition."""
+
+    def __init__(self, spec: SortSpec, nparts: int) -> None:
+        self.spec, self.nparts = spec, nparts
+
+    def __call__(self, *keys: pd.Series) -> Any:
+        lengths = [len(k) for k in keys]
+        full = _concat(list(keys)).reset_index(drop=True)
+        perm = full.sort_values(
+            ascending=self.spec.ascending[0],
+            na_position=self.spec.na_position,
+            kind=self.spec.kind,
+        ).index.to_numpy()
+        ranks = np.empty(len(full), dtype=np.int64)
+        ranks[perm] = np.arange(len(full), dtype=np.int64)
+        bounds = np.cumsum([0, *lengths])
+        out = [(ranks[bounds[i] : bounds[i + 1]], len(full)) for i in range(self.nparts)]
+        return out[0] if self.nparts == 1 else tuple(out)
+
+
+class RankSplit:
+    def __init__(self, nout: int) -> None:
+        self.nout = nout
+
+    def __call__(self, part: Any, context: tuple[np.ndarray, int]) -> Any:
+        ranks, n = context
+        target = ranks * self.nout // max(n, 1)
+        rows = shuffle.split_by(part, target, self.nout)
+        order = np.argsort(target, kind="stable")
+        bounds = np.searchsorted(target[order], np.arange(self.nout + 1))
+        pieces = [
+            (rows[j], ranks[order[bounds[j] : bounds[j + 1]]]) for j in range(self.nout)
+        ]
+        return pieces[0] if self.nout == 1 else tuple(pieces)
+
+
+class PickRanks:
+    """The rows whose global rank is among the first (last) ``n``, with their ranks."""
+
+    def __init__(self, n: int, which: str) -> None:
+        self.n, self.which = n, which
+
+    def __call__(self, part: Any, context: tuple[np.ndarray, int]) -> Any:
+        ranks, total = context
+        keep = ranks < self.n if self.which == "head" else ranks >= total - self.n
+        return part[keep], ranks[keep]
+
+
+class ByRank:
+    """Rows of ``(rows, ranks)`` pieces, ordered by rank."""
+
+    def __call__(self, *pieces: tuple[Any, np.ndarray]) -> Any:
+        rows = _concat([p[0] for p in pieces])
+        ranks = np.concatenate([p[1] for p in pieces])
+        return rows.iloc[np.argsort(ranks, kind="stable")]
+
+
+def _ranks(ex: Any, parts: list[Any], spec: SortSpec) -> list[Any]:
+    keys = [ex.submit(KeyColumn(spec), p) for p in parts]
+    out = ex.submit(GlobalRanks(spec, len(parts)), *keys, num_returns=len(parts))
+    return [out] if len(parts) == 1 else list(out)
+
+
+# -- plan nodes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SortValues(N.Node):
+    """``child`` sorted; ``method`` is "range" (sampled range partitioning) or "ranks"."""
+
+    input_fields: ClassVar[tuple[str, ...]] = ("child",)
+
+    child: N.Node
+    spec: SortSpec
+    method: str
+
+    def _derive(self) -> None:
+        self._set(
+            meta=self.child.meta,
+            npartitions=self.child.npartitions,
+            lengths=None,
+            range_index=False,
+        )
+
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        ex, parts = lowerer.ex, lowerer.lower(self.child)
+        nout = len(parts)
+        if self.method == "ranks":
+            contexts = _ranks(ex, parts, self.spec)
+            grid = []
+            for p, c in zip(parts, contexts, strict=True):
+                out = ex.submit(RankSplit(nout), p, c, num_returns=nout)
+                grid.append([out] if nout == 1 else list(out))
+            return [ex.submit(ByRank(), *[row[j] for row in grid]) for j in range(nout)]
+        size = SAMPLE_PER_OUTPUT * nout
+        samples = [ex.submit(SampleKeys(self.spec, size), p) for p in parts]
+        splitters = ex.submit(ChooseSplitters(self.spec, nout), *samples)
+        grid = []
+        for p in parts:
+            out = ex.submit(RangeSplit(self.spec, nout), p, splitters, num_returns=nout)
+            grid.append([out] if nout == 1 else list(out))
+        return [ex.submit(SortPieces(self.spec), *[row[j] for row in grid]) for j in range(nout)]
+
+    def ends(self, n: int, which: str) -> N.Node:
+        """The first (last) ``n`` rows of the sorted frame, without sorting everything."""
+        if self.method == "ranks":
+            return SortedEnds(self.child, self.spec, n, which)
+        ends = LocalEnds(self.spec, n, which)
+        return N.Reduce(self.child, ends, ends, _identity, self.meta, label=f"sorted {which}")
+
+    def describe(self) -> str:
+        return f"SortValues({list(self.spec.by)}, {self.method})"
+
+
+@dataclass(frozen=True, eq=False)
+class SortedEnds(N.Node):
+    """The first (last) ``n`` rows in pandas' order by one key, picked by global rank."""
+
+    input_fields: ClassVar[tuple[str, ...]] = ("child",)
+
+    child: N.Node
+    spec: SortSpec
+    n: int
+    which: str
+
+    def _derive(self) -> None:
+        self._set(meta=self.child.meta, npartitions=1, lengths=None, range_index=False)
+
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        ex, parts = lowerer.ex, lowerer.lower(self.child)
+        contexts = _ranks(ex, parts, self.spec)
+        picked = [
+            ex.submit(PickRanks(self.n, self.which), p, c)
+            for p, c in zip(parts, contexts, strict=True)
+        ]
+        return [ex.submit(ByRank(), *picked)]
+
+    def describe(self) -> str:
+        return f"SortedEnds({list(self.spec.by)}, {self.which} {self.n})"
+
+
+# -- façade ----------------------------------------------------------------------------------
