@@ -13,10 +13,10 @@ run pandas per partition, and shuffle the rows home again, in their original ord
 ``apply`` runs the function on each group in parallel and lets pandas combine the results.
 Whatever is not native runs on pandas with a ``PandasFallbackWarning``.
 
-The parts live next to this module: ``group_keys`` (which keys are native, ``make_groupby``),
-``group_counts`` (value_counts), ``group_windows`` (rolling/expanding/ewm per group),
-``group_fallback`` (pandas' GroupBy); the partition functions are in ``algebra/grouped.py``,
-``algebra/group_tree_reduce.py`` ...
+The parts live next to this module (see the package's docstring): ``keys`` (which keys are
+native, ``make_groupby``), ``nodes`` (the plan nodes), ``counts`` (value_counts), ``windows``
+(rolling/expanding/ewm per group), ``fallback`` (pandas' GroupBy); the partition functions are in
+``grouped``, ``tree_reduce``, ``count_parts`` and ``window_parts``.
 """
 
 from __future__ import annotations

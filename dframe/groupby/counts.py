@@ -1,7 +1,7 @@
 """``groupby(...).value_counts()``: counts per group, computed after a shuffle by key.
 
 Each shuffled partition counts its (keys, values) combinations and where each first appears
-(``algebra.group_counts.ValueCountsPart``); one last task puts them in pandas' order and sorts
+(``count_parts.ValueCountsPart``); one last task puts them in pandas' order and sorts
 and normalizes them as pandas does. Categorical values and unobserved categorical keys (counted
 over every category by pandas) and ``bins=`` run on pandas.
 """

@@ -6,7 +6,7 @@ GroupBy object from such a partition, so every per-partition step is pandas' own
 
 Two strategies share the final step (``Finish``), which puts groups in pandas' order:
 
-* tree reduction (``group_tree_reduce``): per-partition partial statistics per group, merged;
+* tree reduction (``tree_reduce``): per-partition partial statistics per group, merged;
 * hash shuffle: rows are moved by a hash of their keys (``GroupSplit``, tagging each row with its
   global position) so each group lives in one partition; pandas runs the whole operation there
   (``ShuffledAgg``), and the group's first position says where it goes when ``sort=False``.
@@ -14,8 +14,8 @@ Two strategies share the final step (``Finish``), which puts groups in pandas' o
 Row-wise results (``transform``, ``cumsum`` ...) run pandas on the shuffled partition with a
 positional index (``RowOp``) and go home by a second shuffle on the source partition
 (``HomeSplit``/``HomeCombine``), which also restores the original row order and labels.
-Results with several rows per group have their own modules: ``group_counts`` (value_counts)
-and ``group_windows`` (rolling, expanding, ewm).
+Results with several rows per group have their own modules: ``count_parts`` (value_counts)
+and ``window_parts`` (rolling, expanding, ewm).
 """
 
 from __future__ import annotations

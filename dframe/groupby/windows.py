@@ -1,7 +1,7 @@
 """``groupby(...).rolling()`` / ``.expanding()`` / ``.ewm()``: windows within each group.
 
 The rows are shuffled by key so each group is whole in one partition; pandas' own grouped window
-runs there (``algebra.group_windows.WindowPart``) and one last task puts the rows in pandas'
+runs there (``window_parts.WindowPart``) and one last task puts the rows in pandas'
 order: groups in group order, each group's rows in their original order.
 """
 

@@ -1,1 +1,1 @@
-"""tools"""
+"""Developer commands: ``python -m dframe.tools.coverage`` writes docs/coverage.md."""

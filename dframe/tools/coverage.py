@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-PAGE = Path(__file__).resolve().parents[1] / "docs" / "coverage.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "coverage.md"
 
 NATIVE, PARTIAL, FALLBACK = "native", "native, some arguments fall back", "falls back to pandas"
 

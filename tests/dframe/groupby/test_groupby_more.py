@@ -11,7 +11,7 @@ import pytest
 import dframe
 from dframe import fallback
 from tests.dframe.conftest import NPARTITIONS, assert_same
-from tests.dframe.test_groupby import DATA
+from tests.dframe.groupby.test_groupby import DATA
 
 pytestmark = [
     pytest.mark.timeout(120),

@@ -20,7 +20,7 @@ import dframe
 from dframe import config, fallback
 from dframe.execution.executors import SyncExecutor
 
-from .conftest import NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
 
 pytestmark = [
     pytest.mark.timeout(300),
