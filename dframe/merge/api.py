@@ -84,15 +84,19 @@ def _choose(how: str, left: N.Node, right: N.Node, validate: Any) -> str:
     forced = config.get("merge_strategy")
     if forced == "shuffle" or not allowed:
         return "shuffle"
-    if forced == "broadcast":
-        return allowed[0]
-    if forced != "auto":
+    if forced not in ("auto", "broadcast"):
         msg = f"merge_strategy must be 'auto', 'broadcast' or 'shuffle', not {forced!r}"
         raise ValueError(msg)
-    limit = config.get("merge_broadcast_bytes")
     sizes = {"broadcast_right": estimate_bytes(right), "broadcast_left": estimate_bytes(left)}
-    best = min(allowed, key=lambda s: sizes[s])
-    return best if sizes[best] < limit else "shuffle"
+    best = min(allowed, key=lambda s: sizes[s])  # broadcast the smaller side
+    if forced == "broadcast":
+        return best
+    # The output keeps the other side's partitions: broadcasting the bigger side would size the
+    # result by the smaller one (a left join of a small frame with a big one).
+    other = {"broadcast_right": sizes["broadcast_left"], "broadcast_left": sizes["broadcast_right"]}
+    if sizes[best] > other[best]:
+        return "shuffle"
+    return best if sizes[best] < config.get("merge_broadcast_bytes") else "shuffle"
 
 
 def _to_frame(obj: Any) -> Any:

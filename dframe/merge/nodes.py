@@ -289,14 +289,20 @@ class Merge(N.Node):
         return max(self.left.npartitions, self.right.npartitions)
 
     def _output_count(self) -> int:
+        if not self.spec.order:
+            return self._merge_count()  # a broadcast against the big side, in its own order
+        # Sized by the data, never by whichever side came first: a chain of merges that starts
+        # from a one-partition dimension table must not end as one partition.
+        return max(self._merge_count(), self.left.npartitions, self.right.npartitions)
+
+    def _leading_tag_partitions(self) -> int | None:
+        """Partitions of the side whose positions lead pandas' order (None: keys lead)."""
         order = self.spec.order
-        if not order:
-            return self._merge_count()
-        if order[0] == TAG_L:
+        if order and order[0] == TAG_L:
             return self.left.npartitions
-        if order[0] == TAG_R:
+        if order and order[0] == TAG_R:
             return self.right.npartitions
-        return self._merge_count()
+        return None
 
     def lower_with(self, lowerer: Any) -> list[Any]:
         ex, spec = lowerer.ex, self.spec
@@ -332,10 +338,12 @@ class Merge(N.Node):
         if not order:
             return merged
         nout = self._output_count()
-        if order[0] in (TAG_L, TAG_R):
+        if self._leading_tag_partitions() == nout:
             # Positions lead: output j holds the rows tagged from input partition j.
             bounds = pd.DataFrame({order[0]: np.arange(1, nout, dtype=np.int64) * _SHIFT})
         else:
+            # Boundaries sampled on the whole order (keys and/or both position tags: every row
+            # is distinct), so even the rows of one input partition spread over all outputs.
             samples = ex.get([ex.submit(Sample(order, SAMPLES_PER_PARTITION), h) for h in merged])
             pool = pd.concat(samples, ignore_index=True)
             pool = pool.iloc[_sorted_positions(pool, list(order))].reset_index(drop=True)
