@@ -21,7 +21,7 @@ from dframe.algebra.rows import index_of
 from dframe.core.indexing import IndexingMethods
 from dframe.execution import lower
 from dframe.execution.executors import in_partition_task
-from dframe.optimize import optimize
+from dframe.optimize import optimize, topk
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 from dframe.plan.wrap import DframeObject, from_pandas, wrap_plan
@@ -295,7 +295,7 @@ class Collection(IndexingMethods, DframeObject):
 
     def _ends(self, n: int, which: str) -> Any:
         plan = self._plan
-        sorted_ends = plan.ends(n, which)
+        sorted_ends = topk.ends(plan, n, which)
         if sorted_ends is not None:
             return self._new(sorted_ends)  # the first rows of a sort, without sorting all
         lengths = plan.lengths

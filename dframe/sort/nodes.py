@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from dframe import config
 from dframe.algebra import shuffle
 from dframe.algebra.rows import concat_rows
 from dframe.plan import nodes as N
@@ -143,6 +144,26 @@ class SortPieces:
         return self.spec.sort(_concat(list(pieces)))
 
 
+def _tie_free(keys: pd.DataFrame) -> bool:
+    """No two present (non-missing) values of the single key are equal."""
+    column = keys.iloc[:, 0]
+    return bool(column[column.notna()].is_unique)
+
+
+class SamplesTieFree:
+    def __call__(self, *samples: pd.DataFrame) -> bool:
+        return _tie_free(_concat(list(samples)))
+
+
+class SortPiecesTieFree(SortPieces):
+    """``SortPieces``, plus whether its keys are free of ties (equal keys always land in the
+    same output partition, so all partitions tie-free means the whole column is)."""
+
+    def __call__(self, *pieces: Any) -> tuple[bool, Any]:
+        part = super().__call__(*pieces)
+        return _tie_free(self.spec.keys(part)), part
+
+
 class LocalEnds:
     """The first (last) ``n`` rows of a stable sort; used as chunk and as combine."""
 
@@ -152,6 +173,33 @@ class LocalEnds:
     def __call__(self, *parts: Any) -> Any:
         ordered = self.spec.sort(_concat(list(parts)))
         return ordered.head(self.n) if self.which == "head" else ordered.tail(self.n)
+
+
+class TieFree:
+    """The last step of a top-k under pandas' unstable quicksort: the first (last) ``n`` rows of
+    the candidates in stable order, and whether that is pandas' answer — true when no two of
+    those rows share a key and the row just past the cut has another key (then every order of
+    the keys agrees; missing keys keep their original order in pandas too)."""
+
+    def __init__(self, spec: SortSpec, n: int, which: str) -> None:
+        self.spec, self.n, self.which = spec, n, which
+
+    def __call__(self, *parts: Any) -> tuple[bool, Any]:
+        ordered = self.spec.sort(_concat(list(parts)))
+        keys = self.spec.keys(ordered).iloc[:, 0]
+        total, n = len(ordered), min(self.n, len(ordered))
+        if self.which == "head":
+            picked, edge, past = keys.iloc[:n], n - 1, n
+            rows = ordered.head(n)
+        else:
+            picked, edge, past = keys.iloc[total - n :], total - n, total - n - 1
+            rows = ordered.tail(n)
+        present = picked[picked.notna()]
+        determined = bool(present.is_unique)
+        if determined and n and 0 <= past < total:
+            a, b = keys.iloc[edge], keys.iloc[past]
+            determined = bool(pd.isna(a) or pd.isna(b) or a != b)
+        return determined, rows
 
 
 def _identity(x: Any) -> Any:
@@ -258,20 +306,45 @@ class SortValues(N.Node):
         ex, parts = lowerer.ex, lowerer.lower(self.child)
         nout = len(parts)
         if self.method == "ranks":
+            # Unique keys: every sort gives the same order, so range partitioning (no task
+            # sees the whole key column) is pandas' answer; ties: pandas' quicksort decides.
+            tie_free = self._range_sorted_if_tie_free(ex, parts)
+            if tie_free is not None:
+                return tie_free
             contexts = _ranks(ex, parts, self.spec)
             grid = []
             for p, c in zip(parts, contexts, strict=True):
                 out = ex.submit(RankSplit(nout), p, c, num_returns=nout)
                 grid.append([out] if nout == 1 else list(out))
             return [ex.submit(ByRank(), *[row[j] for row in grid]) for j in range(nout)]
-        size = SAMPLE_PER_OUTPUT * nout
-        samples = [ex.submit(SampleKeys(self.spec, size), p) for p in parts]
+        samples = self._samples(ex, parts)
+        return [ex.submit(SortPieces(self.spec), *col) for col in self._ranges(ex, parts, samples)]
+
+    def _samples(self, ex: Any, parts: list[Any]) -> list[Any]:
+        size = SAMPLE_PER_OUTPUT * len(parts)
+        return [ex.submit(SampleKeys(self.spec, size), p) for p in parts]
+
+    def _ranges(self, ex: Any, parts: list[Any], samples: list[Any]) -> list[list[Any]]:
+        """For each output partition, its pieces (one per input partition, in input order)."""
+        nout = len(parts)
         splitters = ex.submit(ChooseSplitters(self.spec, nout), *samples)
         grid = []
         for p in parts:
             out = ex.submit(RangeSplit(self.spec, nout), p, splitters, num_returns=nout)
             grid.append([out] if nout == 1 else list(out))
-        return [ex.submit(SortPieces(self.spec), *[row[j] for row in grid]) for j in range(nout)]
+        return [[row[j] for row in grid] for j in range(nout)]
+
+    def _range_sorted_if_tie_free(self, ex: Any, parts: list[Any]) -> list[Any] | None:
+        samples = self._samples(ex, parts)
+        if not ex.get(ex.submit(SamplesTieFree(), *samples)):
+            return None  # ties already among the samples: skip the range pass
+        checked = [
+            ex.submit(SortPiecesTieFree(self.spec), *col, num_returns=2)
+            for col in self._ranges(ex, parts, samples)
+        ]
+        if not all(ex.get([flag for flag, _ in checked])):
+            return None
+        return [part for _, part in checked]
 
     def ends(self, n: int, which: str) -> N.Node:
         """The first (last) ``n`` rows of the sorted frame, without sorting everything."""
@@ -300,6 +373,21 @@ class SortedEnds(N.Node):
 
     def lower_with(self, lowerer: Any) -> list[Any]:
         ex, parts = lowerer.ex, lowerer.lower(self.child)
+        # First a plain top-k: each partition's n + 1 first rows, merged; when no keys tie
+        # among the chosen rows or at the cut, that is pandas' answer whatever its sort does
+        # with ties — and only n + 1 rows per partition moved.
+        candidates = LocalEnds(self.spec, self.n + 1, self.which)
+        found = [ex.submit(candidates, p) for p in parts]
+        fan_in = max(2, config.get("split_every"))
+        while len(found) > 1:
+            found = [
+                ex.submit(candidates, *found[i : i + fan_in])
+                for i in range(0, len(found), fan_in)
+            ]
+        last = TieFree(self.spec, self.n, self.which)
+        determined, rows = ex.submit(last, *found, num_returns=2)
+        if ex.get(determined):
+            return [rows]
         contexts = _ranks(ex, parts, self.spec)
         picked = [
             ex.submit(PickRanks(self.n, self.which), p, c)
