@@ -11,6 +11,7 @@ import pandas as pd
 
 from dframe import config
 from dframe.algebra import shuffle
+from dframe.groupby import cardinality
 from dframe.groupby import grouped as G
 from dframe.groupby import tree_reduce as T
 from dframe.plan import nodes as N
@@ -27,10 +28,9 @@ class _Cardinality:
         self.spec = spec
 
     def __call__(self, part: pd.DataFrame) -> tuple[int, int]:
-        sample = part.iloc[:100_000]
-        if len(sample) == 0:
-            return 0, 0
-        return len(sample), int(self.spec.key_frame(sample).drop_duplicates().shape[0])
+        """Rows of the partition and its estimated number of groups."""
+        keys = self.spec.key_frame(cardinality.sample_rows(part))
+        return len(part), cardinality.estimate_groups(keys, len(part))
 
 
 def choose_strategy(
