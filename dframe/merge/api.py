@@ -68,9 +68,17 @@ def estimate_bytes(plan: N.Node) -> float:
     """A size estimate of ``plan``'s result: known rows × a sample row, or its input bytes."""
     if plan.lengths is not None:
         return sum(plan.lengths) * _row_bytes(plan.meta)
-    if any(isinstance(n, N.Materialized) for n in toposort(plan)):
-        return math.inf
-    return float(lower._input_bytes(plan))
+    # An upper bound from the sources below (a filter only shrinks them): computed partitions
+    # (what read_* returns) by their rows, files and pandas data by their bytes.
+    total = 0.0
+    for node in toposort(plan):
+        if isinstance(node, N.Materialized):
+            if node.lengths is None:
+                return math.inf
+            total += sum(node.lengths) * _row_bytes(node.meta)
+        elif not node.inputs:
+            total += float(lower._input_bytes(node))
+    return total
 
 
 def _choose(how: str, left: N.Node, right: N.Node, validate: Any) -> str:

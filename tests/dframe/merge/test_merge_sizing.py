@@ -95,3 +95,16 @@ def test_chain_fits_a_store_much_smaller_than_the_data():
             got = out.to_pandas()
     assert want.memory_usage(deep=True).sum() > 3 * 24 * MIB
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_a_filtered_computed_side_is_still_broadcast(sync):
+    """What read_* returns is computed partitions; a filter of them has unknown rows, but its
+    size is bounded by theirs, so the small side of a join is still broadcast."""
+    rng = np.random.default_rng(5)
+    big = pd.DataFrame({"k": rng.integers(0, 50, 4000), "v": rng.normal(size=4000)})
+    small = pd.DataFrame({"k": np.arange(50), "w": rng.normal(size=50)})
+    dbig = dframe.from_pandas(big, 4).persist()
+    dsmall = dframe.from_pandas(small, 2).persist()
+    out = dbig.merge(dsmall[dsmall.w > 0], on="k")
+    assert out._plan.spec.strategy == "broadcast_right"
+    assert_same(big.merge(small[small.w > 0], on="k"), out)
