@@ -24,8 +24,16 @@ _DEFAULTS: dict[str, Any] = {
     "split_every": 8,
     # Rows of a CSV file read on the driver to learn column names and dtypes.
     "csv_sample_rows": 1000,
+    # read_csv/read_parquet read data estimated at most this many bytes in memory at the call
+    # (pandas' semantics: the data as of the call, parsed once); larger data streams lazily.
+    # -1: the store budget of the executor the read runs on.
+    "read_eager_bytes": -1,
     # groupby aggregations: "auto" (by the number of distinct keys), "tree" or "shuffle".
     "groupby_strategy": "auto",
+    # Per-partition pass of a tree-reduced groupby aggregation: "arrow" (pyarrow's hash
+    # aggregation wherever it reproduces pandas' partials), "pandas" (pandas' groupby), or
+    # "auto" (Arrow where it was measured faster).
+    "groupby_kernel": "auto",
     # merge/join: "auto" (broadcast a side smaller than merge_broadcast_bytes, else hash-shuffle
     # both sides), "broadcast" or "shuffle".
     "merge_strategy": "auto",
@@ -48,6 +56,12 @@ DESCRIPTIONS: dict[str, str] = {
     "partition_bytes": "target size of one partition (constructors, from_pandas, readers)",
     "split_every": "fan-in of one combine step of a tree reduction",
     "csv_sample_rows": "rows of a CSV file read on the driver to infer columns and dtypes",
+    "read_eager_bytes": "read_csv/read_parquet read inputs estimated at most this size in memory "
+    "at the call, once; larger ones stream lazily (-1: the object store's budget, or half the "
+    "driver's available memory for the in-process executor)",
+    "groupby_kernel": "groupby aggregations by tree reduction: 'arrow' (pyarrow's hash "
+    "aggregation per partition where it gives pandas' result; float sums add without pandas' "
+    "Kahan compensation), 'pandas' (pandas' groupby), or 'auto' (Arrow where faster)",
     "merge_strategy": "merge/join: 'auto', 'broadcast' (the small side to every partition of the "
     "other) or 'shuffle' (both sides hash-partitioned on the keys)",
     "merge_broadcast_bytes": "merge/join: a side estimated below this size is broadcast",

@@ -7,7 +7,9 @@ Lowering talks to an executor through four calls, mirroring the runtime's API:
                                       handle, or a list of ``num_returns`` handles;
 ``put(value)``                        store a value, return its handle;
 ``get(handle | list)``                the value(s);
-``wait(handles)``                     block until all are computed.
+``wait(handles)``                     block until all are computed;
+``store_budget()``                    (optional) bytes of data it can hold, which decides
+                                      whether ``read_*`` reads at the call (``dframe.io.api``).
 
 ``SyncExecutor`` runs each task at once in this process (handles are the values themselves);
 it serves small data, where shipping partitions to workers costs more than it saves, and tests
@@ -74,6 +76,13 @@ class SyncExecutor:
     def wait(self, handles: list[Any]) -> None:
         return None
 
+    def store_budget(self) -> int:
+        """Bytes of data this executor holds comfortably: half the driver's available memory
+        (its partitions are plain objects in this process, and computing on them needs room)."""
+        import psutil
+
+        return int(psutil.virtual_memory().available) // 2
+
     def __repr__(self) -> str:
         return "SyncExecutor()"
 
@@ -129,6 +138,13 @@ class RuntimeExecutor:
     def wait(self, handles: list[Any]) -> None:
         if handles:
             self.backend.wait(list(handles), num_returns=len(handles))
+
+    def store_budget(self) -> int | None:
+        """The object store's memory budget, from the backend's public ``cluster_resources()``
+        (starting the backend if the program has not); None if the backend does not say."""
+        self._task()
+        budget = self.backend.cluster_resources().get("object_store_memory")
+        return None if budget is None else int(budget)
 
     def reset(self) -> None:
         """Forget the registered task, e.g. after the backend was shut down and started again."""

@@ -97,6 +97,9 @@ class Lowerer:
     def __init__(self, executor: Any) -> None:
         self.ex = executor
         self._done: dict[N.Node, list[Any]] = {}
+        # Rows per partition of nodes whose plan does not know them, learned while lowering
+        # (a CSV read counts its rows to number them): kept with the computed partitions.
+        self.found_lengths: dict[N.Node, list[int]] = {}
 
     def lower(self, node: N.Node) -> list[Any]:
         if node not in self._done:
@@ -118,7 +121,10 @@ class Lowerer:
     def lengths(self, node: N.Node, handles: list[Any]) -> list[int]:
         if node.lengths is not None:
             return list(node.lengths)
-        return [int(n) for n in self.ex.get([self.ex.submit(len, h) for h in handles])]
+        if node not in self.found_lengths:
+            counts = self.ex.get([self.ex.submit(len, h) for h in handles])
+            self.found_lengths[node] = [int(n) for n in counts]
+        return self.found_lengths[node]
 
     def _partition_args(self, node: N.Node) -> list[list[Any]]:
         """Per input, per partition: a handle, or a reader so the read runs inside the task."""
@@ -173,6 +179,7 @@ class Lowerer:
         ]
         info = self.ex.get([p[1] for p in pairs])
         lengths = [n for n, _, _ in info]
+        self.found_lengths[node] = lengths
         # pandas infers dtypes from the whole file; each block inferred its own.
         dtypes = common_dtypes(info)
         if all(list(m.dtypes) == list(dtypes) for _, m, _ in info):
@@ -276,17 +283,18 @@ def _differs(child_meta: Any, meta: Any) -> bool:
 
 def _input_bytes(plan: N.Node) -> int:
     total = 0
-    files: set[str] = set()
+    # file -> its size as the read saw it: a file changed or deleted since is reported by the
+    # read tasks, with an error that says what happened, not by a stat here.
+    files: dict[str, int | None] = {}
     for node in toposort(plan):
         if isinstance(node, N.FromPandas):
             for p in node.partitions:
                 usage = p.memory_usage(index=False, deep=False)
                 total += int(usage.sum() if isinstance(usage, pd.Series) else usage)
-        elif isinstance(node, N.ReadParquet):
-            files.update(p.path for p in node.pieces)
-        elif isinstance(node, N.ReadCSV):
-            files.update(b.path for b in node.blocks)
-    return total + sum(os.path.getsize(f) for f in files)
+        elif isinstance(node, N.ReadParquet | N.ReadCSV):
+            for part in node.pieces if isinstance(node, N.ReadParquet) else node.blocks:
+                files[part.path] = None if part.identity is None else part.identity[0]
+    return total + sum(os.path.getsize(f) if n is None else n for f, n in files.items())
 
 
 def choose_executor(plan: N.Node) -> Any:
@@ -316,15 +324,30 @@ def compute(root: N.Node) -> N.Materialized:
     if isinstance(plan, N.Materialized):
         return plan
     ex = choose_executor(plan)
+    lowerer = Lowerer(ex)
     with progress.tracking(ex) as tracker:
-        handles = Lowerer(ex).lower(plan)
+        handles = lowerer.lower(plan)
         if tracker is not None:
             tracker.wait(getattr(ex, "backend", None))
+    lengths = root.lengths
+    if lengths is None and plan in lowerer.found_lengths:
+        lengths = tuple(lowerer.found_lengths[plan])
     result = N.Materialized(
-        tuple(handles), ex, root.meta, root.lengths, root.range_index, root.partitioning
+        tuple(handles), ex, root.meta, lengths, root.range_index, root.partitioning
     )
     CACHE[root] = result
     return result
+
+
+def materialize(root: N.Node) -> N.Materialized:
+    """``root``'s partitions computed now, waited for, with their lengths known: what
+    ``read_*`` returns a frame over (the data as of the call, read once)."""
+    mat = compute(root)
+    mat.executor.wait(list(mat.handles))
+    if mat.lengths is None:
+        partition_lengths(root)
+        mat = CACHE[root]
+    return mat
 
 
 def partition_lengths(root: N.Node) -> list[int]:

@@ -1,14 +1,22 @@
 """``read_parquet``, ``read_csv``, ``to_parquet``, ``to_csv`` with pandas' signatures.
 
-Reading builds a plan node (nothing is read until needed, and the optimizer may narrow the read
-to fewer columns or rows). Writing a single file funnels partitions through the driver one at a
-time, so the driver never holds more than one partition.
+What a read returns holds the data as of the call, as in pandas. Data whose estimated in-memory
+size fits the executor's store (``read_eager_bytes``, by default the object store's budget) is
+read at the call — partition tasks in parallel, into the store — and every later result reuses
+those partitions: a file deleted or rewritten afterwards does not matter and nothing is parsed
+twice. Larger data stays a lazy plan node, streamed when a result needs it (the optimizer may
+narrow the read to fewer columns or rows); its files' identities are recorded at the call and a
+change is an error (``dframe.io.identity``), never different rows.
+
+Writing a single file funnels partitions through the driver one at a time, so the driver never
+holds more than one partition.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import uuid
 from collections.abc import Hashable
@@ -22,7 +30,33 @@ from dframe import config, fallback
 from dframe.execution import lower
 from dframe.io import csv, parquet, parts
 from dframe.plan import nodes as N
+from dframe.plan.positional import ByPosition
 from dframe.plan.wrap import wrap_plan
+
+
+def _eager_budget(node: N.Node) -> float:
+    """Bytes a read may bring in at the call: the ``read_eager_bytes`` option, by default the
+    store budget of the executor the read would run on (the runtime's object store, or the
+    driver's memory for the in-process executor)."""
+    budget = config.get("read_eager_bytes")
+    if budget >= 0:
+        return float(budget)
+    store_budget = getattr(lower.choose_executor(node), "store_budget", None)
+    found = None if store_budget is None else store_budget()
+    return math.inf if found is None else float(found)
+
+
+def _as_of_call(node: N.Node, estimate: int) -> Any:
+    """A frame holding ``node``'s data as of this call.
+
+    Data that fits is read now, in parallel, and the frame stands for the computed partitions
+    (pushdown then has nothing left to narrow: the read already honoured the reader's own
+    ``columns``/``usecols``/``filters``/``nrows``). Larger data stays lazy; its reads check
+    that the files are still those seen now.
+    """
+    if estimate <= _eager_budget(node):
+        return wrap_plan(lower.materialize(node))
+    return wrap_plan(node)
 
 
 def read_parquet(
@@ -48,7 +82,9 @@ def read_parquet(
     if npartitions is not None:
         total = sum(os.path.getsize(f) for f in parquet._files(path))
         target, min_pieces = max(1, total // max(1, int(npartitions))), 1
-    pieces, meta, stored = parquet.inspect(path, target, min_pieces, config.get("sync_threshold_bytes"))
+    pieces, meta, stored, column_bytes = parquet.inspect(
+        path, target, min_pieces, config.get("sync_threshold_bytes")
+    )
     predicate = parquet.user_filters(filters) if filters else None
     node = N.ReadParquet(
         tuple(pieces),
@@ -58,7 +94,8 @@ def read_parquet(
         reset_index=predicate is not None and not stored,
         stored_index=stored,
     )
-    return wrap_plan(_exactly(node, npartitions))
+    estimate = parquet.memory_estimate(column_bytes, meta, columns)
+    return _as_of_call(_exactly(node, npartitions), estimate)
 
 
 def _exactly(node: N.Node, npartitions: int | None) -> N.Node:
@@ -96,7 +133,9 @@ def read_csv(
     by_name = isinstance(usecols, list | tuple) and all(isinstance(c, str) for c in usecols)
     if by_name:
         kwargs.pop("usecols")
-    blocks, meta = csv.inspect(
+    if kwargs.get("nrows", 0) is None:
+        kwargs.pop("nrows")  # pandas' default: all rows (and the file may be cut into blocks)
+    blocks, meta, estimate = csv.inspect(
         path,
         size,
         {**kwargs, **({"usecols": usecols} if by_name else {})},
@@ -104,14 +143,42 @@ def read_csv(
     )
     if by_name:
         # The sample was read with usecols; the node keeps all sampled columns for pushdown.
-        full = pd.read_csv(blocks[0].path, nrows=0, **kwargs)
+        full = pd.read_csv(blocks[0].path, **{**kwargs, "nrows": 0})
         full_meta = meta.reindex(columns=[c for c in full.columns if c in set(usecols)])
-        node = N.ReadCSV(
+        node: N.Node = N.ReadCSV(
             tuple(blocks), full_meta, tuple(sorted(kwargs.items())), tuple(full_meta.columns)
         )
     else:
         node = N.ReadCSV(tuple(blocks), meta, tuple(sorted(kwargs.items())))
-    return wrap_plan(_exactly(node, npartitions))
+    if "nrows" in kwargs and len({b.path for b in blocks}) > 1:
+        # Each file is read with nrows (one block per file); the frame is the first nrows rows
+        # of the files in order, as if they were one file.
+        node = ByPosition(node, _FirstRows(int(kwargs["nrows"])), node.meta,
+                          label=f"nrows={kwargs['nrows']}", out_range_index=True)
+    return _as_of_call(_exactly(node, npartitions), estimate)
+
+
+class _FirstRows:
+    """``ByPosition`` layout: the first ``n`` rows over all partitions."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __call__(self, lengths: list[int]) -> list[Any]:
+        out, left = [], self.n
+        for length in lengths:
+            take = min(length, left)
+            out.append(_Head(take))
+            left -= take
+        return out
+
+
+class _Head:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __call__(self, part: Any) -> Any:
+        return part.iloc[: self.n]
 
 
 def _to_table(part: pd.DataFrame, preserve_index: bool | None) -> pa.Table:

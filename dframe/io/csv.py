@@ -11,12 +11,16 @@ fields should be read with ``blocksize=None`` (one block per file).
 from __future__ import annotations
 
 import io
+import itertools
 import os
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+
+from dframe.io import identity
+from dframe.io.identity import Identity
 
 # Options that change which lines are rows; with them a file is read as one block.
 _WHOLE_FILE_OPTIONS = {
@@ -40,6 +44,7 @@ class Block:
     start: int
     end: int | None  # None: to the end of the file
     header: bytes  # the header line, prepended to blocks that do not start the file
+    identity: Identity | None = None  # the file as read_csv saw it (checked by every read)
 
 
 def _files(path: Any) -> list[str]:
@@ -50,19 +55,25 @@ def _files(path: Any) -> list[str]:
 
 def inspect(
     path: Any, blocksize: int | None, options: dict[str, Any], sample_rows: int
-) -> tuple[list[Block], pd.DataFrame]:
+) -> tuple[list[Block], pd.DataFrame, int]:
+    """Blocks, meta (the columns and dtypes of the first rows), and the estimated in-memory
+    size of what the read returns."""
     files = _files(path)
     if not files:
         msg = f"No files match {path!r}"
         raise FileNotFoundError(msg)
+    # Recorded before anything is read: a change after this point is caught by the reads.
+    seen = [identity.of(f) for f in files]
+    limit = options.get("nrows")
+    sample_options = {**options, "nrows": sample_rows if limit is None else min(sample_rows, limit)}
     # pandas raises its own errors (missing file, bad option) here, at the user's call.
-    sample = pd.read_csv(files[0], nrows=sample_rows, **options)
+    sample = pd.read_csv(files[0], **sample_options)
     splittable = blocksize is not None and not (_WHOLE_FILE_OPTIONS & set(options))
     blocks: list[Block] = []
-    for file in files:
+    for file, ident in zip(files, seen, strict=True):
         size = os.path.getsize(file)
         if not splittable or size <= (blocksize or 0):
-            blocks.append(Block(file, 0, None, b""))
+            blocks.append(Block(file, 0, None, b"", ident))
             continue
         with open(file, "rb") as f:
             header = f.readline()
@@ -70,8 +81,39 @@ def inspect(
         starts = list(range(0, size, blocksize))
         for i, start in enumerate(starts):
             end = starts[i + 1] if i + 1 < len(starts) else None
-            blocks.append(Block(file, start, end, header))
-    return blocks, sample.iloc[:0]
+            blocks.append(Block(file, start, end, header, ident))
+    return blocks, sample.iloc[:0], _estimate(files, sample, options)
+
+
+_COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
+# Text bytes per compressed byte of a typical compressed CSV (an estimate: its text is not at
+# hand without decompressing).
+_COMPRESSION_RATIO = 5
+
+
+def _estimate(files: list[str], sample: pd.DataFrame, options: dict[str, Any]) -> int:
+    """In-memory bytes of the result: the sample's bytes in memory per byte of its text, times
+    the files' text; no more than ``nrows`` sample rows' worth."""
+    text = sum(os.path.getsize(f) for f in files)
+    compression = options.get("compression", "infer")
+    if compression not in ("infer", None) or (
+        compression == "infer" and files[0].lower().endswith(_COMPRESSED)
+    ):
+        text *= _COMPRESSION_RATIO
+    rows = len(sample)
+    if rows == 0:
+        return text
+    in_memory = int(sample.memory_usage(index=False, deep=True).sum())
+    per_text_byte = 1.0
+    if text and not files[0].lower().endswith(_COMPRESSED):
+        with open(files[0], "rb") as f:  # the header and the sampled rows, as text
+            head = sum(len(line) for line in itertools.islice(f, rows + 1))
+        per_text_byte = in_memory / max(1, head)
+    estimate = int(text * per_text_byte)
+    limit = options.get("nrows")
+    if limit is not None:
+        estimate = min(estimate, int(limit) * in_memory // rows)
+    return estimate
 
 
 def _block_bytes(block: Block) -> bytes:
@@ -94,10 +136,17 @@ def _block_bytes(block: Block) -> bytes:
 def read_block(
     block: Block, options: tuple[tuple[str, Any], ...], usecols: Sequence[Hashable] | None
 ) -> pd.DataFrame:
-    """Read one block; rows are numbered from 0 (lowering shifts them to global labels)."""
+    """Read one block; rows are numbered from 0 (lowering shifts them to global labels).
+
+    The file must still be the one ``read_csv`` saw, before and after reading (a rewrite while
+    the block is read would mix old and new rows)."""
+    identity.check(block.path, block.identity, "read_csv")
     kwargs = dict(options)
     if usecols is not None:
         kwargs["usecols"] = list(usecols)
     if block.start == 0 and block.end is None:
-        return pd.read_csv(block.path, **kwargs)
-    return pd.read_csv(io.BytesIO(_block_bytes(block)), **kwargs)
+        out = pd.read_csv(block.path, **kwargs)
+    else:
+        out = pd.read_csv(io.BytesIO(_block_bytes(block)), **kwargs)
+    identity.check(block.path, block.identity, "read_csv")
+    return out

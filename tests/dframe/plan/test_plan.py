@@ -110,7 +110,8 @@ def test_predicate_and_columns_reach_the_parquet_reader(tmp_path, sync):
     pdf = make_frame(40)
     path = tmp_path / "f.parquet"
     pdf.to_parquet(path, row_group_size=10)
-    with config.override(partition_bytes=1):  # one partition per row group
+    # One partition per row group; lazy, as data too large to read at the call (pushdown).
+    with config.override(partition_bytes=1, read_eager_bytes=0):
         df = dframe.read_parquet(path)
     out = df[(df.a > 20) & df.b.notna()][["b", "s"]]
     (reader,) = nodes_of(out, N.ReadParquet)
@@ -127,7 +128,7 @@ def test_untranslatable_predicate_part_stays_as_a_filter(tmp_path, sync):
     pdf = make_frame(30)
     path = tmp_path / "f.parquet"
     pdf.to_parquet(path, row_group_size=7)
-    with config.override(partition_bytes=1):
+    with config.override(partition_bytes=1, read_eager_bytes=0):  # lazy: pushdown
         df = dframe.read_parquet(path)
     out = df[(df.a > 5) & (df.s != "s1")]  # != has no exact Arrow form (missing values)
     (reader,) = nodes_of(out, N.ReadParquet)
@@ -143,7 +144,8 @@ def test_usecols_reach_the_csv_reader(tmp_path, sync):
     pdf = make_frame(20)
     path = tmp_path / "f.csv"
     pdf.to_csv(path, index=False)
-    df = dframe.read_csv(path)
+    with config.override(read_eager_bytes=0):  # lazy: pushdown is for data read on demand
+        df = dframe.read_csv(path)
     out = df[df.a > 0][["b"]]
     (reader,) = nodes_of(out, N.ReadCSV)
     assert reader.usecols == ("a", "b")
@@ -154,7 +156,8 @@ def test_usecols_reach_the_csv_reader(tmp_path, sync):
 def test_explain_prints_the_optimized_plan(tmp_path, sync, capsys):
     path = tmp_path / "f.parquet"
     make_frame().to_parquet(path)
-    df = dframe.read_parquet(path)
+    with config.override(read_eager_bytes=0):  # lazy: pushdown is for data read on demand
+        df = dframe.read_parquet(path)
     df[df.a > 3][["b"]].explain()
     text = capsys.readouterr().out
     assert "ReadParquet" in text and "columns=['b']" in text and "a > 3" in text
@@ -216,7 +219,7 @@ def test_head_and_tail_read_only_the_partitions_they_show(tmp_path, sync):
     pdf = make_frame(40)
     path = tmp_path / "f.parquet"
     pdf.to_parquet(path, row_group_size=5)
-    with config.override(partition_bytes=1):
+    with config.override(partition_bytes=1, read_eager_bytes=0):  # lazy: pushdown
         df = dframe.read_parquet(path)
     assert df.npartitions == 8
     (reader,) = nodes_of(df.head(7), N.ReadParquet)
