@@ -122,7 +122,14 @@ def _select(node: N.Node, indices: tuple[int, ...], memo: dict[Any, N.Node]) -> 
             ("select", node.key, indices),
         )
     elif node.partitionwise:
-        out = node.with_inputs(tuple(_select(i, indices, memo) for i in node.inputs))
+        inputs = tuple(_select(i, indices, memo) for i in node.inputs)
+        wrapped = [isinstance(i, N.SelectPartitions) for i in inputs]
+        if any(wrapped) and not all(wrapped):
+            # Some inputs reach a source and some stop at a node that needs every partition
+            # (a shift's halo): their partitions would no longer line up. Select above.
+            out = N.SelectPartitions(node, indices)
+        else:
+            out = node.with_inputs(inputs)
     else:
         out = N.SelectPartitions(node, indices)
     memo[key] = out
