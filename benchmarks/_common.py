@@ -709,10 +709,15 @@ class DframeEngine(PandasEngine):
         return x.npartitions
 
     def reset_warnings(self) -> None:
-        """dframe's fallbacks warn once per process; each operation must report its own."""
-        from dframe import fallback
+        """dframe's fallbacks warn once per process; each operation must report its own.
 
-        fallback.reset_warnings()
+        dframe has no public call for this: the module that defines the public
+        ``PandasFallbackWarning`` keeps the set of reported fallbacks (wherever dframe's
+        internals put it), and its ``reset_warnings`` forgets them."""
+        module = sys.modules[self.pd.PandasFallbackWarning.__module__]
+        reset = getattr(module, "reset_warnings", None)
+        if reset is not None:  # else a fallback is reported by the first operation only
+            reset()
 
 
 PANDAS_API_ENGINES = {"pandas": PandasEngine, "dask": DaskEngine, "dframe": DframeEngine}
