@@ -299,11 +299,15 @@ class GroupBy(GroupWindowMethods):
             isinstance(f, str) and f in T.STATS and f != "size" for _, f in pairs
         ):
             return None
-        width = (
-            1
-            if isinstance(out_meta, pd.Series)
-            else out_meta.shape[1] - self._key_columns_in(out_meta)
-        )
+        if isinstance(out_meta, pd.Series):
+            width = 1
+        elif func is None and kwargs:
+            # Named aggregation: the outputs are the keywords, after any key columns
+            # (``as_index=False``), whatever the value columns were called.
+            named = list(out_meta.columns[out_meta.shape[1] - len(kwargs) :])
+            width = len(kwargs) if named == list(kwargs) else -1
+        else:
+            width = out_meta.shape[1] - self._key_columns_in(out_meta)
         if len(pairs) != width:
             return None
         if not self._spec.series and any(

@@ -90,6 +90,13 @@ class GroupAgg(N.Node):
         results = [ex.submit(G.ShuffledAgg(self.spec, self.op), h) for h in moved]
         return [ex.submit(G.Assemble(self.finish), *results)]
 
+    def input_columns(self, need: Any) -> list[frozenset | None]:
+        """The keys and the aggregated columns (None: every column, when not known)."""
+        if self.tree is None:
+            return [None]
+        values = {col for col, _ in self.tree.pairs if col is not None}
+        return [frozenset(self.spec.key_columns) | values]
+
     def describe(self) -> str:
         return f"GroupAgg({self.op!r}, by={self.spec.key_columns})"
 

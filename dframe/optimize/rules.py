@@ -277,11 +277,15 @@ def _input_needs(node: N.Node, need: Need) -> list[Need]:
         return [need]
     if isinstance(node, N.Concat | N.Repartition):
         return [need] * len(node.inputs)
+    if hasattr(node, "input_columns"):
+        # Nodes of a family say which columns they read (a groupby: its keys and values).
+        return node.input_columns(need)
     return [None] * len(node.inputs)
 
 
 def prune_columns(root: N.Node) -> N.Node:
-    """Readers read only the union of the columns their consumers use."""
+    """Readers read only the union of the columns their consumers use; data in memory is
+    narrowed to them before anything else runs on it."""
     needs: dict[N.Node, Need] = {root: None}
     for node in toposort(root):
         need = needs.get(node, frozenset())
@@ -310,6 +314,13 @@ def prune_columns(root: N.Node) -> N.Node:
             cols = tuple(c for c in node.meta.columns if c in need)
             if len(cols) < len(node.meta.columns):
                 return N.ReadCSV(node.blocks, node.full_meta, node.options, cols)
+        if isinstance(node, N.Materialized | N.FromPandas) and not node.is_series:
+            # Data already in memory (what read_* returns): select the used columns first,
+            # so a filter or a copy downstream moves only those (a selection copies nothing).
+            columns = node.meta.columns
+            cols = tuple(c for c in columns if c in need)
+            if columns.is_unique and 0 < len(cols) < len(columns):
+                return N.Project(node, cols)
         return node
 
     # ``needs`` is keyed by the original nodes, so rewrite before parents are rebuilt.

@@ -58,3 +58,20 @@ def test_chosen_plan(sync, chosen, groups_per_partition, strategy):
     got = dframe.from_pandas(pdf, nparts).groupby("k").v.sum()
     assert_same(pdf.groupby("k").v.sum(), got)
     assert chosen == [strategy]
+
+
+@pytest.mark.parametrize("as_index", [True, False])
+def test_named_aggregation_reduces_by_tree(sync, as_index):
+    """``as_index=False`` named aggregations (TPC-H q1's shape) took the shuffle path: their
+    output columns are the keywords, which the width check did not count."""
+    pdf = pd.DataFrame({
+        "k": pd.array(["a", "b", "c"] * 20, dtype="str"), "j": [1, 2] * 30,
+        "v": np.arange(60.0), "o": np.arange(60),
+    })
+    g = dframe.from_pandas(pdf, 3).groupby(["k", "j"], as_index=as_index)
+    got = g.agg(s=("v", "sum"), m=("v", "mean"), c=("o", "count"))
+    assert got._plan.tree is not None
+    want = pdf.groupby(["k", "j"], as_index=as_index).agg(
+        s=("v", "sum"), m=("v", "mean"), c=("o", "count")
+    )
+    assert_same(want, got)
