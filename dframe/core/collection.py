@@ -8,7 +8,6 @@ collections, is untouched).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -18,9 +17,11 @@ from dframe import fallback
 from dframe.algebra import tree_reduce
 from dframe.algebra.elementwise import ARITHMETIC, COMPARISON, BinaryOp, MethodCall, UnaryOp
 from dframe.algebra.rows import index_of
+from dframe.core import row_labels
 from dframe.core.indexing import IndexingMethods
 from dframe.execution import lower
 from dframe.execution.executors import in_partition_task
+from dframe.fallback.inplace import NO_DEFAULT
 from dframe.optimize import optimize, topk
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
@@ -33,7 +34,7 @@ def _is_scalar(value: Any) -> bool:
     return pd.api.types.is_scalar(value) or value is None
 
 
-class Collection(IndexingMethods, DframeObject):
+class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
     """Base of DataFrame and Series."""
 
     _plan: N.Node
@@ -82,7 +83,15 @@ class Collection(IndexingMethods, DframeObject):
 
     def to_pandas(self) -> Any:
         """Compute and return the result as a pandas object."""
-        return lower.collect(self._plan)
+        out = lower.collect(self._plan)
+        if isinstance(out, pd.DataFrame | pd.Series):
+            # The computed result is cached and shared by every object over this plan (with one
+            # partition it *is* that partition): the caller gets an object of its own, which
+            # Copy-on-Write keeps from writing into the shared data — as long as that data has
+            # a second owner alive (it may be read-only shared memory), hence the reference.
+            shared, out = out, out.copy(deep=False)
+            object.__setattr__(out, "_dframe_shares", shared)
+        return out
 
     def compute(self) -> Any:
         """Alias of ``to_pandas`` (the dask spelling)."""
@@ -116,6 +125,10 @@ class Collection(IndexingMethods, DframeObject):
         if full[0].dtype == object and joined.dtype != object:
             joined = joined.astype(object)  # append re-infers an object index of ints
         return joined
+
+    @index.setter
+    def index(self, labels: Any) -> None:
+        row_labels.set_labels(self, labels)
 
     @property
     def empty(self) -> bool:
@@ -231,7 +244,7 @@ class Collection(IndexingMethods, DframeObject):
         value: Any = None,
         *,
         axis: Any = None,
-        inplace: bool = False,
+        inplace: Any = NO_DEFAULT,
         limit: int | None = None,
     ) -> Any:
         native = (
@@ -246,7 +259,7 @@ class Collection(IndexingMethods, DframeObject):
             kwargs = {"value": value, "axis": axis, "inplace": inplace, "limit": limit}
             return fallback.call_method(self, "fillna", (), kwargs)
         out = self._map(MethodCall("fillna", value), columnwise=True)
-        return self._inplace(out, inplace)
+        return self._inplace(out, inplace, "fillna")
 
     def astype(self, dtype: Any, copy: bool | None = None, errors: str = "raise") -> Any:
         # Each partition would infer its own categories; pandas infers them from all rows:
@@ -273,10 +286,12 @@ class Collection(IndexingMethods, DframeObject):
             return {c: infer(self[c], dtype) for c in self._meta.columns}
         return dtype
 
-    def _inplace(self, out: Collection, inplace: bool) -> Any:
-        if inplace:
+    def _inplace(self, out: Collection, inplace: Any, method: str) -> Any:
+        """``out``, or with ``inplace=True`` this object now ``out`` (returning what pandas
+        returns: itself or None); pandas' deprecation warning where pandas gives it."""
+        if fallback.warn_inplace_deprecated(self, method, inplace):
             self._replace_plan(out._plan)
-            return None
+            return fallback.inplace_result(self, method)
         return out
 
     # -- rows ------------------------------------------------------------------------------------
@@ -431,19 +446,6 @@ def _reduction(name: str, doc: str) -> Any:
 
 for _name in tree_reduce.NAMES:
     setattr(Collection, _name, _reduction(_name, f"``{_name}`` by tree reduction (see pandas)."))
-
-
-def assign_item(plan: N.Node, name: Hashable, value: Any) -> N.Node | None:
-    """An ``Assign`` node setting column ``name`` to ``value``, or None if ``value`` needs pandas
-    (array-likes and Series from other frames)."""
-    if isinstance(value, Collection):
-        if not isinstance(value._meta, pd.Series) or (
-                N.division_of(value._plan.partitioning) != N.division_of(plan.partitioning)):
-            return None  # from another frame: pandas aligns it globally
-        return N.Assign(plan, (name,), (value._plan,), (("input", 0),))
-    if _is_scalar(value):
-        return N.Assign(plan, (name,), (), (("scalar", value),))
-    return None
 
 
 def compute(*objs: Any) -> tuple[Any, ...]:

@@ -18,6 +18,7 @@ from dframe import fallback
 from dframe.algebra.elementwise import MethodCall
 from dframe.core.summaries import Columnwise, CombineColumnwise, concat_parts
 from dframe.execution import lower
+from dframe.fallback.inplace import NO_DEFAULT
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 
@@ -258,7 +259,7 @@ class DistinctMethods:
             self.ndim == 1 and subset is not None
         ):  # Series: the first positional is keep
             keep, subset = subset, None
-        inplace = kwargs.pop("inplace", False)
+        inplace = kwargs.pop("inplace", NO_DEFAULT)
         ignore_index = kwargs.pop("ignore_index", False)
         if kwargs:
             full = {
@@ -277,7 +278,7 @@ class DistinctMethods:
         plan: N.Node = self._dedup_plan(keys, keep, True, self._meta)
         if ignore_index:
             plan = N.Concat((plan,), ignore_index=True)
-        return self._inplace(self._new(plan), inplace)
+        return self._inplace(self._new(plan), inplace, "drop_duplicates")
 
     def _dedup_plan(self, subset: Any, keep: Any, drop: bool, meta: Any) -> N.Node:
         name = None if drop else meta.name

@@ -9,15 +9,16 @@ import pandas as pd
 
 from dframe import fallback
 from dframe.algebra.elementwise import MethodCall, SetColumns
-from dframe.core import alignment as align
-from dframe.core import display
-from dframe.core.collection import Collection, _is_scalar, _no_default, assign_item
+from dframe.core import assignment, display
+from dframe.core.collection import Collection, _no_default
 from dframe.core.distinct import DistinctMethods
-from dframe.core.indexing import FrameIndexingMethods
 from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
+from dframe.core.mutation import FrameMutationMethods
+from dframe.core.row_labels import FrameRowLabelMethods
 from dframe.core.summaries import SummaryMethods
 from dframe.core.values import ValueMethods
+from dframe.fallback.inplace import NO_DEFAULT
 from dframe.io import api
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
@@ -25,7 +26,14 @@ from dframe.plan.wrap import from_pandas, set_classes
 
 
 class DataFrame(
-    FrameIndexingMethods, ValueMethods, SummaryMethods, DistinctMethods, InfoMethods, InteropMethods, Collection
+    FrameMutationMethods,
+    FrameRowLabelMethods,
+    ValueMethods,
+    SummaryMethods,
+    DistinctMethods,
+    InfoMethods,
+    InteropMethods,
+    Collection,
 ):
     """A pandas-compatible DataFrame whose rows are split into partitions computed in parallel.
 
@@ -113,27 +121,31 @@ class DataFrame(
                 if N.division_of(key._plan.partitioning) == N.division_of(self._plan.partitioning):
                     return self._filter(key)
             return fallback.call_method(self, "__getitem__", (key,), {})
+        columns = self._meta.columns
         if isinstance(key, list | pd.Index) and not any(isinstance(k, bool) for k in key):
+            if isinstance(columns, pd.MultiIndex):
+                key = self._meta[key].columns  # first-level labels select all under them
             return self._new(N.Project(self._plan, tuple(key)))
+        if isinstance(columns, pd.MultiIndex) and isinstance(key, Hashable):
+            return self._select_levels(key)
         if isinstance(key, Hashable) and not isinstance(key, slice | tuple):
-            if key not in set(self._meta.columns):
-                raise _missing(key, self._meta.columns)
+            if key not in set(columns):
+                raise _missing(key, columns)
             return self._new(N.Project(self._plan, (key,), series=True))
         return fallback.call_method(self, "__getitem__", (key,), {})
 
-    def __setitem__(self, key: Any, value: Any) -> None:
-        plan = assign_item(self._plan, key, value) if _is_column_key(key) else None
-        if plan is None and _is_column_key(key) and isinstance(value, Collection):
-            plan = align.assign(self._plan, key, value)  # a Series of another source
-        if plan is None:
-            fallback.call_method(self, "__setitem__", (key, value), {"inplace": True})
-            return
-        self._replace_plan(plan)
-
-    def __delitem__(self, key: Hashable) -> None:
-        if key not in set(self._meta.columns):
-            raise KeyError(key)
-        self._replace_plan(N.Project(self._plan, tuple(c for c in self._meta.columns if c != key)))
+    def _select_levels(self, key: Hashable) -> Any:
+        """``df[key]`` with MultiIndex columns: a whole label is one column; a first-level label
+        (``agg(...)["amount"]``) the sub-frame pandas returns, by pandas' own selection in each
+        partition after a projection of the columns under it."""
+        columns = self._meta.columns
+        picked = self._meta[key]  # pandas' KeyError
+        if isinstance(picked, pd.Series) and key in set(columns):
+            return self._new(N.Project(self._plan, (key,), series=True))
+        where = columns.get_loc(key)
+        labels = [columns[where]] if isinstance(where, int) else list(columns[where])
+        projected = self._new(N.Project(self._plan, tuple(labels)))
+        return projected._map(MethodCall("__getitem__", key), meta=picked, label=f"[{key!r}]")
 
     def assign(self, **kwargs: Any) -> DataFrame:
         """New columns (later ones may refer to earlier ones through callables)."""
@@ -141,9 +153,9 @@ class DataFrame(
         for name, value in kwargs.items():
             if callable(value):
                 value = value(out)
-            plan = assign_item(out._plan, name, value)
-            if plan is None and isinstance(value, Collection):
-                plan = align.assign(out._plan, name, value)  # a Series of another source
+            plan = None
+            if not isinstance(self._meta.columns, pd.MultiIndex):
+                plan = assignment.column(out._plan, name, value)
             if plan is None:
                 return fallback.call_method(out, "assign", (), {name: value, **_rest(kwargs, name)})
             out = self._new(plan)
@@ -157,7 +169,7 @@ class DataFrame(
         index: Any = None,
         columns: Any = None,
         level: Any = None,
-        inplace: bool = False,
+        inplace: Any = NO_DEFAULT,
         errors: str = "raise",
     ) -> Any:
         by_columns = columns is not None or (labels is not None and axis in (1, "columns"))
@@ -174,7 +186,7 @@ class DataFrame(
             return fallback.call_method(self, "drop", (), kwargs)
         # pandas validates the labels and raises its own KeyError.
         kept = self._meta.drop(columns=labels if columns is None else columns, errors=errors)
-        return self._inplace(self._new(N.Project(self._plan, tuple(kept.columns))), inplace)
+        return self._inplace(self._new(N.Project(self._plan, tuple(kept.columns))), inplace, "drop")
 
     def rename(
         self,
@@ -184,7 +196,7 @@ class DataFrame(
         columns: Any = None,
         axis: Any = None,
         copy: Any = None,
-        inplace: bool = False,
+        inplace: Any = NO_DEFAULT,
         level: Any = None,
         errors: str = "ignore",
     ) -> Any:
@@ -202,7 +214,7 @@ class DataFrame(
             )
             return fallback.call_method(self, "rename", (), kwargs)
         fn = MethodCall("rename", columns=columns, errors=errors)
-        return self._inplace(self._map(fn, meta=fn(self._meta), label="rename"), inplace)
+        return self._inplace(self._map(fn, meta=fn(self._meta), label="rename"), inplace, "rename")
 
     def dropna(
         self,
@@ -211,7 +223,7 @@ class DataFrame(
         how: Any = _no_default,
         thresh: Any = None,
         subset: Any = None,
-        inplace: bool = False,
+        inplace: Any = NO_DEFAULT,
         ignore_index: bool = False,
     ) -> Any:
         kwargs: dict[str, Any] = {"axis": axis, "subset": subset}
@@ -226,7 +238,7 @@ class DataFrame(
         fn = MethodCall("dropna", **kwargs)
         fn(self._meta)  # pandas' argument errors, raised here
         out = self._map(fn, meta=self._meta, label="dropna", preserves_rows=False)
-        return self._inplace(out, inplace)
+        return self._inplace(out, inplace, "dropna")
 
     def to_frame(self) -> DataFrame:
         return self
@@ -243,10 +255,6 @@ class DataFrame(
 def _rest(kwargs: dict[str, Any], name: str) -> dict[str, Any]:
     keys = list(kwargs)
     return {k: kwargs[k] for k in keys[keys.index(name) + 1 :]}
-
-
-def _is_column_key(key: Any) -> bool:
-    return isinstance(key, Hashable) and not isinstance(key, tuple | slice) and _is_scalar(key)
 
 
 def _missing(key: Any, columns: pd.Index) -> KeyError:

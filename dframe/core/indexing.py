@@ -1,33 +1,30 @@
-"""Row selection and the row index: ``iloc``/``loc`` (reading and assigning), ``set_index``,
-``reset_index`` and ``sort_index``.
+"""Row selection: ``iloc``/``loc`` (reading and assigning).
 
 Positions are global row numbers; the rows per partition (kept by the plan, or counted once and
 cached with the computed partitions) turn them into a few local positions per partition, so
 ``iloc`` reads only what it needs. ``loc`` turns labels into positions with pandas' own rules by
 asking pandas to ``.loc`` a Series of row numbers over the frame's index: whatever pandas accepts
 (labels, label slices, lists, boolean arrays) and raises (``KeyError``) is what dframe accepts and
-raises, while the data stays in the partitions.
+raises, while the data stays in the partitions. Assigning a scalar to rows (by position, label or
+an aligned boolean mask) changes only the partitions' copies and swaps the owner's plan; other
+assignments (new rows, array values) run on pandas.
 """
-
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Hashable
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dframe import fallback
-from dframe.algebra.elementwise import MethodCall
+from dframe.core import cow
 from dframe.execution import lower
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 from dframe.plan.positional import ByPosition
 from dframe.plan.wrap import DframeObject
-
-_no_default = object()
-
 
 # -- partition functions ---------------------------------------------------------------------
 
@@ -73,32 +70,6 @@ class _SetMasked:
         else:
             out.iloc[mask.to_numpy(dtype=bool, na_value=False)] = self.value
         return _cast(out, self.meta)
-
-
-class _Renumbered:
-    """``part.reset_index(**options)`` labelled ``start, start+1, ...``."""
-
-    def __init__(self, start: int, options: dict[str, Any]) -> None:
-        self.start, self.options = start, options
-
-    def __call__(self, part: Any) -> Any:
-        out = part.reset_index(**self.options)
-        out.index = pd.RangeIndex(self.start, self.start + len(out))
-        return out
-
-
-class _IndexSummary:
-    def __call__(self, part: Any) -> tuple[int, bool, bool, Any, Any]:
-        index = part.index
-        if len(index) == 0:
-            return 0, True, True, None, None
-        return (
-            len(index),
-            index.is_monotonic_increasing,
-            index.is_monotonic_decreasing,
-            index[0],
-            index[-1],
-        )
 
 
 def _cast(out: Any, meta: Any) -> Any:
@@ -157,14 +128,6 @@ class _SetLayout:
             _SetPositions(p, self.columns, self.value, self.meta)
             for p in _split(self.positions, lengths)
         ]
-
-
-class _ResetLayout:
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-
-    def __call__(self, lengths: list[int]) -> list[Callable[[Any], Any]]:
-        return [_Renumbered(s, self.options) for s in M.offsets(lengths)]
 
 
 # -- selecting rows --------------------------------------------------------------------------
@@ -343,10 +306,13 @@ class _Indexer:
         return _take(narrowed, where)
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        refs = sys.getrefcount(self._owner)  # first: passing the owner on adds one
+        if cow.chained(self._owner, refs, cow.INDEXER_REFS):
+            return
         obj = self._owner
         rows, cols = _split_key(obj, key)
         columns = None if rows is None else _column_positions(obj, cols, self._by)
-        if isinstance(obj._meta, pd.Series):
+        if isinstance(obj._meta, pd.Series) and rows is not None:
             columns = []
         if columns is None or not pd.api.types.is_scalar(value):
             self._fallback()[key] = value
@@ -357,20 +323,28 @@ class _Indexer:
             if self._by != "loc" or not _aligned_mask(obj, rows):
                 self._fallback()[key] = value
                 return
-            meta = _set_meta(obj._meta, columns, value)
+            meta = _checked_meta(obj, columns, value, lambda: not rows.any())
+            if meta is None:
+                self._fallback()[key] = value
+                return
             fn = _SetMasked(columns, value, meta)
-            obj._replace_plan(
-                obj._map(fn, rows, meta=meta, label="set where mask")._plan
-            )
+            obj._replace_plan(obj._map(fn, rows, meta=meta, label="set where mask")._plan)
             return
         if _is_all(rows):
             where: Any = np.arange(_total(obj))
         elif self._by == "iloc":
             where = _positions(rows, _total(obj))
         else:
-            where = _label_positions(obj, rows)
+            try:
+                where = _label_positions(obj, rows)
+            except KeyError:
+                self._fallback()[key] = value  # a new label: pandas adds the row
+                return
         where = np.unique(np.atleast_1d(where))
-        meta = _set_meta(obj._meta, columns, value)
+        meta = _checked_meta(obj, columns, value, lambda: len(where) == 0)
+        if meta is None:
+            self._fallback()[key] = value
+            return
         node = ByPosition(
             obj._plan,
             _SetLayout(where, columns, value, meta),
@@ -393,10 +367,34 @@ def _set_meta(meta: Any, columns: list[int], value: Any) -> Any:
     """The output dtypes of the assignment (pandas' upcasting rules, or its TypeError, here)."""
     sample = M.nonempty(meta).copy()
     if isinstance(sample, pd.DataFrame):
+        for j, dtype in enumerate(meta.dtypes):
+            if sample.dtypes.iloc[j] != dtype:  # made-up values of object columns are str
+                sample.isetitem(j, sample.iloc[:, j].astype(dtype))
         sample.iloc[[0], columns] = value
     else:
+        sample = sample if sample.dtype == meta.dtype else sample.astype(meta.dtype)
         sample.iloc[[0]] = value
     return sample.iloc[:0]
+
+
+def _checked_meta(obj: Any, columns: list[int], value: Any, no_rows: Callable[[], Any]) -> Any:
+    """``_set_meta``, or None when pandas must decide: a value that changes a dtype (or that
+    pandas refuses) set on no rows at all, where pandas' answer depends on how it stores the
+    frame (nothing changes, a dtype changes, or its TypeError)."""
+    try:
+        meta, error = _set_meta(obj._meta, columns, value), None
+    except (TypeError, ValueError) as err:
+        meta, error = None, err
+    changes = error is not None or not _same_dtypes(meta, obj._meta)
+    if changes and no_rows():
+        return None
+    if error is not None:
+        raise error
+    return meta
+
+
+def _same_dtypes(a: Any, b: Any) -> bool:
+    return a.dtypes.equals(b.dtypes) if isinstance(a, pd.DataFrame) else a.dtype == b.dtype
 
 
 class _ILoc(_Indexer):
@@ -426,165 +424,3 @@ class IndexingMethods:
     iat = iloc
     at = loc
 
-    def reset_index(
-        self: Any,
-        level: Any = None,
-        *,
-        drop: bool = False,
-        name: Any = _no_default,
-        inplace: bool = False,
-        col_level: Any = 0,
-        col_fill: Any = "",
-        allow_duplicates: bool = False,
-        names: Any = None,
-    ) -> Any:
-        """New labels 0..n-1 across all partitions; the old index becomes a column unless
-        ``drop``."""
-        is_frame = isinstance(self._meta, pd.DataFrame)
-        options: dict[str, Any] = {"drop": drop}
-        if name is not _no_default:
-            if is_frame:
-                msg = (
-                    "DataFrame.reset_index() got an unexpected keyword argument 'name'"
-                )
-                raise TypeError(msg)
-            options["name"] = name
-        extra = (
-            {"col_level": col_level, "col_fill": col_fill, "names": names}
-            if is_frame
-            else {}
-        )
-        if (
-            level is not None
-            or allow_duplicates
-            or extra not in ({}, {"col_level": 0, "col_fill": "", "names": None})
-        ):
-            kwargs = {
-                "level": level,
-                **options,
-                "inplace": inplace,
-                "allow_duplicates": allow_duplicates,
-                **extra,
-            }
-            return fallback.call_method(self, "reset_index", (), kwargs)
-        if inplace and not is_frame and not drop:
-            msg = "Cannot reset_index inplace on a Series to create a DataFrame"
-            raise TypeError(msg)
-        meta = M.infer_meta(_Renumbered(0, options), self._meta)
-        plan = self._plan
-        node = ByPosition(
-            plan,
-            _ResetLayout(options),
-            meta,
-            label="reset_index",
-            out_lengths=plan.lengths,
-            out_range_index=True,
-        )
-        return self._inplace(self._new(node), inplace)
-
-    def sort_index(
-        self: Any,
-        *,
-        axis: Any = 0,
-        level: Any = None,
-        ascending: Any = True,
-        inplace: bool = False,
-        kind: str = "quicksort",
-        na_position: str = "last",
-        sort_remaining: bool = True,
-        ignore_index: bool = False,
-        key: Any = None,
-    ) -> Any:
-        """Rows ordered by label. An index already in order costs one pass over the labels and
-        no data movement; otherwise the rows are sorted in one partition."""
-        options = {
-            "ascending": ascending,
-            "kind": kind,
-            "na_position": na_position,
-            "ignore_index": ignore_index,
-        }
-        if (
-            axis not in (0, "index")
-            or level is not None
-            or key is not None
-            or not isinstance(ascending, bool)
-        ):
-            kwargs = {
-                "axis": axis,
-                "level": level,
-                "inplace": inplace,
-                "key": key,
-                "sort_remaining": sort_remaining,
-                **options,
-            }
-            return fallback.call_method(self, "sort_index", (), kwargs)
-        if _already_sorted(self, ascending):
-            out = self.reset_index(drop=True) if ignore_index else self._new(self._plan)
-        else:
-            one = self._new(N.Repartition(self._plan, 1))
-            fn = MethodCall("sort_index", **options)
-            ordered = one._map(
-                fn,
-                meta=M.infer_meta(fn, self._meta),
-                label="sort_index",
-                preserves_rows=False,
-            )
-            out = ordered._new(N.Repartition(ordered._plan, self.npartitions))
-        return self._inplace(out, inplace)
-
-
-def _already_sorted(obj: Any, ascending: bool) -> bool:
-    plan = obj._plan
-    if plan.range_index and ascending:
-        return True
-    summary = obj._map(
-        _IndexSummary(), meta=None, label="index order", preserves_rows=False
-    )
-    stats = [s for s in lower.collect_partitions(summary._plan) if s[0]]
-    column = 1 if ascending else 2
-    if not all(s[column] for s in stats):
-        return False
-    for prev, nxt in itertools.pairwise(stats):
-        if (ascending and not prev[4] <= nxt[3]) or (
-            not ascending and not prev[4] >= nxt[3]
-        ):
-            return False
-    return True
-
-
-class FrameIndexingMethods:
-    """Mixed into ``DataFrame``."""
-
-    def set_index(
-        self: Any,
-        keys: Any,
-        *,
-        drop: bool = True,
-        append: bool = False,
-        inplace: bool = False,
-        verify_integrity: bool = False,
-    ) -> Any:
-        """Columns become the row labels, partition by partition."""
-        labels = keys if isinstance(keys, list) else [keys]
-        columns = self._meta.columns
-        native = (
-            not append
-            and not verify_integrity
-            and all(
-                isinstance(k, Hashable) and not isinstance(k, tuple) for k in labels
-            )
-            and all(k in columns for k in labels)
-        )
-        if not native:
-            kwargs = {
-                "drop": drop,
-                "append": append,
-                "inplace": inplace,
-                "verify_integrity": verify_integrity,
-            }
-            return fallback.call_method(self, "set_index", (keys,), kwargs)
-        fn = MethodCall("set_index", keys, drop=drop)
-        out = self._map(
-            fn, meta=M.infer_meta(fn, self._meta), label=repr(fn), preserves_rows=False
-        )
-        return self._inplace(out, inplace)

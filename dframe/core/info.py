@@ -18,13 +18,32 @@ from pandas.io.formats.info import DataFrameInfo, SeriesInfo
 from dframe.execution import lower
 
 
+def _categories_usage(dtypes: list[Any], deep: bool) -> np.ndarray:
+    """Per column, the bytes of its categories (0 for a column that is not categorical)."""
+    return np.array(
+        [
+            d.categories.memory_usage(deep=deep) if isinstance(d, pd.CategoricalDtype) else 0
+            for d in dtypes
+        ],
+        dtype="int64",
+    )
+
+
+def _dtypes(obj: Any) -> list[Any]:
+    return [obj.dtype] if isinstance(obj, pd.Series) else list(obj.dtypes)
+
+
 class _PartitionUsage:
+    """A partition's bytes per column, without the categories of categorical columns: every
+    partition carries them all, and pandas counts them once (the driver adds them)."""
+
     def __init__(self, deep: bool) -> None:
         self.deep = deep
 
     def __call__(self, part: Any) -> Any:
-        usage = part.memory_usage(index=False, deep=self.deep)
-        return (len(part), np.asarray(usage, dtype="int64"))
+        usage = np.asarray(part.memory_usage(index=False, deep=self.deep), dtype="int64")
+        usage = usage.reshape(-1) - _categories_usage(_dtypes(part), self.deep)
+        return (len(part), usage)
 
 
 def _usage(obj: Any, index: bool, deep: bool) -> np.ndarray:
@@ -36,6 +55,7 @@ def _usage(obj: Any, index: bool, deep: bool) -> np.ndarray:
     # offsets buffer).
     kept = [u for n, u in results if n] or [results[0][1]]
     values = np.sum(kept, axis=0, dtype="int64").reshape(-1)
+    values = values + _categories_usage(_dtypes(obj._meta), deep)
     if index:
         plan = obj._plan
         if plan.range_index:

@@ -15,15 +15,24 @@ from dframe.core.collection import Collection
 from dframe.core.distinct import DistinctMethods
 from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
+from dframe.core.mutation import SeriesMutationMethods
 from dframe.core.summaries import SummaryMethods
 from dframe.core.values import ValueMethods
+from dframe.fallback.inplace import NO_DEFAULT, flag
 from dframe.io import api
 from dframe.plan import nodes as N
 from dframe.plan.wrap import from_pandas, set_classes
 
 
 class Series(
-    AccessorMixin, ValueMethods, SummaryMethods, DistinctMethods, InfoMethods, InteropMethods, Collection
+    SeriesMutationMethods,
+    AccessorMixin,
+    ValueMethods,
+    SummaryMethods,
+    DistinctMethods,
+    InfoMethods,
+    InteropMethods,
+    Collection,
 ):
     """A pandas-compatible Series whose rows are split into partitions computed in parallel.
 
@@ -92,7 +101,7 @@ class Series(
         *,
         axis: Any = None,
         copy: Any = None,
-        inplace: bool = False,
+        inplace: Any = NO_DEFAULT,
         level: Any = None,
         errors: str = "ignore",
     ) -> Any:
@@ -100,10 +109,11 @@ class Series(
             kwargs = dict(index=index, axis=axis, inplace=inplace, level=level, errors=errors)
             return fallback.call_method(self, "rename", (), kwargs)
         fn = MethodCall("rename", index)
-        return self._inplace(self._map(fn, meta=fn(self._meta), label="rename"), inplace)
+        out = self._inplace(self._map(fn, meta=fn(self._meta), label="rename"), inplace, "rename")
+        return self if flag(inplace) else out  # pandas returns the Series renamed in place
 
     def dropna(
-        self, *, axis: Any = 0, inplace: bool = False, how: Any = None, ignore_index: bool = False
+        self, *, axis: Any = 0, inplace: Any = NO_DEFAULT, how: Any = None, ignore_index: bool = False
     ) -> Any:
         if ignore_index:
             return fallback.call_method(
@@ -111,7 +121,7 @@ class Series(
             )
         fn = MethodCall("dropna")
         out = self._map(fn, meta=self._meta, label="dropna", preserves_rows=False)
-        return self._inplace(out, inplace)
+        return self._inplace(out, inplace, "dropna")
 
     def to_frame(self, name: Any = None) -> Any:
         fn = MethodCall("to_frame") if name is None else MethodCall("to_frame", name)

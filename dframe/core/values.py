@@ -27,6 +27,7 @@ from dframe.algebra.elementwise import ARITHMETIC, COMPARISON, BinaryOp, MethodC
 from dframe.algebra.scan import FillCarries, FillEdge, FillWithCarry
 from dframe.core import alignment as align
 from dframe.core.accessors import infer_meta
+from dframe.fallback.inplace import NO_DEFAULT, flag
 from dframe.plan import nodes as N
 from dframe.plan.wrap import DframeObject, from_pandas
 
@@ -231,7 +232,7 @@ class ValueMethods:
         cond: Any,
         other: Any = _no_default,
         *,
-        inplace: bool = False,
+        inplace: Any = NO_DEFAULT,
         axis: Any = None,
         level: Any = None,
     ) -> Any:
@@ -243,7 +244,7 @@ class ValueMethods:
         cond: Any,
         other: Any = _no_default,
         *,
-        inplace: bool = False,
+        inplace: Any = NO_DEFAULT,
         axis: Any = None,
         level: Any = None,
     ) -> Any:
@@ -251,7 +252,7 @@ class ValueMethods:
         return self._where("mask", cond, other, inplace, axis, level)
 
     def _where(
-        self, name: str, cond: Any, other: Any, inplace: bool, axis: Any, level: Any
+        self, name: str, cond: Any, other: Any, inplace: Any, axis: Any, level: Any
     ) -> Any:
         if callable(cond):
             cond = cond(self)
@@ -270,7 +271,7 @@ class ValueMethods:
         if out is None:
             full = {**kwargs, "inplace": inplace, "axis": axis, "level": level}
             return fallback.call_method(self, name, (cond,), full)
-        return self._inplace(out, inplace)
+        return self._inplace(out, inplace, name)
 
     def clip(
         self,
@@ -278,7 +279,7 @@ class ValueMethods:
         upper: Any = None,
         *,
         axis: Any = None,
-        inplace: bool = False,
+        inplace: Any = NO_DEFAULT,
         **kwargs: Any,
     ) -> Any:
         """Trim values at ``lower`` and ``upper`` (scalars or an aligned Series)."""
@@ -292,7 +293,7 @@ class ValueMethods:
         if out is None:
             full = {"axis": axis, "inplace": inplace, **kwargs}
             return fallback.call_method(self, "clip", (lower, upper), full)
-        return self._inplace(out, inplace)
+        return self._inplace(out, inplace, "clip")
 
     def round(self, decimals: Any = 0, *args: Any, **kwargs: Any) -> Any:
         """Round to ``decimals`` places (an int, or per column a dict)."""
@@ -311,7 +312,7 @@ class ValueMethods:
         to_replace: Any = None,
         value: Any = _no_default,
         *,
-        inplace: bool = False,
+        inplace: Any = NO_DEFAULT,
         regex: Any = False,
     ) -> Any:
         """Replace values given in ``to_replace`` with ``value`` (partition by partition)."""
@@ -326,7 +327,7 @@ class ValueMethods:
         out = self._map(
             fn, meta=infer_meta(fn, self._meta), label=repr(fn), columnwise=True
         )
-        return self._inplace(out, inplace)
+        return self._inplace(out, inplace, "replace")
 
     def isin(self, values: Any) -> Any:
         """Whether each value is in ``values`` (list-like, dict per column, a dframe Series, or
@@ -399,28 +400,31 @@ class ValueMethods:
 
     # -- query / eval -------------------------------------------------------------------------------
 
-    def query(self, expr: str, *, inplace: bool = False, **kwargs: Any) -> Any:
+    def query(self, expr: str, *, inplace: Any = NO_DEFAULT, **kwargs: Any) -> Any:
         """Rows where the boolean expression holds; ``@name`` refers to the caller's variables."""
-        kwargs = _with_caller_scope(expr, kwargs, sys._getframe(1))
-        if kwargs is None or not isinstance(expr, str):
-            return fallback.call_method(self, "query", (expr,), {"inplace": inplace})
-        fn = MethodCall("query", expr, **kwargs)
+        scoped = _with_caller_scope(expr, kwargs, sys._getframe(1))
+        if scoped is None or not isinstance(expr, str):
+            return fallback.call_method(self, "query", (expr,), {**kwargs, "inplace": inplace})
+        fn = MethodCall("query", expr, **scoped)
         fn(self._meta)  # pandas' errors (unknown names, syntax) at the user's line
         out = self._map(
             fn, meta=self._meta, label=f"query({expr!r})", preserves_rows=False
         )
-        return self._inplace(out, inplace)
+        return self._inplace(out, inplace, "query")
 
-    def eval(self, expr: str, *, inplace: bool = False, **kwargs: Any) -> Any:
-        """Evaluate an expression over the columns; assignments add columns."""
-        kwargs = _with_caller_scope(expr, kwargs, sys._getframe(1))
-        if kwargs is None or not isinstance(expr, str) or inplace:
-            return fallback.call_method(self, "eval", (expr,), {"inplace": inplace})
-        fn = MethodCall("eval", expr, **kwargs)
+    def eval(self, expr: str, *, inplace: Any = NO_DEFAULT, **kwargs: Any) -> Any:
+        """Evaluate an expression over the columns; assignments add columns (in place with
+        ``inplace=True``)."""
+        scoped = _with_caller_scope(expr, kwargs, sys._getframe(1))
+        if scoped is None or not isinstance(expr, str):
+            return fallback.call_method(self, "eval", (expr,), {**kwargs, "inplace": inplace})
+        fn = MethodCall("eval", expr, **scoped)
         meta = infer_meta(fn, self._meta)
-        if not isinstance(meta, pd.DataFrame | pd.Series):
-            return fallback.call_method(self, "eval", (expr,), {})
-        return self._map(fn, meta=meta, label=f"eval({expr!r})")
+        # In place needs an assignment (a frame back); pandas' error otherwise.
+        assigns = isinstance(meta, pd.DataFrame) or not flag(inplace)
+        if not isinstance(meta, pd.DataFrame | pd.Series) or not assigns:
+            return fallback.call_method(self, "eval", (expr,), {**kwargs, "inplace": inplace})
+        return self._inplace(self._map(fn, meta=meta, label=f"eval({expr!r})"), inplace, "eval")
 
     # -- ffill / bfill -----------------------------------------------------------------------------
 
@@ -428,7 +432,7 @@ class ValueMethods:
         self,
         *,
         axis: Any = None,
-        inplace: bool = False,
+        inplace: Any = NO_DEFAULT,
         limit: Any = None,
         limit_area: Any = None,
     ) -> Any:
@@ -439,7 +443,7 @@ class ValueMethods:
         self,
         *,
         axis: Any = None,
-        inplace: bool = False,
+        inplace: Any = NO_DEFAULT,
         limit: Any = None,
         limit_area: Any = None,
     ) -> Any:
@@ -447,7 +451,7 @@ class ValueMethods:
         return self._fill("bfill", axis, inplace, limit, limit_area)
 
     def _fill(
-        self, how: str, axis: Any, inplace: bool, limit: Any, limit_area: Any
+        self, how: str, axis: Any, inplace: Any, limit: Any, limit_area: Any
     ) -> Any:
         unique_columns = self.ndim == 1 or self._meta.columns.is_unique
         if limit is not None or limit_area is not None or not unique_columns:
@@ -461,7 +465,7 @@ class ValueMethods:
         if self.ndim == 2 and axis in (1, "columns"):
             fn = MethodCall(how, axis=1)
             out = self._map(fn, meta=infer_meta(fn, self._meta), label=how)
-            return self._inplace(out, inplace)
+            return self._inplace(out, inplace, how)
         getattr(self._meta, how)(axis=axis)  # pandas' error for a bad axis
         plan = N.MapWithContext(
             self._plan,
@@ -471,7 +475,7 @@ class ValueMethods:
             self._meta,
             label=how,
         )
-        return self._inplace(self._new(plan), inplace)
+        return self._inplace(self._new(plan), inplace, how)
 
 
 def _public(name: str, reflected: bool) -> str:

@@ -6,6 +6,10 @@ Resampler, window or chunked reader such a call returns) comes back as a ``Fallb
 whose own results are dframe objects in turn. A ``PandasFallbackWarning`` names the method or
 function the first time it falls back in the process, so "it works" never hides "it ran on one
 core". Only what pandas lacks raises ``AttributeError``.
+
+In-place forms (``inplace=True``, ``update``, ``insert``, ``pop``, item assignment) compute the
+new data with pandas on the collected copy, which belongs to the call, and swap the dframe
+object's plan (``fallback.inplace``): no other object sharing the data changes.
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ from typing import Any, Self
 
 import pandas as pd
 from pandas.api import typing as pd_typing
+from pandas.errors import Pandas4Warning
 from pandas.io.parsers import TextFileReader
 
+from dframe.fallback import inplace as _inplace
 from dframe.fallback import memory
 from dframe.plan.wrap import DframeObject, from_pandas
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+# Warnings point at the user's line: the first frame outside the whole dframe package.
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _warned: set[str] = set()
 
 # pandas attributes that index into the data and can be assigned through.
@@ -61,6 +68,24 @@ def warn(name: str) -> None:
         "data (shown once per operation)"
     )
     warnings.warn(msg, PandasFallbackWarning, stacklevel=_user_stacklevel())
+
+
+def warn_inplace_deprecated(owner: Any, method: str, inplace: Any) -> bool:
+    """pandas' Pandas4Warning where pandas 3.1 deprecates ``inplace`` for ``method`` and the
+    user passed it (any value); returns whether it asks for an in-place change."""
+    change = _inplace.flag(inplace)
+    if inplace is not _inplace.NO_DEFAULT:
+        pandas_type = _inplace.pandas_type(owner._meta)
+        if _inplace.deprecates_inplace(pandas_type, method):
+            msg = _inplace.deprecation_message(pandas_type.__name__, method)
+            warnings.warn(msg, Pandas4Warning, stacklevel=_user_stacklevel())
+    return change
+
+
+def inplace_result(owner: Any, method: str) -> Any:
+    """What an in-place ``method`` returns: ``owner`` where pandas returns the object, else
+    None."""
+    return owner if _inplace.returns_self(_inplace.pandas_type(owner._meta), method) else None
 
 
 def _is_dframe(value: Any) -> bool:
@@ -106,17 +131,32 @@ def _type_name(owner: Any) -> str:
 
 
 def call_method(owner: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """``owner.<name>(*args, **kwargs)`` run by pandas."""
+    """``owner.<name>(*args, **kwargs)`` run by pandas. A keyword given as
+    ``inplace.NO_DEFAULT`` was not passed by the user; an in-place change swaps ``owner``'s
+    plan."""
     what = f"{_type_name(owner)}.{name}"
+    kwargs = dict(kwargs)
+    passed = kwargs.pop("inplace", _inplace.NO_DEFAULT)
+    # Keywords the user did not pass stay unpassed (pandas warns for some passed at all).
+    kwargs = {k: v for k, v in kwargs.items() if v is not _inplace.NO_DEFAULT}
+    in_place = warn_inplace_deprecated(owner, name, passed)
     memory.check_fits(what, owner, args, kwargs)
     warn(what)
-    data = owner.to_pandas()
+    data = owner.to_pandas()  # this call's own object: changing it changes nothing else
     pargs, pkwargs, _ = _collect_call(args, kwargs)
     result = getattr(data, name)(*pargs, **pkwargs)
-    if kwargs.get("inplace"):
-        # pandas changed its copy; the dframe object takes that copy as its new content.
+    if in_place:
+        if type(result) is not type(data):
+            # pandas refuses this in place (``Series.reset_index()`` making a frame, ``eval``
+            # without an assignment): its error, raised on the private copy.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Pandas4Warning)  # given above already
+                getattr(data, name)(*pargs, **pkwargs, inplace=True)
+            result = data
+        owner._replace_data(result)
+        return inplace_result(owner, name)
+    if name in _inplace.MUTATORS:
         owner._replace_data(data)
-        return None
     return wrap(result, owner.npartitions, reported=True)
 
 
@@ -137,7 +177,7 @@ class _IndexerFallback:
         what = f"{_type_name(self._owner)}.{self._name}"
         memory.check_fits(what, self._owner, key, value)
         warn(what)
-        data = self._owner.to_pandas().copy()
+        data = self._owner.to_pandas()  # this call's own object
         key, _ = to_pandas(key)
         value, _ = to_pandas(value)
         getattr(data, self._name)[key] = value

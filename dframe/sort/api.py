@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from dframe import fallback
+from dframe.fallback.inplace import NO_DEFAULT
 from dframe.plan import nodes as N
 from dframe.plan.wrap import attach
 from dframe.sort.nodes import KEY, SortSpec, SortValues
@@ -69,7 +70,7 @@ class FrameSortMethods:
         *,
         axis: Any = 0,
         ascending: Any = True,
-        inplace: bool = False,
+        inplace: Any = NO_DEFAULT,
         kind: str = "quicksort",
         na_position: str = "last",
         ignore_index: bool = False,
@@ -94,7 +95,7 @@ class FrameSortMethods:
         if not native:
             return fallback.call_method(self, "sort_values", (), {**kwargs, "inplace": inplace})
         out = _sorted(self, labels, ascending, kind, na_position, ignore_index)
-        return self._inplace(out, inplace)
+        return self._inplace(out, inplace, "sort_values")
 
     def rank(
         self: Any,
@@ -118,7 +119,7 @@ class SeriesSortMethods:
         *,
         axis: Any = 0,
         ascending: Any = True,
-        inplace: bool = False,
+        inplace: Any = NO_DEFAULT,
         kind: str = "quicksort",
         na_position: str = "last",
         ignore_index: bool = False,
@@ -134,7 +135,7 @@ class SeriesSortMethods:
         self._meta.sort_values(**kwargs)
         asc = ascending[0] if isinstance(ascending, list | tuple) else ascending
         out = _sorted(self, [], [asc], kind, na_position, ignore_index)
-        return self._inplace(out, inplace)
+        return self._inplace(out, inplace, "sort_values")
 
     def rank(
         self: Any,
