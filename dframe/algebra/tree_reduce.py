@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dframe import config
 from dframe.plan import meta as M
 
 # How partials of each simple reduction are merged.
@@ -264,3 +265,16 @@ def plan_reduction(name: str, meta: Any, **options: Any) -> tuple[Chunk, Combine
         Finalize(name, index, out_meta, frame_options),
         out_meta,
     )
+
+
+def combine_partials(
+    ex: Any, partials: list[Any], combine: Any, most: int = 1, fan_in: int | None = None
+) -> list[Any]:
+    """Partials merged by ``combine`` in groups of ``fan_in`` (``split_every``) tasks until at
+    most ``most`` are left: the combine levels of a tree reduction."""
+    fan_in = max(2, fan_in or config.get("split_every"))
+    while len(partials) > most:
+        partials = [
+            ex.submit(combine, *partials[i : i + fan_in]) for i in range(0, len(partials), fan_in)
+        ]
+    return partials

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from dframe import config
+from dframe.algebra import tree_reduce
 from dframe.algebra.rows import concat_rows
 from dframe.execution import progress
 from dframe.execution.executors import RuntimeExecutor, SyncExecutor, default_runtime, default_sync
@@ -209,11 +210,9 @@ class Lowerer:
         else:
             partials = [self.ex.submit(node.chunk, p) for p in parts]
         fan_in = max(2, node.split_every or config.get("split_every"))
-        while len(partials) > fan_in:
-            partials = [
-                self.ex.submit(node.combine, *partials[i : i + fan_in])
-                for i in range(0, len(partials), fan_in)
-            ]
+        partials = tree_reduce.combine_partials(
+            self.ex, partials, node.combine, most=fan_in, fan_in=fan_in
+        )
         if len(partials) == 1:
             return [self.ex.submit(node.finalize, partials[0])]
         # The last combine and finalize share a task: one round trip fewer per reduction.

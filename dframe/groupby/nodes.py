@@ -11,6 +11,7 @@ import pandas as pd
 
 from dframe import config
 from dframe.algebra import shuffle
+from dframe.algebra.tree_reduce import combine_partials
 from dframe.groupby import cardinality
 from dframe.groupby import grouped as G
 from dframe.groupby import tree_reduce as T
@@ -77,13 +78,7 @@ class GroupAgg(N.Node):
         if strategy == "tree":
             assert self.tree is not None
             partials = [ex.submit(T.ChunkThen(self.tree, "chunk"), p) for p in parts]
-            fan_in = max(2, config.get("split_every"))
-            combine = T.ChunkThen(self.tree, "combine")
-            while len(partials) > 1:
-                partials = [
-                    ex.submit(combine, *partials[i : i + fan_in])
-                    for i in range(0, len(partials), fan_in)
-                ]
+            partials = combine_partials(ex, partials, T.ChunkThen(self.tree, "combine"))
             return [ex.submit(T.ChunkThen(self.tree, "finalize"), partials[0])]
         nout = self.split_out if self.split_out and self.split_out > 1 else len(parts)
         moved = shuffle.exchange(ex, parts, nout, G.GroupSplit(self.spec, nout))

@@ -36,9 +36,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from dframe import config
 from dframe.algebra import shuffle
 from dframe.algebra.rows import concat_rows
+from dframe.algebra.tree_reduce import combine_partials
 from dframe.plan import nodes as N
 
 SAMPLE_PER_OUTPUT = 32  # sample keys per partition = this x output partitions (capped by rows)
@@ -144,15 +144,14 @@ class SortPieces:
         return self.spec.sort(_concat(list(pieces)))
 
 
-def _tie_free(keys: pd.DataFrame) -> bool:
-    """No two present (non-missing) values of the single key are equal."""
-    column = keys.iloc[:, 0]
+def _tie_free(column: pd.Series) -> bool:
+    """No two present (non-missing) values of the key are equal."""
     return bool(column[column.notna()].is_unique)
 
 
 class SamplesTieFree:
     def __call__(self, *samples: pd.DataFrame) -> bool:
-        return _tie_free(_concat(list(samples)))
+        return _tie_free(_concat(list(samples)).iloc[:, 0])
 
 
 class SortPiecesTieFree(SortPieces):
@@ -161,7 +160,7 @@ class SortPiecesTieFree(SortPieces):
 
     def __call__(self, *pieces: Any) -> tuple[bool, Any]:
         part = super().__call__(*pieces)
-        return _tie_free(self.spec.keys(part)), part
+        return _tie_free(self.spec.keys(part).iloc[:, 0]), part
 
 
 class LocalEnds:
@@ -194,8 +193,7 @@ class TieFree:
         else:
             picked, edge, past = keys.iloc[total - n :], total - n, total - n - 1
             rows = ordered.tail(n)
-        present = picked[picked.notna()]
-        determined = bool(present.is_unique)
+        determined = _tie_free(picked)
         if determined and n and 0 <= past < total:
             a, b = keys.iloc[edge], keys.iloc[past]
             determined = bool(pd.isna(a) or pd.isna(b) or a != b)
@@ -377,13 +375,7 @@ class SortedEnds(N.Node):
         # among the chosen rows or at the cut, that is pandas' answer whatever its sort does
         # with ties — and only n + 1 rows per partition moved.
         candidates = LocalEnds(self.spec, self.n + 1, self.which)
-        found = [ex.submit(candidates, p) for p in parts]
-        fan_in = max(2, config.get("split_every"))
-        while len(found) > 1:
-            found = [
-                ex.submit(candidates, *found[i : i + fan_in])
-                for i in range(0, len(found), fan_in)
-            ]
+        found = combine_partials(ex, [ex.submit(candidates, p) for p in parts], candidates)
         last = TieFree(self.spec, self.n, self.which)
         determined, rows = ex.submit(last, *found, num_returns=2)
         if ex.get(determined):
