@@ -411,7 +411,19 @@ class SummaryMethods:
                     columns[c] = pd.Series([values[None, n][c] for n in names], index=names)
             else:
                 columns[column] = pd.Series([values[column, n] for n in names], index=names)
-        return _from_result(pd.concat(columns, axis=1))
+        out = pd.concat(columns, axis=1)
+        out.columns.names = self._meta.columns.names  # pandas keeps the columns' name
+        # A list for every column reduces each column alone in pandas (an int column's min
+        # stays int), here all at once: each column gets the dtype pandas gives it.
+        try:
+            dtypes = M.nonempty(self._meta).agg(func).dtypes
+        except Exception:  # noqa: BLE001 - pandas cannot say on a sample: keep ours
+            dtypes = None
+        if dtypes is not None and dtypes.index.equals(out.columns):
+            changed = {c: d for c, d, o in zip(out.columns, dtypes, out.dtypes) if d != o}
+            if changed and out.columns.is_unique:
+                out = out.astype(changed)
+        return _from_result(out)
 
     agg = aggregate
 

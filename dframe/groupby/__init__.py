@@ -3,8 +3,9 @@
 How a groupby runs: ``keys`` decides which keys are native and builds the work frame;
 ``api`` holds pandas' GroupBy classes; ``nodes`` the plan nodes (tree reduction or hash shuffle,
 chosen when the plan runs); ``tree_reduce`` and ``grouped`` their partition functions;
-``counts`` (value_counts, size), ``windows`` (rolling/expanding/ewm per group) and
-``resample`` (time bins) the rest; ``fallback`` is pandas' own GroupBy for what is not native.
+``counts`` (value_counts, size), ``windows`` (rolling/expanding/ewm per group),
+``group_numbers`` (ngroup) and ``resample`` (time bins) the rest; ``levels`` gives results
+pandas' index levels; ``fallback`` is pandas' own GroupBy for what is not native.
 """
 
 from __future__ import annotations

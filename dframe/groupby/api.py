@@ -30,10 +30,11 @@ from dframe import fallback
 from dframe.algebra import shuffle
 from dframe.execution import lower
 from dframe.groupby import grouped as G
+from dframe.groupby import levels as L
 from dframe.groupby import tree_reduce as T
 from dframe.groupby.counts import DataFrameGroupCounts, SeriesGroupCounts
 from dframe.groupby.fallback import FallbackGroupBy
-from dframe.groupby.nodes import Gather, GroupAgg, GroupShuffle
+from dframe.groupby.nodes import Gather, GroupAgg, GroupNumbers, GroupShuffle
 from dframe.groupby.windows import GroupWindowMethods
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
@@ -64,7 +65,7 @@ AGGREGATIONS = (
     "ohlc",
 )
 ROWWISE = ("cumsum", "cumprod", "cummin", "cummax", "cumcount", "shift", "diff", "rank",
-           "pct_change", "ngroup")  # fmt: skip
+           "pct_change")  # fmt: skip
 SUBSETS = ("head", "tail", "nth")
 _TREE_KWARGS = {"numeric_only", "ddof"}
 VAL = G.VAL
@@ -231,10 +232,20 @@ class GroupBy(GroupWindowMethods):
         )
         return _wrap(home)
 
-    def _per_group(self, part: Any, assemble: Any, out_meta: Any) -> Any:
+    def _per_group(
+        self, part: Any, assemble: Any, out_meta: Any, levels: dict[Any, bool] | None = None
+    ) -> Any:
         """``part`` on each partition after a shuffle by key, ``assemble`` of all their
-        results (value_counts, windows)."""
-        node = GroupShuffle(self._work, self._spec, part, assemble, out_meta, self._split_out)
+        results (value_counts, windows). ``levels``: the columns of the result's index levels
+        and whether each drops missing values (see ``levels``)."""
+        levels = levels or {}
+        dtypes = [self._work.meta[c].dtype for c in levels]
+        if not L.needs_key_values(dtypes, list(levels.values())):
+            levels = {}
+        node = GroupShuffle(
+            self._work, self._spec, part, assemble, out_meta, self._split_out,
+            tuple(levels), tuple(levels.values()),
+        )  # fmt: skip
         return _wrap(node)
 
     def _groups(self, func: Any = None, args: tuple = (), kwargs: Any = None) -> N.Node:
@@ -343,6 +354,16 @@ class GroupBy(GroupWindowMethods):
         return self._rowwise(
             G.Call("filter", func, dropna, *args, **kwargs), aligned=not dropna
         )
+
+    def ngroup(self, ascending: bool = True) -> Any:
+        """Number of each row's group, rows in their original order (see pandas).
+
+        A number depends on the groups of every partition, so it is not computed after a
+        shuffle: the partitions' distinct keys are numbered in one task (``GroupNumbers``).
+        """
+        meta = self._spec.grouped(self._work.meta).ngroup(ascending)
+        node = GroupNumbers(self._work, self._spec, ascending, G.no_rows(meta))
+        return _wrap(node)
 
     def head(self, n: int = 5) -> Any:
         return self._rowwise(G.Call("head", n), aligned=False)

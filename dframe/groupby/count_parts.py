@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from dframe.groupby.grouped import POS, VAL, GroupSpec, concat_parts, positional_frame
+from dframe.groupby.levels import pandas_levels
 
 
 class ValueCountsPart:
@@ -56,12 +57,15 @@ class ValueCountsAssemble:
         ascending: bool,
         empty: Any,
         columns_dtype: Any,
+        dropna: bool,
     ) -> None:
         self.spec, self.name, self.normalize = spec, name, normalize
         self.sort, self.ascending, self.empty = sort, ascending, empty
-        self.columns_dtype = columns_dtype
+        self.columns_dtype, self.dropna = columns_dtype, dropna
 
-    def __call__(self, *pairs: tuple[Any, np.ndarray]) -> Any:
+    def __call__(self, seen: Any, *pairs: tuple[Any, np.ndarray]) -> Any:
+        """``seen``: each level's values in rows pandas drops (keys, then counted columns;
+        see ``levels``), or None."""
         full = [(r, f) for r, f in pairs if len(r)]
         if not full:
             return self.empty
@@ -70,9 +74,14 @@ class ValueCountsAssemble:
         # pandas counts combinations in order of first appearance; with sort=True it then
         # orders them by key with an unstable argsort (values keep no order), which gives the
         # same answer here because it runs on the same array.
-        result = result.iloc[np.argsort(firsts, kind="stable")]
+        order = np.argsort(firsts, kind="stable")
+        result = result.iloc[order]
         result.name = self.name
         nkeys = len(self.spec.items)
+        # pandas counts by grouping the keys (levels sorted as the groupby sorts) and the
+        # values (levels in order of first appearance) together, then sorts the rows with
+        # ``sort_index``, as below, which may sort the levels too.
+        result.index = self._levels(result.index, firsts[order], seen)
         if self.spec.opt("sort") and result.index.nlevels > nkeys:
             keys = result.index.droplevel(list(range(nkeys, result.index.nlevels)))
             result = result.take(keys.argsort())
@@ -103,3 +112,11 @@ class ValueCountsAssemble:
             len(columns), self.name
         )
         return frame
+
+    def _levels(self, index: pd.Index, firsts: np.ndarray, seen: Any) -> pd.Index:
+        nkeys, nlevels = len(self.spec.items), index.nlevels
+        sorts = [self.spec.opt("sort")] * nkeys + [False] * (nlevels - nkeys)
+        dropna = [self.spec.opt("dropna")] * nkeys + [self.dropna] * (nlevels - nkeys)
+        if seen is not None and len(seen) != nlevels:
+            seen = None
+        return pandas_levels(index, sorts, dropna, firsts, seen)

@@ -51,9 +51,13 @@ class GroupCountMethods:
             options["ascending"],
             empty,
             columns_dtype,
+            kwargs["dropna"],
         )
+        # Levels: the keys (missing ones dropped as the groupby says), then the counted values.
+        levels = dict.fromkeys(self._spec.key_columns, self._spec.opt("dropna"))
+        levels.update(dict.fromkeys(values, kwargs["dropna"]))
         return self._per_group(
-            C.ValueCountsPart(self._spec, kwargs), assemble, out_meta
+            C.ValueCountsPart(self._spec, kwargs), assemble, out_meta, levels
         )
 
 

@@ -29,10 +29,16 @@ import pandas as pd
 
 from dframe.algebra import shuffle
 from dframe.algebra.rows import concat_rows
+from dframe.groupby.levels import pandas_levels
 
 VAL = "__dframe_values__"  # the values of a grouped Series
 POS = "__dframe_pos__"  # global row position: source partition << 40 | row within it
 _POS_BITS = 40
+
+
+def position_base(i: int) -> int:
+    """Global position (``POS``) of the first row of source partition ``i``."""
+    return i << _POS_BITS
 
 
 class _NoSelection:
@@ -176,20 +182,12 @@ _FILL = {
 }
 
 
-def level_first_order(index: pd.Index, firsts: Any) -> np.ndarray:
-    """Positions ordering group keys ``index`` level by level, each level's values in order of
-    their first appearance (pandas' order when it builds a result by ``unstack``, as
-    ``describe`` does, without sorting)."""
-    firsts = np.asarray(firsts, dtype=np.int64)
-    keys = []
-    for level in reversed(range(index.nlevels)):
-        codes, uniques = pd.factorize(
-            index.get_level_values(level), use_na_sentinel=False
-        )
-        first = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first, codes, firsts)
-        keys.append(first[codes])
-    return np.lexsort(keys)
+def _as_unstacked(result: Any) -> Any:
+    """``result`` (groups in group order) as pandas' ``unstack`` of it would give it: levels
+    without unused values (those of dropped rows; reordered by first appearance, see
+    ``remove_unused_levels``), rows in the order of the levels."""
+    index = result.index.remove_unused_levels()
+    return result.set_axis(index).iloc[np.lexsort(list(index.codes)[::-1])]
 
 
 class Finish:
@@ -210,18 +208,40 @@ class Finish:
     ) -> None:
         self.spec, self.out_meta, self.empty = spec, out_meta, empty
         self.fills, self.complete = fills, complete
-        self.by_level = False  # unsorted groups ordered by ``level_first_order``
+        self.by_level = False  # pandas builds the result by ``unstack`` (``describe``)
 
-    def __call__(self, result: Any, firsts: Any) -> Any:
+    @property
+    def level_columns(self) -> list[Hashable]:
+        """Key columns whose values in rows pandas drops (a missing value of another key) are
+        level values of the result (see ``levels``): none for one key, ``dropna=False``,
+        unobserved categories (pandas' own index) or ``as_index=False``."""
+        spec = self.spec
+        as_index = spec.series or spec.options.get("as_index", True)
+        if self.complete or not as_index or len(spec.items) < 2 or not spec.opt("dropna"):
+            return []
+        return spec.key_columns
+
+    def __call__(self, result: Any, firsts: Any, seen: Any = None) -> Any:
+        """``result`` (per group) finished; ``firsts``: per row, the global position of its
+        group's first row (``sort=False``; None: rows in order of first appearance);
+        ``seen``: the keys' values in dropped rows (``level_columns``)."""
         if len(result) == 0:
             return self.empty
+        sort, nkeys = self.spec.opt("sort"), len(self.spec.items)
+        if not self.complete:  # (unobserved groups: pandas' own index, below)
+            positions = firsts if not sort and firsts is not None else None
+            if positions is not None and len(positions) != len(result):
+                positions = None
+            index = pandas_levels(
+                result.index, [sort] * nkeys, [True] * nkeys, positions, seen
+            )
+            result = result.set_axis(index)
         if len(result) > 1:
-            if self.by_level and not self.spec.opt("sort") and firsts is not None:
-                order = level_first_order(result.index, firsts)
-            else:
-                order = group_order(result.index, firsts, self.spec.opt("sort"))
+            order = group_order(result.index, firsts, sort)
             if not (order == np.arange(len(order))).all():
                 result = result.iloc[order]
+        if self.by_level and isinstance(result.index, pd.MultiIndex):
+            result = _as_unstacked(result)
         if self.complete:
             result = self._unobserved(result)
         if self.spec.options.get("as_index", True) is False and not self.spec.series:
@@ -271,7 +291,7 @@ class GroupSplit:
 
     def __call__(self, part: pd.DataFrame, i: int) -> list[Any]:
         part = part.assign(
-            **{POS: np.arange(len(part), dtype=np.int64) + (i << _POS_BITS)}
+            **{POS: np.arange(len(part), dtype=np.int64) + position_base(i)}
         )
         target = shuffle.assignment(self.spec.key_frame(part), self.nout)
         return shuffle.split_by(part, target, self.nout)
@@ -317,12 +337,13 @@ class ShuffledAgg:
 
 
 class Assemble:
-    """Concatenate per-partition results of ``ShuffledAgg`` and finish them."""
+    """Concatenate per-partition results of ``ShuffledAgg`` and finish them (``seen``: see
+    ``Finish``)."""
 
     def __init__(self, finish: Finish) -> None:
         self.finish = finish
 
-    def __call__(self, *pairs: tuple[Any, Any]) -> Any:
+    def __call__(self, seen: Any, *pairs: tuple[Any, Any]) -> Any:
         failed = [r.error for r, _ in pairs if isinstance(r, NoGroups)]
         pairs = tuple(p for p in pairs if not isinstance(p[0], NoGroups))
         if failed and not any(len(r) for r, _ in pairs):
@@ -331,7 +352,7 @@ class Assemble:
         firsts = np.concatenate(
             [f for r, f in pairs if len(r)] or [np.zeros(0, np.int64)]
         )
-        return self.finish(result, firsts)
+        return self.finish(result, firsts, seen)
 
 
 class RowOp:

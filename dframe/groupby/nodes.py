@@ -1,6 +1,6 @@
 """Plan nodes of a groupby: the aggregation (tree reduction or hash shuffle, chosen when the plan
-runs), the shuffle that runs pandas on whole groups, and the gather of all partitions into one
-task (``apply``'s combine step)."""
+runs), the shuffle that runs pandas on whole groups, the gather of all partitions into one
+task (``apply``'s combine step) and the numbering of groups (``ngroup``)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,16 @@ from dframe import config
 from dframe.algebra import shuffle
 from dframe.algebra.tree_reduce import combine_partials
 from dframe.groupby import cardinality
+from dframe.groupby import group_numbers as GN
 from dframe.groupby import grouped as G
+from dframe.groupby import levels as L
 from dframe.groupby import tree_reduce as T
 from dframe.plan import nodes as N
 
-# Auto strategy: shuffle when the first partition has at least this many rows and this share
-# of them are distinct keys (partial aggregates would be nearly as big as the data).
+# Auto strategy: shuffle when the first partition has at least this many rows and an estimated
+# share of groups this high (partial aggregates would be nearly as big as the data).
 SHUFFLE_MIN_ROWS = 1000
 SHUFFLE_RATIO = 0.2
-
 
 
 class _Cardinality:
@@ -52,6 +53,20 @@ def choose_strategy(
     )
 
 
+def key_values(
+    ex: Any, parts: list[Any], columns: list[Any], dropna: list[bool], full: bool = False
+) -> Any:
+    """The handle of ``columns``' values in the rows pandas drops (``levels.KeyValues``, of
+    every row with ``full``), or None without columns."""
+    if not columns:
+        return None
+    per_part = [
+        ex.submit(L.KeyValues(columns, dropna, full, G.position_base(i)), p)
+        for i, p in enumerate(parts)
+    ]
+    return ex.submit(L.MergeKeyValues(), *per_part)
+
+
 @dataclass(frozen=True, eq=False)
 class GroupAgg(N.Node):
     """An aggregation of ``child`` (a work frame) per group; one output partition."""
@@ -79,11 +94,22 @@ class GroupAgg(N.Node):
             assert self.tree is not None
             partials = [ex.submit(T.ChunkThen(self.tree, "chunk"), p) for p in parts]
             partials = combine_partials(ex, partials, T.ChunkThen(self.tree, "combine"))
-            return [ex.submit(T.ChunkThen(self.tree, "finalize"), partials[0])]
+            # Partials carry no row positions: unsorted levels need every row's values.
+            seen = self._key_values(ex, parts, full=not self.spec.opt("sort"))
+            return [ex.submit(T.ChunkThen(self.tree, "finalize"), partials[0], seen)]
         nout = self.split_out if self.split_out and self.split_out > 1 else len(parts)
         moved = shuffle.exchange(ex, parts, nout, G.GroupSplit(self.spec, nout))
         results = [ex.submit(G.ShuffledAgg(self.spec, self.op), h) for h in moved]
-        return [ex.submit(G.Assemble(self.finish), *results)]
+        seen = self._key_values(ex, parts, full=False)
+        return [ex.submit(G.Assemble(self.finish), seen, *results)]
+
+    def _key_values(self, ex: Any, parts: list[Any], full: bool) -> Any:
+        columns = self.finish.level_columns
+        dropna = [True] * len(columns)
+        dtypes = [self.child.meta[c].dtype for c in columns]
+        if not L.needs_key_values(dtypes, dropna):
+            return None
+        return key_values(ex, parts, columns, dropna, full)
 
     def input_columns(self, need: Any) -> list[frozenset | None]:
         """The keys and the aggregated columns (None: every column, when not known)."""
@@ -99,7 +125,8 @@ class GroupAgg(N.Node):
 @dataclass(frozen=True, eq=False)
 class GroupShuffle(N.Node):
     """Rows hash-shuffled by group key, ``per_part`` on each shuffled partition (every group is
-    whole there), ``assemble`` of all their results into one partition in pandas' order."""
+    whole there), ``assemble`` of all their results into one partition in pandas' order; its
+    first argument is ``key_values`` of ``level_columns``, or None."""
 
     input_fields: ClassVar[tuple[str, ...]] = ("child",)
 
@@ -109,6 +136,10 @@ class GroupShuffle(N.Node):
     assemble: Any
     out_meta: Any
     split_out: int | None = None
+    # Columns (and whether each drops missing values) of the result's index levels whose
+    # values in dropped rows are level values too (``key_values``).
+    level_columns: tuple[Any, ...] = ()
+    level_dropna: tuple[bool, ...] = ()
 
     def _derive(self) -> None:
         self._set(meta=self.out_meta, npartitions=1, lengths=None, range_index=False)
@@ -118,7 +149,8 @@ class GroupShuffle(N.Node):
         nout = self.split_out if self.split_out and self.split_out > 1 else len(parts)
         moved = shuffle.exchange(ex, parts, nout, G.GroupSplit(self.spec, nout))
         results = [ex.submit(self.per_part, h) for h in moved]
-        return [ex.submit(self.assemble, *results)]
+        seen = key_values(ex, parts, list(self.level_columns), list(self.level_dropna))
+        return [ex.submit(self.assemble, seen, *results)]
 
     def describe(self) -> str:
         return (
@@ -145,3 +177,38 @@ class Gather(N.Node):
         return [lowerer.ex.submit(self.func, len(handles[0]), *flat)]
 
 
+@dataclass(frozen=True, eq=False)
+class GroupNumbers(N.Node):
+    """Each row of ``child`` (a work frame) numbered by its group (``ngroup``): the partitions'
+    distinct keys are numbered in one task, whose table every partition then reads; the rows
+    stay where they are, so the result lines up with the frame."""
+
+    input_fields: ClassVar[tuple[str, ...]] = ("child",)
+
+    child: N.Node
+    spec: G.GroupSpec
+    ascending: bool
+    out_meta: Any
+
+    def _derive(self) -> None:
+        child = self.child
+        self._set(
+            meta=self.out_meta,
+            npartitions=child.npartitions,
+            lengths=child.lengths,
+            range_index=child.range_index,
+        )
+
+    @property
+    def partitioning(self) -> Any:
+        return self.child.partitioning
+
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        ex, parts = lowerer.ex, lowerer.lower(self.child)
+        distinct = [ex.submit(GN.DistinctKeys(self.spec), p) for p in parts]
+        table = ex.submit(GN.NumberKeys(self.spec, self.ascending), *distinct)
+        look_up = GN.LookUpNumbers(self.spec)
+        return [ex.submit(look_up, p, table) for p in parts]
+
+    def describe(self) -> str:
+        return f"GroupNumbers(by={self.spec.key_columns})"

@@ -5,6 +5,10 @@
 groups stay in order of first appearance), ``finalize`` turns statistics into pandas' result
 and hands it to ``Finish`` (pandas' group order, unobserved categories, ``as_index``). Used
 for few groups; many groups shuffle instead (``grouped.ShuffledAgg``).
+
+The chunk, the one pass over every row, runs on Arrow's hash aggregation (``arrow_agg``) when
+the ``groupby_kernel`` option allows it and Arrow reproduces pandas' partials for the keys'
+and values' dtypes; otherwise on pandas' groupby. Both give the same partial frame.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dframe import config
+from dframe.groupby import arrow_agg
 from dframe.groupby.grouped import NONE, Finish, GroupSpec, concat_parts
 
 MOMENTS = ("mean", "var", "std", "sem")
@@ -82,6 +88,8 @@ class TreeAgg:
         self.stats = (
             stats  # partial column k holds statistic stats[k] (3 columns for moments)
         )
+        # Read here, in the driver: chunks run in workers, which do not see its overrides.
+        self.kernel = config.get("groupby_kernel")
 
     def _layout(self) -> list[tuple[Any, str, int]]:
         out, k = [], 0
@@ -91,6 +99,35 @@ class TreeAgg:
         return out
 
     def chunk(self, part: pd.DataFrame) -> pd.DataFrame:
+        if len(part) and self._on_arrow(part):
+            spec = self.spec
+            if spec.presort is not None and len(part) > 1:
+                # Groups in first-appearance order of the time-sorted rows, as pandas' chunk.
+                part = part.sort_values(spec.presort, kind="stable")
+            return arrow_agg.partials(
+                spec.key_columns,
+                [it[2] if it[0] == "tmp" else it[1] for it in spec.items],
+                spec.by_is_list and len(spec.items) > 1,
+                spec.opt("dropna"),
+                self.stats,
+                part,
+            )
+        return self._pandas_chunk(part)
+
+    def _on_arrow(self, part: pd.DataFrame) -> bool:
+        """Decided from dtypes alone (the same for every partition of a well-typed frame)."""
+        dtypes = part.dtypes
+        columns = {c for c, _ in self.stats if c is not None}
+        if not part.columns.is_unique or not columns <= set(part.columns):
+            return False
+        return arrow_agg.native(
+            self.kernel,
+            [dtypes[c] for c in self.spec.key_columns],
+            self.stats,
+            {c: dtypes[c] for c in columns},
+        )
+
+    def _pandas_chunk(self, part: pd.DataFrame) -> pd.DataFrame:
         spec = self.spec.with_selection(NONE)
         gb = spec.grouped(part, sort=False, observed=True, as_index=True)
         columns: list[Any] = []
@@ -142,7 +179,8 @@ class TreeAgg:
                 out[k] = getattr(column.groupby(codes, sort=True), op)().array
         return pd.DataFrame(out, index=index)
 
-    def finalize(self, partial: pd.DataFrame) -> Any:
+    def finalize(self, partial: pd.DataFrame, seen: Any = None) -> Any:
+        """The result from the merged partial; ``seen``: see ``Finish``."""
         if len(partial) == 0:
             return self.finish.empty
         where = {(c, s): k for c, s, k in self._layout()}
@@ -177,7 +215,7 @@ class TreeAgg:
         else:
             result = pd.DataFrame(dict(enumerate(values)), index=partial.index)
             result.columns = meta.columns
-        return self.finish(result, None)
+        return self.finish(result, None, seen)
 
 
 def _merge_moments(

@@ -1,6 +1,6 @@
 """Partition functions of per-group windows (``groupby(...).rolling()``, ``.expanding()``,
-``.ewm()``): pandas' window per shuffled partition, rows given back their labels, then all
-partitions' rows in pandas' order (groups in group order, rows in their order)."""
+``.ewm()``): pandas' window per shuffled partition, then all partitions' rows in pandas' order
+(groups in group order, rows in their order) and pandas' index levels."""
 
 from __future__ import annotations
 
@@ -10,38 +10,29 @@ import numpy as np
 import pandas as pd
 
 from dframe.groupby.grouped import POS, GroupSpec, concat_parts, positional_frame
+from dframe.groupby.levels import pandas_levels
 
 
 class WindowPart:
-    """Per shuffled partition: a per-group window result (``rolling``, ``expanding`` ...) whose
-    rows are rows of the partition, run over positional labels and given back the original
-    ones; with, per row, its global position, its group's first position and its keys."""
+    """Per shuffled partition: pandas' per-group window result (``rolling``, ``expanding`` ...)
+    over the partition's rows, labels and all (a time-based window reads the index); with,
+    per result row, its global position, its group's first position and its keys."""
 
     def __init__(self, spec: GroupSpec, op: Any) -> None:
         self.spec, self.op = spec, op
 
     def __call__(self, part: pd.DataFrame) -> tuple[Any, Any, Any, Any]:
-        gb = self.spec.grouped(part, positional=True, sort=False, observed=True)
+        gb = self.spec.grouped(part, sort=False, observed=True)
         if gb.ngroups == 0:
             empty = np.zeros(0, np.int64)
             return part.iloc[:0], empty, empty, None
         result = self.op(gb)
-        index = result.index
-        last = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
-        at = np.asarray(last, dtype=np.int64)
-        labels = part.index.take(at)
-        if isinstance(index, pd.MultiIndex):
-            keys = [index.get_level_values(i) for i in range(index.nlevels - 1)]
-            inner = (
-                [labels.get_level_values(i) for i in range(labels.nlevels)]
-                if isinstance(labels, pd.MultiIndex)
-                else [labels]
-            )
-            result.index = pd.MultiIndex.from_arrays(
-                keys + inner, names=[*index.names[:-1], *labels.names]
-            )
-        else:
-            result.index = labels
+        # pandas' windows give each group's rows, groups in the order of ``indices``.
+        groups = list(gb.indices.values())
+        at = np.concatenate(groups) if groups else np.zeros(0, np.int64)
+        if len(at) != len(result):
+            msg = f"per-group window gave {len(result)} rows for {len(at)}"
+            raise AssertionError(msg)
         pos = part[POS].to_numpy()
         firsts = (
             part[POS]
@@ -56,17 +47,20 @@ class WindowPart:
 
 
 class WindowAssemble:
-    """``WindowPart`` results in pandas' order: groups in group order, rows in their order."""
+    """``WindowPart`` results in pandas' order (groups in group order, rows in their order),
+    with pandas' index levels: the ``nkeys`` group keys' and the rows' own labels."""
 
-    def __init__(self, sort: bool, empty: Any) -> None:
-        self.sort, self.empty = sort, empty
+    def __init__(self, sort: bool, nkeys: int, empty: Any) -> None:
+        self.sort, self.nkeys, self.empty = sort, nkeys, empty
 
-    def __call__(self, *pieces: tuple[Any, Any, Any, Any]) -> Any:
+    def __call__(self, seen: Any, *pieces: tuple[Any, Any, Any, Any]) -> Any:
+        """``seen``: the keys' values in rows pandas drops (see ``levels``), or None."""
         full = [p for p in pieces if len(p[0])]
         if not full:
             return self.empty
         result = concat_parts([p[0] for p in full])
         pos = np.concatenate([p[1] for p in full])
+        firsts = np.concatenate([p[2] for p in full])
         if self.sort:
             keys = pd.concat([p[3] for p in full], ignore_index=True)
             rank = keys.groupby(
@@ -74,5 +68,21 @@ class WindowAssemble:
             ).ngroup()
             order = np.lexsort((pos, rank.to_numpy()))
         else:
-            order = np.lexsort((pos, np.concatenate([p[2] for p in full])))
-        return result.iloc[order]
+            order = np.lexsort((pos, firsts))
+        result = result.iloc[order]
+        return result.set_axis(self._levels(result.index, firsts[order], seen))
+
+    def _levels(self, index: pd.Index, firsts: np.ndarray, seen: Any) -> pd.Index:
+        sorts = [self.sort] * self.nkeys
+        index = pandas_levels(index, sorts, [True] * self.nkeys, firsts, seen)
+        if not isinstance(index, pd.MultiIndex) or index.nlevels != self.nkeys + 1:
+            return index
+        # pandas appends a flat index of the rows as ``MultiIndex.from_arrays`` makes it
+        # (values sorted, missing ones not a level value).
+        own = pd.MultiIndex.from_arrays([index.get_level_values(-1)])
+        return pd.MultiIndex(
+            levels=[*index.levels[:-1], own.levels[0]],
+            codes=[*index.codes[:-1], own.codes[0]],
+            names=index.names,
+            verify_integrity=False,
+        )

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from dframe import fallback
 from dframe.groupby import grouped as G
 from dframe.groupby import window_parts as W
 from dframe.plan import meta as M
@@ -30,8 +32,11 @@ class GroupWindowMethods:
             empty = op(self._spec.grouped(self._work.meta))
         except (TypeError, ValueError, KeyError, IndexError):
             empty = G.no_rows(probe)
-        assemble = W.WindowAssemble(self._spec.opt("sort"), empty)
-        return self._per_group(W.WindowPart(self._spec, op), assemble, G.no_rows(probe))
+        spec = self._spec
+        assemble = W.WindowAssemble(spec.opt("sort"), len(spec.items), empty)
+        levels = dict.fromkeys(spec.key_columns, spec.opt("dropna"))
+        part = W.WindowPart(spec, op)
+        return self._per_group(part, assemble, G.no_rows(probe), levels)
 
     def rolling(self, *args: Any, **kwargs: Any) -> GroupedWindow:
         """Rolling windows within each group (see pandas)."""
@@ -41,28 +46,35 @@ class GroupWindowMethods:
         """Expanding windows within each group (see pandas)."""
         return GroupedWindow(self, "expanding", args, kwargs)
 
-    def ewm(self, *args: Any, **kwargs: Any) -> GroupedWindow:
-        """Exponentially weighted windows within each group (see pandas)."""
+    def ewm(self, *args: Any, **kwargs: Any) -> Any:
+        """Exponentially weighted windows within each group (see pandas); ``times`` given as
+        values (not a column) runs on pandas, as they would have to move with the rows."""
+        if kwargs.get("times") is not None:
+            return self._fb.ewm(*args, **kwargs)
         return GroupedWindow(self, "ewm", args, kwargs)
 
 
 class _WindowCall:
-    """``<groupby>.<kind>(*args, **kwargs).<method>(*margs, **mkwargs)``."""
+    """``<groupby>.<kind>(*args, **kwargs)[selection]...<method>(*margs, **mkwargs)``."""
 
     def __init__(
         self,
         kind: str,
         args: tuple,
         kwargs: dict,
+        selections: tuple,
         method: str,
         margs: tuple,
         mkwargs: dict,
     ) -> None:
         self.kind, self.args, self.kwargs = kind, args, kwargs
+        self.selections = selections
         self.method, self.margs, self.mkwargs = method, margs, mkwargs
 
     def __call__(self, gb: Any) -> Any:
         window = getattr(gb, self.kind)(*self.args, **self.kwargs)
+        for key in self.selections:
+            window = window[key]
         return getattr(window, self.method)(*self.margs, **self.mkwargs)
 
     def __repr__(self) -> str:
@@ -71,28 +83,50 @@ class _WindowCall:
 
 class GroupedWindow:
     """``groupby(...).rolling(...)`` / ``.expanding()`` / ``.ewm()``: each method runs per group
-    after a shuffle by key; results come in pandas' order (groups sorted, rows in order)."""
+    after a shuffle by key; results come in pandas' order (groups sorted, rows in order).
 
-    def __init__(self, gb: Any, kind: str, args: tuple, kwargs: dict) -> None:
+    Columns selected from the window (``rolling(2)["v"]``, ``rolling(2).v``) are selected by
+    pandas' window in each task, as pandas selects them (keeping an ``on=`` column's role)."""
+
+    def __init__(
+        self, gb: Any, kind: str, args: tuple, kwargs: dict, selections: tuple = ()
+    ) -> None:
         self._gb, self._kind, self._args, self._kwargs = gb, kind, args, kwargs
-        # pandas validates the window arguments at once.
-        getattr(gb._sample(), kind)(*args, **kwargs)
+        self._selections = selections
+        # pandas validates the window arguments (and selections) at once.
+        self._sample_window()
+
+    def _sample_window(self) -> Any:
+        window = getattr(self._gb._sample(), self._kind)(*self._args, **self._kwargs)
+        for key in self._selections:
+            window = window[key]
+        return window
 
     def __getitem__(self, key: Any) -> GroupedWindow:
-        if self._gb._is_series_like():
-            msg = f"cannot select {key!r} from a Series window"
-            raise KeyError(msg)
-        return GroupedWindow(self._gb[key], self._kind, self._args, self._kwargs)
+        selections = (*self._selections, key)
+        return GroupedWindow(self._gb, self._kind, self._args, self._kwargs, selections)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        window = getattr(self._gb._sample(), self._kind)(*self._args, **self._kwargs)
-        if not callable(getattr(window, name)):
-            return getattr(window, name)
+        value = getattr(self._sample_window(), name)  # pandas' AttributeError
+        if fallback.is_deferred(value):
+            # pandas selects a column by attribute (``rolling(2).v``); the window of the
+            # sample would compute placeholder rows.
+            return self[name]
+        if not callable(value):
+            if isinstance(value, pd.DataFrame | pd.Series | pd.Index):
+                # Data (``.obj``): pandas' own window over the collected rows.
+                window = getattr(self._gb._fb, self._kind)(*self._args, **self._kwargs)
+                for key in self._selections:
+                    window = window[key]
+                return getattr(window, name)
+            return value  # settings (``window``, ``min_periods`` ...)
 
         def method(*args: Any, **kwargs: Any) -> Any:
-            call = _WindowCall(self._kind, self._args, self._kwargs, name, args, kwargs)
+            call = _WindowCall(
+                self._kind, self._args, self._kwargs, self._selections, name, args, kwargs
+            )
             return self._gb._window(call)
 
         method.__name__ = name

@@ -10,7 +10,8 @@ it runs when called (like pandas, which raises on duplicate entries at the call)
    give: pandas orders a level by its level values (the union of the partitions' levels, as
    concatenating them builds it) when every value is used, and by first appearance (missing
    values first) when the level carries unused values (left over from a filter, or categories
-   never observed). It also yields the distinct values of the unstacked level, in that order:
+   never observed); a missing value that is a level value (a groupby's ``dropna=False`` keys)
+   keeps its place. It also yields the distinct values of the unstacked level, in that order:
    the result's columns. Only when a level is neither sorted nor fully used in every partition
    are its level Indexes or distinct values fetched.
 2. Rows are range-partitioned by the remaining levels (sampled splitters, as ``sort_values``
@@ -125,8 +126,9 @@ def _appearance(values: list[pd.Index]) -> pd.Index:
 
 def level_order(infos: list[LevelInfo], distinct: Any, levels: Any) -> pd.Index | None:
     """``None``: pandas orders the level by value; else the values in pandas' order, missing
-    values excluded. ``distinct()`` returns the level's distinct used values in order of
-    appearance over the whole object; ``levels()`` the partitions' level Indexes."""
+    values excluded unless the level holds one as a value (a groupby's ``dropna=False`` keys).
+    ``distinct()`` returns the level's distinct used values in order of appearance over the
+    whole object; ``levels()`` the partitions' level Indexes."""
     if all(i.fully_used and i.is_sorted for i in infos):
         return None  # the union of sorted, fully used levels is sorted and fully used
     parts = levels()
@@ -136,7 +138,10 @@ def level_order(infos: list[LevelInfo], distinct: Any, levels: Any) -> pd.Index 
         level = parts[0]  # what concatenating the partitions' MultiIndexes builds
         for other in parts[1:]:
             level = level.union(other)
-    values = distinct().dropna()
+    values = distinct()
+    if not level.hasnans:
+        # A missing value is no level value (code -1): pandas puts it first, not by order.
+        values = values.dropna()
     if len(values) == len(level):  # every level value used: level order
         return None if _is_sorted(level) else level
     return values
@@ -231,7 +236,10 @@ def _skeleton(meta: Any, level: int, values: pd.Index, has_na: bool) -> Any:
     codes[level] = np.arange(k) - has_na
     levels = [lev[:0] for lev in index.levels]
     levels[level] = values
-    sk_index = pd.MultiIndex(levels=levels, codes=codes, names=index.names)
+    # Without verification, which would turn a missing level value into a missing code.
+    sk_index = pd.MultiIndex(
+        levels=levels, codes=codes, names=index.names, verify_integrity=False
+    )
     if isinstance(meta, pd.Series):
         sk: Any = pd.Series(np.zeros(k), index=sk_index, name=meta.name)
     else:
@@ -318,12 +326,13 @@ def unstack_native(obj: Any, level: Any, fill_value: Any) -> Any:
         level_order([inf[i] for inf in infos], lambda i=i: distinct(i), lambda i=i: levels(i))
         for i in range(meta.index.nlevels)
     ]
-    has_na = bool(u_distinct.isna().any())
     values = u_distinct.dropna()
     if orders[lev] is None:
         values = values.sort_values()
     else:
         values = orders[lev]
+    # A missing value that is no level value becomes a column of its own, first.
+    has_na = bool(u_distinct.isna().any()) and not values.hasnans
     empty = _skeleton(meta, lev, values, has_na)
     rest = [i for i in range(meta.index.nlevels) if i != lev]
     order = RowOrder(rest, [orders[i] for i in rest])

@@ -1,0 +1,519 @@
+"""Series operations: element-wise ones (arithmetic, comparisons, where/mask/clip, isin and
+between, fillna, shift/diff/cumulative/rolling/rank, astype, the .str and .dt accessors), each
+also registered as a frame column's (``col.<name>``), and those that change the index or reduce
+(reductions, value_counts, drop_duplicates, nlargest, filters, sorting, concat, unstack,
+explode, get_dummies, groupby)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+from hypothesis import strategies as st
+
+from tests.dframe.differential.registry import (
+    ALL,
+    ARITH,
+    COMPARE,
+    KEYS,
+    NULLABLE,
+    NUM,
+    NUMB,
+    ORDERED,
+    REDUCTIONS,
+    RESHAPED_BY_MISSING,
+    TIME,
+    Draw,
+    call,
+    divides_by_zero,
+    has_inf,
+    has_object,
+    is_series,
+    kind_of,
+    nullable_missing,
+    op,
+    opt,
+    r,
+    series_op,
+    small,
+    stable_kind,
+    value,
+)
+
+# ---- element-wise Series operations (also as new/overwritten columns) ----------------------
+
+
+@series_op("arith_scalar", NUMB | {"td", "dt", "dtz", "str"})
+def _arith_scalar(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    kind = kind_of(s)
+    if kind in NUMB:
+        o, v = draw(st.sampled_from(ARITH)), draw(st.sampled_from(["2", "-1", "0", "0.5", "3"]))
+    elif kind == "td":
+        o, v = draw(
+            st.sampled_from(
+                [
+                    ("*", "2"),
+                    ("+", "pd.Timedelta('1h')"),
+                    ("/", "pd.Timedelta('1h')"),
+                    ("//", "2"),
+                    ("-", "pd.Timedelta('90s')"),
+                ]
+            )
+        )
+    elif kind in TIME:
+        o, v = draw(
+            st.sampled_from(
+                [
+                    ("+", "pd.Timedelta('1D')"),
+                    ("-", "pd.Timedelta('3h')"),
+                    ("-", value(draw, s, foreign=False)),
+                ]
+            )
+        )
+    else:
+        o, v = draw(st.sampled_from([("+", "'z'"), ("*", "2"), ("+", "1")]))
+    if draw(st.booleans()) or (o in ("//", "%") and divides_by_zero(s)):
+        return lambda x: f"({x} {o} {v})"
+    return lambda x: f"({v} {o} {x})"
+
+
+@series_op("arith_method", NUM)
+def _arith_method(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    method = draw(
+        st.sampled_from(["add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "radd", "rsub"])
+    )
+    v = draw(st.sampled_from(["2", "-1", "0.5", "0"]))
+    fill = opt(draw, "0", "1.5")
+    return lambda x: call(f"{x}.{method}", v, fill_value=fill)
+
+
+@series_op("unary", NUM | {"td", "bool", "boolean"})
+def _unary(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    kind = kind_of(s)
+    forms = ["-{x}", "{x}.abs()"] if kind not in ("bool", "boolean") else ["~{x}", "{x}.abs()"]
+    if kind in NUM:
+        forms.append("{x}.round(" + str(draw(st.integers(-1, 2))) + ")")
+    form = draw(st.sampled_from(forms))
+    return lambda x: form.replace("{x}", x)
+
+
+@series_op("compare_scalar", ALL)
+def _compare_scalar(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    o, v = draw(st.sampled_from(COMPARE)), value(draw, s)
+    return lambda x: f"({x} {o} {v})"
+
+
+@series_op("compare_method", ORDERED)
+def _compare_method(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    method, v = draw(st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"])), value(draw, s)
+    return lambda x: f"{x}.{method}({v})"
+
+
+@series_op("logical", frozenset({"bool", "boolean"}))
+def _logical(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    o, v = draw(st.sampled_from(["&", "|", "^"])), draw(st.sampled_from(["True", "False"]))
+    form = draw(st.sampled_from(["({x} {o} {v})", "({x} {o} ~{x})", "~({x} {o} {v})"]))
+    return lambda x: form.replace("{x}", x).replace("{o}", o).replace("{v}", v)
+
+
+@series_op("isna", ALL)
+def _isna(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    method = draw(st.sampled_from(["isna", "notna", "isnull", "notnull"]))
+    return lambda x: f"{x}.{method}()"
+
+
+@series_op("fillna", ALL)
+def _fillna(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    # KNOWN: fillna with a value of another type makes object data, but the result's dtype
+    # (before computing) stays the column's: values of the column's kind only.
+    v = value(draw, s, foreign=False)
+    return lambda x: f"{x}.fillna({v})"
+
+
+@series_op("ffill_bfill", ALL)
+def _ffill(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    method, limit = draw(st.sampled_from(["ffill", "bfill"])), opt(draw, "1", "2")
+    return lambda x: call(f"{x}.{method}", limit=limit)
+
+
+@series_op("where_mask", ORDERED)
+def _where(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    method, o, v = (
+        draw(st.sampled_from(["where", "mask"])),
+        draw(st.sampled_from(COMPARE)),
+        value(draw, s, foreign=False),
+    )
+    if kind_of(s) in RESHAPED_BY_MISSING:
+        other = value(draw, s, foreign=False)  # KNOWN: see RESHAPED_BY_MISSING
+    else:
+        other = opt(draw, value(draw, s))
+    return lambda x: call(f"{x}.{method}", f"{x} {o} {v}", other)
+
+
+@series_op("clip", NUM | TIME | {"td"})
+def _clip(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    lo, hi = opt(draw, value(draw, s, foreign=False)), opt(draw, value(draw, s, foreign=False))
+    return lambda x: call(f"{x}.clip", lower=lo, upper=hi)
+
+
+@series_op("isin", ALL)
+def _isin(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    vals = draw(st.lists(st.sampled_from([value(draw, s) for _ in range(3)]), max_size=3))
+    return lambda x: f"{x}.isin([{', '.join(vals)}])"
+
+
+@series_op("between", ORDERED)
+def _between(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    lo, hi = value(draw, s, foreign=False), value(draw, s, foreign=False)
+    inclusive = opt(draw, "both", "neither", "left", "right")
+    return lambda x: call(f"{x}.between", lo, hi, inclusive=r(inclusive))
+
+
+@series_op("replace", ALL)
+def _replace(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    # KNOWN: a replacement of another type makes dframe's dtype object before computing even
+    # where nothing matches (the data stays float64; quantile then raises
+    # ArrowNotImplementedError), and on int/bool columns only some partitions change type (see
+    # RESHAPED_BY_MISSING): replacements of the column's type only.
+    a, b = value(draw, s), value(draw, s, foreign=False)
+    return lambda x: f"{x}.replace({a}, {b})"
+
+
+@series_op("map_dict", frozenset({"int", "str", "cat", "bool"}))
+def _map(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    keys = draw(
+        st.lists(
+            st.sampled_from([value(draw, s, foreign=False) for _ in range(3)]),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
+    # KNOWN: int targets would leave NaN in some partitions only (see RESHAPED_BY_MISSING).
+    targets = draw(st.sampled_from([["'p'", "'q'", "'r'"], ["1.5", "None", "2.5"]]))
+    mapping = ", ".join(f"{k}: {t}" for k, t in zip(keys, targets, strict=False))
+    return lambda x: f"{x}.map({{{mapping}}})"
+
+
+@series_op("astype", ALL)
+def _astype(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    kind = kind_of(s)
+    # KNOWN: astype("category") of an ordered categorical makes it unordered (pandas: unchanged),
+    # and astype("str") of datetimes/timedeltas formats each partition alone ("2024-01-01" where
+    # pandas writes "2024-01-01 00:00:00" as another row has a time).
+    ordered = kind == "cat" and s.dtype.ordered
+    targets = [] if kind in TIME | {"td"} else ["'str'"]
+    targets += [] if ordered else ["'category'"]
+    if kind in NUMB:
+        targets += ["'float64'", "'Int64'", "'int64'", "'boolean'", "'Float64'"]
+    if kind == "str":
+        targets += ["'float64'", "'Int64'"]
+    if kind in TIME:
+        targets += ["'datetime64[s]'", "'int64'"]
+    if kind == "cat":
+        targets += ["'str'", "'float64'"]
+    target = draw(st.sampled_from(targets))
+    return lambda x: f"{x}.astype({target})"
+
+
+@series_op("duplicated", ALL)
+def _duplicated(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    keep = opt(draw, "first", "last", False)
+    return lambda x: call(f"{x}.duplicated", keep=r(keep))
+
+
+@series_op("shift", ALL, when=lambda s: len(s) > 0 or kind_of(s) not in RESHAPED_BY_MISSING)
+def _shift(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    # KNOWN: shift of an empty int64/bool column: dframe's dtype is float64/object (pandas keeps
+    # the dtype; get_dummies then encodes the column): no shift when empty.
+    periods = draw(st.sampled_from(["1", "-1", "2", "0", "5"]))
+    fill = opt(draw, value(draw, s, foreign=False))
+    return lambda x: call(f"{x}.shift", periods, fill_value=fill)
+
+
+@series_op("diff", NUM | TIME | {"td", "bool"})
+def _diff(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    periods = opt(draw, "1", "-1", "2")
+    return lambda x: call(f"{x}.diff", periods)
+
+
+@series_op("pct_change", NUM)
+def _pct_change(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    periods = opt(draw, "1", "2")
+    return lambda x: call(f"{x}.pct_change", periods)
+
+
+# KNOWN: on the runtime executor, cumulative ops of nullable Int64/Float64/boolean columns raise
+# ValueError (assignment destination is read-only: pandas writes into the partition's buffers,
+# which come read-only from the object store): other dtypes only.
+@series_op("cumulative", (NUMB | {"td"}) - NULLABLE)
+def _cumulative(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    method = draw(st.sampled_from(["cumsum", "cummax", "cummin", "cumprod"]))
+    return lambda x: call(f"{x}.{method}", skipna=opt(draw, False))
+
+
+@series_op("rolling", NUM)
+def _rolling(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    window, min_periods = draw(st.integers(1, 4)), opt(draw, 1, 2)
+    if min_periods is not None and min_periods > window:
+        min_periods = window
+    center = opt(draw, True)
+    agg = draw(st.sampled_from(["sum", "mean", "min", "max", "count", "std", "var", "median"]))
+    return lambda x: (
+        call(f"{x}.rolling", window, min_periods=min_periods, center=center) + f".{agg}()"
+    )
+
+
+# KNOWN: expanding() over +-inf: pandas' windows treat inf as missing, dframe's expanding does not
+# (rolling agrees): columns without inf only.
+@series_op("expanding", NUM, when=lambda s: not has_inf(s))
+def _expanding(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    min_periods, agg = opt(draw, 2), draw(st.sampled_from(["sum", "mean", "max", "count", "std"]))
+    return lambda x: call(f"{x}.expanding", min_periods=min_periods) + f".{agg}()"
+
+
+# KNOWN: rank of nullable Int64/Float64/boolean is float64 with NaN (pandas: Float64 or UInt64
+# with <NA>): other dtypes only.
+@series_op("rank", (ORDERED | {"cat"}) - NULLABLE)
+def _rank(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    method = opt(draw, "min", "max", "first", "dense")
+    ascending, na_option, pct = opt(draw, False), opt(draw, "top", "bottom"), opt(draw, True)
+    return lambda x: call(
+        f"{x}.rank", method=r(method), ascending=ascending, na_option=r(na_option), pct=pct
+    )
+
+
+@series_op("str", frozenset({"str", "cat"}))
+def _str(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    form = draw(
+        st.sampled_from(
+            [
+                "upper()",
+                "lower()",
+                "len()",
+                "strip()",
+                "slice(0, 2)",
+                "get(0)",
+                "count('a')",
+                "zfill(3)",
+                "title()",
+                "contains('a', regex=False)",
+                "contains('a|B', na=False)",
+                "startswith('a')",
+                "endswith('a', na=False)",
+                "replace('a', 'X', regex=False)",
+                "replace('[ab]', '-', regex=True)",
+                "split(',')",
+                "split(',').str[0]",
+                "split(',').str.len()",
+                "cat(sep='-')",
+            ]
+        )
+    )
+    if form == "cat(sep='-')":
+        return lambda x: f"{x}.str.cat({x}, sep='-')"
+    return lambda x: f"{x}.str.{form}"
+
+
+@series_op("dt", TIME | {"td"})
+def _dt(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    kind = kind_of(s)
+    if kind == "td":
+        forms = [
+            "days",
+            "seconds",
+            "total_seconds()",
+            "floor('h')",
+            "round('D')",
+            "components.days",
+        ]
+    else:
+        forms = [
+            "year",
+            "month",
+            "day",
+            "hour",
+            "dayofweek",
+            "quarter",
+            "floor('D')",
+            "ceil('h')",
+            "round('h')",
+            "strftime('%Y-%m-%d %H')",
+            "normalize()",
+            "date",
+            "is_month_start",
+            "day_name()",
+        ]
+        forms.append("tz_convert('UTC')" if kind == "dtz" else "tz_localize('UTC')")
+    form = draw(st.sampled_from(forms))
+    return lambda x: f"{x}.dt.{form}"
+
+
+# ---- Series operations that change the index or return a scalar ----------------------------
+
+
+@series_op("reduce", ALL, elementwise=False)
+def _reduce(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    names = REDUCTIONS
+    if kind_of(s) in NUM and has_inf(s):
+        # KNOWN: std/var/sem over inf give inf (pandas: NaN).
+        names = [n for n in REDUCTIONS if n not in ("std", "var", "sem")]
+    if not len(s):
+        # KNOWN: min/max of an empty Series are wrong (bool: True, int64: -2**63, boolean: True,
+        # Int64: nan; pandas: NaN or <NA>): not on empty ones.
+        names = [n for n in names if n not in ("min", "max")]
+    name = draw(st.sampled_from(names))
+    if name == "nunique":
+        dropna = opt(draw, False)
+        return lambda x: call(f"{x}.nunique", dropna=dropna)
+    if name == "count":
+        return lambda x: f"{x}.count()"
+    # KNOWN: min/max/mean(skipna=False) of a nullable column holding <NA> give nan (pandas:
+    # <NA>): skipna=False on other columns only.
+    skipna = opt(draw, False) if not nullable_missing(s) else None
+    ddof = opt(draw, 0) if name in ("std", "var", "sem") else None
+    return lambda x: call(f"{x}.{name}", skipna=skipna, ddof=ddof)
+
+
+@series_op("reduce_other", ORDERED | {"cat"}, elementwise=False)
+def _reduce_other(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    form = draw(
+        st.sampled_from(
+            [
+                "idxmax()",
+                "idxmin()",
+                "quantile(0.3)",
+                "quantile([0.1, 0.5])",
+                "describe()",
+                "unique()",
+                # KNOWN: min/max of an empty Series are wrong (see series.reduce).
+                "agg(['min', 'max'])" if len(s) else "count()",
+            ]
+        )
+    )
+    return lambda x: f"{x}.{form}"
+
+
+@series_op("value_counts", ALL, elementwise=False)
+def _value_counts(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    dropna, normalize, sort, ascending = (
+        opt(draw, False),
+        opt(draw, True),
+        opt(draw, False),
+        opt(draw, True),
+    )
+    return lambda x: call(
+        f"{x}.value_counts", dropna=dropna, normalize=normalize, sort=sort, ascending=ascending
+    )
+
+
+@series_op("drop_duplicates", ALL, elementwise=False)
+def _drop_duplicates(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    keep, ignore_index = opt(draw, "last", False), opt(draw, True)
+    return lambda x: call(f"{x}.drop_duplicates", keep=r(keep), ignore_index=ignore_index)
+
+
+@series_op("nlargest", NUMB, elementwise=False)
+def _nlargest(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    method, n, keep = (
+        draw(st.sampled_from(["nlargest", "nsmallest"])),
+        draw(st.integers(0, 6)),
+        opt(draw, "last", "all"),
+    )
+    return lambda x: call(f"{x}.{method}", n, keep=r(keep))
+
+
+@series_op("series_filter", ORDERED | {"cat"}, elementwise=False)
+def _series_filter(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    o, v = draw(st.sampled_from(COMPARE)), value(draw, s, foreign=False)
+    form = draw(
+        st.sampled_from(
+            ["{x}[{x} {o} {v}]", "{x}.loc[{x} {o} {v}]", "{x}.dropna()", "{x}[{x}.notna()]"]
+        )
+    )
+    return lambda x: form.replace("{x}", x).replace("{o}", o).replace("{v}", v)
+
+
+@op("series.sort_values", is_series)
+def _series_sort_values(draw: Draw, d: pd.Series) -> str:
+    ascending, na_position, ignore_index = opt(draw, False), opt(draw, "first"), opt(draw, True)
+
+    def sort(kind: str | None) -> Any:
+        kw = {"ascending": ascending, "na_position": na_position, "kind": kind}
+        return d.sort_values(**{k: v for k, v in kw.items() if v is not None})
+
+    kind = stable_kind(draw, sort)
+    return call(
+        "d.sort_values",
+        ascending=ascending,
+        na_position=r(na_position),
+        kind=r(kind),
+        ignore_index=ignore_index,
+    )
+
+
+@op("series.index_ops", is_series)
+def _series_index_ops(draw: Draw, d: pd.Series) -> str:
+    forms = [
+        "d.reset_index()",
+        "d.reset_index(drop=True)",
+        "d.to_frame()",
+        "d.rename('r')",
+        "d.iloc[1:4]",
+        "d.iloc[::2]",
+        "d.copy()",
+    ]
+    form = draw(st.sampled_from([*forms, "d.head(3)", "d.tail(2)"]))
+    if form == "d.reset_index()" and d.name in d.index.names:
+        return "d.reset_index(name='r')"
+    return form
+
+
+@op("series.sort_index", is_series)
+def _series_sort_index(draw: Draw, d: pd.Series) -> str:
+    ascending = opt(draw, False)
+    kind = stable_kind(draw, lambda k: d.sort_index(ascending=ascending is None, kind=k))
+    return call("d.sort_index", ascending=ascending, kind=r(kind))
+
+
+# KNOWN: concat turns object columns (mixed Python values) into str: none here.
+@op("series.concat", lambda d: is_series(d) and small(d) and not has_object(d))
+def _series_concat(draw: Draw, d: pd.Series) -> str:
+    # KNOWN: concat of the same lazy object twice ([d, d]) fails on the runtime executor with
+    # GetTimeoutError: runtime.get() of a list with repeated refs returns before all are ready.
+    part = draw(st.sampled_from(["d.head(2)", "d.iloc[::-1]", "d.iloc[:2]"]))
+    return call("lib.concat", f"[d, {part}]", ignore_index=opt(draw, True))
+
+
+@op("series.unstack", lambda d: is_series(d) and isinstance(d.index, pd.MultiIndex))
+def _series_unstack(draw: Draw, d: pd.Series) -> str:
+    return call("d.unstack", opt(draw, 0, -1), fill_value=opt(draw, 0))
+
+
+# KNOWN: exploding lists that are all missing gives object (pandas: float64): not then.
+@op(
+    "series.explode",
+    lambda d: is_series(d) and d.dtype == object and small(d) and bool(d.notna().any()),
+)
+def _series_explode(draw: Draw, d: pd.Series) -> str:
+    return call("d.explode", ignore_index=opt(draw, True))
+
+
+# KNOWN: get_dummies of a Series has CategoricalIndex columns (pandas: an Index of the values'
+# dtype) unless the Series is categorical: categorical Series only.
+@op("series.get_dummies", lambda d: is_series(d) and kind_of(d) == "cat")
+def _series_dummies(draw: Draw, d: pd.Series) -> str:
+    return call(
+        "lib.get_dummies",
+        "d",
+        dummy_na=opt(draw, True),
+        dtype=opt(draw, "float"),
+        prefix=r(opt(draw, "p")),
+    )
+
+
+@op("series.groupby", lambda d: is_series(d) and kind_of(d) in KEYS)
+def _series_groupby(draw: Draw, d: pd.Series) -> str:
+    agg = draw(st.sampled_from(["size", "count", "first", "max", "nunique"]))
+    return call("d.groupby", "d", dropna=opt(draw, False), sort=opt(draw, False)) + f".{agg}()"

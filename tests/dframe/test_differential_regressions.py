@@ -1,0 +1,749 @@
+"""Minimal repros of the differences the differential test (``test_differential.py``) found
+between dframe and pandas. Each is left out by the generator (the ``differential`` package) with
+a ``# KNOWN:`` comment and is expected to fail here (strict): once dframe is fixed, the test
+passes, its xfail marker must go, and so must the generator's exclusion. Tests without the
+marker are differences found on HEAD f0fddba that the working tree has fixed since.
+
+Each test runs on the in-process executor unless it names the runtime (``shared_ray``).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dframe
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(autouse=True)
+def _sync():
+    with dframe.config.override(executor="sync"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", dframe.PandasFallbackWarning)
+        yield
+
+
+def same(expected, result) -> None:
+    if hasattr(result, "to_pandas"):
+        result = result.to_pandas()
+    if isinstance(expected, pd.DataFrame):
+        pd.testing.assert_frame_equal(result, expected, check_exact=False, rtol=1e-9)
+    else:
+        pd.testing.assert_series_equal(result, expected, check_exact=False, rtol=1e-9)
+
+
+def df_of(pdf: pd.DataFrame, npartitions: int = 2):
+    return dframe.from_pandas(pdf, npartitions=npartitions)
+
+
+def test_setitem_array():
+    """Found on HEAD f0fddba: df[col] = ndarray/list falls back with inplace=True, which pandas'
+    __setitem__ rejects (TypeError). Passes in the working tree since (a regression test
+    now)."""
+    pdf = pd.DataFrame({"a": [1, 2, 3]})
+    df = df_of(pdf)
+    pdf["r"] = np.array([7, 8, 9])
+    df["r"] = np.array([7, 8, 9])
+    same(pdf, df)
+
+
+def test_pop_removes_the_column():
+    """Found on HEAD f0fddba: DataFrame.pop leaves the column in a frame of several partitions.
+    Passes in the working tree since (a regression test now)."""
+    pdf = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
+    df = df_of(pdf)
+    same(pdf.pop("b"), df.pop("b"))
+    same(pdf, df)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="crosstab of columns of a frame with duplicate index "
+    "labels: ValueError cannot reindex on an axis with duplicate labels",
+)
+def test_crosstab_duplicate_index():
+    pdf = pd.DataFrame({"a": [1, 2], "b": [1, 1]}, index=[0, 0])
+    df = df_of(pdf)
+    same(pd.crosstab(pdf["a"], pdf["b"]), dframe.crosstab(df["a"], df["b"]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="outer merge of a boolean key with NA on an int key "
+    "raises TypeError; pandas makes the key column object",
+)
+def test_merge_boolean_key_on_int_key():
+    left = pd.DataFrame({"nb": pd.array([True, None], dtype="boolean")})
+    right = pd.DataFrame({"k": [1, 2]})
+    expected = left.merge(right, left_on="nb", right_on="k", how="outer")
+    result = df_of(left).merge(df_of(right, 1), left_on="nb", right_on="k", how="outer")
+    same(expected, result)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby mean of a nullable boolean column is float64 "
+    "with NaN; pandas gives Float64 with <NA>",
+)
+def test_groupby_mean_nullable_boolean():
+    pdf = pd.DataFrame({"k": [1, 2], "nb": pd.array([True, None], dtype="boolean")})
+    same(pdf.groupby("k").mean(), df_of(pdf).groupby("k").mean())
+
+
+def test_loc_setitem_empty_mask():
+    """Found on HEAD f0fddba: df.loc[mask] = value of another dtype raises TypeError even when the
+    mask selects no row; pandas does nothing. Passes in the working tree since (a regression
+    test now)."""
+    pdf = pd.DataFrame({"k": [1, 2]})
+    df = df_of(pdf)
+    pdf.loc[pdf["k"] > 5] = "z"
+    df.loc[df["k"] > 5] = "z"
+    same(pdf, df)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DataFrame.value_counts(subset=[one column]) has a flat "
+    "Index; pandas keeps a MultiIndex of one level",
+)
+def test_value_counts_subset_of_one():
+    pdf = pd.DataFrame({"k": [1, 2, 2]})
+    same(pdf.value_counts(["k"]), df_of(pdf).value_counts(["k"]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="get_dummies of a (non-categorical) Series has "
+    "CategoricalIndex columns; pandas an Index of the values' dtype",
+)
+@pytest.mark.parametrize("values", [[True, False], [1, 2], ["a", "b"]])
+def test_get_dummies_series(values):
+    pdf = pd.DataFrame({"v": values})
+    same(pd.get_dummies(pdf["v"]), dframe.get_dummies(df_of(pdf)["v"]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="concat turns an object column of mixed Python values "
+    "into str dtype, converting the values to strings",
+)
+def test_concat_object_column():
+    pdf = pd.DataFrame({"o": pd.Series(["a", 1], dtype=object)})
+    df = df_of(pdf)
+    same(pd.concat([pdf, pdf]), dframe.concat([df, df]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="std/var/sem(numeric_only=True) of a frame without "
+    "numeric columns: ValueError No objects to concatenate",
+)
+def test_std_numeric_only_without_numeric_columns():
+    pdf = pd.DataFrame({"s": pd.array(["a", "b"], dtype="str")})
+    same(pdf.std(numeric_only=True), df_of(pdf, 1).std(numeric_only=True))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="var() of a frame without columns raises ValueError (No objects to concatenate); "
+    "pandas returns an empty Series",
+)
+def test_var_without_columns():
+    pdf = pd.DataFrame(index=range(3))
+    same(pdf.var(), df_of(pdf, 1).var())
+
+
+def test_head_after_assigning_a_shifted_column():
+    """Found on HEAD f0fddba: head() of a frame assigned a shifted/cumulative/ranked column:
+    ValueError an assigned Series must come from the same frame. Passes in the working tree
+    since (a regression test now)."""
+    pdf = pd.DataFrame({"a": [1.0, 2.0, 3.0]})
+    df = df_of(pdf, 1)
+    same(pdf.assign(r=pdf["a"].shift()).head(1), df.assign(r=df["a"].shift()).head(1))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="drop_duplicates(ignore_index=True) of a frame without "
+    "columns resets the index; pandas keeps it",
+)
+def test_drop_duplicates_without_columns():
+    pdf = pd.DataFrame(index=["a", "b"])
+    same(pdf.drop_duplicates(ignore_index=True), df_of(pdf, 1).drop_duplicates(ignore_index=True))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rank of a nullable Int64 column is float64 with NaN; pandas gives Float64 with <NA>",
+)
+def test_rank_nullable_int():
+    pdf = pd.DataFrame({"n": pd.array([1, 0, None], dtype="Int64")})
+    same(pdf["n"].rank(), df_of(pdf, 1)["n"].rank())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="dtypes of a left merge of a bool key on an int key say float64 for the int key; "
+    "the data (like pandas) is int64",
+)
+def test_merge_bool_key_on_int_key_left_dtypes():
+    left = pd.DataFrame({"b": [True, False]})
+    right = pd.DataFrame({"k": [1, 0, 2]})
+    expected = left.merge(right, left_on="b", right_on="k", how="left")
+    result = df_of(left, 1).merge(df_of(right, 1), left_on="b", right_on="k", how="left")
+    assert list(result.dtypes) == list(expected.dtypes)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="expanding().sum() over inf: pandas' windows treat inf as "
+    "missing, dframe's expanding propagates it",
+)
+def test_expanding_sum_with_inf():
+    pdf = pd.DataFrame({"f": [1.0, np.inf, 1.0]})
+    same(pdf["f"].expanding().sum(), df_of(pdf, 1)["f"].expanding().sum())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DataFrame.any(numeric_only=True) is accepted; pandas "
+    "raises TypeError (DataFrame.any has bool_only, not numeric_only)",
+)
+def test_any_rejects_numeric_only():
+    pdf = pd.DataFrame({"a": [1, 0]})
+    with pytest.raises(TypeError):
+        pdf.any(numeric_only=True)
+    with pytest.raises(TypeError):
+        df_of(pdf, 1).any(numeric_only=True)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="join(sort=True) of a str index with an int index sorts "
+    "the result; pandas keeps the left order",
+)
+def test_join_sort_mixed_index_types():
+    left = pd.DataFrame({"a": [2, 1]}, index=["r9", "r13"])
+    right = pd.DataFrame({"b": [1, 3]})
+    same(left.join(right, sort=True), df_of(left, 1).join(df_of(right, 1), sort=True))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby of a frame whose only column is the key gives no rows at 2+ partitions; "
+    "pandas gives one row per group",
+)
+def test_groupby_only_the_key_column():
+    pdf = pd.DataFrame({"k": [1, 1, 2]})
+    same(pdf.groupby("k").sum(), df_of(pdf, 2).groupby("k").sum())
+
+
+def test_loc_setitem_keeps_object_columns():
+    """Found on HEAD f0fddba: df.loc[mask, c] = v turns the frame's other object columns into str.
+    Passes in the working tree since (a regression test now)."""
+    pdf = pd.DataFrame({"b": pd.Series([True, False], dtype=object), "k": [1, 2]})
+    df = df_of(pdf, 1)
+    pdf.loc[pdf["k"] == 1, "k"] = 5
+    df.loc[df["k"] == 1, "k"] = 5
+    same(pdf, df)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby mean/std/var and pivot_table of nullable Int64 "
+    "are float64 with NaN; pandas gives Float64 with <NA>",
+)
+def test_groupby_mean_nullable_int():
+    pdf = pd.DataFrame({"k": [1, 2, 1], "n": pd.array([1, None, 2], dtype="Int64")})
+    same(pdf.groupby("k").mean(), df_of(pdf, 1).groupby("k").mean())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="fillna with a value of another type: the data becomes "
+    "object but the result's dtype (before computing) stays the column's",
+)
+def test_fillna_other_type_dtype():
+    pdf = pd.DataFrame({"f": [1.0, None]})
+    result = df_of(pdf, 1)["f"].fillna("a")
+    assert pdf["f"].fillna("a").dtype == object
+    assert result.dtype == object
+
+
+@pytest.mark.xfail(strict=True, reason="std/var/sem of a column with inf give inf; pandas NaN")
+def test_std_with_inf():
+    pdf = pd.DataFrame({"f": [0.0, np.inf, 1.0]})
+    expected, result = pdf["f"].std(), df_of(pdf, 1)["f"].std()
+    assert np.isnan(expected)
+    assert np.isnan(result), result
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="merge on a datetime key with NaT, sorted (sort=True or "
+    "how='outer'): NaT last; pandas puts it first",
+)
+def test_merge_sorted_nat_key():
+    key = pd.to_datetime(["2024-01-04", None, "2024-01-01"])
+    left = pd.DataFrame({"key": key, "i": [1, 2, 3]})
+    right = pd.DataFrame({"key": key[:1], "v": [9]})
+    expected = left.merge(right, on="key", how="outer")
+    same(expected, df_of(left).merge(df_of(right, 1), on="key", how="outer"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="merge(sort=True) of a categorical key on an int key sorts "
+    "by the categories' order; pandas by value",
+)
+def test_merge_categorical_key_on_int_key_sorted():
+    left = pd.DataFrame({"c": pd.Categorical(["x", "z", "y"], categories=["z", "x", "y"])})
+    right = pd.DataFrame({"k": [1]})
+    expected = left.merge(right, left_on="c", right_on="k", how="left", sort=True)
+    result = df_of(left, 1).merge(df_of(right, 1), left_on="c", right_on="k", how="left", sort=True)
+    same(expected, result)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="agg(['min', 'max']) drops categorical and nullable dtypes (category -> str, "
+    "Int64 -> int64, boolean -> bool); pandas keeps them",
+)
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Categorical(["x", None], categories=["x", "y"], ordered=True),
+        pd.array([1, None], dtype="Int64"),
+        pd.array([True, None], dtype="boolean"),
+    ],
+    ids=["category", "Int64", "boolean"],
+)
+def test_agg_min_max_keeps_dtype(values):
+    pdf = pd.DataFrame({"c": values})
+    same(pdf.agg(["min", "max"]), df_of(pdf).agg(["min", "max"]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="assign to a label that two columns share (after a rename) scrambles them at 2+ "
+    "partitions",
+)
+def test_assign_duplicate_column_label():
+    pdf = pd.DataFrame({"r": [1, 1, 1], "b": [True, False, True], "k": [3, 1, 2]})
+    expected = pdf.rename(columns={"b": "r"})
+    result = df_of(pdf).rename(columns={"b": "r"})
+    same(expected.assign(r=expected["k"]), result.assign(r=result["k"]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="mask() leaving NaN in some partitions of an int64 column "
+    "only: tail/iloc/filters of the other partitions stay int64 (pandas: float64)",
+)
+def test_mask_int_dtype_of_a_partition_subset():
+    pdf = pd.DataFrame({"k": [3, 2, 1, 2, 5, 6]})
+    df = df_of(pdf, 3)
+    same(pdf["k"].mask(pdf["k"] == 3).tail(1), df["k"].mask(df["k"] == 3).tail(1))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="map() with a dict missing some values of an int64 "
+    "column: partitions without a miss stay int64 (pandas: float64)",
+)
+def test_map_partial_dict_dtype_of_a_partition_subset():
+    pdf = pd.DataFrame({"k": [3, 2, 1, 2, 5, 6]})
+    df = df_of(pdf, 3)
+    mapping = {3: 10, 2: 20, 1: 30}
+    same(pdf["k"].map(mapping).head(1), df["k"].map(mapping).head(1))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="df[callable] is taken for a column label (KeyError); "
+    "pandas calls it (df.loc[callable] works)",
+)
+def test_getitem_callable():
+    pdf = pd.DataFrame({"k": [3, 2, 1]})
+    same(pdf[lambda e: e["k"] > 1], df_of(pdf)[lambda e: e["k"] > 1])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="dtypes of a frame assigned a column to an object frame "
+    "say str for the object columns; the data is object",
+)
+def test_assign_keeps_object_dtype_in_metadata():
+    pdf = pd.DataFrame({"o": pd.Series([1, "a"], dtype=object)})
+    result = df_of(pdf).assign(r=1)
+    assert list(result.dtypes) == list(pdf.assign(r=1).dtypes)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="dtypes of an outer merge say int64/bool for columns the "
+    "merge fills with missing values; the data is float64/object",
+)
+def test_outer_merge_dtypes_metadata():
+    left = pd.DataFrame({"k": [1, 2], "i": [3, 4], "b": [True, False]})
+    right = pd.DataFrame({"k": [1, 5]})
+    expected = left.merge(right, on="k", how="outer")
+    result = df_of(left).merge(df_of(right, 1), on="k", how="outer")
+    assert list(result.dtypes) == list(expected.dtypes)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="melt after an outer merge casts to the merge's (wrong) int64 dtype: IntCastingNaNError",
+)
+def test_melt_after_outer_merge():
+    left = pd.DataFrame({"k": [1, 2], "i": [3, 4]})
+    right = pd.DataFrame({"k": [1, 5], "j": [7, 8]})
+    expected = left.merge(right, on="k", how="outer").melt(id_vars=["k"], value_vars=["i"])
+    result = df_of(left).merge(df_of(right, 1), on="k", how="outer")
+    same(expected, result.melt(id_vars=["k"], value_vars=["i"]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="astype('category') of an ordered categorical makes it unordered; pandas leaves it",
+)
+def test_astype_category_keeps_ordered():
+    pdf = pd.DataFrame({"c": pd.Categorical(["x", "y", "x"], ordered=True)})
+    same(pdf["c"].astype("category"), df_of(pdf)["c"].astype("category"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="shift of an empty bool column says object (pandas keeps bool), so get_dummies "
+    "encodes it",
+)
+def test_shift_empty_bool_then_get_dummies():
+    pdf = pd.DataFrame({"b": np.array([], dtype=bool)})
+    expected = pd.get_dummies(pdf.shift(1), dummy_na=True)
+    same(expected, dframe.get_dummies(df_of(pdf, 1).shift(1), dummy_na=True))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="outer join of a named str index with an int index loses the index name at 2+ "
+    "partitions",
+)
+def test_outer_join_mixed_index_types_keeps_name():
+    left = pd.DataFrame({"k": [0, 2, 1]}, index=pd.Index(["a", "b", "c"], name="idx"))
+    right = pd.DataFrame({"v": [1, 2]})
+    same(left.join(right, how="outer"), df_of(left, 3).join(df_of(right, 1), how="outer"))
+
+
+def _slow_for_3(v):
+    import time
+
+    time.sleep(0.3 if v == 3 else 0.0)
+    return v
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="on the runtime executor, concat of the same lazy Series twice raises "
+    "GetTimeoutError when its second partition is the slower one (runtime.get of a list with "
+    "repeated refs returns before all are ready)",
+)
+@pytest.mark.timeout(120)
+def test_concat_same_lazy_series_twice_on_runtime(shared_ray):
+    pdf = pd.DataFrame({"k": [1, 3]})
+    # (progress=False: the progress bar's tracking waits for every task, hiding the race)
+    with dframe.config.override(executor="runtime", progress=False):
+        s = df_of(pdf, 2)["k"].map(_slow_for_3)
+        same(pd.concat([pdf["k"], pdf["k"]]), dframe.concat([s, s]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runtime.get([a, b, a, b]) raises GetTimeoutError (timeout=None) when b finishes "
+    "after a: repeated refs count as ready twice",
+)
+@pytest.mark.timeout(120)
+def test_runtime_get_repeated_refs(shared_ray):
+    import time
+
+    @shared_ray.remote
+    def value_after(x, seconds):
+        time.sleep(seconds)
+        return x
+
+    a, b = value_after.remote(1, 0.0), value_after.remote(2, 0.3)
+    assert shared_ray.get([a, b, a, b]) == [1, 2, 1, 2]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="quantile/median of a frame whose column labels are an object Index (of ints) give an "
+    "int64 index; pandas keeps object",
+)
+def test_quantile_object_column_labels():
+    pdf = pd.DataFrame([[0.5, 1.0], [1.0, 2.0]], columns=pd.Index([1, 3], dtype=object))
+    same(pdf.quantile(0.5), df_of(pdf, 1).quantile(0.5))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pivot_table(sort=False) orders the columns by first appearance among the rows it "
+    "keeps; pandas among all rows (also those dropped for a missing index key)",
+)
+def test_pivot_table_unsorted_columns_with_missing_key():
+    pdf = pd.DataFrame(
+        {"s": pd.array([None, "a", "a"], dtype="str"), "k": [1, 3, 1], "v": [1, 2, 3]}
+    )
+    kwargs = {"index": "s", "columns": "k", "values": "v", "aggfunc": "first", "sort": False}
+    same(pdf.pivot_table(**kwargs), df_of(pdf, 1).pivot_table(**kwargs))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby(as_index=False).agg(y=...) with a key named y gives two y columns; pandas' "
+    "aggregation replaces the key's",
+)
+def test_named_aggregation_named_like_the_key():
+    pdf = pd.DataFrame({"y": [1, 1, 2], "v": [1, 2, 3]})
+    expected = pdf.groupby("y", as_index=False).agg(y=("v", "sum"))
+    same(expected, df_of(pdf).groupby("y", as_index=False).agg(y=("v", "sum")))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="reductions of a frame with duplicate column labels raise AttributeError "
+    "('DataFrame' object has no attribute 'dtype')",
+)
+def test_sum_duplicate_column_labels():
+    pdf = pd.DataFrame([[1, 2], [3, 4]], columns=["k", "k"])
+    same(pdf.sum(), df_of(pdf).sum())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="concat(join='inner') of a frame whose duplicate column labels come from "
+    "concat(axis=1) raises InvalidIndexError",
+)
+def test_concat_inner_after_concat_columns_with_same_label():
+    pdf = pd.DataFrame({"k": [0, 2, 2, 0]})
+    df = df_of(pdf)
+    expected = pd.concat([pdf[["k"]], pdf[["k"]]], axis=1)
+    result = dframe.concat([df[["k"]], df[["k"]]], axis=1)
+    same(
+        pd.concat([expected.tail(2), expected], join="inner"),
+        dframe.concat([result.tail(2), result], join="inner"),
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="merge(sort=True) on a categorical key ordered on one side only raises TypeError "
+    "(Cannot set a Categorical with another, without identical categories)",
+)
+def test_merge_sorted_categorical_keys_of_different_dtypes():
+    left = pd.DataFrame({"c": pd.Categorical(["z", None], categories=["z", "x"]), "v": [1, 2]})
+    right = pd.DataFrame(
+        {"c": pd.Categorical(["z", "x"], categories=["z", "x"], ordered=True), "w": [7, 8]}
+    )
+    expected = left.merge(right, on="c", how="left", sort=True)
+    same(expected, df_of(left, 1).merge(df_of(right, 1), on="c", how="left", sort=True))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby(['k', 'c'], observed=False) with c categorical: the index levels hold c "
+    "first, under the names (k, c)",
+)
+def test_groupby_observed_false_categorical_second_key():
+    pdf = pd.DataFrame(
+        {
+            "k": [0, 2, 0],
+            "c": pd.Categorical(["y", "x", "x"], categories=["x", "y"]),
+            "v": [1, 2, 3],
+        }
+    )
+    expected = pdf.groupby(["k", "c"], observed=False).sum()
+    same(expected, df_of(pdf, 1).groupby(["k", "c"], observed=False).sum())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="nlargest/nsmallest over two columns, the first nullable Int64 with <NA>: no rows",
+)
+def test_nlargest_two_columns_with_na():
+    pdf = pd.DataFrame({"n": pd.array([-3, None, None], dtype="Int64"), "k": [2, 3, 0]})
+    same(pdf.nlargest(1, ["n", "k"]), df_of(pdf, 1).nlargest(1, ["n", "k"]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby(categorical, dropna=False).rolling() raises ValueError (need at least one "
+    "array to concatenate) when a partition's keys are all missing",
+)
+def test_groupby_rolling_partition_of_missing_keys():
+    pdf = pd.DataFrame({"c": pd.Categorical([None, None, "x", "x"]), "k": [1, 2, 3, 4]})
+    expected = pdf.groupby("c", dropna=False)["k"].rolling(2).max()
+    same(expected, df_of(pdf, 3).groupby("c", dropna=False)["k"].rolling(2).max())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="on the runtime executor, cumsum/cummax of a nullable Int64 column raise "
+    "ValueError: assignment destination is read-only (the partition's buffers come read-only "
+    "from the object store and pandas writes into them)",
+)
+@pytest.mark.timeout(120)
+def test_cumsum_nullable_on_runtime(shared_ray):
+    pdf = pd.DataFrame({"x": pd.array([1, 2, 3, 2], dtype="Int64")})
+    with dframe.config.override(executor="runtime", progress=False):
+        same(pdf["x"].cumsum(), df_of(pdf)["x"].cumsum())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="x // s for an int column s holding 0 is float64 (inf), but dframe's dtype before "
+    "computing says int64 (a later shift or eval casts to it: IntCastingNaNError)",
+)
+def test_floordiv_by_int_column_with_zero_dtype():
+    pdf = pd.DataFrame({"n": pd.array([1, 0, -3, None], dtype="Int64")})
+    result = -1 // df_of(pdf)["n"]
+    assert result.dtype == (-1 // pdf["n"]).dtype
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="min/max of an empty Series are wrong: bool gives True, int64 gives -2**63 (pandas: "
+    "NaN)",
+)
+@pytest.mark.parametrize("dtype", ["bool", "int64"])
+def test_min_of_empty_series(dtype):
+    pdf = pd.DataFrame({"x": np.array([], dtype=dtype)})
+    expected, result = pdf["x"].min(), df_of(pdf)["x"].min()
+    assert np.isnan(expected)
+    assert np.isnan(result), result
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="explode of lists that are all missing (a split of an all-missing str column) is "
+    "object; pandas infers float64",
+)
+def test_explode_all_missing():
+    pdf = pd.DataFrame({"s": pd.array([None, None], dtype="str")})
+    expected = pdf["s"].str.split(",").explode()
+    same(expected, df_of(pdf)["s"].str.split(",").explode())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="replace(1.5, 'a') of a float column without 1.5: dframe's dtype before computing is "
+    "object (the data stays float64), so quantile raises ArrowNotImplementedError",
+)
+def test_replace_with_other_type_then_quantile():
+    pdf = pd.DataFrame({"f": [1.0, 2.0]})
+    expected = pdf["f"].replace(1.5, "a").quantile([0.1, 0.5])
+    same(expected, df_of(pdf, 1)["f"].replace(1.5, "a").quantile([0.1, 0.5]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="max(skipna=False) of a nullable Int64 column holding <NA> gives nan; pandas <NA>",
+)
+def test_max_skipna_false_nullable():
+    pdf = pd.DataFrame({"n": pd.array([1, None], dtype="Int64")})
+    assert pdf["n"].max(skipna=False) is pd.NA
+    assert df_of(pdf)["n"].max(skipna=False) is pd.NA
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby shift of an empty bool column is object; pandas keeps bool",
+)
+def test_groupby_shift_empty_bool():
+    pdf = pd.DataFrame({"k": np.array([], dtype="int64"), "b": np.array([], dtype=bool)})
+    same(pdf.groupby("k")["b"].shift(-1), df_of(pdf).groupby("k")["b"].shift(-1))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a join whose left side a filter emptied: dframe says float64 for the right's int "
+    "column (pandas keeps int64: no row failed to match), so sum() gives Float64 for Int64",
+)
+def test_join_after_emptying_filter_dtypes():
+    left = pd.DataFrame({"n": pd.array([0, -3], dtype="Int64")}, index=[16, 1])
+    right = pd.DataFrame({"i": [20]})
+    df = df_of(left, 1)
+    same(left[left["n"] > 0].join(right).sum(), df[df["n"] > 0].join(df_of(right, 1)).sum())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="outer join of a named RangeIndex with an unnamed RangeIndex keeps the name at 2+ "
+    "partitions; pandas drops it",
+)
+def test_outer_join_named_range_index_name():
+    left = pd.DataFrame({"i": range(22)}, index=pd.RangeIndex(-1, 43, 2, name="idx"))
+    right = pd.DataFrame({"k": [1, 2, 3]})
+    same(left.join(right, how="outer"), df_of(left, 3).join(df_of(right, 2), how="outer"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby(categorical, observed=False).agg(x=(int column, 'first')) says float64 when "
+    "every category occurs (pandas keeps int64), so sum() gives float64",
+)
+def test_groupby_observed_false_all_categories_dtype():
+    pdf = pd.DataFrame(
+        {"k": [0, 3, 3], "c": pd.Categorical(["x", "y", "x"], categories=["x", "y"])}
+    )
+    f = lambda d: d.groupby("c", observed=False).agg(x=("k", "first")).sum()
+    same(f(pdf), f(df_of(pdf)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="astype(str) of datetimes/timedeltas formats each partition alone: '2024-01-01' where "
+    "pandas writes '2024-01-01 00:00:00' as another row has a time",
+)
+def test_astype_str_datetime_per_partition():
+    pdf = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-01-01 05:00"], format="ISO8601")})
+    same(pdf["t"].astype("str"), df_of(pdf, 2)["t"].astype("str"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an inner join of a descending RangeIndex keeps the left order; pandas' comes out "
+    "ascending",
+)
+def test_inner_join_descending_range_index():
+    left = pd.DataFrame({"c": ["y", "z"]}, index=pd.RangeIndex(1, -1, -1))
+    right = pd.DataFrame({"i": [-1, 0, 5]})
+    same(left.join(right, how="inner"), df_of(left, 1).join(df_of(right, 1), how="inner"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rank() of a frame with a missing value among its column labels (crosstab(dropna="
+    "False)) raises KeyError (column(s) nan not found) when computed",
+)
+def test_rank_nan_column_label():
+    pdf = pd.DataFrame({"s": pd.array(["b", "a", "b"], dtype="str"), "f": [np.nan, 2.5, 1.0]})
+    df = df_of(pdf, 1)
+    expected = pd.crosstab(pdf["s"], pdf["f"], dropna=False).rank()
+    same(expected, dframe.crosstab(df["s"], df["f"], dropna=False).rank())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby(categorical, observed=False).max() of a bool column with an unobserved "
+    "category is object; pandas float64",
+)
+def test_groupby_observed_false_bool_max():
+    pdf = pd.DataFrame(
+        {"c": pd.Categorical(["x", "y"], categories=["x", "y", "w"]), "r": [True, False]}
+    )
+    same(pdf.groupby("c", observed=False).max(), df_of(pdf).groupby("c", observed=False).max())
