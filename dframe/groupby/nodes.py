@@ -16,6 +16,7 @@ from dframe.groupby import cardinality
 from dframe.groupby import group_numbers as GN
 from dframe.groupby import grouped as G
 from dframe.groupby import levels as L
+from dframe.groupby import split_agg
 from dframe.groupby import tree_reduce as T
 from dframe.plan import nodes as N
 
@@ -81,9 +82,32 @@ class GroupAgg(N.Node):
     split_out: int | None = None
 
     def _derive(self) -> None:
+        frame = isinstance(self.finish.out_meta, pd.DataFrame)
+        renumbered = frame and self.spec.options.get("as_index", True) is False
         self._set(
-            meta=self.finish.out_meta, npartitions=1, lengths=None, range_index=False
+            meta=self.finish.out_meta,
+            npartitions=self._split_into(),
+            lengths=None,
+            range_index=renumbered and not self.spec.series,
         )
+
+    def _split_into(self) -> int:
+        """Output partitions: the groups stay spread over as many partitions as the input
+        (``split_agg``) when the shuffle may be chosen and each partition can be finished
+        alone; else one."""
+        finish, nin = self.finish, self.child.npartitions
+        if self.split_out is not None and self.split_out <= 1 or nin <= 1:
+            return 1
+        if self.split_out is None and config.get("groupby_strategy") == "tree":
+            return 1
+        if finish.complete or finish.by_level or self.spec.presort is not None:
+            return 1
+        columns = finish.level_columns
+        if L.needs_key_values([self.child.meta[c].dtype for c in columns], [True] * len(columns)):
+            return 1  # levels need the keys of every row, which one task collects
+        if not split_agg.sortable([self.child.meta[c].dtype for c in self.spec.key_columns]):
+            return 1
+        return self.split_out if self.split_out is not None else nin
 
     def lower_with(self, lowerer: Any) -> list[Any]:
         ex, parts = lowerer.ex, lowerer.lower(self.child)
@@ -96,7 +120,19 @@ class GroupAgg(N.Node):
             partials = combine_partials(ex, partials, T.ChunkThen(self.tree, "combine"))
             # Partials carry no row positions: unsorted levels need every row's values.
             seen = self._key_values(ex, parts, full=not self.spec.opt("sort"))
-            return [ex.submit(T.ChunkThen(self.tree, "finalize"), partials[0], seen)]
+            out = [ex.submit(T.ChunkThen(self.tree, "finalize"), partials[0], seen)]
+            if self.npartitions > 1:  # few groups after all: the rest stay empty
+                out += [ex.put(self.finish.empty)] * (self.npartitions - 1)
+            return out
+        if self.npartitions > 1:
+            nout = self.npartitions
+            if self.tree is not None:
+                out = split_agg.tree_lower(ex, parts, self.tree, nout)
+            else:
+                out = split_agg.rows_lower(ex, parts, self.spec, self.op, self.finish, nout)
+            if self.range_index:
+                out = lowerer._renumber(out, ex.get([ex.submit(len, h) for h in out]))
+            return out
         nout = self.split_out if self.split_out and self.split_out > 1 else len(parts)
         moved = shuffle.exchange(ex, parts, nout, G.GroupSplit(self.spec, nout))
         results = [ex.submit(G.ShuffledAgg(self.spec, self.op), h) for h in moved]

@@ -154,6 +154,10 @@ class TreeAgg:
         merged = concat_parts(partials)
         if len(partials) == 1 or len(merged) == 0:
             return merged
+        return self.merge(merged)
+
+    def merge(self, merged: pd.DataFrame) -> pd.DataFrame:
+        """Rows of partials merged by group (groups in order of first appearance)."""
         levels = list(range(merged.index.nlevels))
         codes = (
             merged.groupby(level=levels, sort=False, dropna=False, observed=True)

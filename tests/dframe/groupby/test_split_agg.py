@@ -1,0 +1,137 @@
+"""Groupby with many groups keeps them spread (issue 12, gate 2): partial aggregation before the
+shuffle, groups range-partitioned into pandas' order, and no task that sees every group.
+
+The gate is checked on the in-process executor, where a task's arguments are the partitions
+themselves: no task may receive more than a share of the groups (with unique keys the groups
+are the rows), and the result must still be pandas' own at every partition count."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dframe
+import dframe.execution.executors as executors
+import dframe.groupby.nodes as gb
+from dframe.groupby import split_agg
+from tests.dframe.conftest import assert_same
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _rows(value) -> int:
+    if isinstance(value, pd.DataFrame | pd.Series | split_agg._Groups):
+        return len(value)
+    if isinstance(value, tuple | list):
+        return sum(_rows(v) for v in value)
+    return 0
+
+
+@pytest.fixture
+def biggest_task_input(monkeypatch):
+    """The most rows any one task received, over every task run in the test."""
+    seen = [0]
+    original = executors.run_task
+
+    def recording(fn, *args):
+        seen[0] = max(seen[0], sum(_rows(a) for a in args))
+        return original(fn, *args)
+
+    monkeypatch.setattr(executors, "run_task", recording)
+    return seen
+
+
+def _frame(rows: int, groups: int | None, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    keys = rng.permutation(rows) if groups is None else rng.integers(0, groups, rows)
+    return pd.DataFrame(
+        {
+            "k": keys,
+            "s": pd.array([f"id{k:06d}" for k in keys], dtype="str"),
+            "v": rng.normal(size=rows),
+            "i": rng.integers(0, 50, rows),
+        }
+    )
+
+
+QUESTIONS = {
+    "sum": lambda d, sort: d.groupby("k", sort=sort).v.sum(),
+    "named": lambda d, sort: d.groupby("s", sort=sort, as_index=False).agg(
+        total=("v", "sum"), n=("i", "count"), top=("i", "max")
+    ),
+    "moments": lambda d, sort: d.groupby(["i", "k"], sort=sort)[["v"]].agg(["mean", "std"]),
+    "median": lambda d, sort: d.groupby("k", sort=sort).v.median(),  # no tree: rows shuffle
+}
+
+
+@pytest.mark.parametrize("sort", [True, False])
+@pytest.mark.parametrize("question", sorted(QUESTIONS))
+def test_no_task_sees_every_group(sync, biggest_task_input, question, sort):
+    rows, nparts = 8_000, 4
+    pdf = _frame(rows, None)
+    ask = QUESTIONS[question]
+    expected = ask(pdf, sort)
+    biggest_task_input[0] = 0
+    got = ask(dframe.from_pandas(pdf, nparts), sort)
+    assert got.npartitions == nparts
+    assert_same(expected, got)
+    # An input partition is a quarter of the rows; every later task gets about a quarter of
+    # the groups (the exchange pieces add up to one partition's share, plus sampling noise).
+    assert biggest_task_input[0] <= 0.4 * rows
+
+
+@pytest.mark.parametrize("nparts", [1, 3, 7, 40])
+@pytest.mark.parametrize("sort", [True, False])
+@pytest.mark.parametrize("question", sorted(QUESTIONS))
+def test_same_answer_at_any_partition_count(sync, question, sort, nparts):
+    pdf = _frame(30, 12, seed=nparts)
+    pdf.loc[::7, "v"] = np.nan
+    with dframe.config.override(groupby_strategy="shuffle"):
+        got = QUESTIONS[question](dframe.from_pandas(pdf, nparts), sort)
+        assert_same(QUESTIONS[question](pdf, sort), got)
+
+
+@pytest.mark.parametrize("sort", [True, False])
+def test_missing_keys_kept_last_or_in_place(sync, sort):
+    pdf = pd.DataFrame(
+        {"k": [3.0, np.nan, 1.0, 2.0, np.nan, 1.0, 5.0, 4.0] * 5, "v": np.arange(40.0)}
+    )
+    with dframe.config.override(groupby_strategy="shuffle"):
+        d = dframe.from_pandas(pdf, 3)
+        assert_same(
+            pdf.groupby("k", sort=sort, dropna=False).v.sum(),
+            d.groupby("k", sort=sort, dropna=False).v.sum(),
+        )
+        assert_same(
+            pdf.groupby("k", sort=sort, dropna=False).v.median(),
+            d.groupby("k", sort=sort, dropna=False).v.median(),
+        )
+
+
+def test_categorical_keys_in_category_order(sync):
+    cats = pd.CategoricalDtype(["z", "b", "m", "a"])
+    pdf = pd.DataFrame({"c": pd.Series(list("abzmzb" * 6), dtype=cats), "v": np.arange(36)})
+    with dframe.config.override(groupby_strategy="shuffle"):
+        got = dframe.from_pandas(pdf, 4).groupby("c", observed=True).v.sum()
+        assert_same(pdf.groupby("c", observed=True).v.sum(), got)
+
+
+def test_few_groups_keep_one_full_partition(sync, monkeypatch):
+    """The tree chosen at run time: its one result partition, then empty ones."""
+    monkeypatch.setattr(gb, "choose_strategy", lambda *a: "tree")
+    pdf = _frame(1_000, 5)
+    got = dframe.from_pandas(pdf, 4).groupby("k", as_index=False).v.sum()
+    assert got.npartitions == 4
+    assert_same(pdf.groupby("k", as_index=False).v.sum(), got)
+    assert_same(pdf.groupby("k", as_index=False).v.sum().head(3), got.head(3))
+
+
+@pytest.mark.timeout(60)
+def test_on_the_runtime(shared_ray):
+    pdf = _frame(2_000, None)
+    with dframe.config.override(executor="runtime", groupby_strategy="shuffle"):
+        d = dframe.from_pandas(pdf, 3)
+        for sort in (True, False):
+            for question in ("named", "median"):
+                assert_same(QUESTIONS[question](pdf, sort), QUESTIONS[question](d, sort))
