@@ -21,8 +21,9 @@ from dframe.groupby import tree_reduce as T
 from dframe.plan import nodes as N
 
 # Auto strategy: shuffle when the first partition has at least this many rows and an estimated
-# share of groups this high (partial aggregates would be nearly as big as the data).
-SHUFFLE_MIN_ROWS = 1000
+# share of groups this high (partial aggregates would be nearly as big as the data). Below it,
+# merging all partials in one task costs less than a probe's round trip.
+SHUFFLE_MIN_ROWS = 10_000
 SHUFFLE_RATIO = 0.2
 
 
@@ -36,15 +37,24 @@ class _Cardinality:
         return len(part), cardinality.estimate_groups(keys, len(part))
 
 
+def _tree_only(child: N.Node) -> bool:
+    """The tree without asking the data: forced, or partitions known to be small (merging
+    their partials in one task is cheap whatever the groups; no probe round trip)."""
+    forced = config.get("groupby_strategy")
+    if forced != "auto":
+        return forced == "tree"
+    return child.lengths is not None and max(child.lengths, default=0) < SHUFFLE_MIN_ROWS
+
+
 def choose_strategy(
-    ex: Any, parts: list[Any], spec: G.GroupSpec, split_out: int | None
+    ex: Any, parts: list[Any], spec: G.GroupSpec, split_out: int | None, child: N.Node
 ) -> str:
     if split_out is not None:
         return "tree" if split_out <= 1 else "shuffle"
     forced = config.get("groupby_strategy")
     if forced != "auto":
         return forced
-    if len(parts) == 1:
+    if len(parts) == 1 or _tree_only(child):
         return "tree"
     rows, groups = ex.get(ex.submit(_Cardinality(spec), parts[0]))
     return (
@@ -98,7 +108,7 @@ class GroupAgg(N.Node):
         finish, nin = self.finish, self.child.npartitions
         if self.split_out is not None and self.split_out <= 1 or nin <= 1:
             return 1
-        if self.split_out is None and config.get("groupby_strategy") == "tree":
+        if self.split_out is None and _tree_only(self.child):
             return 1
         if finish.complete or finish.by_level or self.spec.presort is not None:
             return 1
@@ -113,7 +123,7 @@ class GroupAgg(N.Node):
         ex, parts = lowerer.ex, lowerer.lower(self.child)
         strategy = "shuffle" if self.tree is None else "tree"
         if self.tree is not None:
-            strategy = choose_strategy(ex, parts, self.spec, self.split_out)
+            strategy = choose_strategy(ex, parts, self.spec, self.split_out, self.child)
         if strategy == "tree":
             assert self.tree is not None
             partials = [ex.submit(T.ChunkThen(self.tree, "chunk"), p) for p in parts]
@@ -122,7 +132,7 @@ class GroupAgg(N.Node):
             seen = self._key_values(ex, parts, full=not self.spec.opt("sort"))
             out = [ex.submit(T.ChunkThen(self.tree, "finalize"), partials[0], seen)]
             if self.npartitions > 1:  # few groups after all: the rest stay empty
-                out += [ex.put(self.finish.empty)] * (self.npartitions - 1)
+                out += [ex.put(self.finish.empty) for _ in range(self.npartitions - 1)]
             return out
         if self.npartitions > 1:
             nout = self.npartitions

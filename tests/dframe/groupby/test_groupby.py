@@ -287,8 +287,8 @@ def test_auto_strategy_picks_shuffle_for_many_groups(sync, monkeypatch):
     monkeypatch.setattr(
         gb, "choose_strategy", lambda *a: chosen.append(original(*a)) or chosen[-1]
     )
-    n = 4000
-    pdf = pd.DataFrame({"k": np.arange(n) % 3000, "v": np.arange(n, dtype="float64")})
+    n = 48_000  # partitions of 12,000 rows: past the size below which the tree is sure
+    pdf = pd.DataFrame({"k": np.arange(n) % 36_000, "v": np.arange(n, dtype="float64")})
     ddf = dframe.from_pandas(pdf, npartitions=4)
     assert_same(pdf.groupby("k").v.sum(), ddf.groupby("k").v.sum())
     few = pdf.assign(k=pdf.k % 7)
@@ -299,6 +299,9 @@ def test_auto_strategy_picks_shuffle_for_many_groups(sync, monkeypatch):
     with config.override(groupby_strategy="tree"):
         assert_same(pdf.groupby("k").v.mean(), ddf.groupby("k").v.mean())
     assert chosen == ["shuffle", "tree", "tree"]
+    small = dframe.from_pandas(pdf.iloc[:4000], npartitions=4).groupby("k").v.sum()
+    assert small.npartitions == 1  # small partitions: the tree, decided without a probe
+    assert_same(pdf.iloc[:4000].groupby("k").v.sum(), small)
 
 
 def test_errors_like_pandas(sync):

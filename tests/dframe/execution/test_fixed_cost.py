@@ -1,0 +1,60 @@
+"""The fixed cost of a computation is its tasks and one wait for the result (issue 12, gate 5).
+
+On a persisted frame, a ``sum``, a filter + ``sum`` and a small groupby each submit their tasks
+in one go — one per partition plus the combines — and come back to the driver once, for the
+result: no probe, no length query, no puts. The milliseconds are reported by the benchmark
+(``benchmarks/dataframe.py``), not asserted here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dframe
+from dframe.execution import executors
+from tests.dframe.conftest import assert_same
+
+pytestmark = pytest.mark.timeout(60)
+
+NPARTS = 4
+
+
+@pytest.fixture
+def calls(shared_ray, monkeypatch):
+    """Counts of the runtime executor's calls (submit = tasks; get/wait = round trips)."""
+    ex = executors.default_runtime()
+    counts = dict.fromkeys(("submit", "get", "wait", "put"), 0)
+    for name in counts:
+        original = getattr(ex, name)
+
+        def counting(*args, _original=original, _name=name, **kwargs):
+            counts[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(ex, name, counting)
+    with dframe.config.override(executor="runtime", progress=False):
+        yield counts
+
+
+PDF = pd.DataFrame({"k": np.arange(4000) % 10, "v": np.arange(4000.0)})
+
+QUESTIONS = {
+    "sum": lambda d: d.v.sum(),
+    "filter_sum": lambda d: d[d.v > 10].v.sum(),
+    "groupby_sum": lambda d: d.groupby("k").v.sum(),
+}
+
+
+@pytest.mark.parametrize("question", sorted(QUESTIONS))
+def test_one_round_trip(calls, question):
+    frame = dframe.from_pandas(PDF, npartitions=NPARTS).persist()
+    for name in calls:
+        calls[name] = 0
+    result = QUESTIONS[question](frame)
+    if hasattr(result, "to_pandas"):
+        result = result.to_pandas()
+    assert calls == {"submit": calls["submit"], "get": 1, "wait": 0, "put": 0}
+    # One task per partition, then one combine (and the groupby's finishing step).
+    assert NPARTS + 1 <= calls["submit"] <= NPARTS + 2
+    assert_same(QUESTIONS[question](PDF), result)
