@@ -24,11 +24,16 @@ The total CPU time of both is about the same (measured with ``psutil``: pandas 1
 dframe's two workers 0.55-0.85 s each on 3M rows), so the gain is the parallelism and needs
 two free cores: while other programs keep the cores busy (Linux shares CPU time fairly between
 sessions, not processes) it shrinks towards 1x, and the demo says so when the load average is
-above the core count. Rejected while choosing this query (ratios measured on a loaded 2-core
-machine): ``read_csv`` versions (dframe's parallel parsing costs more CPU in total than
-pandas' one thread: 0.4-1.0x) and lighter Parquet queries (a filtered ``value_counts``:
-0.6-0.9x; a group-by ``agg`` without string work: 0.7-0.8x, once 1.6x); loading a Parquet file
-alone is not faster either (``benchmarks/results/dataframe.md``: pyarrow decodes with threads).
+above the core count. Measured on a 2-core machine shared with other jobs (load average 7-10,
+and Linux's autogroup gave this demo's session about a third of a core, however many processes
+it ran): 0.75-1.49x, median 1.13x, over 17 runs. With both cores free, the same CPU times
+suggest 1.0-1.5x (the busier worker's CPU time against pandas' with its Parquet decoding,
+~0.9 s of CPU, spread over two threads or not): not measured, no free machine was at hand.
+Rejected while choosing this query (ratios on the same loaded machine): ``read_csv`` versions
+(dframe's parallel parsing costs more CPU in total than pandas' one thread: 0.4-1.0x) and
+lighter Parquet queries (a filtered ``value_counts``: 0.6-0.9x; a group-by ``agg`` without
+string work: 0.7-0.8x, once 1.6x); loading a Parquet file alone is not faster either
+(``benchmarks/results/dataframe.md``: pyarrow decodes with threads).
 """
 
 from __future__ import annotations
@@ -125,7 +130,8 @@ def compare(rows: int = ROWS, *, warmup_rows: int = WARMUP_ROWS, seed: int = 0,
         say("    df = pd.read_parquet(path)\n"
             "    sold = df[(df.discount > 0) & (df.channel != 'phone')]\n"
             "    sold = sold.assign(month=sold.date.str.slice(0, 7),\n"
-            "                       revenue=sold.quantity * sold.unit_price * (1 - sold.discount))\n"
+            "                       revenue=sold.quantity * sold.unit_price"
+            " * (1 - sold.discount))\n"
             "    sold.groupby(['month', 'region']).agg(revenue=('revenue', 'sum'), "
             "orders=('order_id', 'count'))")
         first = {}
