@@ -27,11 +27,12 @@ from .api import (
 )
 from .object_ref import ObjectRef
 from .remote_function import remote
+from . import util  # noqa: E402 - Ray's ``ray.util`` is there after ``import ray``
 
 _atexit.register(shutdown)
 
 __all__ = [
     "ActorClass", "ActorHandle", "get_actor", "kill", "method", "ObjectRef", "available_resources", "cancel", "cluster_resources", "exceptions", "get",
     "get_gpu_ids", "get_runtime_context", "init", "is_initialized", "memory_summary", "nodes", "put", "remote",
-    "shutdown", "wait", "__version__",
+    "shutdown", "util", "wait", "__version__",
 ]

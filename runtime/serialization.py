@@ -36,6 +36,10 @@ class _Pickler(cloudpickle.Pickler):
                                   cloudpickle.Pickler.dispatch_table)
 
     def reducer_override(self, obj):
+        custom = _custom.get(type(obj))
+        if custom is not None:
+            serializer, deserializer = custom
+            return _rebuild_custom, (deserializer, serializer(obj))
         if type(obj) in _pandas_types():
             return _rebuild_pandas, obj.__reduce_ex__(5)[:3]
         arrow_array = _arrow_array_type()
@@ -44,6 +48,29 @@ class _Pickler(cloudpickle.Pickler):
             # whole column. Arrow's arrays pickle their buffers out of band, copy-free.
             return _rebuild_arrow_array, (type(obj), {**obj.__dict__, "_cache": {}})
         return super().reducer_override(obj)
+
+
+# Serializers registered with ``register_serializer``: type -> (serializer, deserializer).
+_custom: dict[type, tuple] = {}
+
+
+def register_serializer(cls: type, *, serializer, deserializer) -> None:
+    """Ray's ``ray.util.register_serializer``: pickle instances of exactly ``cls`` as
+    ``serializer(obj)`` and rebuild them with ``deserializer(that)``, in this process (a worker
+    that unpickles them must be able to import ``deserializer``)."""
+    if not callable(serializer) or not callable(deserializer):
+        msg = f"serializer and deserializer for {cls.__name__} must be callables"
+        raise TypeError(msg)
+    _custom[cls] = (serializer, deserializer)
+
+
+def deregister_serializer(cls: type) -> None:
+    """Ray's ``ray.util.deregister_serializer``: back to pickling ``cls`` by default."""
+    _custom.pop(cls, None)
+
+
+def _rebuild_custom(deserializer, state):
+    return deserializer(state)
 
 
 def _pandas_types() -> tuple:

@@ -19,10 +19,12 @@ Core's API, e.g. ``ray`` itself, passed as ``backend``).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from dframe.execution import categories
 from dframe.plan.nodes import PartitionReader
 
 _task = threading.local()
@@ -42,6 +44,10 @@ def run_task(fn: Callable[..., Any], *args: Any) -> Any:
     the runtime registers one function per process, and a backend that only accepts plain
     functions (Ray rejects callable objects) runs any partition function.
     """
+    if not _task.__dict__.get("installed"):
+        # In a runtime worker, results with many categories pickle as shared references.
+        categories.install(sys.modules.get("runtime"))
+        _task.installed = True
     _task.depth = getattr(_task, "depth", 0) + 1
     try:
         return fn(*[a.read() if isinstance(a, PartitionReader) else a for a in args])
@@ -116,6 +122,7 @@ class RuntimeExecutor:
                 # has not.
                 backend.init(ignore_reinit_error=True)
             self._remote = backend.remote(run_task)
+            categories.install(backend)
         return self._remote
 
     def submit(self, fn: Callable[..., Any], *args: Any, num_returns: int = 1) -> Any:

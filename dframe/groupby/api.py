@@ -152,7 +152,10 @@ class GroupBy(GroupWindowMethods):
                 for c, n in pairs
             )
         ):
-            tree = T.TreeAgg(self._spec, pairs, int(kwargs.get("ddof", 1)), finish)
+            key_dtypes = [self._work.meta[c].dtype for c in self._spec.key_columns]
+            tree = T.TreeAgg(
+                self._spec, pairs, int(kwargs.get("ddof", 1)), finish, key_dtypes
+            )
         # Resample: rows must be in time order within a group, which partials in partition
         # order are not, so first/last run whole per group after a shuffle.
         if self._spec.presort is not None and any(

@@ -26,7 +26,13 @@ def estimate_groups(keys: pd.DataFrame, rows: int) -> int:
     """
     if len(keys) == 0:
         return 0
-    # Rows hashed to one uint64 each: one vectorized pass, whatever the key columns' dtypes.
+    # Rows hashed to one uint64 each: one vectorized pass, whatever the key columns' dtypes
+    # (categoricals by their codes: hashing them hashes every category).
+    coded = [j for j, d in enumerate(keys.dtypes) if isinstance(d, pd.CategoricalDtype)]
+    if coded:
+        keys = keys.copy(deep=False)
+        for j in coded:
+            keys.isetitem(j, keys.iloc[:, j].cat.codes)
     hashes = pd.util.hash_pandas_object(keys, index=False).to_numpy()
     counts = np.unique(hashes, return_counts=True)[1]
     distinct = len(counts)

@@ -77,9 +77,22 @@ class TreeAgg:
     ``(work-frame column or None for size, aggregation name)``."""
 
     def __init__(
-        self, spec: GroupSpec, pairs: list[tuple[Any, str]], ddof: int, finish: Finish
+        self,
+        spec: GroupSpec,
+        pairs: list[tuple[Any, str]],
+        ddof: int,
+        finish: Finish,
+        key_dtypes: list[Any] | None = None,
     ):
         self.spec, self.pairs, self.ddof, self.finish = spec, pairs, ddof, finish
+        # Categorical keys group by their codes (pandas recodes the categories of every
+        # partition it groups: O(categories) each time); finalize turns codes back into
+        # categories. Only for observed groups without missing keys (code -1 is dropped).
+        self.coded: dict[int, pd.CategoricalDtype] = {}
+        if key_dtypes and spec.opt("observed") and spec.opt("dropna") and spec.presort is None:
+            self.coded = {
+                i: d for i, d in enumerate(key_dtypes) if isinstance(d, pd.CategoricalDtype)
+            }
         stats: list[tuple[Any, str]] = []
         for col, name in pairs:
             for stat in STATS[name]:
@@ -99,6 +112,8 @@ class TreeAgg:
         return out
 
     def chunk(self, part: pd.DataFrame) -> pd.DataFrame:
+        if self.coded:
+            part = self._as_codes(part)
         if len(part) and self._on_arrow(part):
             spec = self.spec
             if spec.presort is not None and len(part) > 1:
@@ -113,6 +128,26 @@ class TreeAgg:
                 part,
             )
         return self._pandas_chunk(part)
+
+    def _as_codes(self, part: pd.DataFrame) -> pd.DataFrame:
+        columns = self.spec.key_columns
+        codes = {columns[i]: part[columns[i]].cat.codes for i in self.coded}
+        keep = np.logical_and.reduce([c.to_numpy() >= 0 for c in codes.values()])
+        part = _replaced(part, codes)
+        return part if keep.all() else part[keep]
+
+    def _decoded(self, partial: pd.DataFrame) -> pd.DataFrame:
+        """``partial`` with its code levels turned back into categories."""
+        index = partial.index
+        levels = [index.get_level_values(i) for i in range(index.nlevels)]
+        for i, dtype in self.coded.items():
+            codes = levels[i].to_numpy()
+            levels[i] = pd.CategoricalIndex(
+                pd.Categorical.from_codes(codes, dtype=dtype), name=levels[i].name
+            )
+        if index.nlevels == 1:
+            return partial.set_axis(levels[0])
+        return partial.set_axis(pd.MultiIndex.from_arrays(levels, names=index.names))
 
     def _on_arrow(self, part: pd.DataFrame) -> bool:
         """Decided from dtypes alone (the same for every partition of a well-typed frame)."""
@@ -187,6 +222,8 @@ class TreeAgg:
         """The result from the merged partial; ``seen``: see ``Finish``."""
         if len(partial) == 0:
             return self.finish.empty
+        if self.coded:
+            partial = self._decoded(partial)
         where = {(c, s): k for c, s, k in self._layout()}
         values = []
         for col, name in self.pairs:
@@ -220,6 +257,13 @@ class TreeAgg:
             result = pd.DataFrame(dict(enumerate(values)), index=partial.index)
             result.columns = meta.columns
         return self.finish(result, None, seen)
+
+
+def _replaced(part: pd.DataFrame, columns: dict[Any, pd.Series]) -> pd.DataFrame:
+    part = part.copy(deep=False)
+    for name, values in columns.items():
+        part[name] = values
+    return part
 
 
 def _merge_moments(

@@ -155,3 +155,37 @@ def test_arrow_backed_pandas_columns_travel_without_copies(ray):
     pd.testing.assert_frame_equal(out, frame)
     out.loc[0, "s"] = "changed"  # the copy-on-write result is writable, the stored one intact
     pd.testing.assert_frame_equal(ray.get(identity.remote(frame)), frame)
+
+
+@runtime.remote
+def y_of(points):
+    return points[0].y
+
+
+class Point:
+    """Not picklable by default (holds a lock): a custom serializer makes it travel."""
+
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+        self.lock = threading.Lock()
+
+
+def test_register_serializer_like_ray(ray):
+    """``runtime.util.register_serializer`` (Ray's API): instances of the class pickle through
+    the given functions in this process (as in Ray, registration is per process); the
+    deserializer travels with them and runs where they are unpickled."""
+    with pytest.raises(TypeError):
+        runtime.put(Point(1, 2))
+    runtime.util.register_serializer(
+        Point, serializer=lambda p: (p.x, p.y), deserializer=lambda xy: Point(*xy)
+    )
+    try:
+        back = runtime.get(runtime.put(Point(1, 2)))
+        assert (type(back).__name__, back.x, back.y) == ("Point", 1, 2)
+        assert runtime.get(y_of.remote([Point(3, 4)])) == 4
+    finally:
+        runtime.util.deregister_serializer(Point)
+    with pytest.raises(TypeError):
+        runtime.put(Point(1, 2))
+    with pytest.raises(TypeError, match="callables"):
+        runtime.util.register_serializer(Point, serializer=None, deserializer=lambda v: v)
