@@ -87,9 +87,10 @@ class TreeAgg:
         self.spec, self.pairs, self.ddof, self.finish = spec, pairs, ddof, finish
         # Categorical keys group by their codes (pandas recodes the categories of every
         # partition it groups: O(categories) each time); finalize turns codes back into
-        # categories. Only for observed groups without missing keys (code -1 is dropped).
+        # categories. Only for observed groups. A missing key (code -1) is dropped, or with
+        # dropna=False takes the code after the last category, so it sorts last as in pandas.
         self.coded: dict[int, pd.CategoricalDtype] = {}
-        if key_dtypes and spec.opt("observed") and spec.opt("dropna") and spec.presort is None:
+        if key_dtypes and spec.opt("observed") and spec.presort is None:
             self.coded = {
                 i: d for i, d in enumerate(key_dtypes) if isinstance(d, pd.CategoricalDtype)
             }
@@ -131,9 +132,17 @@ class TreeAgg:
 
     def _as_codes(self, part: pd.DataFrame) -> pd.DataFrame:
         columns = self.spec.key_columns
-        codes = {columns[i]: part[columns[i]].cat.codes for i in self.coded}
-        keep = np.logical_and.reduce([c.to_numpy() >= 0 for c in codes.values()])
+        codes = {}
+        for i, dtype in self.coded.items():
+            values = part[columns[i]].cat.codes
+            if not self.spec.opt("dropna"):
+                missing = len(dtype.categories)
+                values = values.astype(np.int64).mask(values < 0, missing)
+            codes[columns[i]] = values
         part = _replaced(part, codes)
+        if not self.spec.opt("dropna"):
+            return part
+        keep = np.logical_and.reduce([c.to_numpy() >= 0 for c in codes.values()])
         return part if keep.all() else part[keep]
 
     def _decoded(self, partial: pd.DataFrame) -> pd.DataFrame:
@@ -142,6 +151,7 @@ class TreeAgg:
         levels = [index.get_level_values(i) for i in range(index.nlevels)]
         for i, dtype in self.coded.items():
             codes = levels[i].to_numpy()
+            codes = np.where(codes == len(dtype.categories), -1, codes)
             levels[i] = pd.CategoricalIndex(
                 pd.Categorical.from_codes(codes, dtype=dtype), name=levels[i].name
             )
