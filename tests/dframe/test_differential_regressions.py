@@ -308,11 +308,6 @@ def test_merge_categorical_key_on_int_key_sorted():
     same(expected, result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agg(['min', 'max']) drops categorical and nullable dtypes (category -> str, "
-    "Int64 -> int64, boolean -> bool); pandas keeps them",
-)
 @pytest.mark.parametrize(
     "values",
     [
@@ -322,9 +317,12 @@ def test_merge_categorical_key_on_int_key_sorted():
     ],
     ids=["category", "Int64", "boolean"],
 )
-def test_agg_min_max_keeps_dtype(values):
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_agg_min_max_keeps_dtype(values, npartitions):
+    """agg(['min', 'max']) dropped categorical and nullable dtypes (category -> str, Int64 ->
+    int64, boolean -> bool)."""
     pdf = pd.DataFrame({"c": values})
-    same(pdf.agg(["min", "max"]), df_of(pdf).agg(["min", "max"]))
+    same(pdf.agg(["min", "max"]), df_of(pdf, npartitions).agg(["min", "max"]))
 
 
 @pytest.mark.xfail(

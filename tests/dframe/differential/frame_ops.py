@@ -367,13 +367,10 @@ def _frame_summary(draw: Draw, d: pd.DataFrame) -> str:
                 "d.describe()",
                 # KNOWN: quantile/median of object column labels (see frame_reduce).
                 *(["d.quantile(0.5, numeric_only=True)"] if d.columns.dtype != object else []),
-                # KNOWN: agg(['min', 'max']) of categorical and nullable columns drops their
-                # dtype (category -> str, Int64 -> int64, boolean -> bool...).
-                # Also an object Index of column labels comes back re-inferred (see frame_reduce).
+                # KNOWN: agg(['min', 'max']) of an object Index of column labels comes back
+                # re-inferred (see frame_reduce), and min/max of empty columns are wrong.
                 "d.agg(['min', 'max'])"
-                if not ({"cat"} | NULLABLE) & {kind_of(t) for t in d.dtypes}
-                and d.columns.dtype != object
-                and len(d)
+                if d.columns.dtype != object and len(d)
                 else "d.count()",
                 "d.agg(['sum', 'mean'], numeric_only=True)",
                 "d.idxmax(numeric_only=True)",
