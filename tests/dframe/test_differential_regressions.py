@@ -137,24 +137,22 @@ def test_concat_object_column():
     same(pd.concat([pdf, pdf]), dframe.concat([df, df]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="std/var/sem(numeric_only=True) of a frame without "
-    "numeric columns: ValueError No objects to concatenate",
-)
-def test_std_numeric_only_without_numeric_columns():
+@pytest.mark.parametrize("name", ["std", "var", "sem"])
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_std_numeric_only_without_numeric_columns(name, npartitions):
+    """std/var/sem(numeric_only=True) of a frame without numeric columns raised ValueError (No
+    objects to concatenate); pandas returns an empty Series."""
     pdf = pd.DataFrame({"s": pd.array(["a", "b"], dtype="str")})
-    same(pdf.std(numeric_only=True), df_of(pdf, 1).std(numeric_only=True))
+    df = df_of(pdf, npartitions)
+    same(getattr(pdf, name)(numeric_only=True), getattr(df, name)(numeric_only=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="var() of a frame without columns raises ValueError (No objects to concatenate); "
-    "pandas returns an empty Series",
-)
-def test_var_without_columns():
+@pytest.mark.parametrize("npartitions", [1, 2])
+def test_var_without_columns(npartitions):
+    """var() of a frame without columns raised ValueError (No objects to concatenate); pandas
+    returns an empty Series."""
     pdf = pd.DataFrame(index=range(3))
-    same(pdf.var(), df_of(pdf, 1).var())
+    same(pdf.var(), df_of(pdf, npartitions).var())
 
 
 def test_head_after_assigning_a_shifted_column():
@@ -208,17 +206,16 @@ def test_expanding_sum_with_inf():
     same(pdf["f"].expanding().sum(), df_of(pdf, 1)["f"].expanding().sum())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DataFrame.any(numeric_only=True) is accepted; pandas "
-    "raises TypeError (DataFrame.any has bool_only, not numeric_only)",
-)
-def test_any_rejects_numeric_only():
+@pytest.mark.parametrize("name", ["any", "all"])
+def test_any_rejects_numeric_only(name):
+    """DataFrame.any(numeric_only=True) was accepted; pandas raises TypeError (any/all have
+    bool_only, not numeric_only), for a Series too."""
     pdf = pd.DataFrame({"a": [1, 0]})
-    with pytest.raises(TypeError):
-        pdf.any(numeric_only=True)
-    with pytest.raises(TypeError):
-        df_of(pdf, 1).any(numeric_only=True)
+    df = df_of(pdf, 1)
+    for obj in (pdf, df, pdf["a"], df["a"]):
+        with pytest.raises(TypeError):
+            getattr(obj, name)(numeric_only=True)
+    same(getattr(pdf, name)(bool_only=True), getattr(df, name)(bool_only=True))
 
 
 @pytest.mark.xfail(
@@ -274,12 +271,18 @@ def test_fillna_other_type_dtype():
     assert result.dtype == object
 
 
-@pytest.mark.xfail(strict=True, reason="std/var/sem of a column with inf give inf; pandas NaN")
-def test_std_with_inf():
-    pdf = pd.DataFrame({"f": [0.0, np.inf, 1.0]})
-    expected, result = pdf["f"].std(), df_of(pdf, 1)["f"].std()
-    assert np.isnan(expected)
-    assert np.isnan(result), result
+@pytest.mark.parametrize("name", ["std", "var", "sem"])
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+def test_std_with_inf(name, npartitions):
+    """std/var/sem of a column with inf gave inf; pandas NaN (inf - inf)."""
+    pdf = pd.DataFrame({"f": [0.0, np.inf, 1.0], "g": [1.0, np.nan, 3.0]})
+    df = df_of(pdf, npartitions)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # pandas' own, over inf - inf
+        expected, result = getattr(pdf["f"], name)(), getattr(df["f"], name)()
+        assert np.isnan(expected)
+        assert np.isnan(result), result
+        same(getattr(pdf, name)(), getattr(df, name)())
 
 
 @pytest.mark.xfail(

@@ -321,9 +321,6 @@ def _frame_rank(draw: Draw, d: pd.DataFrame) -> str:
 @op("frame_reduce", is_frame)
 def _frame_reduce(draw: Draw, d: pd.DataFrame) -> str:
     names = REDUCTIONS
-    if frame_has_inf(d):
-        # KNOWN: std/var/sem over inf give inf (pandas: NaN).
-        names = [n for n in names if n not in ("std", "var", "sem")]
     if d.columns.dtype == object:
         # KNOWN: median/quantile of a frame whose column labels are an object Index (ints, say)
         # give an int64 index (pandas keeps object).
@@ -334,29 +331,12 @@ def _frame_reduce(draw: Draw, d: pd.DataFrame) -> str:
     name = draw(st.sampled_from(names))
     if name in ("count", "nunique"):
         return call(f"d.{name}", dropna=opt(draw, False) if name == "nunique" else None)
+    # any/all take no numeric_only: pandas raises TypeError, and so must dframe.
     numeric_only = draw(st.sampled_from([True, None, True]))
-    if name in ("any", "all"):
-        # KNOWN: DataFrame.any/all accept numeric_only (pandas raises TypeError): not passed.
-        numeric_only = None
-    if name in ("std", "var", "sem") and not has_numeric(d) and (numeric_only or not d.shape[1]):
-        # KNOWN: std/var/sem of a frame without numeric columns (numeric_only=True, or no
-        # columns at all) raise ValueError (No objects to concatenate); pandas returns an empty
-        # Series (it raises TypeError for non-numeric columns otherwise, and so does dframe).
-        name = "count"
-    if name == "count":
-        return "d.count()"
     # KNOWN: skipna=False over a nullable column holding <NA> gives nan (see series.reduce).
     nullable = any(nullable_missing(d.iloc[:, i]) for i in range(d.shape[1]))
     skipna = opt(draw, False) if not nullable else None
     return call(f"d.{name}", numeric_only=numeric_only, skipna=skipna)
-
-
-def frame_has_inf(d: pd.DataFrame) -> bool:
-    return any(kind_of(t) in NUM and has_inf(d.iloc[:, i]) for i, t in enumerate(d.dtypes))
-
-
-def has_numeric(d: pd.DataFrame) -> bool:
-    return any(pd.api.types.is_numeric_dtype(dtype) for dtype in d.dtypes)
 
 
 @op("frame_summary", is_frame)
@@ -381,11 +361,7 @@ def _frame_summary(draw: Draw, d: pd.DataFrame) -> str:
                 *(["d.median(numeric_only=True)"] if d.columns.dtype != object else []),
                 # KNOWN: min/max of empty columns are wrong (see series.reduce).
                 "d.min(numeric_only=True)" if len(d) else "d.count()",
-                # KNOWN: std of no numeric column raises ValueError, std over inf gives inf
-                # (see frame_reduce).
-                "d.std(numeric_only=True, ddof=0)"
-                if has_numeric(d) and not frame_has_inf(d)
-                else "d.count()",
+                "d.std(numeric_only=True, ddof=0)",
             ]
         )
     )

@@ -356,9 +356,6 @@ def _dt(draw: Draw, s: pd.Series) -> Callable[[str], str]:
 @series_op("reduce", ALL, elementwise=False)
 def _reduce(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     names = REDUCTIONS
-    if kind_of(s) in NUM and has_inf(s):
-        # KNOWN: std/var/sem over inf give inf (pandas: NaN).
-        names = [n for n in REDUCTIONS if n not in ("std", "var", "sem")]
     if not len(s):
         # KNOWN: min/max of an empty Series are wrong (bool: True, int64: -2**63, boolean: True,
         # Int64: nan; pandas: NaN or <NA>): not on empty ones.
