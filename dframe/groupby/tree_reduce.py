@@ -99,7 +99,7 @@ class TreeAgg:
         return out
 
     def chunk(self, part: pd.DataFrame) -> pd.DataFrame:
-        if len(part) and self._on_arrow(part):
+        if len(part) and self.stats and self._on_arrow(part):
             spec = self.spec
             if spec.presort is not None and len(part) > 1:
                 # Groups in first-appearance order of the time-sorted rows, as pandas' chunk.
@@ -131,7 +131,8 @@ class TreeAgg:
         spec = self.spec.with_selection(NONE)
         gb = spec.grouped(part, sort=False, observed=True, as_index=True)
         columns: list[Any] = []
-        index = None
+        # Without value columns (a frame of keys only) the partial is the groups alone.
+        index = gb.size().index if not self.stats else None
         for col, stat in self.stats:
             sub = gb.size() if stat == "size" else (gb if spec.series else gb[col])
             if stat == "moments":

@@ -105,25 +105,26 @@ def test_loc_setitem_empty_mask():
     same(pdf, df)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DataFrame.value_counts(subset=[one column]) has a flat "
-    "Index; pandas keeps a MultiIndex of one level",
-)
-def test_value_counts_subset_of_one():
-    pdf = pd.DataFrame({"k": [1, 2, 2]})
-    same(pdf.value_counts(["k"]), df_of(pdf).value_counts(["k"]))
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_value_counts_subset_of_one(npartitions):
+    """DataFrame.value_counts(subset=[one column]) had a flat Index; pandas keeps a MultiIndex
+    of one level (also for a frame of one column)."""
+    pdf = pd.DataFrame({"k": [1, 2, 2, None], "j": ["a", "b", "b", "a"]})
+    df = df_of(pdf, npartitions)
+    same(pdf.value_counts(["k"]), df.value_counts(["k"]))
+    same(pdf.value_counts("j", dropna=False), df.value_counts("j", dropna=False))
+    same(pdf[["k"]].value_counts(normalize=True), df[["k"]].value_counts(normalize=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="get_dummies of a (non-categorical) Series has "
-    "CategoricalIndex columns; pandas an Index of the values' dtype",
-)
-@pytest.mark.parametrize("values", [[True, False], [1, 2], ["a", "b"]])
-def test_get_dummies_series(values):
+@pytest.mark.parametrize("values", [[True, False], [1, 2], ["a", "b"], [2.5, None, 1.0]])
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+def test_get_dummies_series(values, npartitions):
+    """get_dummies of a (non-categorical) Series had CategoricalIndex columns; pandas an Index
+    of the values' dtype."""
     pdf = pd.DataFrame({"v": values})
-    same(pd.get_dummies(pdf["v"]), dframe.get_dummies(df_of(pdf)["v"]))
+    df = df_of(pdf, npartitions)
+    same(pd.get_dummies(pdf["v"]), dframe.get_dummies(df["v"]))
+    same(pd.get_dummies(pdf["v"], dummy_na=True), dframe.get_dummies(df["v"], dummy_na=True))
 
 
 @pytest.mark.xfail(
@@ -164,14 +165,14 @@ def test_head_after_assigning_a_shifted_column():
     same(pdf.assign(r=pdf["a"].shift()).head(1), df.assign(r=df["a"].shift()).head(1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drop_duplicates(ignore_index=True) of a frame without "
-    "columns resets the index; pandas keeps it",
-)
-def test_drop_duplicates_without_columns():
-    pdf = pd.DataFrame(index=["a", "b"])
-    same(pdf.drop_duplicates(ignore_index=True), df_of(pdf, 1).drop_duplicates(ignore_index=True))
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_drop_duplicates_without_columns(npartitions):
+    """drop_duplicates(ignore_index=True) of a frame without columns reset the index; pandas
+    returns such a frame as it is."""
+    pdf = pd.DataFrame(index=["a", "b", "a"])
+    df = df_of(pdf, npartitions)
+    same(pdf.drop_duplicates(ignore_index=True), df.drop_duplicates(ignore_index=True))
+    same(pdf.drop_duplicates(keep=False), df.drop_duplicates(keep=False))
 
 
 @pytest.mark.xfail(
@@ -229,14 +230,16 @@ def test_join_sort_mixed_index_types():
     same(left.join(right, sort=True), df_of(left, 1).join(df_of(right, 1), sort=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby of a frame whose only column is the key gives no rows at 2+ partitions; "
-    "pandas gives one row per group",
-)
-def test_groupby_only_the_key_column():
-    pdf = pd.DataFrame({"k": [1, 1, 2]})
-    same(pdf.groupby("k").sum(), df_of(pdf, 2).groupby("k").sum())
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "count"])
+def test_groupby_only_the_key_column(npartitions, name):
+    """groupby of a frame whose only column is the key gave no rows; pandas gives one row per
+    group (and no columns)."""
+    pdf = pd.DataFrame({"k": [1, 1, 2, None]})
+    df = df_of(pdf, npartitions)
+    same(getattr(pdf.groupby("k"), name)(), getattr(df.groupby("k"), name)())
+    gb_kw = {"dropna": False, "sort": False}
+    same(getattr(pdf.groupby("k", **gb_kw), name)(), getattr(df.groupby("k", **gb_kw), name)())
 
 
 def test_loc_setitem_keeps_object_columns():

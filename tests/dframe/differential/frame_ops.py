@@ -377,11 +377,9 @@ def _meta(draw: Draw, d: Any) -> str:
     return draw(st.sampled_from(forms))
 
 
-# KNOWN: DataFrame.value_counts over one column gives a flat Index (pandas: a MultiIndex of one
-# level): two columns or more only.
-@op("value_counts", lambda d: has(ALL, 2)(d) and d.shape[1] >= 2)
+@op("value_counts", has(ALL))
 def _frame_value_counts(draw: Draw, d: pd.DataFrame) -> str:
-    subset = opt(draw, some(draw, d, lo=2))
+    subset = opt(draw, some(draw, d))
     return call(
         "d.value_counts",
         r(subset),
@@ -398,9 +396,7 @@ def _frame_drop_duplicates(draw: Draw, d: pd.DataFrame) -> str:
     keep = opt(draw, "last", False)
     if draw(st.booleans()):
         return call("d.duplicated", r(subset), keep=r(keep))
-    # KNOWN: drop_duplicates(ignore_index=True) of a frame without columns resets its index
-    # (pandas keeps it).
-    ignore_index = opt(draw, True) if d.shape[1] else None
+    ignore_index = opt(draw, True)
     return call("d.drop_duplicates", r(subset), keep=r(keep), ignore_index=ignore_index)
 
 

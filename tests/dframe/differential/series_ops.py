@@ -497,9 +497,7 @@ def _series_explode(draw: Draw, d: pd.Series) -> str:
     return call("d.explode", ignore_index=opt(draw, True))
 
 
-# KNOWN: get_dummies of a Series has CategoricalIndex columns (pandas: an Index of the values'
-# dtype) unless the Series is categorical: categorical Series only.
-@op("series.get_dummies", lambda d: is_series(d) and kind_of(d) == "cat")
+@op("series.get_dummies", is_series)
 def _series_dummies(draw: Draw, d: pd.Series) -> str:
     return call(
         "lib.get_dummies",

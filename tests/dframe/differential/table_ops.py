@@ -58,15 +58,12 @@ MEAN_LIKE = {"mean", "std", "var"}
 
 
 def groupable(d: Any) -> bool:
-    """A frame with a key column and another column, all of whose columns ops may name.
-
-    KNOWN: grouping a frame whose only columns are the keys gives no groups at all at 2+
-    partitions (pandas: one row per group, no columns)."""
-    return has(KEYS)(d) and d.shape[1] >= 2 and len(columns(d)) == d.shape[1]
+    """A frame with a key column, all of whose columns ops may name (the keys may be all)."""
+    return has(KEYS)(d) and len(columns(d)) == d.shape[1]
 
 
 def group_keys(draw: Draw, d: pd.DataFrame) -> list[str]:
-    most = min(2, d.shape[1] - 1)  # KNOWN: see groupable
+    most = min(2, d.shape[1])
     return draw(st.lists(st.sampled_from(columns(d, KEYS)), min_size=1, max_size=most, unique=True))
 
 
@@ -130,7 +127,7 @@ def _groupby_agg(draw: Draw, d: pd.DataFrame) -> str:
     args = ""
     numeric = [c for c in others if column_kinds(d)[c] in NUMB]
     if agg in NUMERIC_AGGS | {"min", "max", "first", "last"} and not select and numeric:
-        # (KNOWN: with no numeric column left only the keys remain: see groupable.)
+        # (With no numeric column left only the keys remain.)
         args = "numeric_only=True" if draw(st.booleans()) else ""
     if agg in ("std", "var") and draw(st.booleans()):
         args = ", ".join(a for a in (args, "ddof=0") if a)
