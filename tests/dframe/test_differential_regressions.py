@@ -197,14 +197,14 @@ def test_merge_bool_key_on_int_key_left_dtypes():
     assert list(result.dtypes) == list(expected.dtypes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expanding().sum() over inf: pandas' windows treat inf as "
-    "missing, dframe's expanding propagates it",
-)
-def test_expanding_sum_with_inf():
-    pdf = pd.DataFrame({"f": [1.0, np.inf, 1.0]})
-    same(pdf["f"].expanding().sum(), df_of(pdf, 1)["f"].expanding().sum())
+@pytest.mark.parametrize("npartitions", [1, 3, 9])
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "std", "count"])
+def test_expanding_sum_with_inf(npartitions, name):
+    """expanding() over inf: pandas' windows treat inf as missing (count alone counts it),
+    dframe's expanding propagated it."""
+    pdf = pd.DataFrame({"f": [1.0, np.inf, 1.0, -np.inf, 2.0, np.nan, 3.0]})
+    df = df_of(pdf, npartitions)
+    same(getattr(pdf.expanding(2), name)(), getattr(df.expanding(2), name)())
 
 
 @pytest.mark.parametrize("name", ["any", "all"])

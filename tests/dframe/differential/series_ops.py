@@ -27,7 +27,6 @@ from tests.dframe.differential.registry import (
     Draw,
     call,
     divides_by_zero,
-    has_inf,
     has_object,
     is_series,
     kind_of,
@@ -265,9 +264,7 @@ def _rolling(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     )
 
 
-# KNOWN: expanding() over +-inf: pandas' windows treat inf as missing, dframe's expanding does not
-# (rolling agrees): columns without inf only.
-@series_op("expanding", NUM, when=lambda s: not has_inf(s))
+@series_op("expanding", NUM)
 def _expanding(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     min_periods, agg = opt(draw, 2), draw(st.sampled_from(["sum", "mean", "max", "count", "std"]))
     return lambda x: call(f"{x}.expanding", min_periods=min_periods) + f".{agg}()"
