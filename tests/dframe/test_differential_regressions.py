@@ -175,13 +175,15 @@ def test_drop_duplicates_without_columns(npartitions):
     same(pdf.drop_duplicates(keep=False), df.drop_duplicates(keep=False))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rank of a nullable Int64 column is float64 with NaN; pandas gives Float64 with <NA>",
-)
-def test_rank_nullable_int():
-    pdf = pd.DataFrame({"n": pd.array([1, 0, None], dtype="Int64")})
-    same(pdf["n"].rank(), df_of(pdf, 1)["n"].rank())
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+@pytest.mark.parametrize("method", ["average", "min", "first"])
+def test_rank_nullable_int(npartitions, method):
+    """rank of a nullable Int64 column was float64 with NaN; pandas gives Float64 (UInt64 for
+    whole ranks) with <NA>, and float64 for a frame's columns."""
+    pdf = pd.DataFrame({"n": pd.array([1, 0, None, 1], dtype="Int64")})
+    df = df_of(pdf, npartitions)
+    same(pdf["n"].rank(method=method), df["n"].rank(method=method))
+    same(pdf.rank(method=method, pct=True), df.rank(method=method, pct=True))
 
 
 @pytest.mark.xfail(

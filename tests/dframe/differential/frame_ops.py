@@ -291,7 +291,6 @@ def _frame_elementwise(draw: Draw, d: pd.DataFrame) -> str:
     return draw(st.sampled_from(forms))
 
 
-# KNOWN: rank of nullable columns is float64 (see series.rank): frames without them.
 def astype_targets(s: pd.Series) -> list[str]:
     ordered = kind_of(s) == "cat" and s.dtype.ordered
     timely = kind_of(s) in {"dt", "dtz", "td"}  # KNOWN: see series.astype
@@ -302,7 +301,7 @@ def astype_targets(s: pd.Series) -> list[str]:
     )
 
 
-@op("frame_rank", lambda d: is_frame(d) and not any(kind_of(t) in NULLABLE for t in d.dtypes))
+@op("frame_rank", is_frame)
 def _frame_rank(draw: Draw, d: pd.DataFrame) -> str:
     return call(
         "d.rank",

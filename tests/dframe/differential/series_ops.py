@@ -270,9 +270,7 @@ def _expanding(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     return lambda x: call(f"{x}.expanding", min_periods=min_periods) + f".{agg}()"
 
 
-# KNOWN: rank of nullable Int64/Float64/boolean is float64 with NaN (pandas: Float64 or UInt64
-# with <NA>): other dtypes only.
-@series_op("rank", (ORDERED | {"cat"}) - NULLABLE)
+@series_op("rank", ORDERED | {"cat"})
 def _rank(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     method = opt(draw, "min", "max", "first", "dense")
     ascending, na_option, pct = opt(draw, False), opt(draw, "top", "bottom"), opt(draw, True)
