@@ -211,6 +211,12 @@ class TreeAgg:
         ):
             # The result before ``reset_index``: the value columns of pandas' as_index=False.
             meta = meta.iloc[:, meta.shape[1] - len(values) :]
+        targets = [meta.dtype] if isinstance(meta, pd.Series) else list(meta.dtypes)
+        for j, (_, name) in enumerate(self.pairs):
+            if name in MOMENTS and isinstance(targets[j], pd.api.extensions.ExtensionDtype):
+                # Means of nullable columns are Float64 in pandas, <NA> for a group without
+                # values (the float64 NaN of the arithmetic above).
+                values[j] = pd.array(values[j], dtype=targets[j])
         if isinstance(meta, pd.Series):
             result: Any = pd.Series(values[0], index=partial.index, name=meta.name)
         else:

@@ -84,14 +84,12 @@ def test_merge_boolean_key_on_int_key():
     same(expected, result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby mean of a nullable boolean column is float64 "
-    "with NaN; pandas gives Float64 with <NA>",
-)
-def test_groupby_mean_nullable_boolean():
+@pytest.mark.parametrize("npartitions", [1, 2, 3])
+def test_groupby_mean_nullable_boolean(npartitions):
+    """groupby mean of a nullable boolean column was float64 with NaN; pandas gives Float64
+    with <NA>."""
     pdf = pd.DataFrame({"k": [1, 2], "nb": pd.array([True, None], dtype="boolean")})
-    same(pdf.groupby("k").mean(), df_of(pdf).groupby("k").mean())
+    same(pdf.groupby("k").mean(), df_of(pdf, npartitions).groupby("k").mean())
 
 
 def test_loc_setitem_empty_mask():
@@ -254,14 +252,16 @@ def test_loc_setitem_keeps_object_columns():
     same(pdf, df)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby mean/std/var and pivot_table of nullable Int64 "
-    "are float64 with NaN; pandas gives Float64 with <NA>",
-)
-def test_groupby_mean_nullable_int():
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+def test_groupby_mean_nullable_int(npartitions):
+    """groupby mean/std/var and pivot_table of nullable Int64 were float64 with NaN; pandas
+    gives Float64 with <NA>."""
     pdf = pd.DataFrame({"k": [1, 2, 1], "n": pd.array([1, None, 2], dtype="Int64")})
-    same(pdf.groupby("k").mean(), df_of(pdf, 1).groupby("k").mean())
+    df = df_of(pdf, npartitions)
+    for name in ("mean", "std", "var"):
+        same(getattr(pdf.groupby("k"), name)(), getattr(df.groupby("k"), name)())
+    same(pdf.groupby("k", as_index=False)["n"].mean(), df.groupby("k", as_index=False)["n"].mean())
+    same(pdf.pivot_table(index="k", values="n"), dframe.pivot_table(df, index="k", values="n"))
 
 
 @pytest.mark.xfail(

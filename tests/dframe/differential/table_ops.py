@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from tests.dframe.differential.registry import (
     KEYS,
-    NULLABLE,
     NUMB,
     OTHER,
     RESHAPED_BY_MISSING,
@@ -50,11 +49,6 @@ GROUP_AGGS = [
     "prod",
 ]
 NUMERIC_AGGS = {"sum", "mean", "std", "var", "median", "prod"}
-
-
-# KNOWN: mean/std/var of nullable Int64/Float64/boolean columns per group are float64 with NaN
-# (pandas: Float64 with <NA>): those aggregations only over other columns.
-MEAN_LIKE = {"mean", "std", "var"}
 
 
 def groupable(d: Any) -> bool:
@@ -102,8 +96,6 @@ def value_columns(draw: Draw, d: pd.DataFrame, keys: list[str], *aggs: str) -> l
     """Columns to aggregate: mostly of kinds ``aggs`` accept, now and then any (pandas' errors)."""
     kinds = column_kinds(d)
     pool = [c for c in columns(d) if c not in keys]
-    if MEAN_LIKE & set(aggs):
-        pool = [c for c in pool if kinds[c] not in NULLABLE]
     fitting = [c for c in pool if not NUMERIC_AGGS & set(aggs) or kinds[c] in NUMB]
     if fitting and draw(st.integers(0, 7)):
         pool = fitting
@@ -119,10 +111,6 @@ def _groupby_agg(draw: Draw, d: pd.DataFrame) -> str:
     vals = value_columns(draw, d, keys, agg)
     select = draw(st.sampled_from(["", "[{one}]", "[{many}]"])) if vals else ""
     others = [c for c in columns(d) if c not in keys]
-    if agg in MEAN_LIKE and any(column_kinds(d)[c] in NULLABLE for c in others):
-        select = "[{many}]" if vals else ""  # KNOWN: see MEAN_LIKE
-        if not vals:
-            agg = "size"
     select = select.replace("{one}", repr(vals[0]) if vals else "").replace("{many}", repr(vals))
     args = ""
     numeric = [c for c in others if column_kinds(d)[c] in NUMB]
@@ -371,9 +359,6 @@ def _pivot_table(draw: Draw, d: pd.DataFrame) -> str:
     if aggfunc in (None, "sum") and draw(st.integers(0, 5)):
         values_pool = [c for c in values_pool if column_kinds(d)[c] in NUMB] or values_pool
     values = opt(draw, draw(st.sampled_from(values_pool))) if values_pool else None
-    averaged = [values] if values is not None else values_pool
-    if aggfunc is None and any(column_kinds(d)[c] in NULLABLE for c in averaged):
-        aggfunc = "sum"  # KNOWN: the mean of nullable columns is float64 (see MEAN_LIKE)
     # KNOWN: pivot_table(sort=False) orders the columns by first appearance among the rows kept
     # (pandas: among all rows, also those dropped for a missing key): not with missing keys.
     keys = [index] + ([cols] if cols is not None else [])
