@@ -27,7 +27,6 @@ from tests.dframe.differential.registry import (
     Draw,
     call,
     divides_by_zero,
-    has_object,
     is_series,
     kind_of,
     nullable_missing,
@@ -469,8 +468,7 @@ def _series_sort_index(draw: Draw, d: pd.Series) -> str:
     return call("d.sort_index", ascending=ascending, kind=r(kind))
 
 
-# KNOWN: concat turns object columns (mixed Python values) into str: none here.
-@op("series.concat", lambda d: is_series(d) and small(d) and not has_object(d))
+@op("series.concat", lambda d: is_series(d) and small(d))
 def _series_concat(draw: Draw, d: pd.Series) -> str:
     # KNOWN: concat of the same lazy object twice ([d, d]) fails on the runtime executor with
     # GetTimeoutError: runtime.get() of a list with repeated refs returns before all are ready.
