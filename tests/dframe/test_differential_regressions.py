@@ -71,16 +71,30 @@ def test_crosstab_duplicate_index():
     same(pd.crosstab(pdf["a"], pdf["b"]), dframe.crosstab(df["a"], df["b"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outer merge of a boolean key with NA on an int key "
-    "raises TypeError; pandas makes the key column object",
-)
-def test_merge_boolean_key_on_int_key():
+@pytest.mark.parametrize("npartitions", [1, 2])
+@pytest.mark.parametrize("sort", [False, True])
+def test_merge_boolean_key_on_int_key(npartitions, sort):
+    """outer merge of a boolean key with NA on an int key raised TypeError (the sort keys of
+    both sides did not fit in one column); pandas makes the key column object."""
     left = pd.DataFrame({"nb": pd.array([True, None], dtype="boolean")})
     right = pd.DataFrame({"k": [1, 2]})
+    expected = left.merge(right, left_on="nb", right_on="k", how="outer", sort=sort)
+    result = df_of(left, npartitions).merge(
+        df_of(right, 1), left_on="nb", right_on="k", how="outer", sort=sort
+    )
+    same(expected, result)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="outer merge of a boolean key on an int key at 3+ partitions: a right-only row's "
+    "key is <NA> where pandas' object column holds NaN (partitions keep boolean)",
+)
+def test_merge_boolean_key_on_int_key_partition_dtypes():
+    left = pd.DataFrame({"nb": pd.array([True, None, False], dtype="boolean")})
+    right = pd.DataFrame({"k": [1, 5]})
     expected = left.merge(right, left_on="nb", right_on="k", how="outer")
-    result = df_of(left).merge(df_of(right, 1), left_on="nb", right_on="k", how="outer")
+    result = df_of(left, 3).merge(df_of(right, 1), left_on="nb", right_on="k", how="outer")
     same(expected, result)
 
 
@@ -125,15 +139,17 @@ def test_get_dummies_series(values, npartitions):
     same(pd.get_dummies(pdf["v"], dummy_na=True), dframe.get_dummies(df["v"], dummy_na=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="concat turns an object column of mixed Python values "
-    "into str dtype, converting the values to strings",
-)
-def test_concat_object_column():
-    pdf = pd.DataFrame({"o": pd.Series(["a", 1], dtype=object)})
-    df = df_of(pdf)
+@pytest.mark.parametrize("npartitions", [1, 2, 3])
+def test_concat_object_column(npartitions):
+    """concat turned an object column of mixed Python values into str dtype, converting the
+    values to strings: the stand-ins pandas' concat ran on were str (``meta.nonempty``)."""
+    pdf = pd.DataFrame(
+        {"o": pd.Series(["a", 1], dtype=object)}, index=pd.Index(["x", 2], dtype=object)
+    )
+    df = df_of(pdf, npartitions)
     same(pd.concat([pdf, pdf]), dframe.concat([df, df]))
+    same(pd.concat([pdf["o"], pdf["o"]]), dframe.concat([df["o"], df["o"]]))
+    assert list(dframe.concat([df, df]).dtypes) == [object]
 
 
 @pytest.mark.parametrize("name", ["std", "var", "sem"])
@@ -290,29 +306,29 @@ def test_std_with_inf(name, npartitions):
         same(getattr(pdf, name)(), getattr(df, name)())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="merge on a datetime key with NaT, sorted (sort=True or "
-    "how='outer'): NaT last; pandas puts it first",
-)
-def test_merge_sorted_nat_key():
-    key = pd.to_datetime(["2024-01-04", None, "2024-01-01"])
-    left = pd.DataFrame({"key": key, "i": [1, 2, 3]})
-    right = pd.DataFrame({"key": key[:1], "v": [9]})
-    expected = left.merge(right, on="key", how="outer")
-    same(expected, df_of(left).merge(df_of(right, 1), on="key", how="outer"))
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+@pytest.mark.parametrize("strategy", ["broadcast", "shuffle"])
+def test_merge_sorted_nat_key(npartitions, strategy):
+    """merge on a datetime key with NaT, sorted (sort=True or how='outer'): NaT came last;
+    pandas sorts times by their int64 values, NaT first."""
+    key = pd.to_datetime(["2024-01-04", None, "2024-01-01", None])
+    left = pd.DataFrame({"key": key, "i": [1, 2, 3, 4]})
+    right = pd.DataFrame({"key": key[:2], "v": [9, 8]})
+    with dframe.config.override(merge_strategy=strategy):
+        for how, sort in (("outer", False), ("left", True)):
+            expected = left.merge(right, on="key", how=how, sort=sort)
+            result = df_of(left, npartitions).merge(df_of(right, 1), on="key", how=how, sort=sort)
+            same(expected, result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="merge(sort=True) of a categorical key on an int key sorts "
-    "by the categories' order; pandas by value",
-)
-def test_merge_categorical_key_on_int_key_sorted():
+@pytest.mark.parametrize("how", ["left", "outer"])
+def test_merge_categorical_key_on_int_key_sorted(how):
+    """merge(sort=True) of a categorical key on an int key sorted by the categories' order;
+    pandas by value (the key's dtypes differ, so pandas merges the values)."""
     left = pd.DataFrame({"c": pd.Categorical(["x", "z", "y"], categories=["z", "x", "y"])})
     right = pd.DataFrame({"k": [1]})
-    expected = left.merge(right, left_on="c", right_on="k", how="left", sort=True)
-    result = df_of(left, 1).merge(df_of(right, 1), left_on="c", right_on="k", how="left", sort=True)
+    expected = left.merge(right, left_on="c", right_on="k", how=how, sort=True)
+    result = df_of(left, 1).merge(df_of(right, 1), left_on="c", right_on="k", how=how, sort=True)
     same(expected, result)
 
 

@@ -346,9 +346,7 @@ def _frame_summary(draw: Draw, d: pd.DataFrame) -> str:
                 *(["d.quantile(0.5, numeric_only=True)"] if d.columns.dtype != object else []),
                 # KNOWN: agg(['min', 'max']) of an object Index of column labels comes back
                 # re-inferred (see frame_reduce), and min/max of empty columns are wrong.
-                "d.agg(['min', 'max'])"
-                if d.columns.dtype != object and len(d)
-                else "d.count()",
+                "d.agg(['min', 'max'])" if d.columns.dtype != object and len(d) else "d.count()",
                 "d.agg(['sum', 'mean'], numeric_only=True)",
                 "d.idxmax(numeric_only=True)",
                 "d.nunique()",

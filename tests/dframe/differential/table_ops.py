@@ -247,19 +247,12 @@ HOWS = ["inner", "left", "right", "outer"]
 LABEL_KEYS = KEYS - {"float"}
 
 
-def has_missing_key(d: pd.DataFrame, key: str) -> bool:
-    return bool(d[key].isna().any() or OTHER[0][key].isna().any())
-
-
 @op("merge", lambda d: is_frame(d) and small(d, 300) and bool(columns(d)))
 def _merge(draw: Draw, d: pd.DataFrame) -> str:
     keys = common_keys(d, OTHER[0]) if OTHER else []
     how = draw(st.sampled_from([*HOWS, "cross"]))
     sort, indicator = opt(draw, True), opt(draw, True)
-    # KNOWN: merge(sort=True) and outer merges (which sort) put NaT keys last (pandas: first):
-    # datetime keys with missing values only in merges that do not sort.
     if sort or how == "outer":
-        keys = [k for k in keys if not (column_kinds(d)[k] in TIME and has_missing_key(d, k))]
         # KNOWN: sorting on a categorical key whose dtype differs between the frames (ordered on
         # one side only, say) raises TypeError (Cannot set a Categorical with another).
         keys = [k for k in keys if column_kinds(d)[k] != "cat" or d[k].dtype == OTHER[0][k].dtype]
@@ -280,9 +273,12 @@ def _merge(draw: Draw, d: pd.DataFrame) -> str:
             indicator=indicator,
             suffixes=r(suffixes),
         )
-    # KNOWN: keys of different types differ: a bool/boolean key on the int key "k" raises
-    # TypeError (how="outer", with a missing value) or makes "k" float64 (how="left"); a
-    # categorical key sorts by its categories' order (pandas: by value). Int keys only.
+    # KNOWN: keys of different types differ: a bool/boolean key on the int key "k" makes "k"
+    # float64 in dframe's dtypes (how="left", every row matched), and at 3+ partitions an outer
+    # merge leaves <NA> in a boolean key where pandas' object column has NaN; a
+    # categorical key at 2+ partitions: the key column's dtype follows the partitions that
+    # matched (str or category), and with int categories and a missing value pandas raises
+    # ValueError where dframe does not. Int keys only.
     keyish = columns(d, frozenset({"int"}))
     if not keyish:
         return call("d.merge", "other", how="'cross'")
