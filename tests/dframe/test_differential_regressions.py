@@ -60,15 +60,15 @@ def test_pop_removes_the_column():
     same(pdf, df)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crosstab of columns of a frame with duplicate index "
-    "labels: ValueError cannot reindex on an axis with duplicate labels",
-)
-def test_crosstab_duplicate_index():
-    pdf = pd.DataFrame({"a": [1, 2], "b": [1, 1]}, index=[0, 0])
-    df = df_of(pdf)
-    same(pd.crosstab(pdf["a"], pdf["b"]), dframe.crosstab(df["a"], df["b"]))
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+@pytest.mark.parametrize("options", [{}, {"margins": True}, {"dropna": False}])
+def test_crosstab_duplicate_index(npartitions, options):
+    """crosstab of columns of a frame with duplicate index labels raised ValueError (cannot
+    reindex on an axis with duplicate labels): pandas' Series of one frame share its index and
+    are not aligned."""
+    pdf = pd.DataFrame({"a": [1, 2, None, 2], "b": [1, 1, 2, None]}, index=[0, 0, 1, 0])
+    df = df_of(pdf, npartitions)
+    same(pd.crosstab(pdf["a"], pdf["b"], **options), dframe.crosstab(df["a"], df["b"], **options))
 
 
 @pytest.mark.parametrize("npartitions", [1, 2])
@@ -330,6 +330,24 @@ def test_merge_categorical_key_on_int_key_sorted(how):
     expected = left.merge(right, left_on="c", right_on="k", how=how, sort=True)
     result = df_of(left, 1).merge(df_of(right, 1), left_on="c", right_on="k", how=how, sort=True)
     same(expected, result)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pivot_table(columns=<categorical>, observed=False) gives no rows (pandas: one "
+    "column per observed category); with dropna=False its columns come out as rows",
+)
+@pytest.mark.parametrize("dropna", [True, False])
+def test_pivot_table_categorical_columns_observed_false(dropna):
+    pdf = pd.DataFrame(
+        {
+            "k": [0, 1, 2, 3],
+            "c": pd.Categorical(["x", "x", "x", None], categories=["x", "y", "z"]),
+            "f": [1.0, 1.0, 2.0, 2.0],
+        }
+    )
+    options = {"index": "f", "columns": "c", "observed": False, "dropna": dropna}
+    same(pdf.pivot_table(**options), df_of(pdf, 1).pivot_table(**options))
 
 
 @pytest.mark.parametrize(
