@@ -189,6 +189,16 @@ def test_drop_duplicates_without_columns(npartitions):
     same(pdf.drop_duplicates(keep=False), df.drop_duplicates(keep=False))
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="drop_duplicates(ignore_index=True) of a frame without rows gives a RangeIndex; "
+    "pandas returns an empty frame as it is (its index kept)",
+)
+def test_drop_duplicates_without_rows():
+    pdf = pd.DataFrame({"k": np.array([], dtype="int64")}, index=pd.Index([], name="idx"))
+    same(pdf.drop_duplicates(ignore_index=True), df_of(pdf, 1).drop_duplicates(ignore_index=True))
+
+
 @pytest.mark.parametrize("npartitions", [1, 2, 7])
 @pytest.mark.parametrize("method", ["average", "min", "first"])
 def test_rank_nullable_int(npartitions, method):
