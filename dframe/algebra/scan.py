@@ -209,7 +209,14 @@ class Expanding:
         )
 
     def summarize(self, part: Any) -> Moments | None:
-        return Moments.of(_values(part, self.meta)) if len(part) else None
+        return Moments.of(self._values(part)) if len(part) else None
+
+    def _values(self, part: Any) -> np.ndarray:
+        x = _values(part, self.meta)
+        if self.name == "count":
+            return x
+        # pandas' windows take +-inf for missing values (count alone counts them).
+        return np.where(np.isinf(x), np.nan, x)
 
     def gather(self, *carries: Moments | None) -> list[Moments | None]:
         out, running = [], None
@@ -220,7 +227,7 @@ class Expanding:
         return out
 
     def apply(self, part: Any, prefix: Moments | None) -> Any:
-        x = _values(part, self.meta)
+        x = self._values(part)
         values = self._scan(x, prefix) if len(x) else np.empty(x.shape)
         if isinstance(self.meta, pd.Series):
             return pd.Series(

@@ -85,10 +85,18 @@ class Chunk:
             sums = [_float_sum(c, skipna) for c in columns]
             return len(frame), (np.array(counts, dtype="float64"), np.array(sums, dtype="float64"))
         if self.name in MOMENTS:
+            if not columns:  # numeric_only=True may leave none: pandas gives an empty Series
+                none = np.empty(0, dtype="float64")
+                return len(frame), (none, none, none)
             x = pd.concat(columns, axis=1, keys=range(len(columns))).astype("float64")
             n = x.count().to_numpy() if skipna else np.full(x.shape[1], len(x))
             mean = x.mean(skipna=skipna).to_numpy()
-            m2 = ((x - mean) ** 2).sum(skipna=skipna).to_numpy()
+            # Only missing values are skipped: inf - inf is NaN and makes the variance NaN, as
+            # in pandas (skipping it would give inf).
+            squares = (x - mean) ** 2
+            if skipna:
+                squares = squares.where(x.notna(), 0.0)
+            m2 = squares.sum(skipna=False).to_numpy()
             return len(frame), (n.astype("float64"), mean, m2)
         kwargs: dict[str, Any] = {} if self.name == "count" else {"skipna": skipna}
         if self.name in ("sum", "prod"):

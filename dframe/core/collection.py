@@ -429,9 +429,6 @@ def _reduction(name: str, doc: str) -> Any:
         options: dict[str, Any] = {"skipna": skipna, "numeric_only": numeric_only, **kwargs}
         if name == "count":
             options.pop("skipna")
-        if name in ("any", "all"):
-            options.pop("numeric_only")
-            options["bool_only"] = kwargs.get("bool_only", False)
         if not isinstance(self._meta, pd.DataFrame):
             options.pop("numeric_only", None)
             options.pop("bool_only", None)
@@ -444,8 +441,24 @@ def _reduction(name: str, doc: str) -> Any:
     return method
 
 
+def _truth_reduction(name: str, doc: str) -> Any:
+    # pandas' any/all take bool_only, not numeric_only: anything else is a TypeError.
+    def method(
+        self: Collection, axis: Any = 0, bool_only: bool = False, skipna: bool = True
+    ) -> Any:
+        options: dict[str, Any] = {"skipna": skipna}
+        if isinstance(self._meta, pd.DataFrame):
+            options["bool_only"] = bool_only
+        return self._reduce(name, axis, **options)
+
+    method.__name__ = name
+    method.__doc__ = doc
+    return method
+
+
 for _name in tree_reduce.NAMES:
-    setattr(Collection, _name, _reduction(_name, f"``{_name}`` by tree reduction (see pandas)."))
+    _make = _truth_reduction if _name in ("any", "all") else _reduction
+    setattr(Collection, _name, _make(_name, f"``{_name}`` by tree reduction (see pandas)."))
 
 
 def compute(*objs: Any) -> tuple[Any, ...]:

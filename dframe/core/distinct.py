@@ -63,6 +63,10 @@ class MergeCounts:
         counts = concat_parts(partials)
         levels = list(range(counts.index.nlevels))
         merged = counts.groupby(level=levels, sort=False, dropna=False).sum()
+        if isinstance(counts.index, pd.MultiIndex) and not isinstance(merged.index, pd.MultiIndex):
+            # Grouping by the one level of a frame's counts flattens it; pandas keeps the
+            # MultiIndex (of one level) for the rows of a frame.
+            merged.index = pd.MultiIndex.from_arrays([merged.index])
         merged.name = partials[0].name
         return merged
 
@@ -275,6 +279,9 @@ class DistinctMethods:
         else:
             self._meta.drop_duplicates(subset=subset, keep=keep)
             keys = _subset(self._meta, subset)
+        if self.ndim == 2 and not len(self._meta.columns):
+            # pandas returns a frame without columns as it is (even with ignore_index).
+            return self._inplace(self._new(self._plan), inplace, "drop_duplicates")
         plan: N.Node = self._dedup_plan(keys, keep, True, self._meta)
         if ignore_index:
             plan = N.Concat((plan,), ignore_index=True)

@@ -115,7 +115,7 @@ class TreeAgg:
     def chunk(self, part: pd.DataFrame) -> pd.DataFrame:
         if self.coded:
             part = self._as_codes(part)
-        if len(part) and self._on_arrow(part):
+        if len(part) and self.stats and self._on_arrow(part):
             spec = self.spec
             if spec.presort is not None and len(part) > 1:
                 # Groups in first-appearance order of the time-sorted rows, as pandas' chunk.
@@ -176,7 +176,8 @@ class TreeAgg:
         spec = self.spec.with_selection(NONE)
         gb = spec.grouped(part, sort=False, observed=True, as_index=True)
         columns: list[Any] = []
-        index = None
+        # Without value columns (a frame of keys only) the partial is the groups alone.
+        index = gb.size().index if not self.stats else None
         for col, stat in self.stats:
             sub = gb.size() if stat == "size" else (gb if spec.series else gb[col])
             if stat == "moments":
@@ -261,6 +262,12 @@ class TreeAgg:
         ):
             # The result before ``reset_index``: the value columns of pandas' as_index=False.
             meta = meta.iloc[:, meta.shape[1] - len(values) :]
+        targets = [meta.dtype] if isinstance(meta, pd.Series) else list(meta.dtypes)
+        for j, (_, name) in enumerate(self.pairs):
+            if name in MOMENTS and isinstance(targets[j], pd.api.extensions.ExtensionDtype):
+                # Means of nullable columns are Float64 in pandas, <NA> for a group without
+                # values (the float64 NaN of the arithmetic above).
+                values[j] = pd.array(values[j], dtype=targets[j])
         if isinstance(meta, pd.Series):
             result: Any = pd.Series(values[0], index=partial.index, name=meta.name)
         else:

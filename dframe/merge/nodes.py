@@ -100,7 +100,14 @@ class Side:
             name = _lkey if self.copies == "l" else _rkey
             for j, sel in enumerate(self.keys):
                 values = _key_values(part, sel)
-                out[name(j)] = values.codes if self.codes[j] else values
+                if self.codes[j]:
+                    values = values.codes
+                elif self.normalize[j]:
+                    # Against a key of another dtype pandas merges and sorts the values in a
+                    # common form (a categorical by value, not by its categories' order), and
+                    # the copies of both sides must fit in one column.
+                    values = _hashable(values)
+                out[name(j)] = values
         return out
 
     def hash_keys(self, part: pd.DataFrame) -> pd.DataFrame:
@@ -172,7 +179,8 @@ class Sample:
         self.order, self.k = list(order), k
 
     def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
-        keys = part[self.order].sort_values(self.order, kind="stable", na_position="last")
+        keys = part[self.order]
+        keys = keys.iloc[_sorted_positions(keys, self.order)]
         if len(keys) <= self.k:
             return keys.reset_index(drop=True)
         at = np.unique(np.linspace(0, len(keys) - 1, self.k).astype(np.int64))
@@ -180,7 +188,13 @@ class Sample:
 
 
 def _sorted_positions(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    ordered = frame.reset_index(drop=True).sort_values(columns, kind="stable", na_position="last")
+    frame = frame.reset_index(drop=True)
+    times = [c for c in columns if getattr(frame[c].dtype, "kind", "") in "Mm"]
+    if times:
+        # pandas sorts datetime/timedelta keys by their int64 values, where NaT is the
+        # smallest: missing times come first (other missing keys last).
+        frame = frame.assign(**{c: frame[c].array.asi8 for c in times})
+    ordered = frame.sort_values(columns, kind="stable", na_position="last")
     return ordered.index.to_numpy()
 
 

@@ -71,7 +71,8 @@ def _nonempty_index(index: pd.Index, n: int) -> pd.Index:
     if isinstance(index, pd.MultiIndex):
         levels = [_nonempty_index(lev, n) for lev in index.levels]
         return pd.MultiIndex.from_arrays(levels, names=index.names)
-    return pd.Index(_nonempty_values(index.dtype, n), name=index.name)
+    values = _nonempty_values(index.dtype, n)
+    return pd.Index(values, name=index.name, dtype=values.dtype)
 
 
 # Stand-ins already built, by id of their meta (checked through a weak reference): planning
@@ -97,13 +98,18 @@ def nonempty(meta: Any, n: int = 2) -> Any:
 def _make_nonempty(meta: Any, n: int) -> Any:
     if isinstance(meta, pd.DataFrame):
         index = _nonempty_index(meta.index, n)
-        data = {i: _nonempty_values(dt, n) for i, dt in enumerate(meta.dtypes)}
+        # Series of their dtype: pandas would infer str for the strings standing in for object.
+        data = {
+            i: pd.Series(_nonempty_values(dt, n), index=index, dtype=dt)
+            for i, dt in enumerate(meta.dtypes)
+        }
         out = pd.DataFrame(data, index=index)
         out.columns = meta.columns
         return out
     if isinstance(meta, pd.Series):
         index = _nonempty_index(meta.index, n)
-        return pd.Series(_nonempty_values(meta.dtype, n), index=index, name=meta.name)
+        values = _nonempty_values(meta.dtype, n)
+        return pd.Series(values, index=index, name=meta.name, dtype=values.dtype)
     return meta
 
 

@@ -16,11 +16,18 @@ from dframe.reshape.melt import _as_list
 class Dummies:
     """``pandas.get_dummies`` on a partition whose encoded columns get fixed categories."""
 
-    def __init__(self, dtypes: dict[Any, Any] | Any, kwargs: dict[str, Any]) -> None:
-        self.dtypes, self.kwargs = dtypes, kwargs
+    def __init__(
+        self, dtypes: dict[Any, Any] | Any, kwargs: dict[str, Any], labels: Any = None
+    ) -> None:
+        # ``labels``: the result's column labels when they are not the categories' own (a
+        # Series that is not categorical: pandas labels by its values, not a CategoricalIndex).
+        self.dtypes, self.kwargs, self.labels = dtypes, kwargs, labels
 
     def __call__(self, part: Any) -> pd.DataFrame:
-        return pd.get_dummies(part.astype(self.dtypes), **self.kwargs)
+        out = pd.get_dummies(part.astype(self.dtypes), **self.kwargs)
+        if self.labels is not None:
+            out.columns = self.labels
+        return out
 
     def __repr__(self) -> str:
         return "get_dummies"
@@ -47,8 +54,13 @@ def get_dummies(data: Any, prefix: Any = None, prefix_sep: Any = "_", dummy_na: 
     if not isinstance(data, DframeObject) or sparse:
         return fallback.function("get_dummies", pd.get_dummies)(data, sparse=sparse, **kwargs)
     meta = data._meta
+    labels = None
     if data.ndim == 1:
         dtypes: Any = _categories(data)
+        if not isinstance(meta.dtype, pd.CategoricalDtype):
+            # One row per category, in the Series' own dtype: pandas' labels for those values.
+            values = pd.Series(dtypes.categories, dtype=meta.dtype)
+            labels = pd.get_dummies(values, **kwargs).columns
     else:
         encoded = (
             _as_list(columns) if columns is not None
@@ -62,5 +74,5 @@ def get_dummies(data: Any, prefix: Any = None, prefix_sep: Any = "_", dummy_na: 
         ):
             return fallback.function("get_dummies", pd.get_dummies)(data, **kwargs)
         dtypes = {c: _categories(data[c]) for c in encoded}
-    fn = Dummies(dtypes, kwargs)
+    fn = Dummies(dtypes, kwargs, labels)
     return data._map(fn, meta=fn(meta), label="get_dummies", preserves_rows=True)

@@ -137,9 +137,28 @@ class _CrosstabFrame:
 
     def __call__(self, *parts: Any) -> pd.DataFrame:
         factors = parts[: len(self.names)]
-        out = pd.DataFrame(dict(zip(self.names, factors, strict=True)), index=factors[0].index)
-        out["__dummy__"] = parts[-1] if self.has_values else 0
+        # Side by side by position: the factors share one partitioning, so their rows are the
+        # same ones (pandas' Series of one frame share its index object and are not aligned,
+        # which duplicate labels would make fail).
+        columns = {name: f.array for name, f in zip(self.names, factors, strict=True)}
+        out = pd.DataFrame(columns, index=factors[0].index)
+        out["__dummy__"] = parts[-1].array if self.has_values else 0
         return out
+
+
+def _crosstab_of_one_frame(index: Any, columns: Any, **kwargs: Any) -> Any:
+    """``pandas.crosstab`` of Series of one frame, given one index object as pandas' Series of
+    one frame have (computed apart, equal labels would be aligned: duplicates would fail)."""
+    from pandas.core.dtypes.common import is_nested_list_like
+
+    rows = list(index) if is_nested_list_like(index) else [index]
+    cols = list(columns) if is_nested_list_like(columns) else [columns]
+    shared = rows[0].index
+    rows, cols = [s.set_axis(shared) for s in rows], [s.set_axis(shared) for s in cols]
+    if kwargs.get("values") is not None:
+        kwargs["values"] = kwargs["values"].set_axis(shared)
+    return pd.crosstab(rows if is_nested_list_like(index) else rows[0],
+                       cols if is_nested_list_like(columns) else cols[0], **kwargs)  # fmt: skip
 
 
 def crosstab(index: Any, columns: Any, values: Any = None, rownames: Any = None,
@@ -168,10 +187,13 @@ def crosstab(index: Any, columns: Any, values: Any = None, rownames: Any = None,
         and (aggfunc is None or (isinstance(aggfunc, str) and aggfunc in PIVOT_AGGFUNCS
                                  and aggfunc != "size"))
         and (values is not None or dropna)
-        and (factors[0]._plan.range_index or factors[0].index.is_unique)
     )  # fmt: skip
     if not native:
-        fn = fallback.function("crosstab", pd.crosstab)
+        one_frame = all(
+            isinstance(f, DframeObject) and f._plan.partitioning == factors[0]._plan.partitioning
+            for f in factors
+        )
+        fn = fallback.function("crosstab", _crosstab_of_one_frame if one_frame else pd.crosstab)
         return fn(index, columns, **full)
     rownames = P._get_names([f._meta for f in rows], rownames, prefix="row")
     colnames = P._get_names([f._meta for f in cols], colnames, prefix="col")

@@ -81,8 +81,9 @@ class RankContexts:
 
 
 class ApplyRank:
-    def __init__(self, options: RankOptions, series: bool) -> None:
-        self.options, self.series = options, series
+    def __init__(self, options: RankOptions, series: bool, dtypes: list[Any]) -> None:
+        # ``dtypes``: pandas' per column (a nullable Series ranks to Float64 or UInt64 with <NA>).
+        self.options, self.series, self.dtypes = options, series, dtypes
 
     def column(self, col: pd.Series, context: Any) -> np.ndarray:
         table, n_valid, n_nan, nan_before, n_unique = context
@@ -133,9 +134,10 @@ class ApplyRank:
         if self.series:
             return pd.Series(
                 self.column(part, contexts[0]), index=part.index, name=part.name
-            )
+            ).astype(self.dtypes[0])
         data = {
-            j: self.column(part.iloc[:, j], contexts[j]) for j in range(part.shape[1])
+            j: pd.Series(self.column(part.iloc[:, j], contexts[j])).astype(self.dtypes[j]).array
+            for j in range(part.shape[1])
         }
         out = pd.DataFrame(data, index=part.index)
         out.columns = part.columns
@@ -175,7 +177,7 @@ def _rank(obj: Any, axis: Any, method: str, numeric_only: bool, na_option: str,
         source._plan,
         RankSummary(series),
         RankContexts(options),
-        ApplyRank(options, series),
+        ApplyRank(options, series, [meta.dtype] if series else list(meta.dtypes)),
         meta,
         label="rank",
     )

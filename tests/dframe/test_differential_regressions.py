@@ -60,38 +60,50 @@ def test_pop_removes_the_column():
     same(pdf, df)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crosstab of columns of a frame with duplicate index "
-    "labels: ValueError cannot reindex on an axis with duplicate labels",
-)
-def test_crosstab_duplicate_index():
-    pdf = pd.DataFrame({"a": [1, 2], "b": [1, 1]}, index=[0, 0])
-    df = df_of(pdf)
-    same(pd.crosstab(pdf["a"], pdf["b"]), dframe.crosstab(df["a"], df["b"]))
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+@pytest.mark.parametrize("options", [{}, {"margins": True}, {"dropna": False}])
+def test_crosstab_duplicate_index(npartitions, options):
+    """crosstab of columns of a frame with duplicate index labels raised ValueError (cannot
+    reindex on an axis with duplicate labels): pandas' Series of one frame share its index and
+    are not aligned."""
+    pdf = pd.DataFrame({"a": [1, 2, None, 2], "b": [1, 1, 2, None]}, index=[0, 0, 1, 0])
+    df = df_of(pdf, npartitions)
+    same(pd.crosstab(pdf["a"], pdf["b"], **options), dframe.crosstab(df["a"], df["b"], **options))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outer merge of a boolean key with NA on an int key "
-    "raises TypeError; pandas makes the key column object",
-)
-def test_merge_boolean_key_on_int_key():
+@pytest.mark.parametrize("npartitions", [1, 2])
+@pytest.mark.parametrize("sort", [False, True])
+def test_merge_boolean_key_on_int_key(npartitions, sort):
+    """outer merge of a boolean key with NA on an int key raised TypeError (the sort keys of
+    both sides did not fit in one column); pandas makes the key column object."""
     left = pd.DataFrame({"nb": pd.array([True, None], dtype="boolean")})
     right = pd.DataFrame({"k": [1, 2]})
-    expected = left.merge(right, left_on="nb", right_on="k", how="outer")
-    result = df_of(left).merge(df_of(right, 1), left_on="nb", right_on="k", how="outer")
+    expected = left.merge(right, left_on="nb", right_on="k", how="outer", sort=sort)
+    result = df_of(left, npartitions).merge(
+        df_of(right, 1), left_on="nb", right_on="k", how="outer", sort=sort
+    )
     same(expected, result)
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="groupby mean of a nullable boolean column is float64 "
-    "with NaN; pandas gives Float64 with <NA>",
+    reason="outer merge of a boolean key on an int key at 3+ partitions: a right-only row's "
+    "key is <NA> where pandas' object column holds NaN (partitions keep boolean)",
 )
-def test_groupby_mean_nullable_boolean():
+def test_merge_boolean_key_on_int_key_partition_dtypes():
+    left = pd.DataFrame({"nb": pd.array([True, None, False], dtype="boolean")})
+    right = pd.DataFrame({"k": [1, 5]})
+    expected = left.merge(right, left_on="nb", right_on="k", how="outer")
+    result = df_of(left, 3).merge(df_of(right, 1), left_on="nb", right_on="k", how="outer")
+    same(expected, result)
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 3])
+def test_groupby_mean_nullable_boolean(npartitions):
+    """groupby mean of a nullable boolean column was float64 with NaN; pandas gives Float64
+    with <NA>."""
     pdf = pd.DataFrame({"k": [1, 2], "nb": pd.array([True, None], dtype="boolean")})
-    same(pdf.groupby("k").mean(), df_of(pdf).groupby("k").mean())
+    same(pdf.groupby("k").mean(), df_of(pdf, npartitions).groupby("k").mean())
 
 
 def test_loc_setitem_empty_mask():
@@ -105,56 +117,57 @@ def test_loc_setitem_empty_mask():
     same(pdf, df)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DataFrame.value_counts(subset=[one column]) has a flat "
-    "Index; pandas keeps a MultiIndex of one level",
-)
-def test_value_counts_subset_of_one():
-    pdf = pd.DataFrame({"k": [1, 2, 2]})
-    same(pdf.value_counts(["k"]), df_of(pdf).value_counts(["k"]))
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_value_counts_subset_of_one(npartitions):
+    """DataFrame.value_counts(subset=[one column]) had a flat Index; pandas keeps a MultiIndex
+    of one level (also for a frame of one column)."""
+    pdf = pd.DataFrame({"k": [1, 2, 2, None], "j": ["a", "b", "b", "a"]})
+    df = df_of(pdf, npartitions)
+    same(pdf.value_counts(["k"]), df.value_counts(["k"]))
+    same(pdf.value_counts("j", dropna=False), df.value_counts("j", dropna=False))
+    same(pdf[["k"]].value_counts(normalize=True), df[["k"]].value_counts(normalize=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="get_dummies of a (non-categorical) Series has "
-    "CategoricalIndex columns; pandas an Index of the values' dtype",
-)
-@pytest.mark.parametrize("values", [[True, False], [1, 2], ["a", "b"]])
-def test_get_dummies_series(values):
+@pytest.mark.parametrize("values", [[True, False], [1, 2], ["a", "b"], [2.5, None, 1.0]])
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+def test_get_dummies_series(values, npartitions):
+    """get_dummies of a (non-categorical) Series had CategoricalIndex columns; pandas an Index
+    of the values' dtype."""
     pdf = pd.DataFrame({"v": values})
-    same(pd.get_dummies(pdf["v"]), dframe.get_dummies(df_of(pdf)["v"]))
+    df = df_of(pdf, npartitions)
+    same(pd.get_dummies(pdf["v"]), dframe.get_dummies(df["v"]))
+    same(pd.get_dummies(pdf["v"], dummy_na=True), dframe.get_dummies(df["v"], dummy_na=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="concat turns an object column of mixed Python values "
-    "into str dtype, converting the values to strings",
-)
-def test_concat_object_column():
-    pdf = pd.DataFrame({"o": pd.Series(["a", 1], dtype=object)})
-    df = df_of(pdf)
+@pytest.mark.parametrize("npartitions", [1, 2, 3])
+def test_concat_object_column(npartitions):
+    """concat turned an object column of mixed Python values into str dtype, converting the
+    values to strings: the stand-ins pandas' concat ran on were str (``meta.nonempty``)."""
+    pdf = pd.DataFrame(
+        {"o": pd.Series(["a", 1], dtype=object)}, index=pd.Index(["x", 2], dtype=object)
+    )
+    df = df_of(pdf, npartitions)
     same(pd.concat([pdf, pdf]), dframe.concat([df, df]))
+    same(pd.concat([pdf["o"], pdf["o"]]), dframe.concat([df["o"], df["o"]]))
+    assert list(dframe.concat([df, df]).dtypes) == [object]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="std/var/sem(numeric_only=True) of a frame without "
-    "numeric columns: ValueError No objects to concatenate",
-)
-def test_std_numeric_only_without_numeric_columns():
+@pytest.mark.parametrize("name", ["std", "var", "sem"])
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_std_numeric_only_without_numeric_columns(name, npartitions):
+    """std/var/sem(numeric_only=True) of a frame without numeric columns raised ValueError (No
+    objects to concatenate); pandas returns an empty Series."""
     pdf = pd.DataFrame({"s": pd.array(["a", "b"], dtype="str")})
-    same(pdf.std(numeric_only=True), df_of(pdf, 1).std(numeric_only=True))
+    df = df_of(pdf, npartitions)
+    same(getattr(pdf, name)(numeric_only=True), getattr(df, name)(numeric_only=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="var() of a frame without columns raises ValueError (No objects to concatenate); "
-    "pandas returns an empty Series",
-)
-def test_var_without_columns():
+@pytest.mark.parametrize("npartitions", [1, 2])
+def test_var_without_columns(npartitions):
+    """var() of a frame without columns raised ValueError (No objects to concatenate); pandas
+    returns an empty Series."""
     pdf = pd.DataFrame(index=range(3))
-    same(pdf.var(), df_of(pdf, 1).var())
+    same(pdf.var(), df_of(pdf, npartitions).var())
 
 
 def test_head_after_assigning_a_shifted_column():
@@ -166,23 +179,35 @@ def test_head_after_assigning_a_shifted_column():
     same(pdf.assign(r=pdf["a"].shift()).head(1), df.assign(r=df["a"].shift()).head(1))
 
 
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_drop_duplicates_without_columns(npartitions):
+    """drop_duplicates(ignore_index=True) of a frame without columns reset the index; pandas
+    returns such a frame as it is."""
+    pdf = pd.DataFrame(index=["a", "b", "a"])
+    df = df_of(pdf, npartitions)
+    same(pdf.drop_duplicates(ignore_index=True), df.drop_duplicates(ignore_index=True))
+    same(pdf.drop_duplicates(keep=False), df.drop_duplicates(keep=False))
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="drop_duplicates(ignore_index=True) of a frame without "
-    "columns resets the index; pandas keeps it",
+    reason="drop_duplicates(ignore_index=True) of a frame without rows gives a RangeIndex; "
+    "pandas returns an empty frame as it is (its index kept)",
 )
-def test_drop_duplicates_without_columns():
-    pdf = pd.DataFrame(index=["a", "b"])
+def test_drop_duplicates_without_rows():
+    pdf = pd.DataFrame({"k": np.array([], dtype="int64")}, index=pd.Index([], name="idx"))
     same(pdf.drop_duplicates(ignore_index=True), df_of(pdf, 1).drop_duplicates(ignore_index=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rank of a nullable Int64 column is float64 with NaN; pandas gives Float64 with <NA>",
-)
-def test_rank_nullable_int():
-    pdf = pd.DataFrame({"n": pd.array([1, 0, None], dtype="Int64")})
-    same(pdf["n"].rank(), df_of(pdf, 1)["n"].rank())
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+@pytest.mark.parametrize("method", ["average", "min", "first"])
+def test_rank_nullable_int(npartitions, method):
+    """rank of a nullable Int64 column was float64 with NaN; pandas gives Float64 (UInt64 for
+    whole ranks) with <NA>, and float64 for a frame's columns."""
+    pdf = pd.DataFrame({"n": pd.array([1, 0, None, 1], dtype="Int64")})
+    df = df_of(pdf, npartitions)
+    same(pdf["n"].rank(method=method), df["n"].rank(method=method))
+    same(pdf.rank(method=method, pct=True), df.rank(method=method, pct=True))
 
 
 @pytest.mark.xfail(
@@ -198,27 +223,26 @@ def test_merge_bool_key_on_int_key_left_dtypes():
     assert list(result.dtypes) == list(expected.dtypes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expanding().sum() over inf: pandas' windows treat inf as "
-    "missing, dframe's expanding propagates it",
-)
-def test_expanding_sum_with_inf():
-    pdf = pd.DataFrame({"f": [1.0, np.inf, 1.0]})
-    same(pdf["f"].expanding().sum(), df_of(pdf, 1)["f"].expanding().sum())
+@pytest.mark.parametrize("npartitions", [1, 3, 9])
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "std", "count"])
+def test_expanding_sum_with_inf(npartitions, name):
+    """expanding() over inf: pandas' windows treat inf as missing (count alone counts it),
+    dframe's expanding propagated it."""
+    pdf = pd.DataFrame({"f": [1.0, np.inf, 1.0, -np.inf, 2.0, np.nan, 3.0]})
+    df = df_of(pdf, npartitions)
+    same(getattr(pdf.expanding(2), name)(), getattr(df.expanding(2), name)())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DataFrame.any(numeric_only=True) is accepted; pandas "
-    "raises TypeError (DataFrame.any has bool_only, not numeric_only)",
-)
-def test_any_rejects_numeric_only():
+@pytest.mark.parametrize("name", ["any", "all"])
+def test_any_rejects_numeric_only(name):
+    """DataFrame.any(numeric_only=True) was accepted; pandas raises TypeError (any/all have
+    bool_only, not numeric_only), for a Series too."""
     pdf = pd.DataFrame({"a": [1, 0]})
-    with pytest.raises(TypeError):
-        pdf.any(numeric_only=True)
-    with pytest.raises(TypeError):
-        df_of(pdf, 1).any(numeric_only=True)
+    df = df_of(pdf, 1)
+    for obj in (pdf, df, pdf["a"], df["a"]):
+        with pytest.raises(TypeError):
+            getattr(obj, name)(numeric_only=True)
+    same(getattr(pdf, name)(bool_only=True), getattr(df, name)(bool_only=True))
 
 
 @pytest.mark.xfail(
@@ -232,14 +256,16 @@ def test_join_sort_mixed_index_types():
     same(left.join(right, sort=True), df_of(left, 1).join(df_of(right, 1), sort=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby of a frame whose only column is the key gives no rows at 2+ partitions; "
-    "pandas gives one row per group",
-)
-def test_groupby_only_the_key_column():
-    pdf = pd.DataFrame({"k": [1, 1, 2]})
-    same(pdf.groupby("k").sum(), df_of(pdf, 2).groupby("k").sum())
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "count"])
+def test_groupby_only_the_key_column(npartitions, name):
+    """groupby of a frame whose only column is the key gave no rows; pandas gives one row per
+    group (and no columns)."""
+    pdf = pd.DataFrame({"k": [1, 1, 2, None]})
+    df = df_of(pdf, npartitions)
+    same(getattr(pdf.groupby("k"), name)(), getattr(df.groupby("k"), name)())
+    gb_kw = {"dropna": False, "sort": False}
+    same(getattr(pdf.groupby("k", **gb_kw), name)(), getattr(df.groupby("k", **gb_kw), name)())
 
 
 def test_loc_setitem_keeps_object_columns():
@@ -252,14 +278,16 @@ def test_loc_setitem_keeps_object_columns():
     same(pdf, df)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby mean/std/var and pivot_table of nullable Int64 "
-    "are float64 with NaN; pandas gives Float64 with <NA>",
-)
-def test_groupby_mean_nullable_int():
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+def test_groupby_mean_nullable_int(npartitions):
+    """groupby mean/std/var and pivot_table of nullable Int64 were float64 with NaN; pandas
+    gives Float64 with <NA>."""
     pdf = pd.DataFrame({"k": [1, 2, 1], "n": pd.array([1, None, 2], dtype="Int64")})
-    same(pdf.groupby("k").mean(), df_of(pdf, 1).groupby("k").mean())
+    df = df_of(pdf, npartitions)
+    for name in ("mean", "std", "var"):
+        same(getattr(pdf.groupby("k"), name)(), getattr(df.groupby("k"), name)())
+    same(pdf.groupby("k", as_index=False)["n"].mean(), df.groupby("k", as_index=False)["n"].mean())
+    same(pdf.pivot_table(index="k", values="n"), dframe.pivot_table(df, index="k", values="n"))
 
 
 @pytest.mark.xfail(
@@ -274,45 +302,64 @@ def test_fillna_other_type_dtype():
     assert result.dtype == object
 
 
-@pytest.mark.xfail(strict=True, reason="std/var/sem of a column with inf give inf; pandas NaN")
-def test_std_with_inf():
-    pdf = pd.DataFrame({"f": [0.0, np.inf, 1.0]})
-    expected, result = pdf["f"].std(), df_of(pdf, 1)["f"].std()
-    assert np.isnan(expected)
-    assert np.isnan(result), result
+@pytest.mark.parametrize("name", ["std", "var", "sem"])
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+def test_std_with_inf(name, npartitions):
+    """std/var/sem of a column with inf gave inf; pandas NaN (inf - inf)."""
+    pdf = pd.DataFrame({"f": [0.0, np.inf, 1.0], "g": [1.0, np.nan, 3.0]})
+    df = df_of(pdf, npartitions)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # pandas' own, over inf - inf
+        expected, result = getattr(pdf["f"], name)(), getattr(df["f"], name)()
+        assert np.isnan(expected)
+        assert np.isnan(result), result
+        same(getattr(pdf, name)(), getattr(df, name)())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="merge on a datetime key with NaT, sorted (sort=True or "
-    "how='outer'): NaT last; pandas puts it first",
-)
-def test_merge_sorted_nat_key():
-    key = pd.to_datetime(["2024-01-04", None, "2024-01-01"])
-    left = pd.DataFrame({"key": key, "i": [1, 2, 3]})
-    right = pd.DataFrame({"key": key[:1], "v": [9]})
-    expected = left.merge(right, on="key", how="outer")
-    same(expected, df_of(left).merge(df_of(right, 1), on="key", how="outer"))
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+@pytest.mark.parametrize("strategy", ["broadcast", "shuffle"])
+def test_merge_sorted_nat_key(npartitions, strategy):
+    """merge on a datetime key with NaT, sorted (sort=True or how='outer'): NaT came last;
+    pandas sorts times by their int64 values, NaT first."""
+    key = pd.to_datetime(["2024-01-04", None, "2024-01-01", None])
+    left = pd.DataFrame({"key": key, "i": [1, 2, 3, 4]})
+    right = pd.DataFrame({"key": key[:2], "v": [9, 8]})
+    with dframe.config.override(merge_strategy=strategy):
+        for how, sort in (("outer", False), ("left", True)):
+            expected = left.merge(right, on="key", how=how, sort=sort)
+            result = df_of(left, npartitions).merge(df_of(right, 1), on="key", how=how, sort=sort)
+            same(expected, result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="merge(sort=True) of a categorical key on an int key sorts "
-    "by the categories' order; pandas by value",
-)
-def test_merge_categorical_key_on_int_key_sorted():
+@pytest.mark.parametrize("how", ["left", "outer"])
+def test_merge_categorical_key_on_int_key_sorted(how):
+    """merge(sort=True) of a categorical key on an int key sorted by the categories' order;
+    pandas by value (the key's dtypes differ, so pandas merges the values)."""
     left = pd.DataFrame({"c": pd.Categorical(["x", "z", "y"], categories=["z", "x", "y"])})
     right = pd.DataFrame({"k": [1]})
-    expected = left.merge(right, left_on="c", right_on="k", how="left", sort=True)
-    result = df_of(left, 1).merge(df_of(right, 1), left_on="c", right_on="k", how="left", sort=True)
+    expected = left.merge(right, left_on="c", right_on="k", how=how, sort=True)
+    result = df_of(left, 1).merge(df_of(right, 1), left_on="c", right_on="k", how=how, sort=True)
     same(expected, result)
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="agg(['min', 'max']) drops categorical and nullable dtypes (category -> str, "
-    "Int64 -> int64, boolean -> bool); pandas keeps them",
+    reason="pivot_table(columns=<categorical>, observed=False) gives no rows (pandas: one "
+    "column per observed category); with dropna=False its columns come out as rows",
 )
+@pytest.mark.parametrize("dropna", [True, False])
+def test_pivot_table_categorical_columns_observed_false(dropna):
+    pdf = pd.DataFrame(
+        {
+            "k": [0, 1, 2, 3],
+            "c": pd.Categorical(["x", "x", "x", None], categories=["x", "y", "z"]),
+            "f": [1.0, 1.0, 2.0, 2.0],
+        }
+    )
+    options = {"index": "f", "columns": "c", "observed": False, "dropna": dropna}
+    same(pdf.pivot_table(**options), df_of(pdf, 1).pivot_table(**options))
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -322,9 +369,12 @@ def test_merge_categorical_key_on_int_key_sorted():
     ],
     ids=["category", "Int64", "boolean"],
 )
-def test_agg_min_max_keeps_dtype(values):
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_agg_min_max_keeps_dtype(values, npartitions):
+    """agg(['min', 'max']) dropped categorical and nullable dtypes (category -> str, Int64 ->
+    int64, boolean -> bool)."""
     pdf = pd.DataFrame({"c": values})
-    same(pdf.agg(["min", "max"]), df_of(pdf).agg(["min", "max"]))
+    same(pdf.agg(["min", "max"]), df_of(pdf, npartitions).agg(["min", "max"]))
 
 
 @pytest.mark.xfail(

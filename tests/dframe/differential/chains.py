@@ -106,7 +106,7 @@ def cases(draw: Draw, max_steps: int = 4) -> Case:
         if has_object(d) or widened or has_duplicate_columns(d) or has_missing_label(d):
             # KNOWN: after these, the chain goes on only with selections and explode:
             # - object columns: dframe takes them for str (see metadata_ok), so what consults
-            #   the dtype differs (concat turns the data into str, pivot_table's mean raises);
+            #   the dtype differs (pivot_table's mean raises);
             # - int/bool columns a merge filled with missing values: said to stay int64/bool
             #   (melt then raises IntCastingNaNError), and an empty merge's int columns: said
             #   to be float64 (sum then gives Float64);

@@ -26,7 +26,6 @@ from tests.dframe.differential.registry import (
     columns,
     divides_by_zero,
     has,
-    has_inf,
     is_frame,
     kind_of,
     lit,
@@ -286,14 +285,12 @@ def _frame_elementwise(draw: Draw, d: pd.DataFrame) -> str:
             f"d[{p}].pct_change()",
             f"d[{p}].rolling({draw(st.integers(1, 3))}).sum()",
             f"d[{p}].rolling(2, min_periods=1).mean()",
-            # KNOWN: expanding over inf differs (see series.expanding).
-            *([f"d[{p}].expanding().max()"] if not has_inf(d[num]) else []),
+            f"d[{p}].expanding().max()",
             f"d[{p}].add(d[{p}].iloc[::-1], fill_value=0)",
         ]
     return draw(st.sampled_from(forms))
 
 
-# KNOWN: rank of nullable columns is float64 (see series.rank): frames without them.
 def astype_targets(s: pd.Series) -> list[str]:
     ordered = kind_of(s) == "cat" and s.dtype.ordered
     timely = kind_of(s) in {"dt", "dtz", "td"}  # KNOWN: see series.astype
@@ -304,7 +301,7 @@ def astype_targets(s: pd.Series) -> list[str]:
     )
 
 
-@op("frame_rank", lambda d: is_frame(d) and not any(kind_of(t) in NULLABLE for t in d.dtypes))
+@op("frame_rank", is_frame)
 def _frame_rank(draw: Draw, d: pd.DataFrame) -> str:
     return call(
         "d.rank",
@@ -321,9 +318,6 @@ def _frame_rank(draw: Draw, d: pd.DataFrame) -> str:
 @op("frame_reduce", is_frame)
 def _frame_reduce(draw: Draw, d: pd.DataFrame) -> str:
     names = REDUCTIONS
-    if frame_has_inf(d):
-        # KNOWN: std/var/sem over inf give inf (pandas: NaN).
-        names = [n for n in names if n not in ("std", "var", "sem")]
     if d.columns.dtype == object:
         # KNOWN: median/quantile of a frame whose column labels are an object Index (ints, say)
         # give an int64 index (pandas keeps object).
@@ -334,29 +328,12 @@ def _frame_reduce(draw: Draw, d: pd.DataFrame) -> str:
     name = draw(st.sampled_from(names))
     if name in ("count", "nunique"):
         return call(f"d.{name}", dropna=opt(draw, False) if name == "nunique" else None)
+    # any/all take no numeric_only: pandas raises TypeError, and so must dframe.
     numeric_only = draw(st.sampled_from([True, None, True]))
-    if name in ("any", "all"):
-        # KNOWN: DataFrame.any/all accept numeric_only (pandas raises TypeError): not passed.
-        numeric_only = None
-    if name in ("std", "var", "sem") and not has_numeric(d) and (numeric_only or not d.shape[1]):
-        # KNOWN: std/var/sem of a frame without numeric columns (numeric_only=True, or no
-        # columns at all) raise ValueError (No objects to concatenate); pandas returns an empty
-        # Series (it raises TypeError for non-numeric columns otherwise, and so does dframe).
-        name = "count"
-    if name == "count":
-        return "d.count()"
     # KNOWN: skipna=False over a nullable column holding <NA> gives nan (see series.reduce).
     nullable = any(nullable_missing(d.iloc[:, i]) for i in range(d.shape[1]))
     skipna = opt(draw, False) if not nullable else None
     return call(f"d.{name}", numeric_only=numeric_only, skipna=skipna)
-
-
-def frame_has_inf(d: pd.DataFrame) -> bool:
-    return any(kind_of(t) in NUM and has_inf(d.iloc[:, i]) for i, t in enumerate(d.dtypes))
-
-
-def has_numeric(d: pd.DataFrame) -> bool:
-    return any(pd.api.types.is_numeric_dtype(dtype) for dtype in d.dtypes)
 
 
 @op("frame_summary", is_frame)
@@ -367,14 +344,9 @@ def _frame_summary(draw: Draw, d: pd.DataFrame) -> str:
                 "d.describe()",
                 # KNOWN: quantile/median of object column labels (see frame_reduce).
                 *(["d.quantile(0.5, numeric_only=True)"] if d.columns.dtype != object else []),
-                # KNOWN: agg(['min', 'max']) of categorical and nullable columns drops their
-                # dtype (category -> str, Int64 -> int64, boolean -> bool...).
-                # Also an object Index of column labels comes back re-inferred (see frame_reduce).
-                "d.agg(['min', 'max'])"
-                if not ({"cat"} | NULLABLE) & {kind_of(t) for t in d.dtypes}
-                and d.columns.dtype != object
-                and len(d)
-                else "d.count()",
+                # KNOWN: agg(['min', 'max']) of an object Index of column labels comes back
+                # re-inferred (see frame_reduce), and min/max of empty columns are wrong.
+                "d.agg(['min', 'max'])" if d.columns.dtype != object and len(d) else "d.count()",
                 "d.agg(['sum', 'mean'], numeric_only=True)",
                 "d.idxmax(numeric_only=True)",
                 "d.nunique()",
@@ -384,11 +356,7 @@ def _frame_summary(draw: Draw, d: pd.DataFrame) -> str:
                 *(["d.median(numeric_only=True)"] if d.columns.dtype != object else []),
                 # KNOWN: min/max of empty columns are wrong (see series.reduce).
                 "d.min(numeric_only=True)" if len(d) else "d.count()",
-                # KNOWN: std of no numeric column raises ValueError, std over inf gives inf
-                # (see frame_reduce).
-                "d.std(numeric_only=True, ddof=0)"
-                if has_numeric(d) and not frame_has_inf(d)
-                else "d.count()",
+                "d.std(numeric_only=True, ddof=0)",
             ]
         )
     )
@@ -404,11 +372,9 @@ def _meta(draw: Draw, d: Any) -> str:
     return draw(st.sampled_from(forms))
 
 
-# KNOWN: DataFrame.value_counts over one column gives a flat Index (pandas: a MultiIndex of one
-# level): two columns or more only.
-@op("value_counts", lambda d: has(ALL, 2)(d) and d.shape[1] >= 2)
+@op("value_counts", has(ALL))
 def _frame_value_counts(draw: Draw, d: pd.DataFrame) -> str:
-    subset = opt(draw, some(draw, d, lo=2))
+    subset = opt(draw, some(draw, d))
     return call(
         "d.value_counts",
         r(subset),
@@ -425,9 +391,9 @@ def _frame_drop_duplicates(draw: Draw, d: pd.DataFrame) -> str:
     keep = opt(draw, "last", False)
     if draw(st.booleans()):
         return call("d.duplicated", r(subset), keep=r(keep))
-    # KNOWN: drop_duplicates(ignore_index=True) of a frame without columns resets its index
-    # (pandas keeps it).
-    ignore_index = opt(draw, True) if d.shape[1] else None
+    # KNOWN: drop_duplicates(ignore_index=True) of a frame without rows renumbers its index
+    # (pandas returns an empty frame as it is): frames with rows only.
+    ignore_index = opt(draw, True) if len(d) else None
     return call("d.drop_duplicates", r(subset), keep=r(keep), ignore_index=ignore_index)
 
 

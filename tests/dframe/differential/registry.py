@@ -281,11 +281,6 @@ def divides_by_zero(s: pd.Series) -> bool:
     return kind_of(s) in ("int", "Int") and bool((s == 0).any())
 
 
-def has_inf(d: Any) -> bool:
-    values = d.to_numpy(dtype="float64", na_value=np.nan)
-    return bool(np.isinf(values).any())
-
-
 def stable_kind(draw: Draw, sort: Callable[[str | None], Any]) -> str | None:
     """``kind`` for a sort: drawn, but "stable" where pandas' default (quicksort) order of ties
     is not the stable one, which no other engine can be asked to reproduce."""

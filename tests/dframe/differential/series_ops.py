@@ -27,8 +27,6 @@ from tests.dframe.differential.registry import (
     Draw,
     call,
     divides_by_zero,
-    has_inf,
-    has_object,
     is_series,
     kind_of,
     nullable_missing,
@@ -265,17 +263,13 @@ def _rolling(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     )
 
 
-# KNOWN: expanding() over +-inf: pandas' windows treat inf as missing, dframe's expanding does not
-# (rolling agrees): columns without inf only.
-@series_op("expanding", NUM, when=lambda s: not has_inf(s))
+@series_op("expanding", NUM)
 def _expanding(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     min_periods, agg = opt(draw, 2), draw(st.sampled_from(["sum", "mean", "max", "count", "std"]))
     return lambda x: call(f"{x}.expanding", min_periods=min_periods) + f".{agg}()"
 
 
-# KNOWN: rank of nullable Int64/Float64/boolean is float64 with NaN (pandas: Float64 or UInt64
-# with <NA>): other dtypes only.
-@series_op("rank", (ORDERED | {"cat"}) - NULLABLE)
+@series_op("rank", ORDERED | {"cat"})
 def _rank(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     method = opt(draw, "min", "max", "first", "dense")
     ascending, na_option, pct = opt(draw, False), opt(draw, "top", "bottom"), opt(draw, True)
@@ -356,9 +350,6 @@ def _dt(draw: Draw, s: pd.Series) -> Callable[[str], str]:
 @series_op("reduce", ALL, elementwise=False)
 def _reduce(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     names = REDUCTIONS
-    if kind_of(s) in NUM and has_inf(s):
-        # KNOWN: std/var/sem over inf give inf (pandas: NaN).
-        names = [n for n in REDUCTIONS if n not in ("std", "var", "sem")]
     if not len(s):
         # KNOWN: min/max of an empty Series are wrong (bool: True, int64: -2**63, boolean: True,
         # Int64: nan; pandas: NaN or <NA>): not on empty ones.
@@ -477,8 +468,7 @@ def _series_sort_index(draw: Draw, d: pd.Series) -> str:
     return call("d.sort_index", ascending=ascending, kind=r(kind))
 
 
-# KNOWN: concat turns object columns (mixed Python values) into str: none here.
-@op("series.concat", lambda d: is_series(d) and small(d) and not has_object(d))
+@op("series.concat", lambda d: is_series(d) and small(d))
 def _series_concat(draw: Draw, d: pd.Series) -> str:
     # KNOWN: concat of the same lazy object twice ([d, d]) fails on the runtime executor with
     # GetTimeoutError: runtime.get() of a list with repeated refs returns before all are ready.
@@ -500,9 +490,7 @@ def _series_explode(draw: Draw, d: pd.Series) -> str:
     return call("d.explode", ignore_index=opt(draw, True))
 
 
-# KNOWN: get_dummies of a Series has CategoricalIndex columns (pandas: an Index of the values'
-# dtype) unless the Series is categorical: categorical Series only.
-@op("series.get_dummies", lambda d: is_series(d) and kind_of(d) == "cat")
+@op("series.get_dummies", is_series)
 def _series_dummies(draw: Draw, d: pd.Series) -> str:
     return call(
         "lib.get_dummies",

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from tests.dframe.differential.registry import (
     KEYS,
-    NULLABLE,
     NUMB,
     OTHER,
     RESHAPED_BY_MISSING,
@@ -52,21 +51,13 @@ GROUP_AGGS = [
 NUMERIC_AGGS = {"sum", "mean", "std", "var", "median", "prod"}
 
 
-# KNOWN: mean/std/var of nullable Int64/Float64/boolean columns per group are float64 with NaN
-# (pandas: Float64 with <NA>): those aggregations only over other columns.
-MEAN_LIKE = {"mean", "std", "var"}
-
-
 def groupable(d: Any) -> bool:
-    """A frame with a key column and another column, all of whose columns ops may name.
-
-    KNOWN: grouping a frame whose only columns are the keys gives no groups at all at 2+
-    partitions (pandas: one row per group, no columns)."""
-    return has(KEYS)(d) and d.shape[1] >= 2 and len(columns(d)) == d.shape[1]
+    """A frame with a key column, all of whose columns ops may name (the keys may be all)."""
+    return has(KEYS)(d) and len(columns(d)) == d.shape[1]
 
 
 def group_keys(draw: Draw, d: pd.DataFrame) -> list[str]:
-    most = min(2, d.shape[1] - 1)  # KNOWN: see groupable
+    most = min(2, d.shape[1])
     return draw(st.lists(st.sampled_from(columns(d, KEYS)), min_size=1, max_size=most, unique=True))
 
 
@@ -105,8 +96,6 @@ def value_columns(draw: Draw, d: pd.DataFrame, keys: list[str], *aggs: str) -> l
     """Columns to aggregate: mostly of kinds ``aggs`` accept, now and then any (pandas' errors)."""
     kinds = column_kinds(d)
     pool = [c for c in columns(d) if c not in keys]
-    if MEAN_LIKE & set(aggs):
-        pool = [c for c in pool if kinds[c] not in NULLABLE]
     fitting = [c for c in pool if not NUMERIC_AGGS & set(aggs) or kinds[c] in NUMB]
     if fitting and draw(st.integers(0, 7)):
         pool = fitting
@@ -122,15 +111,11 @@ def _groupby_agg(draw: Draw, d: pd.DataFrame) -> str:
     vals = value_columns(draw, d, keys, agg)
     select = draw(st.sampled_from(["", "[{one}]", "[{many}]"])) if vals else ""
     others = [c for c in columns(d) if c not in keys]
-    if agg in MEAN_LIKE and any(column_kinds(d)[c] in NULLABLE for c in others):
-        select = "[{many}]" if vals else ""  # KNOWN: see MEAN_LIKE
-        if not vals:
-            agg = "size"
     select = select.replace("{one}", repr(vals[0]) if vals else "").replace("{many}", repr(vals))
     args = ""
     numeric = [c for c in others if column_kinds(d)[c] in NUMB]
     if agg in NUMERIC_AGGS | {"min", "max", "first", "last"} and not select and numeric:
-        # (KNOWN: with no numeric column left only the keys remain: see groupable.)
+        # (With no numeric column left only the keys remain.)
         args = "numeric_only=True" if draw(st.booleans()) else ""
     if agg in ("std", "var") and draw(st.booleans()):
         args = ", ".join(a for a in (args, "ddof=0") if a)
@@ -262,19 +247,12 @@ HOWS = ["inner", "left", "right", "outer"]
 LABEL_KEYS = KEYS - {"float"}
 
 
-def has_missing_key(d: pd.DataFrame, key: str) -> bool:
-    return bool(d[key].isna().any() or OTHER[0][key].isna().any())
-
-
 @op("merge", lambda d: is_frame(d) and small(d, 300) and bool(columns(d)))
 def _merge(draw: Draw, d: pd.DataFrame) -> str:
     keys = common_keys(d, OTHER[0]) if OTHER else []
     how = draw(st.sampled_from([*HOWS, "cross"]))
     sort, indicator = opt(draw, True), opt(draw, True)
-    # KNOWN: merge(sort=True) and outer merges (which sort) put NaT keys last (pandas: first):
-    # datetime keys with missing values only in merges that do not sort.
     if sort or how == "outer":
-        keys = [k for k in keys if not (column_kinds(d)[k] in TIME and has_missing_key(d, k))]
         # KNOWN: sorting on a categorical key whose dtype differs between the frames (ordered on
         # one side only, say) raises TypeError (Cannot set a Categorical with another).
         keys = [k for k in keys if column_kinds(d)[k] != "cat" or d[k].dtype == OTHER[0][k].dtype]
@@ -295,9 +273,12 @@ def _merge(draw: Draw, d: pd.DataFrame) -> str:
             indicator=indicator,
             suffixes=r(suffixes),
         )
-    # KNOWN: keys of different types differ: a bool/boolean key on the int key "k" raises
-    # TypeError (how="outer", with a missing value) or makes "k" float64 (how="left"); a
-    # categorical key sorts by its categories' order (pandas: by value). Int keys only.
+    # KNOWN: keys of different types differ: a bool/boolean key on the int key "k" makes "k"
+    # float64 in dframe's dtypes (how="left", every row matched), and at 3+ partitions an outer
+    # merge leaves <NA> in a boolean key where pandas' object column has NaN; a
+    # categorical key at 2+ partitions: the key column's dtype follows the partitions that
+    # matched (str or category), and with int categories and a missing value pandas raises
+    # ValueError where dframe does not. Int keys only.
     keyish = columns(d, frozenset({"int"}))
     if not keyish:
         return call("d.merge", "other", how="'cross'")
@@ -374,13 +355,14 @@ def _pivot_table(draw: Draw, d: pd.DataFrame) -> str:
     if aggfunc in (None, "sum") and draw(st.integers(0, 5)):
         values_pool = [c for c in values_pool if column_kinds(d)[c] in NUMB] or values_pool
     values = opt(draw, draw(st.sampled_from(values_pool))) if values_pool else None
-    averaged = [values] if values is not None else values_pool
-    if aggfunc is None and any(column_kinds(d)[c] in NULLABLE for c in averaged):
-        aggfunc = "sum"  # KNOWN: the mean of nullable columns is float64 (see MEAN_LIKE)
     # KNOWN: pivot_table(sort=False) orders the columns by first appearance among the rows kept
     # (pandas: among all rows, also those dropped for a missing key): not with missing keys.
     keys = [index] + ([cols] if cols is not None else [])
     sort = opt(draw, False) if not d[keys].isna().any().any() else None
+    # KNOWN: pivot_table(columns=<categorical>, observed=False) gives no rows (dropna=True) or
+    # its columns as rows (dropna=False), and a margins pivot_table of such a result raises
+    # TypeError: observed=False only when the columns are not categorical.
+    cat_columns = cols is not None and column_kinds(d)[cols] == "cat"
     return call(
         "d.pivot_table",
         index=repr(index),
@@ -390,7 +372,7 @@ def _pivot_table(draw: Draw, d: pd.DataFrame) -> str:
         fill_value=opt(draw, 0),
         margins=opt(draw, True),
         dropna=opt(draw, False),
-        observed=opt(draw, False),
+        observed=opt(draw, False) if not cat_columns else None,
         sort=sort,
     )
 
@@ -407,9 +389,7 @@ def _pivot(draw: Draw, d: pd.DataFrame) -> str:
     return call("d.pivot", index=repr(index), columns=repr(cols), values=r(values))
 
 
-# KNOWN: crosstab of the columns of a frame with duplicate index labels raises ValueError
-# (cannot reindex on an axis with duplicate labels) at 2+ partitions: unique labels only.
-@op("crosstab", lambda d: has(KEYS, 2)(d) and d.index.is_unique)
+@op("crosstab", has(KEYS, 2))
 def _crosstab(draw: Draw, d: pd.DataFrame) -> str:
     a, b = draw(st.lists(st.sampled_from(columns(d, KEYS)), min_size=2, max_size=2, unique=True))
     if column_kinds(d)[b] == "float":
