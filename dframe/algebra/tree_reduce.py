@@ -112,8 +112,11 @@ def _float_sum(column: pd.Series, skipna: bool) -> float:
 class Combine:
     """Merge partials of reduction ``name``."""
 
-    def __init__(self, name: str, options: dict[str, Any]) -> None:
-        self.name, self.options = name, options
+    def __init__(self, name: str, options: dict[str, Any], dtypes: list[Any] | None = None) -> None:
+        # ``dtypes``: the reduced columns' dtypes. The min/max of each partition is a value of its
+        # column, so they are compared as one (an Int64's <NA> with skipna=False stays <NA>;
+        # among plain Python objects it would be NaN); any/all of a nullable column are boolean.
+        self.name, self.options, self.dtypes = name, options, dtypes
 
     def __call__(self, *partials: tuple[int, Any]) -> tuple[int, Any]:
         nonempty = [p for p in partials if p[0] > 0] or list(partials[:1])
@@ -130,13 +133,26 @@ class Combine:
         ncols = len(nonempty[0][1][0])
         values = []
         for j in range(ncols):
-            column = pd.Series([p[1][0][j] for p in nonempty])
-            kwargs = {"skipna": skipna} if op in ("min", "max", "sum", "prod") else {}
-            values.append(getattr(column, op)(**kwargs))
+            column = self._partials_column([p[1][0][j] for p in nonempty], j)
+            values.append(getattr(column, op)(skipna=skipna))
         counts = None
         if nonempty[0][1][1] is not None:
             counts = np.sum([p[1][1] for p in nonempty], axis=0)
         return nrows, (values, counts)
+
+
+    def _partials_column(self, values: list[Any], j: int) -> pd.Series:
+        dtype = None if self.dtypes is None else self.dtypes[j]
+        if self.name in ("any", "all") and getattr(dtype, "na_value", None) is pd.NA:
+            dtype = pd.BooleanDtype()  # <NA> partials combine by Kleene logic, as pandas' do
+        elif self.name not in ("min", "max"):
+            dtype = None
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+            try:
+                return pd.Series(values, dtype=dtype)
+            except (TypeError, ValueError):
+                pass
+        return pd.Series(values)
 
 
 def _chan(na: Any, ma: Any, m2a: Any, nb: Any, mb: Any, m2b: Any) -> tuple[Any, Any, Any]:
@@ -154,12 +170,27 @@ def _chan(na: Any, ma: Any, m2a: Any, nb: Any, mb: Any, m2b: Any) -> tuple[Any, 
 class Finalize:
     """Turn the last partial into pandas' result: a Series over columns, or a scalar."""
 
-    def __init__(self, name: str, index: Any, out_meta: Any, options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        name: str,
+        index: Any,
+        out_meta: Any,
+        options: dict[str, Any],
+        empty: Any = None,
+        missing: Any = None,
+    ) -> None:
         # ``index`` labels the result Series (pandas' own, from the sample); None for a scalar.
+        # ``empty``: pandas' answer on no rows (the min of no ints is NaN, not an int), if known.
         self.name, self.index, self.out_meta, self.options = name, index, out_meta, options
+        self.empty = empty
+        # A Series whose dtype's missing value is <NA> (Int64, boolean ...) reduces to <NA> where
+        # there is no answer (pandas' masked reductions); the partials may carry NaN for it.
+        self.missing = missing
 
     def __call__(self, partial: tuple[int, Any]) -> Any:
-        _, stats = partial
+        nrows, stats = partial
+        if nrows == 0 and self.empty is not None:
+            return self.empty.copy() if isinstance(self.empty, pd.Series) else self.empty
         if self.name == "mean":
             n, total = stats
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -179,6 +210,8 @@ class Finalize:
                     np.nan if c < min_count else v for v, c in zip(values, counts, strict=True)
                 ]
         if not isinstance(self.out_meta, pd.Series):  # a Series' reduction is a scalar
+            if self.missing is not None and _is_missing(values[0]):
+                return self.missing
             return _scalar(values[0], self.out_meta)
         try:
             return pd.Series(list(values), index=self.index, dtype=self.out_meta.dtype)
@@ -216,8 +249,7 @@ class Pooled:
             values, counts = stats
             column = pd.Series(list(values), dtype=None if len(values) else "float64")
             op = _COMBINE[self.name]
-            kwargs = {"skipna": self.options.get("skipna", True)} if op in ("min", "max", "sum", "prod") else {}
-            value = getattr(column, op)(**kwargs)
+            value = getattr(column, op)(skipna=self.options.get("skipna", True))
             min_count = self.options.get("min_count", 0)
             if counts is not None and counts.sum() < min_count:
                 value = np.nan
@@ -257,14 +289,35 @@ def plan_reduction(name: str, meta: Any, **options: Any) -> tuple[Chunk, Combine
     else:
         columns = list(sample.index)
         index, out_meta = sample.index, sample.iloc[:0]
+    try:
+        empty = getattr(meta, name)(**options)
+    except (TypeError, ValueError):
+        empty = None
     # Column selection was settled by pandas on the sample; partitions reduce those columns.
     frame_options = {k: v for k, v in options.items() if k not in ("numeric_only", "bool_only")}
     return (
         Chunk(name, columns, frame_options),
-        Combine(name, frame_options),
-        Finalize(name, index, out_meta, frame_options),
+        Combine(name, frame_options, _dtypes(meta, columns)),
+        Finalize(name, index, out_meta, frame_options, empty, _missing_value(meta)),
         out_meta,
     )
+
+
+def _missing_value(meta: Any) -> Any:
+    if isinstance(meta, pd.Series) and getattr(meta.dtype, "na_value", None) is pd.NA:
+        return pd.NA
+    return None
+
+
+def _is_missing(value: Any) -> bool:
+    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
+
+
+def _dtypes(meta: Any, columns: list[Any]) -> list[Any]:
+    if isinstance(meta, pd.Series):
+        return [meta.dtype]
+    frame = meta if meta.columns.is_unique else None
+    return [frame[c].dtype if frame is not None else None for c in columns]
 
 
 def combine_partials(

@@ -275,6 +275,9 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         def infer(column: Any, target: Any) -> Any:
             if not _needs_categories(target):
                 return target
+            if isinstance(column._meta.dtype, pd.CategoricalDtype):
+                # pandas keeps a categorical's own categories (and order, unless told)
+                return column._meta.dtype.update_dtype(target)
             ordered = bool(getattr(target, "ordered", False))
             return pd.CategoricalDtype(pd.Categorical(column.unique()).categories, ordered)
 
@@ -436,7 +439,8 @@ def _reduction(name: str, doc: str) -> Any:
             options.pop("numeric_only", None)
             options.pop("bool_only", None)
             if numeric_only:  # pandas raises for Series(numeric_only=True) on non-numeric data
-                return fallback.call_method(self, name, (), {"numeric_only": True, **kwargs})
+                full = {"axis": axis, "numeric_only": True, **options, **kwargs}
+                return fallback.call_method(self, name, (), full)
         return self._reduce(name, axis, **options)
 
     method.__name__ = name

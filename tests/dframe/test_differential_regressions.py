@@ -362,11 +362,6 @@ def test_map_partial_dict_dtype_of_a_partition_subset():
     same(pdf["k"].map(mapping).head(1), df["k"].map(mapping).head(1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="df[callable] is taken for a column label (KeyError); "
-    "pandas calls it (df.loc[callable] works)",
-)
 def test_getitem_callable():
     pdf = pd.DataFrame({"k": [3, 2, 1]})
     same(pdf[lambda e: e["k"] > 1], df_of(pdf)[lambda e: e["k"] > 1])
@@ -408,10 +403,6 @@ def test_melt_after_outer_merge():
     same(expected, result.melt(id_vars=["k"], value_vars=["i"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="astype('category') of an ordered categorical makes it unordered; pandas leaves it",
-)
 def test_astype_category_keeps_ordered():
     pdf = pd.DataFrame({"c": pd.Categorical(["x", "y", "x"], ordered=True)})
     same(pdf["c"].astype("category"), df_of(pdf)["c"].astype("category"))
@@ -446,12 +437,6 @@ def _slow_for_3(v):
     return v
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on the runtime executor, concat of the same lazy Series twice raises "
-    "GetTimeoutError when its second partition is the slower one (runtime.get of a list with "
-    "repeated refs returns before all are ready)",
-)
 @pytest.mark.timeout(120)
 def test_concat_same_lazy_series_twice_on_runtime(shared_ray):
     pdf = pd.DataFrame({"k": [1, 3]})
@@ -461,11 +446,6 @@ def test_concat_same_lazy_series_twice_on_runtime(shared_ray):
         same(pd.concat([pdf["k"], pdf["k"]]), dframe.concat([s, s]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime.get([a, b, a, b]) raises GetTimeoutError (timeout=None) when b finishes "
-    "after a: repeated refs count as ready twice",
-)
 @pytest.mark.timeout(120)
 def test_runtime_get_repeated_refs(shared_ray):
     import time
@@ -590,12 +570,6 @@ def test_groupby_rolling_partition_of_missing_keys():
     same(expected, df_of(pdf, 3).groupby("c", dropna=False)["k"].rolling(2).max())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on the runtime executor, cumsum/cummax of a nullable Int64 column raise "
-    "ValueError: assignment destination is read-only (the partition's buffers come read-only "
-    "from the object store and pandas writes into them)",
-)
 @pytest.mark.timeout(120)
 def test_cumsum_nullable_on_runtime(shared_ray):
     pdf = pd.DataFrame({"x": pd.array([1, 2, 3, 2], dtype="Int64")})
@@ -614,11 +588,6 @@ def test_floordiv_by_int_column_with_zero_dtype():
     assert result.dtype == (-1 // pdf["n"]).dtype
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="min/max of an empty Series are wrong: bool gives True, int64 gives -2**63 (pandas: "
-    "NaN)",
-)
 @pytest.mark.parametrize("dtype", ["bool", "int64"])
 def test_min_of_empty_series(dtype):
     pdf = pd.DataFrame({"x": np.array([], dtype=dtype)})
@@ -649,10 +618,6 @@ def test_replace_with_other_type_then_quantile():
     same(expected, df_of(pdf, 1)["f"].replace(1.5, "a").quantile([0.1, 0.5]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="max(skipna=False) of a nullable Int64 column holding <NA> gives nan; pandas <NA>",
-)
 def test_max_skipna_false_nullable():
     pdf = pd.DataFrame({"n": pd.array([1, None], dtype="Int64")})
     assert pdf["n"].max(skipna=False) is pd.NA
@@ -747,3 +712,62 @@ def test_groupby_observed_false_bool_max():
         {"c": pd.Categorical(["x", "y"], categories=["x", "y", "w"]), "r": [True, False]}
     )
     same(pdf.groupby("c", observed=False).max(), df_of(pdf).groupby("c", observed=False).max())
+
+
+# ---- found by the long run (20,000 chains) ---------------------------------------------------
+
+
+def test_column_with_a_private_looking_name_as_attribute():
+    left, right = pd.DataFrame({"k": [1, 2]}), pd.DataFrame({"k": [1]})
+    expected = left.merge(right, how="left", indicator=True)._merge
+    same(expected, df_of(left).merge(df_of(right, 1), how="left", indicator=True)._merge)
+
+
+def test_nunique_without_columns():
+    pdf = pd.DataFrame(index=[1, 2])
+    same(pdf.nunique(), df_of(pdf, 1).nunique())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="stack() of columns of different kinds infers the dtype per partition: a partition "
+    "of strings and <NA> only becomes str, its <NA> NaN (pandas: object, <NA>)",
+)
+def test_stack_mixed_kinds_with_na_per_partition():
+    pdf = pd.DataFrame(
+        {"nb": pd.array([None, True], dtype="boolean"), "c": pd.Categorical(["z", "z"])},
+        index=[7, 15],
+    )
+    same(pdf.stack(), df_of(pdf, 2).stack())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="explode infers the dtype per partition: a partition of strings and <NA> only "
+    "becomes str, its <NA> NaN (pandas: object, <NA>)",
+)
+def test_explode_object_with_na_per_partition():
+    s = pd.Series([pd.NA, "z", True, "z"], dtype=object)
+    same(s.explode(), dframe.from_pandas(s, npartitions=2).explode())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby cumcount with a missing key (dropna): pandas gives NaN there (float64), "
+    "dframe's dtype before computing says int64, so a later shift raises IntCastingNaNError",
+)
+def test_groupby_cumcount_missing_key_dtype():
+    pdf = pd.DataFrame({"nb": pd.array([True, None, False, True], dtype="boolean")})
+    f = lambda d: d.groupby(["nb"], sort=False).cumcount().shift(2, fill_value=0.0)
+    same(f(pdf), f(df_of(pdf)))
+
+
+@pytest.mark.parametrize(
+    ("method", "values"),
+    [("cumprod", [0.0, np.inf, -2.0, np.nan, 3.0]), ("cumsum", [1.0, np.inf, np.nan, -np.inf, 2.0])],
+)
+def test_cumulative_nan_made_by_the_values_stays(method, values):
+    # 0 * inf and inf - inf make the running value NaN for good; only a missing input is skipped
+    s = pd.Series(values)
+    for n in (2, 3):
+        same(getattr(s, method)(), getattr(dframe.from_pandas(s, npartitions=n), method)())

@@ -31,7 +31,6 @@ from tests.dframe.differential.registry import (
     kind_of,
     lit,
     metadata_ok,
-    nullable_missing,
     op,
     opt,
     pick,
@@ -262,14 +261,12 @@ def _frame_elementwise(draw: Draw, d: pd.DataFrame) -> str:
             f"d.dropna(subset=[{col!r}])",
             f"d.replace({value(draw, d[col])}, {value(draw, d[col], foreign=False)})",  # KNOWN: AA
             f"d == {value(draw, d[col])}",
-            # KNOWN: astype("category") of an ordered categorical makes it unordered.
             f"d.astype({{{col!r}: {draw(st.sampled_from(astype_targets(d[col])))!r}}})",
         ]
         if not {"dt", "dtz", "td"} & {kind_of(t) for t in d.dtypes}:
             forms.append("d.astype('str')")  # KNOWN: see series.astype
     if num:
         picked = draw(st.lists(st.sampled_from(num), min_size=1, max_size=3, unique=True))
-        nullable = any(column_kinds(d)[c] in NULLABLE for c in picked)
         p = repr(picked)
         v = draw(st.sampled_from(["0", "1", "-1.5", "2"]))
         forms += [
@@ -281,8 +278,8 @@ def _frame_elementwise(draw: Draw, d: pd.DataFrame) -> str:
             f"d[{p}].abs()",
             f"d[{p}].round(1)",
             f"d[{p}].diff()",
-            # KNOWN: cumulative ops of nullable columns fail on the runtime (see series.cumulative)
-            *([f"d[{p}].cumsum()", f"d[{p}].cummax()"] if not nullable else []),
+            f"d[{p}].cumsum()",
+            f"d[{p}].cummax()",
             f"d[{p}].pct_change()",
             f"d[{p}].rolling({draw(st.integers(1, 3))}).sum()",
             f"d[{p}].rolling(2, min_periods=1).mean()",
@@ -295,13 +292,8 @@ def _frame_elementwise(draw: Draw, d: pd.DataFrame) -> str:
 
 # KNOWN: rank of nullable columns is float64 (see series.rank): frames without them.
 def astype_targets(s: pd.Series) -> list[str]:
-    ordered = kind_of(s) == "cat" and s.dtype.ordered
     timely = kind_of(s) in {"dt", "dtz", "td"}  # KNOWN: see series.astype
-    return (
-        ["float64", "Int64", "object"]
-        + ([] if timely else ["str"])
-        + ([] if ordered else ["category"])
-    )
+    return ["float64", "Int64", "object", "category"] + ([] if timely else ["str"])
 
 
 @op("frame_rank", lambda d: is_frame(d) and not any(kind_of(t) in NULLABLE for t in d.dtypes))
@@ -328,9 +320,6 @@ def _frame_reduce(draw: Draw, d: pd.DataFrame) -> str:
         # KNOWN: median/quantile of a frame whose column labels are an object Index (ints, say)
         # give an int64 index (pandas keeps object).
         names = [n for n in names if n != "median"]
-    if not len(d):
-        # KNOWN: min/max of empty columns are wrong (see series.reduce).
-        names = [n for n in names if n not in ("min", "max")]
     name = draw(st.sampled_from(names))
     if name in ("count", "nunique"):
         return call(f"d.{name}", dropna=opt(draw, False) if name == "nunique" else None)
@@ -345,9 +334,7 @@ def _frame_reduce(draw: Draw, d: pd.DataFrame) -> str:
         name = "count"
     if name == "count":
         return "d.count()"
-    # KNOWN: skipna=False over a nullable column holding <NA> gives nan (see series.reduce).
-    nullable = any(nullable_missing(d.iloc[:, i]) for i in range(d.shape[1]))
-    skipna = opt(draw, False) if not nullable else None
+    skipna = opt(draw, False)
     return call(f"d.{name}", numeric_only=numeric_only, skipna=skipna)
 
 
@@ -382,8 +369,7 @@ def _frame_summary(draw: Draw, d: pd.DataFrame) -> str:
                 "d.sum(numeric_only=True, min_count=1)",
                 "d.mean(numeric_only=True)",
                 *(["d.median(numeric_only=True)"] if d.columns.dtype != object else []),
-                # KNOWN: min/max of empty columns are wrong (see series.reduce).
-                "d.min(numeric_only=True)" if len(d) else "d.count()",
+                "d.min(numeric_only=True)",
                 # KNOWN: std of no numeric column raises ValueError, std over inf gives inf
                 # (see frame_reduce).
                 "d.std(numeric_only=True, ddof=0)"

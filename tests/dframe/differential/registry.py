@@ -270,10 +270,6 @@ def series_op(
     return register
 
 
-def nullable_missing(s: pd.Series) -> bool:
-    return kind_of(s) in NULLABLE and bool(s.isna().any())
-
-
 def divides_by_zero(s: pd.Series) -> bool:
     """KNOWN: ``x // s`` and ``x % s`` for an int64/Int64 ``s`` holding 0 are float (inf, NaN),
     but dframe says int64/Int64 before computing (later steps then cast to it: shift or eval

@@ -31,7 +31,6 @@ from tests.dframe.differential.registry import (
     has_object,
     is_series,
     kind_of,
-    nullable_missing,
     op,
     opt,
     r,
@@ -199,12 +198,10 @@ def _map(draw: Draw, s: pd.Series) -> Callable[[str], str]:
 @series_op("astype", ALL)
 def _astype(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     kind = kind_of(s)
-    # KNOWN: astype("category") of an ordered categorical makes it unordered (pandas: unchanged),
-    # and astype("str") of datetimes/timedeltas formats each partition alone ("2024-01-01" where
-    # pandas writes "2024-01-01 00:00:00" as another row has a time).
-    ordered = kind == "cat" and s.dtype.ordered
+    # KNOWN: astype("str") of datetimes/timedeltas formats each partition alone ("2024-01-01"
+    # where pandas writes "2024-01-01 00:00:00" as another row has a time).
     targets = [] if kind in TIME | {"td"} else ["'str'"]
-    targets += [] if ordered else ["'category'"]
+    targets += ["'category'"]
     if kind in NUMB:
         targets += ["'float64'", "'Int64'", "'int64'", "'boolean'", "'Float64'"]
     if kind == "str":
@@ -244,10 +241,7 @@ def _pct_change(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     return lambda x: call(f"{x}.pct_change", periods)
 
 
-# KNOWN: on the runtime executor, cumulative ops of nullable Int64/Float64/boolean columns raise
-# ValueError (assignment destination is read-only: pandas writes into the partition's buffers,
-# which come read-only from the object store): other dtypes only.
-@series_op("cumulative", (NUMB | {"td"}) - NULLABLE)
+@series_op("cumulative", NUMB | {"td"})
 def _cumulative(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     method = draw(st.sampled_from(["cumsum", "cummax", "cummin", "cumprod"]))
     return lambda x: call(f"{x}.{method}", skipna=opt(draw, False))
@@ -359,19 +353,13 @@ def _reduce(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     if kind_of(s) in NUM and has_inf(s):
         # KNOWN: std/var/sem over inf give inf (pandas: NaN).
         names = [n for n in REDUCTIONS if n not in ("std", "var", "sem")]
-    if not len(s):
-        # KNOWN: min/max of an empty Series are wrong (bool: True, int64: -2**63, boolean: True,
-        # Int64: nan; pandas: NaN or <NA>): not on empty ones.
-        names = [n for n in names if n not in ("min", "max")]
     name = draw(st.sampled_from(names))
     if name == "nunique":
         dropna = opt(draw, False)
         return lambda x: call(f"{x}.nunique", dropna=dropna)
     if name == "count":
         return lambda x: f"{x}.count()"
-    # KNOWN: min/max/mean(skipna=False) of a nullable column holding <NA> give nan (pandas:
-    # <NA>): skipna=False on other columns only.
-    skipna = opt(draw, False) if not nullable_missing(s) else None
+    skipna = opt(draw, False)
     ddof = opt(draw, 0) if name in ("std", "var", "sem") else None
     return lambda x: call(f"{x}.{name}", skipna=skipna, ddof=ddof)
 
@@ -387,8 +375,7 @@ def _reduce_other(draw: Draw, s: pd.Series) -> Callable[[str], str]:
                 "quantile([0.1, 0.5])",
                 "describe()",
                 "unique()",
-                # KNOWN: min/max of an empty Series are wrong (see series.reduce).
-                "agg(['min', 'max'])" if len(s) else "count()",
+                "agg(['min', 'max'])",
             ]
         )
     )
@@ -480,9 +467,7 @@ def _series_sort_index(draw: Draw, d: pd.Series) -> str:
 # KNOWN: concat turns object columns (mixed Python values) into str: none here.
 @op("series.concat", lambda d: is_series(d) and small(d) and not has_object(d))
 def _series_concat(draw: Draw, d: pd.Series) -> str:
-    # KNOWN: concat of the same lazy object twice ([d, d]) fails on the runtime executor with
-    # GetTimeoutError: runtime.get() of a list with repeated refs returns before all are ready.
-    part = draw(st.sampled_from(["d.head(2)", "d.iloc[::-1]", "d.iloc[:2]"]))
+    part = draw(st.sampled_from(["d", "d.head(2)", "d.iloc[::-1]", "d.iloc[:2]"]))
     return call("lib.concat", f"[d, {part}]", ignore_index=opt(draw, True))
 
 
@@ -491,10 +476,16 @@ def _series_unstack(draw: Draw, d: pd.Series) -> str:
     return call("d.unstack", opt(draw, 0, -1), fill_value=opt(draw, 0))
 
 
-# KNOWN: exploding lists that are all missing gives object (pandas: float64): not then.
+# KNOWN: exploding lists that are all missing gives object (pandas: float64): not then. And
+# explode infers the dtype per partition: a partition of strings and <NA> only becomes str, its
+# <NA> NaN (pandas: object, <NA>): not over <NA>.
 @op(
     "series.explode",
-    lambda d: is_series(d) and d.dtype == object and small(d) and bool(d.notna().any()),
+    lambda d: is_series(d)
+    and d.dtype == object
+    and small(d)
+    and bool(d.notna().any())
+    and not any(v is pd.NA for v in d),
 )
 def _series_explode(draw: Draw, d: pd.Series) -> str:
     return call("d.explode", ignore_index=opt(draw, True))
