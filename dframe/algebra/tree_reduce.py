@@ -69,16 +69,26 @@ def _as_frame(part: Any) -> pd.DataFrame:
 class Chunk:
     """Partial of one partition for reduction ``name`` over ``columns``."""
 
-    def __init__(self, name: str, columns: list[Any], options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        name: str,
+        columns: list[Any],
+        options: dict[str, Any],
+        positions: list[int] | None = None,
+        dtypes: list[Any] | None = None,
+    ) -> None:
+        # ``positions`` of the reduced columns in the frame (labels may repeat), and their
+        # ``dtypes``; None when the labels do not say which columns pandas reduced.
         self.name, self.columns, self.options = name, columns, options
+        self.positions, self.dtypes = positions, dtypes
 
     def __call__(self, part: Any) -> tuple[int, Any]:
         frame = _as_frame(part)
         # One Series per column: selecting several columns of a frame would copy them.
-        if frame.columns.is_unique:
-            columns = [frame[c] for c in self.columns]
+        if self.positions is not None:
+            columns = [frame.iloc[:, k] for k in self.positions]
         else:
-            columns = [frame.iloc[:, frame.columns.get_loc(c)] for c in self.columns]
+            columns = [frame[c] for c in self.columns]
         skipna = self.options.get("skipna", True)
         if self.name == "mean":
             counts = [c.count() if skipna else len(c) for c in columns]
@@ -293,11 +303,16 @@ def plan_reduction(name: str, meta: Any, **options: Any) -> tuple[Chunk, Combine
         empty = getattr(meta, name)(**options)
     except (TypeError, ValueError):
         empty = None
+    positions = _positions(meta, columns)
+    dtypes = None
+    if positions is not None:
+        frame = _as_frame(meta)
+        dtypes = [frame.dtypes.iloc[k] for k in positions]
     # Column selection was settled by pandas on the sample; partitions reduce those columns.
     frame_options = {k: v for k, v in options.items() if k not in ("numeric_only", "bool_only")}
     return (
-        Chunk(name, columns, frame_options),
-        Combine(name, frame_options, _dtypes(meta, columns)),
+        Chunk(name, columns, frame_options, positions, dtypes),
+        Combine(name, frame_options, dtypes),
         Finalize(name, index, out_meta, frame_options, empty, _missing_value(meta)),
         out_meta,
     )
@@ -313,11 +328,15 @@ def _is_missing(value: Any) -> bool:
     return pd.api.types.is_scalar(value) and bool(pd.isna(value))
 
 
-def _dtypes(meta: Any, columns: list[Any]) -> list[Any]:
+def _positions(meta: Any, labels: list[Any]) -> list[int] | None:
+    """Where the columns pandas reduced (the labels of its result) are in the frame."""
     if isinstance(meta, pd.Series):
-        return [meta.dtype]
-    frame = meta if meta.columns.is_unique else None
-    return [frame[c].dtype if frame is not None else None for c in columns]
+        return [0]
+    if meta.columns.is_unique:
+        return [meta.columns.get_loc(c) for c in labels]
+    if list(labels) == list(meta.columns):  # repeated labels: every column, in order
+        return list(range(len(labels)))
+    return None
 
 
 def combine_partials(

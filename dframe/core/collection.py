@@ -353,10 +353,7 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         if axis not in (0, "index", None):
             return fallback.call_method(self, name, (), full)
         chunk, combine, finalize, out_meta = tree_reduce.plan_reduction(name, self._meta, **options)
-        dtypes = (
-            [self._meta.dtype] if not is_frame else [self._meta[c].dtype for c in chunk.columns]
-        )
-        if not tree_reduce.supported(name, dtypes):
+        if chunk.dtypes is None or not tree_reduce.supported(name, chunk.dtypes):
             return fallback.call_method(self, name, (), full)
         plan = N.Reduce(self._plan, chunk, combine, finalize, out_meta, label=name)
         if is_frame:
@@ -368,8 +365,7 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         """``frame.<name>(axis=None)``: one scalar over every value (pandas' 2-D reduction)."""
         sample = getattr(M.nonempty(self._meta), name)(**full)  # pandas' errors, at the call
         chunk, combine, _, _ = tree_reduce.plan_reduction(name, self._meta, **options)
-        dtypes = [self._meta[c].dtype for c in chunk.columns]
-        if not tree_reduce.pooled_supported(name, dtypes):
+        if chunk.dtypes is None or not tree_reduce.pooled_supported(name, chunk.dtypes):
             return fallback.call_method(self, name, (), full)
         frame_options = {k: v for k, v in options.items() if k not in ("numeric_only", "bool_only")}
         empty = getattr(self._meta, name)(**full)

@@ -316,10 +316,6 @@ def _frame_reduce(draw: Draw, d: pd.DataFrame) -> str:
     if frame_has_inf(d):
         # KNOWN: std/var/sem over inf give inf (pandas: NaN).
         names = [n for n in names if n not in ("std", "var", "sem")]
-    if d.columns.dtype == object:
-        # KNOWN: median/quantile of a frame whose column labels are an object Index (ints, say)
-        # give an int64 index (pandas keeps object).
-        names = [n for n in names if n != "median"]
     name = draw(st.sampled_from(names))
     if name in ("count", "nunique"):
         return call(f"d.{name}", dropna=opt(draw, False) if name == "nunique" else None)
@@ -352,8 +348,7 @@ def _frame_summary(draw: Draw, d: pd.DataFrame) -> str:
         st.sampled_from(
             [
                 "d.describe()",
-                # KNOWN: quantile/median of object column labels (see frame_reduce).
-                *(["d.quantile(0.5, numeric_only=True)"] if d.columns.dtype != object else []),
+                "d.quantile(0.5, numeric_only=True)",
                 # KNOWN: agg(['min', 'max']) of categorical and nullable columns drops their
                 # dtype (category -> str, Int64 -> int64, boolean -> bool...).
                 # Also an object Index of column labels comes back re-inferred (see frame_reduce).
@@ -368,7 +363,7 @@ def _frame_summary(draw: Draw, d: pd.DataFrame) -> str:
                 "d.count()",
                 "d.sum(numeric_only=True, min_count=1)",
                 "d.mean(numeric_only=True)",
-                *(["d.median(numeric_only=True)"] if d.columns.dtype != object else []),
+                "d.median(numeric_only=True)",
                 "d.min(numeric_only=True)",
                 # KNOWN: std of no numeric column raises ValueError, std over inf gives inf
                 # (see frame_reduce).

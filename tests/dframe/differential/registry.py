@@ -303,9 +303,9 @@ HISTORY: list[Any] = []  # chains.Step
 
 
 def metadata_ok(d: Any) -> bool:
-    """KNOWN: dframe's dtypes (known before computing) are wrong for object columns (said to be
-    str after assign, setitem, reset_index...) and after merges/joins that leave missing values
-    (said to keep int64/bool): no ``d.dtypes`` then."""
+    """KNOWN: dframe's dtypes (known before computing) are wrong after merges/joins that leave
+    missing values (said to keep int64/bool), and object columns come out as str from some
+    operations (melt, pivot_table): no ``d.dtypes`` then."""
     return not has_object(d) and not any(step.op in ("merge", "join") for step in HISTORY)
 
 

@@ -222,8 +222,9 @@ def _duplicated(draw: Draw, s: pd.Series) -> Callable[[str], str]:
 
 @series_op("shift", ALL, when=lambda s: len(s) > 0 or kind_of(s) not in RESHAPED_BY_MISSING)
 def _shift(draw: Draw, s: pd.Series) -> Callable[[str], str]:
-    # KNOWN: shift of an empty int64/bool column: dframe's dtype is float64/object (pandas keeps
-    # the dtype; get_dummies then encodes the column): no shift when empty.
+    # KNOWN: shift of an empty int64/bool column that dframe does not know is empty (head(0)
+    # emptied it): dframe's dtype is float64/object (pandas keeps the dtype; get_dummies then
+    # encodes the column): no shift when empty.
     periods = draw(st.sampled_from(["1", "-1", "2", "0", "5"]))
     fill = opt(draw, value(draw, s, foreign=False))
     return lambda x: call(f"{x}.shift", periods, fill_value=fill)
@@ -476,16 +477,11 @@ def _series_unstack(draw: Draw, d: pd.Series) -> str:
     return call("d.unstack", opt(draw, 0, -1), fill_value=opt(draw, 0))
 
 
-# KNOWN: exploding lists that are all missing gives object (pandas: float64): not then. And
-# explode infers the dtype per partition: a partition of strings and <NA> only becomes str, its
-# <NA> NaN (pandas: object, <NA>): not over <NA>.
+# KNOWN: explode infers the dtype per partition: a partition of strings and <NA> only becomes
+# str, its <NA> NaN (pandas: object, <NA>): not over <NA>.
 @op(
     "series.explode",
-    lambda d: is_series(d)
-    and d.dtype == object
-    and small(d)
-    and bool(d.notna().any())
-    and not any(v is pd.NA for v in d),
+    lambda d: is_series(d) and d.dtype == object and small(d) and not any(v is pd.NA for v in d),
 )
 def _series_explode(draw: Draw, d: pd.Series) -> str:
     return call("d.explode", ignore_index=opt(draw, True))
