@@ -267,7 +267,10 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         dtype = self._with_categories(dtype)
         fn = MethodCall("astype", dtype, errors=errors)
         # Made-up sample values might not convert ("a" to int); the empty meta always does.
-        return self._map(fn, meta=fn(self._meta), columnwise=True)
+        meta = fn(self._meta)  # pandas' KeyError for a column the mapping names wrongly
+        if isinstance(dtype, dict) and self.ndim == 2:
+            fn = AstypeColumns(dtype, errors)
+        return self._map(fn, meta=meta, columnwise=True)
 
     def _with_categories(self, dtype: Any) -> Any:
         """``dtype`` with every "category" (categories to infer) replaced by the categories
@@ -371,6 +374,21 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         empty = getattr(self._meta, name)(**full)
         final = tree_reduce.Pooled(name, sample, empty, frame_options)
         return lower.collect(N.Reduce(self._plan, chunk, combine, final, sample, label=name))
+
+
+class AstypeColumns:
+    """``astype(mapping)`` of the mapped columns the partition has: a column-wise step may run
+    on some columns only (the others pruned away), where pandas would reject the mapping."""
+
+    def __init__(self, mapping: dict[Any, Any], errors: str) -> None:
+        self.mapping, self.errors = mapping, errors
+
+    def __call__(self, part: Any) -> Any:
+        present = {c: t for c, t in self.mapping.items() if c in part.columns}
+        return part.astype(present, errors=self.errors) if present else part
+
+    def __repr__(self) -> str:
+        return f"astype({self.mapping!r})"
 
 
 class UfuncCall:

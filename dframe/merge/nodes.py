@@ -73,13 +73,18 @@ def _key_values(part: pd.DataFrame, sel: tuple[str, Any]) -> Any:
 
 
 def _hashable(values: Any) -> Any:
-    """Key values in a form that hashes alike on both sides when their dtypes differ."""
+    """Key values in a form that hashes alike on both sides when their dtypes differ: numbers
+    as floats, in an object array (pandas matches an object column's True or 1 with an int
+    column's 1), missing values as NaN."""
     s = pd.Series(values)
-    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
-        return s.astype("float64").array
     if s.dtype.kind == "M" and getattr(s.dtype, "tz", None) is None:
         return s.astype("datetime64[ns]").array
-    return s.to_numpy(dtype=object)
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+        return s.astype("float64").to_numpy(dtype=object)
+    out = s.to_numpy(dtype=object, na_value=np.nan, copy=True)
+    numbers = np.fromiter((isinstance(v, bool | int | float | np.number) for v in out), bool, len(out))
+    out[numbers] = [float(v) for v in out[numbers]]
+    return out
 
 
 @dataclass(frozen=True)

@@ -780,3 +780,17 @@ def test_groupby_diff_bool_with_a_partition_without_groups():
 def test_shift_bool_emptied_by_head():
     pdf = pd.DataFrame({"b": [True, False], "k": [1, 2]})
     assert list(df_of(pdf).head(0).shift(1).dtypes) == list(pdf.head(0).shift(1).dtypes)
+
+
+def test_astype_mapping_then_select_another_column():
+    # the selection is pushed below the astype: the mapping names a column it no longer has
+    pdf = pd.DataFrame({"s": pd.array(["a", None], dtype="str"), "c": pd.Categorical(["x", "z"])})
+    same(pdf.astype({"c": "object"}).s, df_of(pdf).astype({"c": "object"}).s)
+
+
+def test_join_object_index_true_matches_int_label_one():
+    # pandas matches an object label True with an int label 1: both must meet in the shuffle
+    left = pd.DataFrame({"a": [0.0, 1.0, 2.0]}, index=pd.Index([np.nan, True, "All"], dtype=object))
+    right = pd.DataFrame({"k": [5, 6]})
+    with dframe.config.override(merge_strategy="shuffle"):
+        same(left.join(right), df_of(left, 3).join(df_of(right, 2)))
