@@ -794,3 +794,32 @@ def test_join_object_index_true_matches_int_label_one():
     right = pd.DataFrame({"k": [5, 6]})
     with dframe.config.override(merge_strategy="shuffle"):
         same(left.join(right), df_of(left, 3).join(df_of(right, 2)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="drop_duplicates(ignore_index=True) of a frame without rows gives a RangeIndex; pandas "
+    "returns the empty frame as it is (its str index kept)",
+)
+def test_drop_duplicates_ignore_index_without_rows():
+    pdf = pd.DataFrame({"c": pd.Categorical([])}, index=pd.Index([], dtype="str"))
+    f = lambda d: d.drop_duplicates(["c"], ignore_index=True)
+    same(f(pdf), f(df_of(pdf, 1)))
+
+
+def test_sort_index_categorical_with_missing_label_across_partitions():
+    # the seams between partitions compared str with NaN (TypeError), not by category order
+    index = pd.CategoricalIndex(["z", "z", None, "z", "y"], categories=["z", "x", "y", "w"])
+    pdf = pd.DataFrame({"v": range(5)}, index=index)
+    same(pdf.sort_index(na_position="first"), df_of(pdf, 3).sort_index(na_position="first"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby where every row has a missing key: pandas' empty result keeps the keys' "
+    "values as index levels; dframe's levels are empty",
+)
+def test_groupby_every_row_with_a_missing_key_levels():
+    pdf = pd.DataFrame({"c": pd.Series(["x", None], dtype=object), "f": [np.nan, 1.0], "b": [1, 2]})
+    f = lambda d: d.groupby(["c", "f"])[["b"]].var(ddof=0)
+    same(f(pdf), f(df_of(pdf, 1)))

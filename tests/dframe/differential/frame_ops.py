@@ -406,9 +406,9 @@ def _frame_drop_duplicates(draw: Draw, d: pd.DataFrame) -> str:
     keep = opt(draw, "last", False)
     if draw(st.booleans()):
         return call("d.duplicated", r(subset), keep=r(keep))
-    # KNOWN: drop_duplicates(ignore_index=True) of a frame without columns resets its index
-    # (pandas keeps it).
-    ignore_index = opt(draw, True) if d.shape[1] else None
+    # KNOWN: drop_duplicates(ignore_index=True) of a frame without columns or without rows
+    # resets its index (pandas keeps it).
+    ignore_index = opt(draw, True) if not d.empty else None
     return call("d.drop_duplicates", r(subset), keep=r(keep), ignore_index=ignore_index)
 
 

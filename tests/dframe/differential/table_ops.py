@@ -81,6 +81,10 @@ def group_options(draw: Draw, keys: list[str], d: pd.DataFrame) -> dict[str, Any
     if any(column_kinds(d)[c] in ("bool", "boolean") for c in columns(d) if c not in keys):
         unobserved = False
     dropna = opt(draw, False)
+    if len(d) and d[keys].isna().any(axis=1).all():
+        # KNOWN: when every row has a missing key (no group at all), pandas' result index keeps
+        # the keys' values as levels, dframe's levels are empty: dropna=False then.
+        dropna = False
     if dropna is None and len(keys) > 1 and d[keys].isna().any(axis=None):
         # KNOWN: with observed=False, the values of the other keys in rows dropped for a missing
         # key make groups in pandas (with every category), not in dframe: not then.
