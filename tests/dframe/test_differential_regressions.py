@@ -823,3 +823,30 @@ def test_groupby_every_row_with_a_missing_key_levels():
     pdf = pd.DataFrame({"c": pd.Series(["x", None], dtype=object), "f": [np.nan, 1.0], "b": [1, 2]})
     f = lambda d: d.groupby(["c", "f"])[["b"]].var(ddof=0)
     same(f(pdf), f(df_of(pdf, 1)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="dt.day (and other integer fields) of a column with NaT is float64 (NaN); dframe's "
+    "dtype before computing says int32",
+)
+def test_dt_integer_field_with_nat_dtype():
+    s = pd.Series(pd.to_datetime(["2024-01-01", None]))
+    assert dframe.from_pandas(s, npartitions=1).dt.day.dtype == s.dt.day.dtype
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="explode of lists of strings gives str data but says object before computing, so a "
+    "later loc setitem casts that column to object (pandas: str)",
+)
+def test_loc_setitem_after_explode_keeps_str():
+    pdf = pd.DataFrame({"k": [2, 0], "c": pd.Categorical(["y", "x"])})
+
+    def f(d):
+        d = d.assign(r=d["c"].str.split(",")).explode("r", ignore_index=True)
+        d = d.copy()
+        d.loc[d["k"] > 0, ["c"]] = "x"
+        return d
+
+    same(f(pdf), f(df_of(pdf, 1)))

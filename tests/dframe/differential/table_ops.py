@@ -478,7 +478,8 @@ def _stack_unstack(draw: Draw, d: pd.DataFrame) -> str:
 
 @op("get_dummies", plain)
 def _get_dummies(draw: Draw, d: pd.DataFrame) -> str:
-    cols = opt(draw, some(draw, d, KEYS | {"str", "cat"}) if columns(d, KEYS) else None)
+    # (float columns become labels: not them, see LABEL_KEYS)
+    cols = opt(draw, some(draw, d, LABEL_KEYS | {"str", "cat"}) if columns(d, LABEL_KEYS) else None)
     return call(
         "lib.get_dummies",
         "d",
