@@ -271,8 +271,12 @@ class Finish:
             .index
         )
         full = full.set_names(names)
-        out = result.reindex(full)
         fills = self.fills or []
+        if len(full) > len(result):
+            # pandas gives bools float64 where an unobserved group holds NaN (max, first ...);
+            # reindexing a bool column would make it object.
+            result = _bools_as_float(result, fills)
+        out = result.reindex(full)
         if isinstance(out, pd.Series):
             if fills and fills[0] in _FILL:
                 out = out.fillna(_FILL[fills[0]]).astype(result.dtype)
@@ -284,6 +288,23 @@ class Finish:
         return out
 
 
+
+
+def _bools_as_float(result: Any, fills: list[str]) -> Any:
+    """``result``'s bool columns (or Series) without a fill value for empty groups as float64."""
+    if isinstance(result, pd.Series):
+        unfilled = not fills or fills[0] not in _FILL
+        return result.astype("float64") if unfilled and result.dtype == bool else result
+    wanted = [
+        j
+        for j, dtype in enumerate(result.dtypes)
+        if dtype == bool and (j >= len(fills) or fills[j] not in _FILL)
+    ]
+    if wanted:
+        result = result.copy(deep=False)
+        for j in wanted:
+            result.isetitem(j, result.iloc[:, j].astype("float64"))
+    return result
 
 
 # -- shuffle -----------------------------------------------------------------------------------

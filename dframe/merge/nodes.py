@@ -105,6 +105,10 @@ class Side:
             name = _lkey if self.copies == "l" else _rkey
             for j, sel in enumerate(self.keys):
                 values = _key_values(part, sel)
+                if not self.codes[j] and isinstance(values.dtype, pd.CategoricalDtype):
+                    # categoricals of different dtypes on the two sides: pandas sorts the
+                    # merged key by value (and one side's copy fills the other's gaps)
+                    values = np.asarray(values, dtype=object)
                 out[name(j)] = values.codes if self.codes[j] else values
         return out
 

@@ -73,7 +73,7 @@ def _nonempty_values(dtype: Any, n: int) -> Any:
 
 def _nonempty_index(index: pd.Index, n: int) -> pd.Index:
     if isinstance(index, pd.RangeIndex):
-        return pd.RangeIndex(n)
+        return pd.RangeIndex(n, name=index.name)
     if isinstance(index, pd.MultiIndex):
         levels = [_nonempty_index(lev, n) for lev in index.levels]
         return pd.MultiIndex.from_arrays(levels, names=index.names)

@@ -489,11 +489,6 @@ def test_concat_inner_after_concat_columns_with_same_label():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="merge(sort=True) on a categorical key ordered on one side only raises TypeError "
-    "(Cannot set a Categorical with another, without identical categories)",
-)
 def test_merge_sorted_categorical_keys_of_different_dtypes():
     left = pd.DataFrame({"c": pd.Categorical(["z", None], categories=["z", "x"]), "v": [1, 2]})
     right = pd.DataFrame(
@@ -653,11 +648,6 @@ def test_rank_nan_column_label():
     same(expected, dframe.crosstab(df["s"], df["f"], dropna=False).rank())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby(categorical, observed=False).max() of a bool column with an unobserved "
-    "category is object; pandas float64",
-)
 def test_groupby_observed_false_bool_max():
     pdf = pd.DataFrame(
         {"c": pd.Categorical(["x", "y"], categories=["x", "y", "w"]), "r": [True, False]}
@@ -850,3 +840,10 @@ def test_loc_setitem_after_explode_keeps_str():
         return d
 
     same(f(pdf), f(df_of(pdf, 1)))
+
+
+def test_reset_index_of_a_named_range_index_names_the_column():
+    # the made-up rows dframe plans with dropped the RangeIndex's name: the column was "index"
+    pdf = pd.DataFrame({"k": [1, 2]}, index=pd.RangeIndex(-3, -5, -1, name="idx"))
+    assert list(df_of(pdf).reset_index().columns) == list(pdf.reset_index().columns)
+    same(pdf.reset_index()["idx"], df_of(pdf).reset_index()["idx"])

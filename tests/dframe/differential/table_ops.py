@@ -76,10 +76,6 @@ def group_options(draw: Draw, keys: list[str], d: pd.DataFrame) -> dict[str, Any
     # categories occur (pandas keeps int64; NaN only fills unobserved categories): only with a
     # category that does not occur.
     unobserved = any(set(d[k].cat.categories) - set(d[k].dropna()) for k in cats)
-    # KNOWN: and with an unobserved category, a bool column's min/max/first are object (pandas:
-    # float64): not with bool columns.
-    if any(column_kinds(d)[c] in ("bool", "boolean") for c in columns(d) if c not in keys):
-        unobserved = False
     dropna = opt(draw, False)
     if len(d) and d[keys].isna().any(axis=1).all():
         # KNOWN: when every row has a missing key (no group at all), pandas' result index keeps
@@ -304,9 +300,6 @@ def _merge(draw: Draw, d: pd.DataFrame) -> str:
     # datetime keys with missing values only in merges that do not sort.
     if sort or how == "outer":
         keys = [k for k in keys if not (column_kinds(d)[k] in TIME and has_missing_key(d, k))]
-        # KNOWN: sorting on a categorical key whose dtype differs between the frames (ordered on
-        # one side only, say) raises TypeError (Cannot set a Categorical with another).
-        keys = [k for k in keys if column_kinds(d)[k] != "cat" or d[k].dtype == OTHER[0][k].dtype]
     suffixes = opt(draw, ("_l", "_r"))
     if how == "cross":
         return call("d.merge", "other", how=r(how), suffixes=r(suffixes))
@@ -456,11 +449,13 @@ def _crosstab(draw: Draw, d: pd.DataFrame) -> str:
 @op("stack_unstack", is_frame)
 def _stack_unstack(draw: Draw, d: pd.DataFrame) -> str:
     # KNOWN: stack() of columns of different kinds (object values) infers the dtype per partition:
-    # a partition of strings and <NA> only becomes str, its <NA> NaN (pandas: object, <NA>).
-    # Not when a nullable column holding <NA> meets a str or categorical column.
-    kinds = {column_kinds(d)[c] for c in columns(d)}
-    holds_na = any(column_kinds(d)[c] in NULLABLE and d[c].isna().any() for c in columns(d))
-    forms = [] if holds_na and kinds & {"str", "cat"} else ["d.stack()"]
+    # a partition of strings and <NA> only becomes str, its <NA> NaN (pandas: object, <NA>), one
+    # of floats only float64: not when pandas' result is object.
+    try:
+        mixed = d.stack().dtype == object
+    except Exception:  # noqa: BLE001 - pandas' error is for the chain to meet
+        mixed = False
+    forms = [] if mixed else ["d.stack()"]
     if isinstance(d.index, pd.MultiIndex):
         forms += ["d.unstack()", "d.unstack(0)", "d.unstack(fill_value=0)"]
     keys = columns(d, KEYS)
