@@ -144,7 +144,7 @@ class Combine:
         values = []
         for j in range(ncols):
             column = self._partials_column([p[1][0][j] for p in nonempty], j)
-            values.append(getattr(column, op)(skipna=skipna))
+            values.append(getattr(column, op)(skipna=_partials_skipna(op, skipna)))
         counts = None
         if nonempty[0][1][1] is not None:
             counts = np.sum([p[1][1] for p in nonempty], axis=0)
@@ -163,6 +163,12 @@ class Combine:
             except (TypeError, ValueError):
                 pass
         return pd.Series(values)
+
+
+def _partials_skipna(op: str, skipna: bool) -> bool:
+    """skipna when merging partials: a partial sum/prod is NaN only when the values made it
+    (inf - inf, 0 * inf; missing values were skipped already, or propagate), and stays NaN."""
+    return False if op in ("sum", "prod") else skipna
 
 
 def _chan(na: Any, ma: Any, m2a: Any, nb: Any, mb: Any, m2b: Any) -> tuple[Any, Any, Any]:
@@ -259,7 +265,8 @@ class Pooled:
             values, counts = stats
             column = pd.Series(list(values), dtype=None if len(values) else "float64")
             op = _COMBINE[self.name]
-            value = getattr(column, op)(skipna=self.options.get("skipna", True))
+            skipna = _partials_skipna(op, self.options.get("skipna", True))
+            value = getattr(column, op)(skipna=skipna)
             min_count = self.options.get("min_count", 0)
             if counts is not None and counts.sum() < min_count:
                 value = np.nan

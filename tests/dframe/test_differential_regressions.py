@@ -847,3 +847,11 @@ def test_reset_index_of_a_named_range_index_names_the_column():
     pdf = pd.DataFrame({"k": [1, 2]}, index=pd.RangeIndex(-3, -5, -1, name="idx"))
     assert list(df_of(pdf).reset_index().columns) == list(pdf.reset_index().columns)
     same(pdf.reset_index()["idx"], df_of(pdf).reset_index()["idx"])
+
+
+def test_prod_nan_made_by_the_values_in_one_partition():
+    # 0 * inf in one partition is NaN for good; merging the partials must not skip it
+    pdf = pd.DataFrame({"f": [0.25, np.inf, -0.0, 1000.0, 3.0, np.nan]})
+    for n in (2, 3):
+        same(pdf.prod(), df_of(pdf, n).prod())
+        assert np.isnan(df_of(pdf, n)["f"].prod())
