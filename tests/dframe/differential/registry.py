@@ -30,6 +30,11 @@ def lit(value: Any) -> str:
     """Python code that evaluates to ``value`` (a scalar of the data)."""
     if value is None or value is pd.NA:
         return "None" if value is None else "pd.NA"
+    # (before the numbers: np.timedelta64 is an np.integer)
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if isinstance(value, np.timedelta64):
+        value = pd.Timedelta(value)
     if isinstance(value, bool | np.bool_):
         return repr(bool(value))
     if isinstance(value, int | np.integer):
@@ -38,10 +43,6 @@ def lit(value: Any) -> str:
         return repr(float(value))
     if isinstance(value, str):
         return repr(value)
-    if isinstance(value, np.datetime64):
-        value = pd.Timestamp(value)
-    if isinstance(value, np.timedelta64):
-        value = pd.Timedelta(value)
     if isinstance(value, pd.Timestamp):
         if value.tz is None:
             return f"pd.Timestamp({str(value)!r})"
