@@ -519,11 +519,6 @@ def test_nlargest_two_columns_with_na():
     same(pdf.nlargest(1, ["n", "k"]), df_of(pdf, 1).nlargest(1, ["n", "k"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby(categorical, dropna=False).rolling() raises ValueError (need at least one "
-    "array to concatenate) when a partition's keys are all missing",
-)
 def test_groupby_rolling_partition_of_missing_keys():
     pdf = pd.DataFrame({"c": pd.Categorical([None, None, "x", "x"]), "k": [1, 2, 3, 4]})
     expected = pdf.groupby("c", dropna=False)["k"].rolling(2).max()

@@ -252,16 +252,14 @@ def _groupby_window(draw: Draw, d: pd.DataFrame) -> str:
     gb, keys = grouped(draw, d, as_index=False)
     # pandas 3.1 itself raises IndexError for rolling over groups of unobserved categories.
     gb = gb.replace(", observed=False", "")
-    # KNOWN: with dropna=False, a partition whose rows all have a missing categorical key raises
-    # ValueError (need at least one array to concatenate): not for categorical keys.
-    if any(column_kinds(d)[k] == "cat" for k in keys):
-        gb = gb.replace(", dropna=False", "")
     vals = value_columns(draw, d, keys, "sum")
-    if "dropna=False" not in gb and len(d) and d[keys].isna().any(axis=1).all():
+    one_category = len(keys) == 1 and column_kinds(d)[keys[0]] == "cat"
+    if ("dropna=False" not in gb or one_category) and len(d) and d[keys].isna().any(axis=1).all():
         # pandas 3.1 raises ValueError (need at least one array to concatenate) for windows over
-        # rows that all have a missing key (no group at all; a pandas bug: no rows at all give
-        # an empty result): dframe gives the empty result (or DataError for a column that is
-        # not numeric). Not then.
+        # rows that all have a missing key (no group at all, and one categorical key's missing
+        # group is left out even with dropna=False; a pandas bug: no rows at all give an empty
+        # result): dframe gives the empty result (or DataError for a column that is not
+        # numeric). Not then.
         vals = []
     if not vals:
         return f"{gb}.size()"
