@@ -141,8 +141,8 @@ class Cumulative:
         part = _restrict(part, self.meta)
         if prefix is None or len(part) == 0:
             return _like_meta(self._run(part), self.meta)
-        one_row = len(prefix) == 1
-        if one_row and _plain_numbers(part, self.meta, "iuf") and not prefix.isna().to_numpy().any():
+        plain = _plain_numbers(part, self.meta, "iuf")
+        if plain and len(prefix) == 1 and not prefix.isna().to_numpy().any():
             folded = self._with_prefix(part, prefix)
             if folded is not None:
                 return self._run(folded)
@@ -152,10 +152,11 @@ class Cumulative:
 
 
 _TOTAL = {"cumsum": "sum", "cumprod": "prod", "cummin": "min", "cummax": "max"}
-# Two inputs whose running sum/product is NaN, and a second input that changes nothing (-0.0:
-# x + 0.0 would turn -0.0 into 0.0).
+# A running NaN is carried as two inputs that make it again (_POISON); the other columns of that
+# carry get a second input that changes nothing (_IDENTITY; -0.0, as x + 0.0 turns -0.0 into 0.0).
 _POISON = {"cumsum": (np.inf, -np.inf), "cumprod": (0.0, np.inf)}
 _IDENTITY = {"cumsum": -0.0, "cumprod": 1.0}
+_FOLD = {"cumsum": np.add, "cumprod": np.multiply, "cummin": np.minimum, "cummax": np.maximum}
 
 
 def _writable(frame: Any) -> Any:
@@ -175,7 +176,6 @@ def _writable(frame: Any) -> Any:
 
 def _stacked(prefix: Any, part: Any) -> Any:
     return pd.concat([prefix, part])
-_FOLD = {"cumsum": np.add, "cumprod": np.multiply, "cummin": np.minimum, "cummax": np.maximum}
 
 
 def _plain_numbers(part: Any, meta: Any, kinds: str) -> bool:

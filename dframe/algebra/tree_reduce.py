@@ -150,7 +150,6 @@ class Combine:
             counts = np.sum([p[1][1] for p in nonempty], axis=0)
         return nrows, (values, counts)
 
-
     def _partials_column(self, values: list[Any], j: int) -> pd.Series:
         dtype = None if self.dtypes is None else self.dtypes[j]
         if self.name in ("any", "all") and getattr(dtype, "na_value", None) is pd.NA:
