@@ -850,3 +850,31 @@ def test_prod_nan_made_by_the_values_in_one_partition():
     for n in (2, 3):
         same(pdf.prod(), df_of(pdf, n).prod())
         assert np.isnan(df_of(pdf, n)["f"].prod())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="str.split of a partition of missing values only is float64 (pandas' answer for them), "
+    "where the whole column's is object: a following .str raises AttributeError there",
+)
+def test_str_after_split_with_a_partition_of_missing_values():
+    pdf = pd.DataFrame({"s": pd.array(["a,b", "c", None, None, None, None], dtype="str")})
+    f = lambda d: d["s"].str.split(",").str.len()
+    same(f(pdf), f(df_of(pdf, 3)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pivot on a categorical columns key holding missing values: pandas orders the columns "
+    "NaN first, then by value (x before z); dframe by category code",
+)
+def test_pivot_categorical_columns_with_missing_values_order():
+    cats = ["z", "x", "y", "w"]
+    pdf = pd.DataFrame(
+        {
+            "k": [2, 2, 1, 1, 0],
+            "c": pd.Categorical(["z", "x", "z", None, None], categories=cats, ordered=True),
+            "v": [1, 2, 3, 4, 5],
+        }
+    )
+    same(pdf.pivot(index="k", columns="c"), df_of(pdf, 1).pivot(index="k", columns="c"))
