@@ -878,3 +878,17 @@ def test_pivot_categorical_columns_with_missing_values_order():
         }
     )
     same(pdf.pivot(index="k", columns="c"), df_of(pdf, 1).pivot(index="k", columns="c"))
+
+
+def test_join_of_a_frame_with_repeated_column_labels():
+    # get_dummies with one prefix for two columns repeats labels; the merge's common dtypes
+    # were keyed by label (zip() argument 2 is shorter than argument 1)
+    pdf = pd.DataFrame(
+        {"k": [2, 1, 2, 0], "s": ["a", "ba", None, "a"], "c": ["y", None, "x", "y"]}
+    )
+    other = pd.DataFrame({"k": [1, 3, 0, 1, 3, 2, 3, 1], "i": [9, 19, 8, -2, 19, -5, 20, -2]})
+    f = lambda d, o: d.join(o.set_index("k"), on="k").all(skipna=False)
+    g = lambda d: dframe.get_dummies(d, prefix="p", dummy_na=True, dtype=int)
+    expected = f(pd.get_dummies(pdf, prefix="p", dummy_na=True, dtype=int), other)
+    for n in (1, 3):
+        same(expected, f(g(df_of(pdf, n)), df_of(other, 1)))
