@@ -892,3 +892,15 @@ def test_join_of_a_frame_with_repeated_column_labels():
     expected = f(pd.get_dummies(pdf, prefix="p", dummy_na=True, dtype=int), other)
     for n in (1, 3):
         same(expected, f(g(df_of(pdf, n)), df_of(other, 1)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an inner join of a named RangeIndex with an unnamed one says the name stays before "
+    "computing (pandas drops it when the ranges differ), so reset_index names the column 'idx'",
+)
+def test_reset_index_after_inner_join_of_named_range_index():
+    left = pd.DataFrame({"i": range(5)}, index=pd.RangeIndex(-1, 9, 2, name="idx"))
+    right = pd.DataFrame({"k": [1, 2, 3]})
+    result = df_of(left, 1).join(df_of(right, 1), how="inner").reset_index()
+    assert list(result.columns) == list(left.join(right, how="inner").reset_index().columns)

@@ -343,6 +343,11 @@ def _join(draw: Draw, d: pd.DataFrame) -> str:
     if how == "inner" and isinstance(d.index, pd.RangeIndex) and d.index.step < 0:
         # KNOWN: an inner join of a descending RangeIndex keeps the left order (pandas: ascending)
         how = None
+    if how == "inner" and isinstance(d.index, pd.RangeIndex) and d.index.name is not None:
+        # KNOWN: the index name of an inner join of a named RangeIndex with an unnamed one is
+        # said to stay (pandas drops it when the ranges differ): reset_index names the column
+        # differently. Not then.
+        how = None
     return call("d.join", "other", how=r(how), lsuffix="'_l'", rsuffix="'_r'", sort=sort)
 
 
