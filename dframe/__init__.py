@@ -57,7 +57,7 @@ def concat(
     native = (
         not isinstance(objs, dict)
         and not kwargs
-        and join == "outer"
+        and (join == "outer" or (join == "inner" and _same_columns(items)))
         and axis in (0, "index")
         and items
         and all(isinstance(o, _Collection) for o in items)
@@ -79,6 +79,15 @@ def concat(
         fn = fallback.function("concat", _pd.concat)
         return fn(objs, axis=axis, join=join, ignore_index=ignore_index, **kwargs)
     return wrap_plan(_nodes.Concat(tuple(o._plan for o in items), ignore_index=ignore_index))
+
+
+def _same_columns(items: list[Any]) -> bool:
+    """Whether the rows of ``items`` have the same columns, where join="inner" is "outer"
+    (and pandas aligns nothing, even with repeated labels)."""
+    if not all(isinstance(o, _Collection) for o in items):
+        return False
+    labels = [o._meta.columns for o in items if o._meta.ndim == 2]
+    return all(c.equals(labels[0]) and c.dtype == labels[0].dtype for c in labels)
 
 
 def isna(obj: Any) -> Any:

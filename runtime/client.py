@@ -208,6 +208,9 @@ class Client:
         Returns the ids that have values (fewer than ``num`` only past ``timeout``).  The receive
         thread counts arrivals for the waiter, so waiting on N objects costs O(N), not O(N^2).
         """
+        # A ref listed twice (get([a, b, a])) is one object: counted twice, its one arrival
+        # would satisfy two of the ``num`` and the wait would end before the others arrive.
+        oids = list(dict.fromkeys(oids))
         waiter = _Waiter(stop_on_error)
         with self._cond:
             missing = [o for o in oids if o not in self.values]

@@ -46,11 +46,38 @@ class Cumulative:
         self.name, self.skipna, self.meta = name, skipna, meta
 
     def _run(self, frame: Any) -> Any:
-        return getattr(frame, self.name)(skipna=self.skipna)
+        return getattr(_writable(frame), self.name)(skipna=self.skipna)
 
-    def _last(self, scanned: Any) -> Any:
-        # With skipna a trailing NaN is not the running value; the last valid one is.
-        return (scanned.ffill() if self.skipna else scanned).iloc[-1:]
+    def _last(self, scanned: Any, source: Any) -> Any:
+        """The carry: the running value after ``source`` (whose scan is ``scanned``)."""
+        if not self.skipna:
+            return scanned.iloc[-1:]
+        # With skipna a missing input leaves the running value alone (its output is NaN), so
+        # the running value is the output of the last input that counted. A NaN there is made by
+        # the values (inf - inf, 0 * inf) and, as in pandas, stays for every later row: it is
+        # carried as two inputs that make it again (see _POISON).
+        frame = scanned.to_frame() if isinstance(scanned, pd.Series) else scanned
+        counted = (source.to_frame() if isinstance(source, pd.Series) else source).notna()
+        rows, poisoned = frame.iloc[-1:].copy(), []
+        for k in range(frame.shape[1]):
+            where = np.flatnonzero(counted.iloc[:, k].to_numpy())
+            value = frame.iloc[where[-1], k] if len(where) else np.nan
+            rows.iloc[0, k] = value
+            dtype = frame.dtypes.iloc[k]
+            poisoned.append(
+                len(where) > 0
+                and self.name in _POISON
+                and isinstance(dtype, np.dtype)
+                and dtype.kind == "f"
+                and bool(np.isnan(value))
+            )
+        if any(poisoned):
+            first, second = _POISON[self.name]
+            rows = pd.concat([rows, rows])
+            for k, bad in enumerate(poisoned):
+                rows.iloc[0, k] = first if bad else rows.iloc[0, k]
+                rows.iloc[1, k] = second if bad else _IDENTITY[self.name]
+        return rows.iloc[:, 0] if isinstance(scanned, pd.Series) else rows
 
     def summarize(self, part: Any) -> Any:
         part = _restrict(part, self.meta)
@@ -69,7 +96,7 @@ class Cumulative:
             }, index=part.index[-1:])
             row.columns = part.columns
             return row
-        return self._last(_like_meta(self._run(part), self.meta))
+        return self._last(_like_meta(self._run(part), self.meta), part)
 
     def _exact_by_reduction(self, part: Any) -> bool:
         # min/max are exact for any numbers; integer sums and products wrap around the same
@@ -85,7 +112,7 @@ class Cumulative:
                 running = (
                     carry
                     if running is None
-                    else self._last(self._combine(running, carry))
+                    else self._last(self._combine(running, carry), _stacked(running, carry))
                 )
         return out
 
@@ -96,31 +123,59 @@ class Cumulative:
         fold = _FOLD[self.name]
         if isinstance(part, pd.Series):
             values = _folded(part.to_numpy(copy=True), prefix.iloc[0], fold, self.skipna)
-            return pd.Series(values, index=part.index, name=part.name)
+            return None if values is None else pd.Series(values, index=part.index, name=part.name)
         columns = {
             k: _folded(part.iloc[:, k].to_numpy(copy=True), prefix.iloc[0, k], fold, self.skipna)
             for k in range(part.shape[1])
         }
+        if any(v is None for v in columns.values()):
+            return None
         out = pd.DataFrame(columns, index=part.index)
         out.columns = part.columns
         return out
 
     def _combine(self, prefix: Any, part: Any) -> Any:
-        return self._run(pd.concat([prefix, _like_meta(part, self.meta)]))
+        return self._run(_stacked(prefix, _like_meta(part, self.meta)))
 
     def apply(self, part: Any, prefix: Any) -> Any:
         part = _restrict(part, self.meta)
         if prefix is None or len(part) == 0:
             return _like_meta(self._run(part), self.meta)
-        if _plain_numbers(part, self.meta, "iuf") and not prefix.isna().to_numpy().any():
-            return self._run(self._with_prefix(part, prefix))
-        out = _like_meta(self._combine(prefix, part).iloc[1:], self.meta)
+        plain = _plain_numbers(part, self.meta, "iuf")
+        if plain and len(prefix) == 1 and not prefix.isna().to_numpy().any():
+            folded = self._with_prefix(part, prefix)
+            if folded is not None:
+                return self._run(folded)
+        out = _like_meta(self._combine(prefix, part).iloc[len(prefix) :], self.meta)
         out.index = part.index  # the prefix row's label made the index a plain one
         return out
 
 
 _TOTAL = {"cumsum": "sum", "cumprod": "prod", "cummin": "min", "cummax": "max"}
+# A running NaN is carried as two inputs that make it again (_POISON); the other columns of that
+# carry get a second input that changes nothing (_IDENTITY; -0.0, as x + 0.0 turns -0.0 into 0.0).
+_POISON = {"cumsum": (np.inf, -np.inf), "cumprod": (0.0, np.inf)}
+_IDENTITY = {"cumsum": -0.0, "cumprod": 1.0}
 _FOLD = {"cumsum": np.add, "cumprod": np.multiply, "cummin": np.minimum, "cummax": np.maximum}
+
+
+def _writable(frame: Any) -> Any:
+    """``frame``, copied if it has nullable number columns: pandas' cumulative ops of those
+    write into the array's values (under the missing ones), and a partition read from the
+    object store is read-only."""
+    dtypes = [frame.dtype] if isinstance(frame, pd.Series) else list(frame.dtypes)
+    masked = any(
+        isinstance(dt, pd.api.extensions.ExtensionDtype)
+        and not isinstance(dt, pd.ArrowDtype)
+        and dt.kind in "iufb"
+        and dt.na_value is pd.NA
+        for dt in dtypes
+    )
+    return frame.copy() if masked else frame
+
+
+def _stacked(prefix: Any, part: Any) -> Any:
+    return pd.concat([prefix, part])
 
 
 def _plain_numbers(part: Any, meta: Any, kinds: str) -> bool:
@@ -135,7 +190,7 @@ def _plain_numbers(part: Any, meta: Any, kinds: str) -> bool:
     )
 
 
-def _folded(values: np.ndarray, running: Any, fold: Any, skipna: bool) -> np.ndarray:
+def _folded(values: np.ndarray, running: Any, fold: Any, skipna: bool) -> np.ndarray | None:
     # The first element the scan counts: with skipna, leading NaNs are passed over.
     first = 0
     if skipna and values.dtype.kind == "f":
@@ -143,7 +198,11 @@ def _folded(values: np.ndarray, running: Any, fold: Any, skipna: bool) -> np.nda
         if len(valid) == 0:
             return values  # nothing counted here: all NaN, as pandas gives
         first = int(valid[0])
-    values[first : first + 1] = fold(values[first : first + 1], running)  # arrays wrap silently
+    with np.errstate(invalid="ignore"):
+        folded = fold(values[first : first + 1], running)  # arrays wrap silently
+    if values.dtype.kind == "f" and np.isnan(folded).any() and not np.isnan(values[first]):
+        return None  # inf - inf: a NaN the scan would take for a missing value (None: no fold)
+    values[first : first + 1] = folded
     return values
 
 

@@ -69,16 +69,26 @@ def _as_frame(part: Any) -> pd.DataFrame:
 class Chunk:
     """Partial of one partition for reduction ``name`` over ``columns``."""
 
-    def __init__(self, name: str, columns: list[Any], options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        name: str,
+        columns: list[Any],
+        options: dict[str, Any],
+        positions: list[int] | None = None,
+        dtypes: list[Any] | None = None,
+    ) -> None:
+        # ``positions`` of the reduced columns in the frame (labels may repeat), and their
+        # ``dtypes``; None when the labels do not say which columns pandas reduced.
         self.name, self.columns, self.options = name, columns, options
+        self.positions, self.dtypes = positions, dtypes
 
     def __call__(self, part: Any) -> tuple[int, Any]:
         frame = _as_frame(part)
         # One Series per column: selecting several columns of a frame would copy them.
-        if frame.columns.is_unique:
-            columns = [frame[c] for c in self.columns]
+        if self.positions is not None:
+            columns = [frame.iloc[:, k] for k in self.positions]
         else:
-            columns = [frame.iloc[:, frame.columns.get_loc(c)] for c in self.columns]
+            columns = [frame[c] for c in self.columns]
         skipna = self.options.get("skipna", True)
         if self.name == "mean":
             counts = [c.count() if skipna else len(c) for c in columns]
@@ -120,8 +130,11 @@ def _float_sum(column: pd.Series, skipna: bool) -> float:
 class Combine:
     """Merge partials of reduction ``name``."""
 
-    def __init__(self, name: str, options: dict[str, Any]) -> None:
-        self.name, self.options = name, options
+    def __init__(self, name: str, options: dict[str, Any], dtypes: list[Any] | None = None) -> None:
+        # ``dtypes``: the reduced columns' dtypes. The min/max of each partition is a value of its
+        # column, so they are compared as one (an Int64's <NA> with skipna=False stays <NA>;
+        # among plain Python objects it would be NaN); any/all of a nullable column are boolean.
+        self.name, self.options, self.dtypes = name, options, dtypes
 
     def __call__(self, *partials: tuple[int, Any]) -> tuple[int, Any]:
         nonempty = [p for p in partials if p[0] > 0] or list(partials[:1])
@@ -138,13 +151,31 @@ class Combine:
         ncols = len(nonempty[0][1][0])
         values = []
         for j in range(ncols):
-            column = pd.Series([p[1][0][j] for p in nonempty])
-            kwargs = {"skipna": skipna} if op in ("min", "max", "sum", "prod") else {}
-            values.append(getattr(column, op)(**kwargs))
+            column = self._partials_column([p[1][0][j] for p in nonempty], j)
+            values.append(getattr(column, op)(skipna=_partials_skipna(op, skipna)))
         counts = None
         if nonempty[0][1][1] is not None:
             counts = np.sum([p[1][1] for p in nonempty], axis=0)
         return nrows, (values, counts)
+
+    def _partials_column(self, values: list[Any], j: int) -> pd.Series:
+        dtype = None if self.dtypes is None else self.dtypes[j]
+        if self.name in ("any", "all") and getattr(dtype, "na_value", None) is pd.NA:
+            dtype = pd.BooleanDtype()  # <NA> partials combine by Kleene logic, as pandas' do
+        elif self.name not in ("min", "max"):
+            dtype = None
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+            try:
+                return pd.Series(values, dtype=dtype)
+            except (TypeError, ValueError):
+                pass
+        return pd.Series(values)
+
+
+def _partials_skipna(op: str, skipna: bool) -> bool:
+    """skipna when merging partials: a partial sum/prod is NaN only when the values made it
+    (inf - inf, 0 * inf; missing values were skipped already, or propagate), and stays NaN."""
+    return False if op in ("sum", "prod") else skipna
 
 
 def _chan(na: Any, ma: Any, m2a: Any, nb: Any, mb: Any, m2b: Any) -> tuple[Any, Any, Any]:
@@ -162,12 +193,27 @@ def _chan(na: Any, ma: Any, m2a: Any, nb: Any, mb: Any, m2b: Any) -> tuple[Any, 
 class Finalize:
     """Turn the last partial into pandas' result: a Series over columns, or a scalar."""
 
-    def __init__(self, name: str, index: Any, out_meta: Any, options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        name: str,
+        index: Any,
+        out_meta: Any,
+        options: dict[str, Any],
+        empty: Any = None,
+        missing: Any = None,
+    ) -> None:
         # ``index`` labels the result Series (pandas' own, from the sample); None for a scalar.
+        # ``empty``: pandas' answer on no rows (the min of no ints is NaN, not an int), if known.
         self.name, self.index, self.out_meta, self.options = name, index, out_meta, options
+        self.empty = empty
+        # A Series whose dtype's missing value is <NA> (Int64, boolean ...) reduces to <NA> where
+        # there is no answer (pandas' masked reductions); the partials may carry NaN for it.
+        self.missing = missing
 
     def __call__(self, partial: tuple[int, Any]) -> Any:
-        _, stats = partial
+        nrows, stats = partial
+        if nrows == 0 and self.empty is not None:
+            return self.empty.copy() if isinstance(self.empty, pd.Series) else self.empty
         if self.name == "mean":
             n, total = stats
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -187,6 +233,8 @@ class Finalize:
                     np.nan if c < min_count else v for v, c in zip(values, counts, strict=True)
                 ]
         if not isinstance(self.out_meta, pd.Series):  # a Series' reduction is a scalar
+            if self.missing is not None and _is_missing(values[0]):
+                return self.missing
             return _scalar(values[0], self.out_meta)
         try:
             return pd.Series(list(values), index=self.index, dtype=self.out_meta.dtype)
@@ -224,8 +272,8 @@ class Pooled:
             values, counts = stats
             column = pd.Series(list(values), dtype=None if len(values) else "float64")
             op = _COMBINE[self.name]
-            kwargs = {"skipna": self.options.get("skipna", True)} if op in ("min", "max", "sum", "prod") else {}
-            value = getattr(column, op)(**kwargs)
+            skipna = _partials_skipna(op, self.options.get("skipna", True))
+            value = getattr(column, op)(skipna=skipna)
             min_count = self.options.get("min_count", 0)
             if counts is not None and counts.sum() < min_count:
                 value = np.nan
@@ -265,14 +313,44 @@ def plan_reduction(name: str, meta: Any, **options: Any) -> tuple[Chunk, Combine
     else:
         columns = list(sample.index)
         index, out_meta = sample.index, sample.iloc[:0]
+    try:
+        empty = getattr(meta, name)(**options)
+    except (TypeError, ValueError):
+        empty = None
+    positions = _positions(meta, columns)
+    dtypes = None
+    if positions is not None:
+        frame = _as_frame(meta)
+        dtypes = [frame.dtypes.iloc[k] for k in positions]
     # Column selection was settled by pandas on the sample; partitions reduce those columns.
     frame_options = {k: v for k, v in options.items() if k not in ("numeric_only", "bool_only")}
     return (
-        Chunk(name, columns, frame_options),
-        Combine(name, frame_options),
-        Finalize(name, index, out_meta, frame_options),
+        Chunk(name, columns, frame_options, positions, dtypes),
+        Combine(name, frame_options, dtypes),
+        Finalize(name, index, out_meta, frame_options, empty, _missing_value(meta)),
         out_meta,
     )
+
+
+def _missing_value(meta: Any) -> Any:
+    if isinstance(meta, pd.Series) and getattr(meta.dtype, "na_value", None) is pd.NA:
+        return pd.NA
+    return None
+
+
+def _is_missing(value: Any) -> bool:
+    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
+
+
+def _positions(meta: Any, labels: list[Any]) -> list[int] | None:
+    """Where the columns pandas reduced (the labels of its result) are in the frame."""
+    if isinstance(meta, pd.Series):
+        return [0]
+    if meta.columns.is_unique:
+        return [meta.columns.get_loc(c) for c in labels]
+    if list(labels) == list(meta.columns):  # repeated labels: every column, in order
+        return list(range(len(labels)))
+    return None
 
 
 def combine_partials(

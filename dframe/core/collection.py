@@ -267,7 +267,10 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         dtype = self._with_categories(dtype)
         fn = MethodCall("astype", dtype, errors=errors)
         # Made-up sample values might not convert ("a" to int); the empty meta always does.
-        return self._map(fn, meta=fn(self._meta), columnwise=True)
+        meta = fn(self._meta)  # pandas' KeyError for a column the mapping names wrongly
+        if isinstance(dtype, dict) and self.ndim == 2:
+            fn = AstypeColumns(dtype, errors)
+        return self._map(fn, meta=meta, columnwise=True)
 
     def _with_categories(self, dtype: Any) -> Any:
         """``dtype`` with every "category" (categories to infer) replaced by the categories
@@ -275,6 +278,9 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         def infer(column: Any, target: Any) -> Any:
             if not _needs_categories(target):
                 return target
+            if isinstance(column._meta.dtype, pd.CategoricalDtype):
+                # pandas keeps a categorical's own categories (and order, unless told)
+                return column._meta.dtype.update_dtype(target)
             ordered = bool(getattr(target, "ordered", False))
             return pd.CategoricalDtype(pd.Categorical(column.unique()).categories, ordered)
 
@@ -350,10 +356,7 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         if axis not in (0, "index", None):
             return fallback.call_method(self, name, (), full)
         chunk, combine, finalize, out_meta = tree_reduce.plan_reduction(name, self._meta, **options)
-        dtypes = (
-            [self._meta.dtype] if not is_frame else [self._meta[c].dtype for c in chunk.columns]
-        )
-        if not tree_reduce.supported(name, dtypes):
+        if chunk.dtypes is None or not tree_reduce.supported(name, chunk.dtypes):
             return fallback.call_method(self, name, (), full)
         plan = N.Reduce(self._plan, chunk, combine, finalize, out_meta, label=name)
         if is_frame:
@@ -365,13 +368,27 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         """``frame.<name>(axis=None)``: one scalar over every value (pandas' 2-D reduction)."""
         sample = getattr(M.nonempty(self._meta), name)(**full)  # pandas' errors, at the call
         chunk, combine, _, _ = tree_reduce.plan_reduction(name, self._meta, **options)
-        dtypes = [self._meta[c].dtype for c in chunk.columns]
-        if not tree_reduce.pooled_supported(name, dtypes):
+        if chunk.dtypes is None or not tree_reduce.pooled_supported(name, chunk.dtypes):
             return fallback.call_method(self, name, (), full)
         frame_options = {k: v for k, v in options.items() if k not in ("numeric_only", "bool_only")}
         empty = getattr(self._meta, name)(**full)
         final = tree_reduce.Pooled(name, sample, empty, frame_options)
         return lower.collect(N.Reduce(self._plan, chunk, combine, final, sample, label=name))
+
+
+class AstypeColumns:
+    """``astype(mapping)`` of the mapped columns the partition has: a column-wise step may run
+    on some columns only (the others pruned away), where pandas would reject the mapping."""
+
+    def __init__(self, mapping: dict[Any, Any], errors: str) -> None:
+        self.mapping, self.errors = mapping, errors
+
+    def __call__(self, part: Any) -> Any:
+        present = {c: t for c, t in self.mapping.items() if c in part.columns}
+        return part.astype(present, errors=self.errors) if present else part
+
+    def __repr__(self) -> str:
+        return f"astype({self.mapping!r})"
 
 
 class UfuncCall:
@@ -433,7 +450,8 @@ def _reduction(name: str, doc: str) -> Any:
             options.pop("numeric_only", None)
             options.pop("bool_only", None)
             if numeric_only:  # pandas raises for Series(numeric_only=True) on non-numeric data
-                return fallback.call_method(self, name, (), {"numeric_only": True, **kwargs})
+                full = {"axis": axis, "numeric_only": True, **options, **kwargs}
+                return fallback.call_method(self, name, (), full)
         return self._reduce(name, axis, **options)
 
     method.__name__ = name

@@ -33,14 +33,15 @@ class DropDuplicates:
 
 
 class NuniqueFinal:
-    def __init__(self, dropna: bool, index: Any) -> None:
-        self.dropna, self.index = dropna, index
+    def __init__(self, dropna: bool, index: Any, dtype: Any = "int64") -> None:
+        # ``dtype``: pandas' (float64 for a frame without columns, whose apply gives no counts)
+        self.dropna, self.index, self.dtype = dropna, index, dtype
 
     def __call__(self, partial: Any) -> Any:
         if self.index is None:
             return partial.nunique(dropna=self.dropna)
         counts = [column.nunique(dropna=self.dropna) for column in partial]
-        return pd.Series(counts, index=self.index, dtype="int64")
+        return pd.Series(counts, index=self.index, dtype=self.dtype)
 
 
 class UniqueFinal:
@@ -170,12 +171,13 @@ class DistinctMethods:
             )
             return lower.collect(plan)
         distinct = MethodCall("drop_duplicates", ignore_index=True)
+        meta = self._meta.nunique(dropna=dropna).iloc[:0]
         plan = N.Reduce(
             self._plan,
             Columnwise(distinct),
             CombineColumnwise(DropDuplicates()),
-            NuniqueFinal(dropna, self._meta.columns),
-            self._meta.nunique(dropna=dropna).iloc[:0],
+            NuniqueFinal(dropna, self._meta.columns, meta.dtype),
+            meta,
             label="nunique",
         )
         return self._new(plan)

@@ -107,15 +107,19 @@ class DataFrame(
         return display.frame_html(self)
 
     def __getattr__(self, name: str) -> Any:
-        # pandas' own attributes win over columns (df.sum is the method even with a "sum" column)
-        if not name.startswith("_") and not hasattr(pd.DataFrame, name):
-            if name in self._meta.columns:
+        # pandas' own attributes win over columns (df.sum is the method even with a "sum" column);
+        # a column with a private-looking name is still one (merge(indicator=True)'s ``_merge``).
+        plan = self.__dict__.get("_plan")  # (none yet while unpickling)
+        if plan is not None and not name.startswith("__") and not hasattr(pd.DataFrame, name):
+            if name in plan.meta.columns:
                 return self[name]
         return super().__getattr__(name)
 
     # -- columns ---------------------------------------------------------------------------------
 
     def __getitem__(self, key: Any) -> Any:
+        if callable(key):  # pandas calls it with the frame (df[lambda d: d.x > 1]) before all else
+            key = key(self)
         if isinstance(key, Collection):
             if isinstance(key._meta, pd.Series) and pd.api.types.is_bool_dtype(key._meta.dtype):
                 if N.division_of(key._plan.partitioning) == N.division_of(self._plan.partitioning):

@@ -119,8 +119,15 @@ def _already_sorted(obj: Any, ascending: bool) -> bool:
     column = 1 if ascending else 2
     if not all(s[column] for s in stats):
         return False
+    dtype = obj._meta.index.dtype
     for prev, nxt in itertools.pairwise(stats):
-        if (ascending and not prev[4] <= nxt[3]) or (not ascending and not prev[4] >= nxt[3]):
+        # The seam compared as the index compares (categories by code; a missing label or
+        # labels that do not compare, str and float, are no order)
+        try:
+            seam = pd.Index([prev[4], nxt[3]], dtype=dtype)
+        except (TypeError, ValueError):
+            return False
+        if not (seam.is_monotonic_increasing if ascending else seam.is_monotonic_decreasing):
             return False
     return True
 

@@ -90,6 +90,8 @@ class Series(
         return display.series_repr(self)
 
     def __getitem__(self, key: Any) -> Any:
+        if callable(key):  # pandas calls it with the Series (s[lambda s: s > 1])
+            key = key(self)
         if isinstance(key, Collection) and isinstance(key._meta, pd.Series):
             if pd.api.types.is_bool_dtype(key._meta.dtype) and self._aligned(key):
                 return self._filter(key)

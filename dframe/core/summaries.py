@@ -83,11 +83,19 @@ class ColumnCall:
 
 
 class JoinColumns:
-    """Per-column summaries side by side (frames) or one after another (series)."""
+    """Per-column summaries side by side (frames) or one after another (series), labelled
+    by ``labels`` (pandas' own: concatenating would re-infer them, an object Index of ints
+    becoming int64)."""
+
+    def __init__(self, labels: pd.Index | None = None) -> None:
+        self.labels = labels
 
     def __call__(self, *results: Any) -> Any:
         axis = 1 if isinstance(results[0], pd.DataFrame) else 0
-        return pd.concat(results, axis=axis)
+        out = pd.concat(results, axis=axis)
+        if self.labels is not None and len(self.labels) == out.shape[axis]:
+            out = out.set_axis(self.labels, axis=axis)
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,6 +109,7 @@ class ColumnSummaries(N.Node):
     call: MethodCall
     positions: tuple[int, ...]
     out_meta: Any
+    labels: Any = None  # the summarized columns' labels, as pandas gives them
 
     def _derive(self) -> None:
         self._set(meta=self.out_meta, npartitions=1, lengths=None, range_index=False)
@@ -108,7 +117,7 @@ class ColumnSummaries(N.Node):
     def lower_with(self, lowerer: Any) -> list[Any]:
         ex, parts = lowerer.ex, lowerer.lower(self.child)
         results = [ex.submit(ColumnCall(self.call, p), *parts) for p in self.positions]
-        return [ex.submit(JoinColumns(), *results)]
+        return [ex.submit(JoinColumns(self.labels), *results)]
 
     def describe(self) -> str:
         return f"ColumnSummaries({self.call!r}, {len(self.positions)} columns)"
@@ -281,7 +290,7 @@ class SummaryMethods:
         call = MethodCall(name, **kwargs)
         out_meta = sample_out.iloc[:0] if hasattr(sample_out, "iloc") else sample_out
         if positions is not None and len(positions) > 1 and _plain_numbers(self._meta, positions):
-            plan = ColumnSummaries(self._plan, call, tuple(positions), out_meta)
+            plan = ColumnSummaries(self._plan, call, tuple(positions), out_meta, labels)
             return self._result(plan)
         plan = N.Reduce(
             self._plan,
@@ -370,12 +379,7 @@ class SummaryMethods:
         out_meta = M.nonempty(self._meta).sem(**options)
         if isinstance(out_meta, pd.Series):
             out_meta = out_meta.iloc[:0]
-        dtypes = (
-            [self._meta.dtype]
-            if self.ndim == 1
-            else [self._meta[c].dtype for c in chunk.columns]
-        )
-        if not tree_reduce.supported("var", dtypes):
+        if chunk.dtypes is None or not tree_reduce.supported("var", chunk.dtypes):
             return fallback.call_method(self, "sem", (), full)
         plan = N.Reduce(
             self._plan, chunk, combine, SemFinal(final), out_meta, label="sem"
@@ -392,6 +396,8 @@ class SummaryMethods:
             return fallback.call_method(self, "aggregate", (func, axis, *args), kwargs)
         if isinstance(func, str):
             return getattr(self, func)()
+        if self.ndim == 2 and not len(self._meta.columns):
+            return _from_result(self._meta.agg(func))  # no column: no data to reduce
         wanted = [(column, name) for column, names in plan for name in names]
         calls = [getattr(self if column is None else self[column], name)() for column, name in wanted]
         values = dict(zip(wanted, compute(*calls), strict=True))

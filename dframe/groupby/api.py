@@ -208,7 +208,12 @@ class GroupBy(GroupWindowMethods):
 
     def _rowwise(self, op: Any, aligned: bool) -> Any:
         work = self._work
-        meta = G.no_rows(op(self._sample(positional=True)))
+        if work.lengths is not None and sum(work.lengths) == 0:
+            # No rows at all: pandas' own answer (shift keeps bools bool), or its error (diff of
+            # bools raises on no rows only; partitions without rows are skipped below).
+            meta = G.no_rows(op(self._spec.grouped(work.meta, positional=True)))
+        else:
+            meta = G.no_rows(op(self._sample(positional=True)))
         nin = work.npartitions
         nout = self._split_out if self._split_out and self._split_out > 1 else nin
         forward = shuffle.Shuffle(

@@ -245,7 +245,12 @@ class Finish:
         if self.complete:
             result = self._unobserved(result)
         if self.spec.options.get("as_index", True) is False and not self.spec.series:
-            result = result.reset_index(allow_duplicates=True)
+            # pandas puts back only the keys no output column is named like (agg(y=...) of key y)
+            named = [k for k, n in enumerate(result.index.names) if n is not None and n in result]
+            if named:
+                result = result.reset_index(level=named, drop=True)
+            if len(named) < len(self.spec.items):
+                result = result.reset_index(allow_duplicates=True)
             if result.shape[1] == len(self.out_meta.columns):
                 result.columns = self.out_meta.columns
         return result
@@ -253,7 +258,8 @@ class Finish:
     def _unobserved(self, result: Any) -> Any:
         names = list(result.index.names)
         keys = result.index.to_frame(index=False)
-        keys.columns = range(keys.shape[1])
+        # (labels 0, 1 ... would make pandas (3.1) put a categorical key's level first)
+        keys.columns = [f"key{j}" for j in range(keys.shape[1])]
         full = (
             keys.groupby(
                 list(keys.columns),
@@ -265,8 +271,12 @@ class Finish:
             .index
         )
         full = full.set_names(names)
-        out = result.reindex(full)
         fills = self.fills or []
+        if len(full) > len(result):
+            # pandas gives bools float64 where an unobserved group holds NaN (max, first ...);
+            # reindexing a bool column would make it object.
+            result = _bools_as_float(result, fills)
+        out = result.reindex(full)
         if isinstance(out, pd.Series):
             if fills and fills[0] in _FILL:
                 out = out.fillna(_FILL[fills[0]]).astype(result.dtype)
@@ -278,6 +288,23 @@ class Finish:
         return out
 
 
+
+
+def _bools_as_float(result: Any, fills: list[str]) -> Any:
+    """``result``'s bool columns (or Series) without a fill value for empty groups as float64."""
+    if isinstance(result, pd.Series):
+        unfilled = not fills or fills[0] not in _FILL
+        return result.astype("float64") if unfilled and result.dtype == bool else result
+    wanted = [
+        j
+        for j, dtype in enumerate(result.dtypes)
+        if dtype == bool and (j >= len(fills) or fills[j] not in _FILL)
+    ]
+    if wanted:
+        result = result.copy(deep=False)
+        for j in wanted:
+            result.isetitem(j, result.iloc[:, j].astype("float64"))
+    return result
 
 
 # -- shuffle -----------------------------------------------------------------------------------
@@ -367,8 +394,9 @@ class RowOp:
     def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
         pos, labels = part[POS].to_numpy(), part.index
         gb = self.spec.grouped(part, positional=True)
-        if len(part) and gb.ngroups == 0:
-            # Only rows with missing keys: pandas has no group to compute anything from.
+        if gb.ngroups == 0:
+            # No rows, or only rows with missing keys: pandas has no group to compute anything
+            # from (and may raise on no rows where it does not on some: diff of bools).
             result = self.meta.reindex(pd.RangeIndex(len(part) if self.all_rows else 0))
         else:
             result = self.op(gb)

@@ -23,7 +23,9 @@ class WindowPart:
 
     def __call__(self, part: pd.DataFrame) -> tuple[Any, Any, Any, Any]:
         gb = self.spec.grouped(part, sort=False, observed=True)
-        if gb.ngroups == 0:
+        if gb.ngroups == 0 or self._only_missing_category(part):
+            # (pandas' windows leave out the missing group of one categorical key even with
+            # dropna=False, and raise when a partition has no other group)
             empty = np.zeros(0, np.int64)
             return part.iloc[:0], empty, empty, None
         result = self.op(gb)
@@ -44,6 +46,14 @@ class WindowPart:
         )
         keys_frame = positional_frame(self.spec.key_frame(part)).take(at)
         return result, pos[at], firsts[at], keys_frame
+
+    def _only_missing_category(self, part: pd.DataFrame) -> bool:
+        keys = self.spec.key_series(part)
+        return (
+            len(keys) == 1
+            and isinstance(keys[0].dtype, pd.CategoricalDtype)
+            and bool(keys[0].isna().all())
+        )
 
 
 class WindowAssemble:

@@ -73,13 +73,18 @@ def _key_values(part: pd.DataFrame, sel: tuple[str, Any]) -> Any:
 
 
 def _hashable(values: Any) -> Any:
-    """Key values in a form that hashes alike on both sides when their dtypes differ."""
+    """Key values in a form that hashes alike on both sides when their dtypes differ: numbers
+    as floats, in an object array (pandas matches an object column's True or 1 with an int
+    column's 1), missing values as NaN."""
     s = pd.Series(values)
-    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
-        return s.astype("float64").array
     if s.dtype.kind == "M" and getattr(s.dtype, "tz", None) is None:
         return s.astype("datetime64[ns]").array
-    return s.to_numpy(dtype=object)
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+        return s.astype("float64").to_numpy(dtype=object)
+    out = s.to_numpy(dtype=object, na_value=np.nan, copy=True)
+    numbers = np.fromiter((isinstance(v, bool | int | float | np.number) for v in out), bool, len(out))
+    out[numbers] = [float(v) for v in out[numbers]]
+    return out
 
 
 @dataclass(frozen=True)
@@ -241,32 +246,35 @@ class Finish:
     """Drop the helper columns, give the partition the common dtypes and (``start`` not None)
     the labels start..start+n-1."""
 
-    def __init__(self, hidden: tuple[str, ...], dtypes: dict | None, start: int | None) -> None:
+    def __init__(self, hidden: tuple[str, ...], dtypes: list | None, start: int | None) -> None:
         self.hidden, self.dtypes, self.start = hidden, dtypes, start
 
     def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
         out = part.drop(columns=[c for c in self.hidden if c in part.columns])
         if self.dtypes is not None:
-            out = out.astype(self.dtypes)
+            # by position: column labels may repeat (get_dummies with one prefix for two columns)
+            out = out.copy(deep=False)
+            for j, dtype in enumerate(self.dtypes):
+                if not same_dtype(out.dtypes.iloc[j], dtype):
+                    out.isetitem(j, out.iloc[:, j].astype(dtype))
         if self.start is not None:
             out.index = pd.RangeIndex(self.start, self.start + len(out))
         return out
 
 
-def _common_dtypes(infos: list[tuple[int, pd.DataFrame]]) -> dict | None:
-    """What pandas' one merge would give: every non-empty partition votes (int + float →
-    float, as an unmatched row makes it)."""
+def _common_dtypes(infos: list[tuple[int, pd.DataFrame]]) -> list | None:
+    """What pandas' one merge would give, column by column (by position): every non-empty
+    partition votes (int + float → float, as an unmatched row makes it)."""
     metas = [m for n, m in infos if n] or [infos[0][1]]
-    out = {}
-    for j, name in enumerate(metas[0].columns):
+    out = []
+    for j in range(len(metas[0].columns)):
         dtypes = [m.dtypes.iloc[j] for m in metas]
         if all(same_dtype(dt, dtypes[0]) for dt in dtypes[1:]):
-            out[name] = dtypes[0]
+            out.append(dtypes[0])
         else:
-            out[name] = pd.concat([pd.Series([], dtype=dt) for dt in dtypes]).dtype
+            out.append(pd.concat([pd.Series([], dtype=dt) for dt in dtypes]).dtype)
     if all(
-        all(same_dtype(a, b) for a, b in zip(m.dtypes, out.values(), strict=True))
-        for _, m in infos
+        all(same_dtype(a, b) for a, b in zip(m.dtypes, out, strict=True)) for _, m in infos
     ):
         return None
     return out

@@ -8,6 +8,7 @@ dtypes are not obvious, the operation is run on a small *non-empty* stand-in of 
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
@@ -33,9 +34,14 @@ def missing_columns_error(missing: Sequence[Hashable], existing: Iterable[Hashab
 def check_columns(meta: pd.DataFrame, columns: Iterable[Hashable]) -> None:
     """Raise ``KeyError`` at plan-construction time if any column is missing."""
     present = set(meta.columns)
-    missing = [c for c in columns if c not in present]
+    # (a NaN label is found by the Index, not by a set: each NaN is a new object)
+    missing = [c for c in columns if c not in present and not (_is_nan(c) and meta.columns.hasnans)]
     if missing:
         raise missing_columns_error(missing, meta.columns)
+
+
+def _is_nan(label: Any) -> bool:
+    return isinstance(label, float) and math.isnan(label)
 
 
 def _nonempty_values(dtype: Any, n: int) -> Any:
@@ -67,7 +73,7 @@ def _nonempty_values(dtype: Any, n: int) -> Any:
 
 def _nonempty_index(index: pd.Index, n: int) -> pd.Index:
     if isinstance(index, pd.RangeIndex):
-        return pd.RangeIndex(n)
+        return pd.RangeIndex(n, name=index.name)
     if isinstance(index, pd.MultiIndex):
         levels = [_nonempty_index(lev, n) for lev in index.levels]
         return pd.MultiIndex.from_arrays(levels, names=index.names)
@@ -104,6 +110,9 @@ def _make_nonempty(meta: Any, n: int) -> Any:
             for i, dt in enumerate(meta.dtypes)
         }
         out = pd.DataFrame(data, index=index)
+        for i, dt in enumerate(meta.dtypes):
+            if out.dtypes.iloc[i] != dt:  # pandas took the object sample for str
+                out.isetitem(i, out.iloc[:, i].astype(dt))
         out.columns = meta.columns
         return out
     if isinstance(meta, pd.Series):

@@ -122,9 +122,11 @@ class Explode:
 
     def __call__(self, part: Any) -> Any:
         out = part.explode() if self.column is None else part.explode(self.column)
-        return out.astype(object) if isinstance(out, pd.Series) else out.astype(
-            {c: object for c in _as_list(self.column)}
-        )
+        # (a column that is not object, the float64 of str.split over missing values only, is
+        # exploded as it is: pandas keeps its dtype)
+        if isinstance(out, pd.Series):
+            return out.astype(object) if part.dtype == object else out
+        return out.astype({c: object for c in _as_list(self.column) if part[c].dtype == object})
 
 
 class ExplodeKinds:

@@ -163,7 +163,7 @@ def _rank(obj: Any, axis: Any, method: str, numeric_only: bool, na_option: str,
     if not series:
         if axis not in (0, "index") or obj._meta.columns.has_duplicates:
             return fallback.call_method(obj, "rank", (), kwargs)
-        if list(meta.columns) != list(obj._meta.columns):
+        if not meta.columns.equals(obj._meta.columns):  # (a NaN label equals itself here)
             source = obj[list(meta.columns)]
     dtypes = [source._meta.dtype] if series else list(source._meta.dtypes)
     if (

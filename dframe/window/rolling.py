@@ -18,7 +18,11 @@ from dframe.plan import nodes as N
 
 
 def _halo(obj: Any, fn: Callable[[Any], Any], **where: Any) -> Any:
-    meta = M.infer_meta(fn, obj._meta)
+    lengths = obj._plan.lengths
+    if lengths is not None and sum(lengths) == 0:
+        meta = fn(obj._meta).iloc[:0]  # no rows: pandas' own answer (shift keeps bools bool)
+    else:
+        meta = M.infer_meta(fn, obj._meta)
     halo = Halo(fn, meta, **where)
     node = N.MapWithContext(
         obj._plan, halo.summarize, halo.gather, halo.apply, meta, label=repr(fn)

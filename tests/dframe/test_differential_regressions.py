@@ -412,21 +412,11 @@ def test_map_partial_dict_dtype_of_a_partition_subset():
     same(pdf["k"].map(mapping).head(1), df["k"].map(mapping).head(1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="df[callable] is taken for a column label (KeyError); "
-    "pandas calls it (df.loc[callable] works)",
-)
 def test_getitem_callable():
     pdf = pd.DataFrame({"k": [3, 2, 1]})
     same(pdf[lambda e: e["k"] > 1], df_of(pdf)[lambda e: e["k"] > 1])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dtypes of a frame assigned a column to an object frame "
-    "say str for the object columns; the data is object",
-)
 def test_assign_keeps_object_dtype_in_metadata():
     pdf = pd.DataFrame({"o": pd.Series([1, "a"], dtype=object)})
     result = df_of(pdf).assign(r=1)
@@ -458,20 +448,11 @@ def test_melt_after_outer_merge():
     same(expected, result.melt(id_vars=["k"], value_vars=["i"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="astype('category') of an ordered categorical makes it unordered; pandas leaves it",
-)
 def test_astype_category_keeps_ordered():
     pdf = pd.DataFrame({"c": pd.Categorical(["x", "y", "x"], ordered=True)})
     same(pdf["c"].astype("category"), df_of(pdf)["c"].astype("category"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shift of an empty bool column says object (pandas keeps bool), so get_dummies "
-    "encodes it",
-)
 def test_shift_empty_bool_then_get_dummies():
     pdf = pd.DataFrame({"b": np.array([], dtype=bool)})
     expected = pd.get_dummies(pdf.shift(1), dummy_na=True)
@@ -496,12 +477,6 @@ def _slow_for_3(v):
     return v
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on the runtime executor, concat of the same lazy Series twice raises "
-    "GetTimeoutError when its second partition is the slower one (runtime.get of a list with "
-    "repeated refs returns before all are ready)",
-)
 @pytest.mark.timeout(120)
 def test_concat_same_lazy_series_twice_on_runtime(shared_ray):
     pdf = pd.DataFrame({"k": [1, 3]})
@@ -511,11 +486,6 @@ def test_concat_same_lazy_series_twice_on_runtime(shared_ray):
         same(pd.concat([pdf["k"], pdf["k"]]), dframe.concat([s, s]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime.get([a, b, a, b]) raises GetTimeoutError (timeout=None) when b finishes "
-    "after a: repeated refs count as ready twice",
-)
 @pytest.mark.timeout(120)
 def test_runtime_get_repeated_refs(shared_ray):
     import time
@@ -529,11 +499,6 @@ def test_runtime_get_repeated_refs(shared_ray):
     assert shared_ray.get([a, b, a, b]) == [1, 2, 1, 2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="quantile/median of a frame whose column labels are an object Index (of ints) give an "
-    "int64 index; pandas keeps object",
-)
 def test_quantile_object_column_labels():
     pdf = pd.DataFrame([[0.5, 1.0], [1.0, 2.0]], columns=pd.Index([1, 3], dtype=object))
     same(pdf.quantile(0.5), df_of(pdf, 1).quantile(0.5))
@@ -552,32 +517,17 @@ def test_pivot_table_unsorted_columns_with_missing_key():
     same(pdf.pivot_table(**kwargs), df_of(pdf, 1).pivot_table(**kwargs))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby(as_index=False).agg(y=...) with a key named y gives two y columns; pandas' "
-    "aggregation replaces the key's",
-)
 def test_named_aggregation_named_like_the_key():
     pdf = pd.DataFrame({"y": [1, 1, 2], "v": [1, 2, 3]})
     expected = pdf.groupby("y", as_index=False).agg(y=("v", "sum"))
     same(expected, df_of(pdf).groupby("y", as_index=False).agg(y=("v", "sum")))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reductions of a frame with duplicate column labels raise AttributeError "
-    "('DataFrame' object has no attribute 'dtype')",
-)
 def test_sum_duplicate_column_labels():
     pdf = pd.DataFrame([[1, 2], [3, 4]], columns=["k", "k"])
     same(pdf.sum(), df_of(pdf).sum())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="concat(join='inner') of a frame whose duplicate column labels come from "
-    "concat(axis=1) raises InvalidIndexError",
-)
 def test_concat_inner_after_concat_columns_with_same_label():
     pdf = pd.DataFrame({"k": [0, 2, 2, 0]})
     df = df_of(pdf)
@@ -589,11 +539,6 @@ def test_concat_inner_after_concat_columns_with_same_label():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="merge(sort=True) on a categorical key ordered on one side only raises TypeError "
-    "(Cannot set a Categorical with another, without identical categories)",
-)
 def test_merge_sorted_categorical_keys_of_different_dtypes():
     left = pd.DataFrame({"c": pd.Categorical(["z", None], categories=["z", "x"]), "v": [1, 2]})
     right = pd.DataFrame(
@@ -603,11 +548,6 @@ def test_merge_sorted_categorical_keys_of_different_dtypes():
     same(expected, df_of(left, 1).merge(df_of(right, 1), on="c", how="left", sort=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby(['k', 'c'], observed=False) with c categorical: the index levels hold c "
-    "first, under the names (k, c)",
-)
 def test_groupby_observed_false_categorical_second_key():
     pdf = pd.DataFrame(
         {
@@ -629,23 +569,12 @@ def test_nlargest_two_columns_with_na():
     same(pdf.nlargest(1, ["n", "k"]), df_of(pdf, 1).nlargest(1, ["n", "k"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby(categorical, dropna=False).rolling() raises ValueError (need at least one "
-    "array to concatenate) when a partition's keys are all missing",
-)
 def test_groupby_rolling_partition_of_missing_keys():
     pdf = pd.DataFrame({"c": pd.Categorical([None, None, "x", "x"]), "k": [1, 2, 3, 4]})
     expected = pdf.groupby("c", dropna=False)["k"].rolling(2).max()
     same(expected, df_of(pdf, 3).groupby("c", dropna=False)["k"].rolling(2).max())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on the runtime executor, cumsum/cummax of a nullable Int64 column raise "
-    "ValueError: assignment destination is read-only (the partition's buffers come read-only "
-    "from the object store and pandas writes into them)",
-)
 @pytest.mark.timeout(120)
 def test_cumsum_nullable_on_runtime(shared_ray):
     pdf = pd.DataFrame({"x": pd.array([1, 2, 3, 2], dtype="Int64")})
@@ -664,11 +593,6 @@ def test_floordiv_by_int_column_with_zero_dtype():
     assert result.dtype == (-1 // pdf["n"]).dtype
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="min/max of an empty Series are wrong: bool gives True, int64 gives -2**63 (pandas: "
-    "NaN)",
-)
 @pytest.mark.parametrize("dtype", ["bool", "int64"])
 def test_min_of_empty_series(dtype):
     pdf = pd.DataFrame({"x": np.array([], dtype=dtype)})
@@ -677,11 +601,6 @@ def test_min_of_empty_series(dtype):
     assert np.isnan(result), result
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="explode of lists that are all missing (a split of an all-missing str column) is "
-    "object; pandas infers float64",
-)
 def test_explode_all_missing():
     pdf = pd.DataFrame({"s": pd.array([None, None], dtype="str")})
     expected = pdf["s"].str.split(",").explode()
@@ -699,20 +618,12 @@ def test_replace_with_other_type_then_quantile():
     same(expected, df_of(pdf, 1)["f"].replace(1.5, "a").quantile([0.1, 0.5]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="max(skipna=False) of a nullable Int64 column holding <NA> gives nan; pandas <NA>",
-)
 def test_max_skipna_false_nullable():
     pdf = pd.DataFrame({"n": pd.array([1, None], dtype="Int64")})
     assert pdf["n"].max(skipna=False) is pd.NA
     assert df_of(pdf)["n"].max(skipna=False) is pd.NA
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby shift of an empty bool column is object; pandas keeps bool",
-)
 def test_groupby_shift_empty_bool():
     pdf = pd.DataFrame({"k": np.array([], dtype="int64"), "b": np.array([], dtype=bool)})
     same(pdf.groupby("k")["b"].shift(-1), df_of(pdf).groupby("k")["b"].shift(-1))
@@ -775,11 +686,6 @@ def test_inner_join_descending_range_index():
     same(left.join(right, how="inner"), df_of(left, 1).join(df_of(right, 1), how="inner"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rank() of a frame with a missing value among its column labels (crosstab(dropna="
-    "False)) raises KeyError (column(s) nan not found) when computed",
-)
 def test_rank_nan_column_label():
     pdf = pd.DataFrame({"s": pd.array(["b", "a", "b"], dtype="str"), "f": [np.nan, 2.5, 1.0]})
     df = df_of(pdf, 1)
@@ -787,13 +693,264 @@ def test_rank_nan_column_label():
     same(expected, dframe.crosstab(df["s"], df["f"], dropna=False).rank())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby(categorical, observed=False).max() of a bool column with an unobserved "
-    "category is object; pandas float64",
-)
 def test_groupby_observed_false_bool_max():
     pdf = pd.DataFrame(
         {"c": pd.Categorical(["x", "y"], categories=["x", "y", "w"]), "r": [True, False]}
     )
     same(pdf.groupby("c", observed=False).max(), df_of(pdf).groupby("c", observed=False).max())
+
+
+# ---- found by the long run (20,000 chains) ---------------------------------------------------
+
+
+def test_column_with_a_private_looking_name_as_attribute():
+    left, right = pd.DataFrame({"k": [1, 2]}), pd.DataFrame({"k": [1]})
+    expected = left.merge(right, how="left", indicator=True)._merge
+    same(expected, df_of(left).merge(df_of(right, 1), how="left", indicator=True)._merge)
+
+
+def test_nunique_without_columns():
+    pdf = pd.DataFrame(index=[1, 2])
+    same(pdf.nunique(), df_of(pdf, 1).nunique())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="stack() of columns of different kinds infers the dtype per partition: a partition "
+    "of strings and <NA> only becomes str, its <NA> NaN (pandas: object, <NA>)",
+)
+def test_stack_mixed_kinds_with_na_per_partition():
+    pdf = pd.DataFrame(
+        {"nb": pd.array([None, True], dtype="boolean"), "c": pd.Categorical(["z", "z"])},
+        index=[7, 15],
+    )
+    same(pdf.stack(), df_of(pdf, 2).stack())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="explode infers the dtype per partition: a partition of strings and <NA> only "
+    "becomes str, its <NA> NaN (pandas: object, <NA>)",
+)
+def test_explode_object_with_na_per_partition():
+    s = pd.Series([pd.NA, "z", True, "z"], dtype=object)
+    same(s.explode(), dframe.from_pandas(s, npartitions=2).explode())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby cumcount with a missing key (dropna): pandas gives NaN there (float64), "
+    "dframe's dtype before computing says int64, so a later shift raises IntCastingNaNError",
+)
+def test_groupby_cumcount_missing_key_dtype():
+    pdf = pd.DataFrame({"nb": pd.array([True, None, False, True], dtype="boolean")})
+    f = lambda d: d.groupby(["nb"], sort=False).cumcount().shift(2, fill_value=0.0)
+    same(f(pdf), f(df_of(pdf)))
+
+
+@pytest.mark.parametrize(
+    ("method", "values"),
+    [("cumprod", [0.0, np.inf, -2.0, np.nan, 3.0]), ("cumsum", [1.0, np.inf, np.nan, -np.inf, 2.0])],
+)
+def test_cumulative_nan_made_by_the_values_stays(method, values):
+    # 0 * inf and inf - inf make the running value NaN for good; only a missing input is skipped
+    s = pd.Series(values)
+    for n in (2, 3):
+        same(getattr(s, method)(), getattr(dframe.from_pandas(s, npartitions=n), method)())
+
+
+def test_pivot_table_dropna_false_categorical_columns():
+    pdf = pd.DataFrame(
+        {
+            "i": [17, 15, 6],
+            "c": pd.Categorical(["z", None, "x"], categories=["z", "x", "y"]),
+            "k": [1, 3, 0],
+        }
+    )
+    kwargs = {"index": "i", "columns": "c", "values": "k", "aggfunc": "sum", "fill_value": 0}
+    kwargs.update(dropna=False, observed=False)
+    same(pdf.pivot_table(**kwargs), df_of(pdf, 2).pivot_table(**kwargs))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby(observed=False) of several keys: values of a key seen only in rows dropped "
+    "for another key's missing value make groups in pandas (with every category), not in dframe",
+)
+def test_groupby_observed_false_keys_of_dropped_rows():
+    pdf = pd.DataFrame(
+        {
+            "i": [17, 15, 6],
+            "c": pd.Categorical(["z", None, "x"], categories=["z", "x", "y"]),
+            "k": [1, 3, 0],
+        }
+    )
+    f = lambda d: d.groupby(["i", "c"], observed=False)[["k"]].sum()
+    same(f(pdf), f(df_of(pdf, 1)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby cummin of a bool column with a missing key (dropna): partitions with "
+    "missing keys give float64, the others bool: object (pandas: float64)",
+)
+def test_groupby_cummin_bool_missing_key():
+    pdf = pd.DataFrame({"b": [True, False, False], "k": [3, 3, 0]})
+    pdf["t"] = pd.to_datetime([None, "2024-01-01", "2024-01-02"])
+    f = lambda d: d.groupby(["k", "t"], sort=False)[["b"]].cummin()
+    same(f(pdf), f(df_of(pdf, 3)))
+
+
+def test_groupby_diff_bool_with_a_partition_without_groups():
+    # pandas' diff of bools raises on no rows; a shuffled partition without rows must not ask
+    pdf = pd.DataFrame({"r": [True, False, True, True], "b": [True, False, True, False]})
+    same(pdf.groupby("r")["b"].diff(), df_of(pdf, 3).groupby("r")["b"].diff())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="shift of a frame's bool column emptied by head(0): dframe does not know it has no rows "
+    "and says object (the dtype of a shift with rows); pandas keeps bool",
+)
+def test_shift_bool_emptied_by_head():
+    pdf = pd.DataFrame({"b": [True, False], "k": [1, 2]})
+    assert list(df_of(pdf).head(0).shift(1).dtypes) == list(pdf.head(0).shift(1).dtypes)
+
+
+def test_astype_mapping_then_select_another_column():
+    # the selection is pushed below the astype: the mapping names a column it no longer has
+    pdf = pd.DataFrame({"s": pd.array(["a", None], dtype="str"), "c": pd.Categorical(["x", "z"])})
+    same(pdf.astype({"c": "object"}).s, df_of(pdf).astype({"c": "object"}).s)
+
+
+def test_join_object_index_true_matches_int_label_one():
+    # pandas matches an object label True with an int label 1: both must meet in the shuffle
+    left = pd.DataFrame({"a": [0.0, 1.0, 2.0]}, index=pd.Index([np.nan, True, "All"], dtype=object))
+    right = pd.DataFrame({"k": [5, 6]})
+    with dframe.config.override(merge_strategy="shuffle"):
+        same(left.join(right), df_of(left, 3).join(df_of(right, 2)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="drop_duplicates(ignore_index=True) of a frame without rows gives a RangeIndex; pandas "
+    "returns the empty frame as it is (its str index kept)",
+)
+def test_drop_duplicates_ignore_index_without_rows():
+    pdf = pd.DataFrame({"c": pd.Categorical([])}, index=pd.Index([], dtype="str"))
+    f = lambda d: d.drop_duplicates(["c"], ignore_index=True)
+    same(f(pdf), f(df_of(pdf, 1)))
+
+
+def test_sort_index_categorical_with_missing_label_across_partitions():
+    # the seams between partitions compared str with NaN (TypeError), not by category order
+    index = pd.CategoricalIndex(["z", "z", None, "z", "y"], categories=["z", "x", "y", "w"])
+    pdf = pd.DataFrame({"v": range(5)}, index=index)
+    same(pdf.sort_index(na_position="first"), df_of(pdf, 3).sort_index(na_position="first"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="groupby where every row has a missing key: pandas' empty result keeps the keys' "
+    "values as index levels; dframe's levels are empty",
+)
+def test_groupby_every_row_with_a_missing_key_levels():
+    pdf = pd.DataFrame({"c": pd.Series(["x", None], dtype=object), "f": [np.nan, 1.0], "b": [1, 2]})
+    f = lambda d: d.groupby(["c", "f"])[["b"]].var(ddof=0)
+    same(f(pdf), f(df_of(pdf, 1)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="dt.day (and other integer fields) of a column with NaT is float64 (NaN); dframe's "
+    "dtype before computing says int32",
+)
+def test_dt_integer_field_with_nat_dtype():
+    s = pd.Series(pd.to_datetime(["2024-01-01", None]))
+    assert dframe.from_pandas(s, npartitions=1).dt.day.dtype == s.dt.day.dtype
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="explode of lists of strings gives str data but says object before computing, so a "
+    "later loc setitem casts that column to object (pandas: str)",
+)
+def test_loc_setitem_after_explode_keeps_str():
+    pdf = pd.DataFrame({"k": [2, 0], "c": pd.Categorical(["y", "x"])})
+
+    def f(d):
+        d = d.assign(r=d["c"].str.split(",")).explode("r", ignore_index=True)
+        d = d.copy()
+        d.loc[d["k"] > 0, ["c"]] = "x"
+        return d
+
+    same(f(pdf), f(df_of(pdf, 1)))
+
+
+def test_reset_index_of_a_named_range_index_names_the_column():
+    # the made-up rows dframe plans with dropped the RangeIndex's name: the column was "index"
+    pdf = pd.DataFrame({"k": [1, 2]}, index=pd.RangeIndex(-3, -5, -1, name="idx"))
+    assert list(df_of(pdf).reset_index().columns) == list(pdf.reset_index().columns)
+    same(pdf.reset_index()["idx"], df_of(pdf).reset_index()["idx"])
+
+
+def test_prod_nan_made_by_the_values_in_one_partition():
+    # 0 * inf in one partition is NaN for good; merging the partials must not skip it
+    pdf = pd.DataFrame({"f": [0.25, np.inf, -0.0, 1000.0, 3.0, np.nan]})
+    for n in (2, 3):
+        same(pdf.prod(), df_of(pdf, n).prod())
+        assert np.isnan(df_of(pdf, n)["f"].prod())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="str.split of a partition of missing values only is float64 (pandas' answer for them), "
+    "where the whole column's is object: a following .str raises AttributeError there",
+)
+def test_str_after_split_with_a_partition_of_missing_values():
+    pdf = pd.DataFrame({"s": pd.array(["a,b", "c", None, None, None, None], dtype="str")})
+    f = lambda d: d["s"].str.split(",").str.len()
+    same(f(pdf), f(df_of(pdf, 3)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pivot on a categorical columns key holding missing values: pandas orders the columns "
+    "NaN first, then by value (x before z); dframe by category code",
+)
+def test_pivot_categorical_columns_with_missing_values_order():
+    cats = ["z", "x", "y", "w"]
+    pdf = pd.DataFrame(
+        {
+            "k": [2, 2, 1, 1, 0],
+            "c": pd.Categorical(["z", "x", "z", None, None], categories=cats, ordered=True),
+            "v": [1, 2, 3, 4, 5],
+        }
+    )
+    same(pdf.pivot(index="k", columns="c"), df_of(pdf, 1).pivot(index="k", columns="c"))
+
+
+def test_join_of_a_frame_with_repeated_column_labels():
+    # get_dummies with one prefix for two columns repeats labels; the merge's common dtypes
+    # were keyed by label (zip() argument 2 is shorter than argument 1)
+    pdf = pd.DataFrame(
+        {"k": [2, 1, 2, 0], "s": ["a", "ba", None, "a"], "c": ["y", None, "x", "y"]}
+    )
+    other = pd.DataFrame({"k": [1, 3, 0, 1, 3, 2, 3, 1], "i": [9, 19, 8, -2, 19, -5, 20, -2]})
+    f = lambda d, o: d.join(o.set_index("k"), on="k").all(skipna=False)
+    g = lambda d: dframe.get_dummies(d, prefix="p", dummy_na=True, dtype=int)
+    expected = f(pd.get_dummies(pdf, prefix="p", dummy_na=True, dtype=int), other)
+    for n in (1, 3):
+        same(expected, f(g(df_of(pdf, n)), df_of(other, 1)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an inner join of a named RangeIndex with an unnamed one says the name stays before "
+    "computing (pandas drops it when the ranges differ), so reset_index names the column 'idx'",
+)
+def test_reset_index_after_inner_join_of_named_range_index():
+    left = pd.DataFrame({"i": range(5)}, index=pd.RangeIndex(-1, 9, 2, name="idx"))
+    right = pd.DataFrame({"k": [1, 2, 3]})
+    result = df_of(left, 1).join(df_of(right, 1), how="inner").reset_index()
+    assert list(result.columns) == list(left.join(right, how="inner").reset_index().columns)

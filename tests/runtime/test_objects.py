@@ -68,6 +68,12 @@ def test_get_of_same_ref_twice_in_a_list(ray):
     assert ray.get([ref, ref]) == ["x", "x"]
 
 
+def test_get_of_repeated_refs_waits_for_every_object(ray):
+    # the repeated ref arrives first: counted once per listing, it would end the wait early
+    fast, slow = sleep_then.remote(1, 0.0), sleep_then.remote(2, 0.3)
+    assert ray.get([fast, slow, fast, slow]) == [1, 2, 1, 2]
+
+
 def test_get_of_empty_list(ray):
     assert ray.get([]) == []
 

@@ -30,7 +30,6 @@ from tests.dframe.differential.registry import (
     kind_of,
     lit,
     metadata_ok,
-    nullable_missing,
     op,
     opt,
     pick,
@@ -261,14 +260,12 @@ def _frame_elementwise(draw: Draw, d: pd.DataFrame) -> str:
             f"d.dropna(subset=[{col!r}])",
             f"d.replace({value(draw, d[col])}, {value(draw, d[col], foreign=False)})",  # KNOWN: AA
             f"d == {value(draw, d[col])}",
-            # KNOWN: astype("category") of an ordered categorical makes it unordered.
             f"d.astype({{{col!r}: {draw(st.sampled_from(astype_targets(d[col])))!r}}})",
         ]
         if not {"dt", "dtz", "td"} & {kind_of(t) for t in d.dtypes}:
             forms.append("d.astype('str')")  # KNOWN: see series.astype
     if num:
         picked = draw(st.lists(st.sampled_from(num), min_size=1, max_size=3, unique=True))
-        nullable = any(column_kinds(d)[c] in NULLABLE for c in picked)
         p = repr(picked)
         v = draw(st.sampled_from(["0", "1", "-1.5", "2"]))
         forms += [
@@ -280,8 +277,8 @@ def _frame_elementwise(draw: Draw, d: pd.DataFrame) -> str:
             f"d[{p}].abs()",
             f"d[{p}].round(1)",
             f"d[{p}].diff()",
-            # KNOWN: cumulative ops of nullable columns fail on the runtime (see series.cumulative)
-            *([f"d[{p}].cumsum()", f"d[{p}].cummax()"] if not nullable else []),
+            f"d[{p}].cumsum()",
+            f"d[{p}].cummax()",
             f"d[{p}].pct_change()",
             f"d[{p}].rolling({draw(st.integers(1, 3))}).sum()",
             f"d[{p}].rolling(2, min_periods=1).mean()",
@@ -292,13 +289,8 @@ def _frame_elementwise(draw: Draw, d: pd.DataFrame) -> str:
 
 
 def astype_targets(s: pd.Series) -> list[str]:
-    ordered = kind_of(s) == "cat" and s.dtype.ordered
     timely = kind_of(s) in {"dt", "dtz", "td"}  # KNOWN: see series.astype
-    return (
-        ["float64", "Int64", "object"]
-        + ([] if timely else ["str"])
-        + ([] if ordered else ["category"])
-    )
+    return ["float64", "Int64", "object", "category"] + ([] if timely else ["str"])
 
 
 @op("frame_rank", is_frame)
@@ -330,9 +322,7 @@ def _frame_reduce(draw: Draw, d: pd.DataFrame) -> str:
         return call(f"d.{name}", dropna=opt(draw, False) if name == "nunique" else None)
     # any/all take no numeric_only: pandas raises TypeError, and so must dframe.
     numeric_only = draw(st.sampled_from([True, None, True]))
-    # KNOWN: skipna=False over a nullable column holding <NA> gives nan (see series.reduce).
-    nullable = any(nullable_missing(d.iloc[:, i]) for i in range(d.shape[1]))
-    skipna = opt(draw, False) if not nullable else None
+    skipna = opt(draw, False)
     return call(f"d.{name}", numeric_only=numeric_only, skipna=skipna)
 
 

@@ -30,6 +30,11 @@ def lit(value: Any) -> str:
     """Python code that evaluates to ``value`` (a scalar of the data)."""
     if value is None or value is pd.NA:
         return "None" if value is None else "pd.NA"
+    # (before the numbers: np.timedelta64 is an np.integer)
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if isinstance(value, np.timedelta64):
+        value = pd.Timedelta(value)
     if isinstance(value, bool | np.bool_):
         return repr(bool(value))
     if isinstance(value, int | np.integer):
@@ -38,10 +43,6 @@ def lit(value: Any) -> str:
         return repr(float(value))
     if isinstance(value, str):
         return repr(value)
-    if isinstance(value, np.datetime64):
-        value = pd.Timestamp(value)
-    if isinstance(value, np.timedelta64):
-        value = pd.Timedelta(value)
     if isinstance(value, pd.Timestamp):
         if value.tz is None:
             return f"pd.Timestamp({str(value)!r})"
@@ -270,10 +271,6 @@ def series_op(
     return register
 
 
-def nullable_missing(s: pd.Series) -> bool:
-    return kind_of(s) in NULLABLE and bool(s.isna().any())
-
-
 def divides_by_zero(s: pd.Series) -> bool:
     """KNOWN: ``x // s`` and ``x % s`` for an int64/Int64 ``s`` holding 0 are float (inf, NaN),
     but dframe says int64/Int64 before computing (later steps then cast to it: shift or eval
@@ -302,9 +299,9 @@ HISTORY: list[Any] = []  # chains.Step
 
 
 def metadata_ok(d: Any) -> bool:
-    """KNOWN: dframe's dtypes (known before computing) are wrong for object columns (said to be
-    str after assign, setitem, reset_index...) and after merges/joins that leave missing values
-    (said to keep int64/bool): no ``d.dtypes`` then."""
+    """KNOWN: dframe's dtypes (known before computing) are wrong after merges/joins that leave
+    missing values (said to keep int64/bool), and object columns come out as str from some
+    operations (melt, pivot_table): no ``d.dtypes`` then."""
     return not has_object(d) and not any(step.op in ("merge", "join") for step in HISTORY)
 
 
