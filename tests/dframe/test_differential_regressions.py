@@ -342,11 +342,6 @@ def test_merge_categorical_key_on_int_key_sorted(how):
     same(expected, result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pivot_table(columns=<categorical>, observed=False) gives no rows (pandas: one "
-    "column per observed category); with dropna=False its columns come out as rows",
-)
 @pytest.mark.parametrize("dropna", [True, False])
 def test_pivot_table_categorical_columns_observed_false(dropna):
     pdf = pd.DataFrame(

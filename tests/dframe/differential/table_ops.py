@@ -387,9 +387,9 @@ def _pivot_table(draw: Draw, d: pd.DataFrame) -> str:
     # (pandas: among all rows, also those dropped for a missing key): not with missing keys.
     keys = [index] + ([cols] if cols is not None else [])
     sort = opt(draw, False) if not d[keys].isna().any().any() else None
-    # KNOWN: pivot_table(columns=<categorical>, observed=False) gives no rows (dropna=True) or
-    # its columns as rows (dropna=False), and a margins pivot_table of such a result raises
-    # TypeError: observed=False only when the columns are not categorical.
+    # KNOWN: a margins pivot_table with categorical columns and observed=False raised
+    # TypeError (the plain case is fixed, test_pivot_table_categorical_columns_observed_false):
+    # observed=False only when the columns are not categorical, until margins are checked.
     cat_columns = cols is not None and column_kinds(d)[cols] == "cat"
     return call(
         "d.pivot_table",
