@@ -73,7 +73,10 @@ class _Groups:
     def __len__(self) -> int:
         return len(self.result)
 
-    def order_keys(self) -> pd.DataFrame:
+    def order_keys(self, nkeys: int) -> pd.DataFrame:
+        if not len(self):
+            # An empty partition's result may not carry the keys (``ShuffledAgg`` without groups).
+            return pd.DataFrame({k: np.zeros(0, np.int64) for k in range(nkeys)})
         if self.firsts is None:
             return _keys(self.result.index)
         return pd.DataFrame({0: self.firsts})
@@ -90,7 +93,7 @@ class SampleOrder:
         self.sample = S.SampleKeys(spec, size)
 
     def __call__(self, groups: _Groups) -> pd.DataFrame:
-        return self.sample(groups.order_keys())
+        return self.sample(groups.order_keys(len(self.sample.spec.by)))
 
 
 class SplitOrder:
@@ -98,10 +101,10 @@ class SplitOrder:
 
     def __init__(self, spec: S.SortSpec, nout: int) -> None:
         self.split = S.RangeSplit(spec, nout)
-        self.nout = nout
+        self.nout, self.nkeys = nout, len(spec.by)
 
     def __call__(self, groups: _Groups, splitters: pd.DataFrame) -> Any:
-        target = self.split.target(groups.order_keys(), splitters)
+        target = self.split.target(groups.order_keys(self.nkeys), splitters)
         pieces = [groups.take(np.flatnonzero(target == j)) for j in range(self.nout)]
         return pieces[0] if self.nout == 1 else tuple(pieces)
 

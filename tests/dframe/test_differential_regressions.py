@@ -949,3 +949,13 @@ def test_reset_index_after_inner_join_of_named_range_index():
     right = pd.DataFrame({"k": [1, 2, 3]})
     result = df_of(left, 1).join(df_of(right, 1), how="inner").reset_index()
     assert list(result.columns) == list(left.join(right, how="inner").reset_index().columns)
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 5])
+def test_groupby_agg_list_of_several_keys_with_empty_partitions(npartitions):
+    """Found by CI's run on 30c35be: an aggregation that moves rows (agg with a list) by two keys,
+    with partitions left empty by drop_duplicates, raised KeyError: the empty partitions' results
+    had no key levels to cut into ranges."""
+    pdf = pd.DataFrame({"k": [0, 0], "i": [0, 0], "f": [1.0, 1.0], "n": pd.array([1, 1], "Int64")})
+    chain = lambda d: d.drop_duplicates().groupby(["k", "i"], as_index=False)["f"].agg(["sum"])
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
