@@ -25,6 +25,7 @@ as pandas would for the whole result) and, unless an index was merged on, are nu
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -301,6 +302,36 @@ class Merge(N.Node):
             lengths=None,
             range_index=self.spec.fresh_index,
         )
+
+    def input_columns(self, need: Any) -> list[frozenset | None]:
+        """What each side must keep for the output columns ``need``: the keys, the columns asked
+        for, and every label both sides have (without one, the other would lose its suffix).
+        Only those columns are then moved by the exchanges and merged."""
+        lcols, rcols = self.left.meta.columns, self.right.meta.columns
+        unique = lcols.is_unique and rcols.is_unique and self.out_meta.columns.is_unique
+        if need is None or not unique:
+            return [None, None]
+        both = set(lcols) & set(rcols)
+        out = []
+        for cols, side in ((lcols, self.spec.left), (rcols, self.spec.right)):
+            keys = {ref for kind, ref in side.keys if kind == "col"}
+            out.append(frozenset(c for c in cols if c in need or c in both or c in keys))
+        return out
+
+    def with_inputs(self, inputs: tuple[N.Node, ...]) -> N.Node:
+        new = super().with_inputs(inputs)
+        if new is self:
+            return new
+        # Sides narrowed to ``input_columns``: what they lost is neither a key nor a label of
+        # both sides, so it leaves the output under its own name and nothing else changes.
+        dropped = [
+            c
+            for old, side in zip(self.inputs, new.inputs, strict=True)
+            for c in old.meta.columns.difference(side.meta.columns, sort=False)
+        ]
+        if not dropped:
+            return new
+        return dataclasses.replace(new, out_meta=self.out_meta.drop(columns=dropped))
 
     def _merge_count(self) -> int:
         s = self.spec.strategy

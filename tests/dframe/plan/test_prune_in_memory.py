@@ -5,6 +5,7 @@ as it copied only them when the reader itself was narrowed."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import pandas as pd
 
 import dframe
@@ -47,3 +48,43 @@ def test_every_column_used_adds_no_projection(sync):
     d = dframe.from_pandas(frame(), 3)
     # Only the mask's own selection of "v": the rows keep every column.
     assert _projections_over_sources(prune_columns((d[d.v > 0])._plan)) == [("v",)]
+
+
+def _dims() -> pd.DataFrame:
+    return pd.DataFrame({
+        "k": pd.array([f"k{i}" for i in range(4)], dtype="str"),
+        "v": [10.0, 20.0, 30.0, 40.0],  # a label both sides have: suffixed v_x / v_y
+        "region": pd.array(["a", "b", "a", "c"], dtype="str"),
+        "unused": np.arange(4),
+    })
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7, 50])
+@pytest.mark.parametrize("how", ["inner", "left", "outer"])
+def test_merge_moves_only_used_columns(sync, npartitions, how):
+    """A merge whose result is narrowed merges narrowed sides: the keys, the used columns and
+    every label both sides have (so suffixes stay pandas')."""
+    pdf, dims = frame(), _dims()
+    d = dframe.from_pandas(pdf, npartitions).persist()
+    dd = dframe.from_pandas(dims, 2).persist()
+
+    def query(lib_frame, lib_dims):
+        j = lib_frame.merge(lib_dims, on="k", how=how)
+        return j.assign(x=j.v_x + j.w).groupby("region", as_index=False, dropna=False).x.sum()
+
+    projected = _projections_over_sources(prune_columns(query(d, dd)._plan))
+    assert ("k", "v", "w") in projected  # not "text"
+    assert ("k", "v", "region") in projected  # not "unused"
+    assert_same(query(pdf, dims), query(d, dd))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_merge_narrowed_after_the_merge_keeps_pandas_columns(sync, npartitions):
+    pdf, dims = frame(), _dims()
+    d = dframe.from_pandas(pdf, npartitions).persist()
+    dd = dframe.from_pandas(dims, 2).persist()
+    for cols in (["region"], ["v_y", "text"], ["k", "w", "unused"]):
+        assert_same(pdf.merge(dims, on="k")[cols], d.merge(dd, on="k")[cols])
+    for cols in (["region"], ["k_x", "v_y"], ["text", "unused"]):
+        j = pdf.merge(dims, left_on="text", right_on="region", how="right")[cols]
+        assert_same(j, d.merge(dd, left_on="text", right_on="region", how="right")[cols])
