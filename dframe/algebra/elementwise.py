@@ -41,6 +41,8 @@ class BinaryOp:
     ``reflected`` swaps the operands (``2 - s`` is ``BinaryOp("sub", scalar=2, reflected=True)``).
     """
 
+    row_local = True  # row i of the result is computed from row i of the operands
+
     def __init__(self, name: str, scalar: Any = _NO_SCALAR, reflected: bool = False) -> None:
         self.name, self.scalar, self.reflected = name, scalar, reflected
         # A flag, not a sentinel test at call time: an unpickled sentinel is a different object.
@@ -59,6 +61,8 @@ class BinaryOp:
 
 class UnaryOp:
     """``-x``, ``+x``, ``abs(x)`` or ``~x``."""
+
+    row_local = True
 
     def __init__(self, name: str) -> None:
         self.name = name

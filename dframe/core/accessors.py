@@ -159,6 +159,12 @@ class AccessorCall:
         self.accessor, self.name, self.slots = accessor, name, slots
         self.kwargs, self.call = kwargs or {}, call
 
+    @property
+    def row_local(self) -> bool:
+        """String and datetime methods compute each row from that row (``.cat`` methods may
+        look at every row's category)."""
+        return self.accessor in ("str", "dt")
+
     def __call__(self, part: pd.Series, *others: Any) -> Any:
         attr = getattr(getattr(part, self.accessor), self.name)
         if not self.call:

@@ -78,6 +78,9 @@ def key_values(
     return ex.submit(L.MergeKeyValues(), *per_part)
 
 
+ORDERED = frozenset(("first", "last"))  # aggregations whose result follows the rows' order
+
+
 @dataclass(frozen=True, eq=False)
 class GroupAgg(N.Node):
     """An aggregation of ``child`` (a work frame) per group; one output partition."""
@@ -156,6 +159,16 @@ class GroupAgg(N.Node):
         if not L.needs_key_values(dtypes, dropna):
             return None
         return key_values(ex, parts, columns, dropna, full)
+
+    def input_order(self) -> str:
+        """Sorted groups of statistics blind to the rows' order (not first/last) come out the
+        same whatever order the rows arrive in, and the rows' labels are not looked at."""
+        tree, finish = self.tree, self.finish
+        if tree is None or not self.spec.opt("sort") or finish.by_level:
+            return "uses"
+        if self.spec.presort is not None or any(name in ORDERED for _, name in tree.pairs):
+            return "uses"
+        return "ignores"
 
     def input_columns(self, need: Any) -> list[frozenset | None]:
         """The keys and the aggregated columns (None: every column, when not known)."""

@@ -318,6 +318,21 @@ class Merge(N.Node):
             out.append(frozenset(c for c in cols if c in need or c in both or c in keys))
         return out
 
+    def input_order(self) -> str:
+        # Keys are columns: which rows pair up does not depend on the sides' order or labels.
+        keys = [*self.spec.left.keys, *self.spec.right.keys]
+        return "passes" if all(kind == "col" for kind, _ in keys) else "uses"
+
+    def unordered(self) -> Merge:
+        """This merge when nothing looks at its rows' order: the pairs in whatever order the
+        tasks make them, without the exchange that restores pandas' order."""
+        if not self.spec.order:
+            return self
+        left = dataclasses.replace(self.spec.left, copies=None)
+        right = dataclasses.replace(self.spec.right, copies=None)
+        spec = dataclasses.replace(self.spec, order=(), nkeys_sorted=0, left=left, right=right)
+        return dataclasses.replace(self, spec=spec)
+
     def with_inputs(self, inputs: tuple[N.Node, ...]) -> N.Node:
         new = super().with_inputs(inputs)
         if new is self:

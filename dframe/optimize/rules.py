@@ -424,6 +424,30 @@ def fuse(root: N.Node) -> N.Node:
     return visit(root)
 
 
+def unordered(root: N.Node) -> N.Node:
+    """Nodes whose rows' order and labels nothing downstream looks at (below a sorted
+    aggregation, through row-by-row steps and merges on columns) skip restoring pandas' order
+    (a merge: its order exchange)."""
+    free: dict[N.Node, bool] = {root: False}
+    for node in toposort(root):
+        use = node.input_order()
+        for child in node.inputs:
+            passes = use == "ignores" or (use == "passes" and free[node])
+            free[child] = free.get(child, True) and passes
+    done: dict[N.Node, N.Node] = {}
+
+    def visit(node: N.Node) -> N.Node:
+        if node not in done:
+            new = node.with_inputs(tuple(visit(i) for i in node.inputs))
+            if free[node] and hasattr(new, "unordered"):
+                new = new.unordered()
+            done[node] = new
+        return done[node]
+
+    return visit(root)
+
+
 def optimize(root: N.Node) -> N.Node:
-    """The plan that will run: cache hits, pushed-down predicates and columns, fused regions."""
-    return fuse(prune_columns(push_predicates(select_sources(use_cache(root)))))
+    """The plan that will run: cache hits, pushed-down predicates and columns, order not
+    restored where nothing looks at it, fused regions."""
+    return fuse(unordered(prune_columns(push_predicates(select_sources(use_cache(root))))))

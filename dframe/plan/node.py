@@ -97,6 +97,12 @@ class Node:
     def partitioning(self) -> Hashable:
         return self.token
 
+    def input_order(self) -> str:
+        """How this node's result depends on the row order and labels of its inputs: "uses"
+        (in any way), "passes" (row by row: only through its own order), "ignores" (not at all).
+        Says where pandas' order need not be restored (``optimize.rules.unordered``)."""
+        return "uses"
+
     def partition_function(self) -> Callable[..., Any]:
         """For partition-wise nodes: ``f(*input_partitions) -> output partition``; picklable and
         free of plan references, because it travels to workers."""

@@ -63,6 +63,11 @@ class MapPartitions(Node):
     def partitioning(self) -> Hashable:
         return self.inputs_[0].partitioning if self.preserves_rows else self.token
 
+    def input_order(self) -> str:
+        # Row by row: a function of each column alone, or an operator on aligned columns.
+        row_local = self.columnwise or getattr(self.func, "row_local", False)
+        return "passes" if row_local and self.preserves_rows else "uses"
+
     def partition_function(self) -> Callable[..., Any]:
         return self.func
 
@@ -106,6 +111,9 @@ class Project(Node):
     def partitioning(self) -> Hashable:
         return self.child.partitioning
 
+    def input_order(self) -> str:
+        return "passes"
+
     def partition_function(self) -> Callable[..., Any]:
         return _SelectColumns(self.columns, self.series)
 
@@ -144,6 +152,9 @@ class Filter(Node):
     @property
     def partitioning(self) -> Hashable:
         return ("filter", self.child.partitioning, self.mask.token)
+
+    def input_order(self) -> str:
+        return "passes"
 
     def partition_function(self) -> Callable[..., Any]:
         return _filter_rows
@@ -197,6 +208,9 @@ class Assign(Node):
     @property
     def partitioning(self) -> Hashable:
         return self.child.partitioning
+
+    def input_order(self) -> str:
+        return "passes"
 
     def partition_function(self) -> Callable[..., Any]:
         return _AssignColumns(self.names, self.sources)
