@@ -172,6 +172,19 @@ def merge(
     return result
 
 
+def _sorts(options: dict[str, Any], lmeta: pd.DataFrame, rmeta: pd.DataFrame) -> bool:
+    """Whether ``sort=True`` sorts: pandas joins two indexes of different dtypes (str and int,
+    int32 and int64) by casting both to a common dtype and joining again without ``sort``
+    (``Index.join``), so the left (right) order stays."""
+    if not options["sort"]:
+        return False
+    if options["left_index"] and options["right_index"]:
+        li, ri = lmeta.index, rmeta.index
+        if li.nlevels == 1 and ri.nlevels == 1 and li.dtype != ri.dtype:
+            return False
+    return True
+
+
 def _build(
     left: Any, right: Any, options: dict[str, Any], validate: Any, out_meta: pd.DataFrame
 ) -> Merge | None:
@@ -220,7 +233,7 @@ def _build(
     codes = tuple(
         isinstance(a, pd.CategoricalDtype) and a == b for a, b in zip(ldt, rdt, strict=True)
     )
-    by_keys = how == "outer" or (options["sort"] and how != "cross")
+    by_keys = how == "outer" or (_sorts(options, lmeta, rmeta) and how != "cross")
     if how == "right":
         tags: tuple[str, ...] = (TAG_R, TAG_L)
     else:

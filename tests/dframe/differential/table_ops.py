@@ -316,12 +316,11 @@ def _join(draw: Draw, d: pd.DataFrame) -> str:
         return call(
             "d.join", "other.set_index('k')", on="'k'", how=r(how), lsuffix="'_l'", rsuffix="'_r'"
         )
-    # KNOWN: join(sort=True) of indexes of different types (str and int) sorts (pandas keeps the
-    # left order), an outer join of them loses the index name at 2+ partitions, and an outer
-    # join of a named RangeIndex with an unnamed one keeps the name (pandas drops it): sort only
-    # for one type, outer only for unnamed indexes of one type.
+    # KNOWN: an outer join of indexes of different types (str and int) loses the index name
+    # at 2+ partitions, and an outer join of a named RangeIndex with an unnamed one keeps the
+    # name (pandas drops it): outer only for unnamed indexes of one type.
     same_type = d.index.inferred_type == OTHER[0].index.inferred_type
-    sort = opt(draw, True) if same_type else None
+    sort = opt(draw, True)
     if how == "outer" and (not same_type or d.index.name is not None):
         how = "inner"
     if how == "inner" and isinstance(d.index, pd.RangeIndex) and d.index.step < 0:
