@@ -119,6 +119,36 @@ def _to_frame(obj: Any) -> Any:
     return obj
 
 
+def _merge_meta(lmeta: pd.DataFrame, rmeta: pd.DataFrame, options: dict[str, Any]) -> Any:
+    """The dtypes of the merge, stated before computing. Whether a row finds no match (which
+    makes an int column float, a bool one object) depends on the values; the guess is the
+    usual intent of each ``how``: a left (right) merge looks up every row of its side, an
+    outer merge keeps rows of both sides that the other lacks. The computed partitions agree
+    on the dtypes their values give (``nodes.Finish``)."""
+    how = options["how"]
+    left, right = M.nonempty(lmeta), M.nonempty(rmeta)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # made-up sample values, not the user's
+        sample = pd.merge(left, right, **options).iloc[:0]
+        if how not in ("left", "right", "outer"):
+            return sample
+        # every row matched: the dtypes of an inner merge (the made-up keys may not all meet)
+        pieces = [pd.merge(left, right, **{**options, "how": "inner"})]
+        if how == "outer":
+            # and rows of each side without a match
+            pieces += [pd.merge(left, right.iloc[:0], **options),
+                       pd.merge(left.iloc[:0], right, **options)]  # fmt: skip
+    if any(not p.columns.equals(sample.columns) for p in pieces):
+        return sample
+    out = sample.copy()
+    for j in range(sample.shape[1]):
+        dtypes = [p.dtypes.iloc[j] for p in pieces]
+        dtype = pd.concat([pd.Series([], dtype=dt) for dt in dtypes]).dtype
+        if dtype != out.dtypes.iloc[j]:
+            out.isetitem(j, out.iloc[:, j].astype(dtype))
+    return out
+
+
 def merge(
     left: Any,
     right: Any,
@@ -156,10 +186,7 @@ def merge(
     # pandas' own argument errors (MergeError, KeyError ...), at the user's line.
     if validate not in _VALIDATE:
         pd.merge(lmeta, rmeta, validate=validate, **options)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # made-up sample values, not the user's
-        sample = pd.merge(M.nonempty(lmeta), M.nonempty(rmeta), **options)
-    out_meta = sample.iloc[:0]
+    out_meta = _merge_meta(lmeta, rmeta, options)
     node = _build(left, right, options, validate, out_meta)
     if node is None:
         fn = fallback.function("merge", pd.merge)
@@ -170,6 +197,19 @@ def merge(
         # pandas raises MergeError at the call; so do we (the check needs the data).
         lower.partition_lengths(node)
     return result
+
+
+def _sorts(options: dict[str, Any], lmeta: pd.DataFrame, rmeta: pd.DataFrame) -> bool:
+    """Whether ``sort=True`` sorts: pandas joins two indexes of different dtypes (str and int,
+    int32 and int64) by casting both to a common dtype and joining again without ``sort``
+    (``Index.join``), so the left (right) order stays."""
+    if not options["sort"]:
+        return False
+    if options["left_index"] and options["right_index"]:
+        li, ri = lmeta.index, rmeta.index
+        if li.nlevels == 1 and ri.nlevels == 1 and li.dtype != ri.dtype:
+            return False
+    return True
 
 
 def _build(
@@ -220,7 +260,7 @@ def _build(
     codes = tuple(
         isinstance(a, pd.CategoricalDtype) and a == b for a, b in zip(ldt, rdt, strict=True)
     )
-    by_keys = how == "outer" or (options["sort"] and how != "cross")
+    by_keys = how == "outer" or (_sorts(options, lmeta, rmeta) and how != "cross")
     if how == "right":
         tags: tuple[str, ...] = (TAG_R, TAG_L)
     else:

@@ -2,7 +2,8 @@
 
 * ``melt`` is partition-wise, one block per value column: pandas stacks whole columns (all rows
   of the first value column, then all rows of the next ...), so the output partitions are
-  ordered (column, partition), each block cast to the dtypes pandas gives the whole result.
+  ordered (column, partition), each block cast to the dtypes all blocks' values give together
+  (pandas' dtypes for the whole result).
 * ``explode`` is partition-wise; labels are kept (``ignore_index`` renumbers globally).
 """
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dframe import fallback
+from dframe.execution.lower import common_dtypes
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 
@@ -29,19 +31,18 @@ def _as_list(value: Any) -> list[Any]:
 
 
 class MeltBlock:
-    """One value column of a partition, melted and cast to the whole result's dtypes."""
+    """One value column of a partition, melted (in the dtypes of its own values)."""
 
     def __init__(self, id_vars: list[Any], var: Hashable, names: tuple[Any, Any],
-                 ignore_index: bool, dtypes: dict[Any, Any]) -> None:
+                 ignore_index: bool) -> None:
         self.id_vars, self.var, self.names = id_vars, var, names
-        self.ignore_index, self.dtypes = ignore_index, dtypes
+        self.ignore_index = ignore_index
 
     def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
-        out = pd.melt(
+        return pd.melt(
             part, id_vars=self.id_vars, value_vars=[self.var], var_name=self.names[0],
             value_name=self.names[1], ignore_index=self.ignore_index,
         )
-        return out.astype(self.dtypes)
 
     def __repr__(self) -> str:
         return f"melt({self.var!r})"
@@ -69,8 +70,7 @@ def melt(frame: Any, id_vars: Any = None, value_vars: Any = None, var_name: Any 
         return fallback.call_method(frame, "melt", (), kwargs)
     out_meta = pd.melt(M.nonempty(meta), **kwargs).iloc[:0]
     names = (out_meta.columns[-2], out_meta.columns[-1])
-    dtypes = out_meta.dtypes.to_dict()
-    blocks = tuple(MeltBlock(ids, v, names, ignore_index, dtypes) for v in values)
+    blocks = tuple(MeltBlock(ids, v, names, ignore_index) for v in values)
     return frame._new(Melt(frame._plan, blocks, out_meta, ignore_index))
 
 
@@ -78,8 +78,8 @@ def melt(frame: Any, id_vars: Any = None, value_vars: Any = None, var_name: Any 
 class Melt(N.Node):
     """Output partitions ordered (value column, input partition), as pandas stacks columns.
 
-    Its own node rather than a ``Concat`` of blocks: the blocks already have the result's
-    dtypes, and a concat would re-derive them from made-up sample values.
+    Its own node rather than a ``Concat`` of blocks: a concat would re-derive the dtypes from
+    made-up sample values.
     """
 
     input_fields: ClassVar[tuple[str, ...]] = ("child",)
@@ -98,14 +98,34 @@ class Melt(N.Node):
         )
 
     def lower_with(self, lowerer: Any) -> list[Any]:
+        ex = lowerer.ex
         parts = lowerer.lower(self.child)
-        handles = [lowerer.ex.submit(b, p) for b in self.blocks for p in parts]
+        handles = [ex.submit(b, p) for b in self.blocks for p in parts]
+        # The blocks agree on the dtypes their values give together (int and float value
+        # columns: float), not on the meta's: a dtype that depends on the values (an int
+        # column an outer merge filled with NaN is float) is known only now.
+        infos = ex.get([ex.submit(_block_info, h) for h in handles])
+        if not any(n for n, _, _ in infos):
+            # no rows at all: every value column still has its dtype (int, str: object)
+            infos = [(n, m, [True] * len(has)) for n, m, has in infos]
+        dtypes = common_dtypes(infos).to_dict()
+        lengths = [n for n, _, _ in infos]
+        lowerer.found_lengths.setdefault(self, lengths)
         if self.ignore_index:
-            handles = lowerer._renumber(handles, lowerer.lengths(self, handles))
-        return handles
+            return lowerer._renumber(handles, lengths, dtypes)
+        return [ex.submit(_cast, h, dtypes) for h in handles]
 
     def describe(self) -> str:
         return f"Melt({len(self.blocks)} value columns)"
+
+
+def _block_info(block: pd.DataFrame) -> tuple[int, pd.DataFrame, list[bool]]:
+    # A block without rows holds no values: its dtypes do not vote.
+    return len(block), block.iloc[:0], [len(block) > 0] * block.shape[1]
+
+
+def _cast(block: pd.DataFrame, dtypes: dict[Any, Any]) -> pd.DataFrame:
+    return block.astype(dtypes)
 
 
 class Explode:

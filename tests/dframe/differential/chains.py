@@ -108,11 +108,13 @@ def cases(draw: Draw, max_steps: int = 4) -> Case:
             # - object columns: dframe takes them for str (see metadata_ok), so what consults
             #   the dtype differs (pivot_table's mean raises);
             # - int/bool columns a merge filled with missing values: said to stay int64/bool
-            #   (melt then raises IntCastingNaNError), and an empty merge's int columns: said
-            #   to be float64 (sum then gives Float64);
+            #   (what casts to the dtypes dframe states differs; melt, which gives its blocks
+            #   the dtypes of their values, may follow), and an empty outer merge's int columns:
+            #   said to be float64 (sum then gives Float64);
             # - exploded lists of strings: str data, but said to be object (a loc setitem
             #   then casts the column to object).
-            applicable = [o for o in applicable if o.name in OBJECT_OK]
+            ok = OBJECT_OK | ({"melt"} if widened and not (has_object(d) or exploded) else set())
+            applicable = [o for o in applicable if o.name in ok]
         if not applicable:
             break
         chosen = draw(st.sampled_from(applicable))

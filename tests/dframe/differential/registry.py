@@ -299,8 +299,9 @@ HISTORY: list[Any] = []  # chains.Step
 
 
 def metadata_ok(d: Any) -> bool:
-    """KNOWN: dframe's dtypes (known before computing) are wrong after merges/joins that leave
-    missing values (said to keep int64/bool), and object columns come out as str from some
+    """KNOWN: dframe's dtypes (known before computing) are wrong after left/right merges and
+    joins that leave missing values (said to keep int64/bool), after outer ones that leave
+    none (said to be float64/object), and object columns come out as str from some
     operations (melt, pivot_table): no ``d.dtypes`` then."""
     return not has_object(d) and not any(step.op in ("merge", "join") for step in HISTORY)
 

@@ -296,9 +296,8 @@ def _merge(draw: Draw, d: pd.DataFrame) -> str:
             indicator=indicator,
             suffixes=r(suffixes),
         )
-    # KNOWN: keys of different types differ: a bool/boolean key on the int key "k" makes "k"
-    # float64 in dframe's dtypes (how="left", every row matched), and at 3+ partitions an outer
-    # merge leaves <NA> in a boolean key where pandas' object column has NaN; a
+    # KNOWN: keys of different types differ: at 3+ partitions an outer merge of a boolean key
+    # on the int key "k" leaves <NA> in the boolean key where pandas' object column has NaN; a
     # categorical key at 2+ partitions: the key column's dtype follows the partitions that
     # matched (str or category), and with int categories and a missing value pandas raises
     # ValueError where dframe does not. Int keys only.
@@ -316,12 +315,11 @@ def _join(draw: Draw, d: pd.DataFrame) -> str:
         return call(
             "d.join", "other.set_index('k')", on="'k'", how=r(how), lsuffix="'_l'", rsuffix="'_r'"
         )
-    # KNOWN: join(sort=True) of indexes of different types (str and int) sorts (pandas keeps the
-    # left order), an outer join of them loses the index name at 2+ partitions, and an outer
-    # join of a named RangeIndex with an unnamed one keeps the name (pandas drops it): sort only
-    # for one type, outer only for unnamed indexes of one type.
+    # KNOWN: an outer join of indexes of different types (str and int) loses the index name
+    # at 2+ partitions, and an outer join of a named RangeIndex with an unnamed one keeps the
+    # name (pandas drops it): outer only for unnamed indexes of one type.
     same_type = d.index.inferred_type == OTHER[0].index.inferred_type
-    sort = opt(draw, True) if same_type else None
+    sort = opt(draw, True)
     if how == "outer" and (not same_type or d.index.name is not None):
         how = "inner"
     if how == "inner" and isinstance(d.index, pd.RangeIndex) and d.index.step < 0:
