@@ -951,3 +951,19 @@ def test_groupby_agg_list_of_several_keys_with_empty_partitions(npartitions):
     pdf = pd.DataFrame({"k": [0, 0], "i": [0, 0], "f": [1.0, 1.0], "n": pd.array([1, 1], "Int64")})
     chain = lambda d: d.drop_duplicates().groupby(["k", "i"], as_index=False)["f"].agg(["sum"])
     same(chain(pdf), chain(df_of(pdf, npartitions)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="unstack of a level holding <NA> (nullable boolean, from value_counts(dropna=False)): "
+    "pandas puts the <NA> column first here, dframe last",
+)
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_series_unstack_of_a_level_with_missing_values(npartitions):
+    """Found by CI's differential run after 3c13533 (value_counts, shift, unstack)."""
+    pdf = pd.DataFrame({
+        "c": pd.Categorical(["x"] * 4, categories=["x", "y"]), "i": [0] * 4,
+        "nb": pd.array([True, True, True, None], dtype="boolean"),
+    })
+    chain = lambda d: d.value_counts(dropna=False).shift(1).unstack()
+    same(chain(pdf), chain(df_of(pdf, npartitions)))

