@@ -499,17 +499,16 @@ def test_quantile_object_column_labels():
     same(pdf.quantile(0.5), df_of(pdf, 1).quantile(0.5))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pivot_table(sort=False) orders the columns by first appearance among the rows it "
-    "keeps; pandas among all rows (also those dropped for a missing index key)",
-)
-def test_pivot_table_unsorted_columns_with_missing_key():
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_pivot_table_unsorted_columns_with_missing_key(npartitions):
+    """Fixed: pivot_table(sort=False) orders the columns (and rows) by first appearance among
+    all rows, also those dropped for a missing index key, as pandas' unstack of the
+    aggregation's levels does."""
     pdf = pd.DataFrame(
         {"s": pd.array([None, "a", "a"], dtype="str"), "k": [1, 3, 1], "v": [1, 2, 3]}
     )
     kwargs = {"index": "s", "columns": "k", "values": "v", "aggfunc": "first", "sort": False}
-    same(pdf.pivot_table(**kwargs), df_of(pdf, 1).pivot_table(**kwargs))
+    same(pdf.pivot_table(**kwargs), df_of(pdf, npartitions).pivot_table(**kwargs))
 
 
 def test_named_aggregation_named_like_the_key():
