@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from dframe.algebra.scan import _like_meta
+from dframe.plan import meta as M
 
 
 class Edges:
@@ -56,10 +57,14 @@ class Halo:
         after: int = 0,
         span: Any = None,
         on: Hashable | None = None,
+        source: Any = None,
     ) -> None:
         self.func, self.meta = func, meta
         self.before, self.after, self.span, self.on = before, after, span, on
         self._increasing = True
+        # The input's meta as planned, to tell when the partitions hold other dtypes (see
+        # ``_meta_of``); None: trust ``meta``.
+        self.source = source
 
     def _keys(self, part: Any) -> Any:
         return part.index if self.on is None else pd.Index(part[self.on])
@@ -81,10 +86,32 @@ class Halo:
         if self.span is not None:
             self._increasing = _direction(edges, self.on)
         empty = all(e.rows == 0 for e in edges)
+        meta = self._meta_of(edges)
         return [
-            (self._before(edges, i), self._after(edges, i), empty)
+            (self._before(edges, i), self._after(edges, i), empty, meta)
             for i in range(len(edges))
         ]
+
+    def _meta_of(self, edges: tuple[Edges, ...]) -> Any:
+        """The output's meta for the dtypes the partitions hold: the planned one, unless an
+        earlier step's dtype depends on the values and the plan could not know it (a groupby
+        cumcount with a missing key is float64, not int64); then pandas' for those dtypes."""
+        shown = [e.tail for e in edges if e.rows]
+        if self.source is None or not shown:
+            return self.meta
+        held = shown[0].iloc[:0]
+        if len(shown) > 1:
+            held = pd.concat([t.iloc[:0] for t in shown])
+        planned = self.source
+        if isinstance(held, pd.Series):
+            if held.dtype == planned.dtype:
+                return self.meta
+        elif list(held.dtypes) == list(planned.dtypes):
+            return self.meta
+        try:
+            return M.infer_meta(self.func, held)
+        except Exception:  # noqa: BLE001 - the plan's meta, as before
+            return self.meta
 
     def _before(self, edges: tuple[Edges, ...], i: int) -> Any:
         if edges[i].rows == 0:
@@ -125,20 +152,20 @@ class Halo:
         return pd.concat(pieces) if pieces else None
 
     def apply(self, part: Any, context: tuple[Any, Any, bool]) -> Any:
-        before, after, empty = context
+        before, after, empty, meta = context
         if empty:
             # No rows at all: pandas' dtypes for an empty input (an empty int frame shifted
             # stays int), not the meta found on made-up rows.
             return self.func(part)
         if before is None and after is None:
-            return _like_meta(self.func(part), self.meta)
+            return _like_meta(self.func(part), meta)
         frames = [f for f in (before, part, after) if f is not None]
         start = 0 if before is None else len(before)
         out = self.func(pd.concat(frames)).iloc[start : start + len(part)]
         out.index = (
             part.index
         )  # labels of a concatenation can lose the index's exact type
-        return _like_meta(out, self.meta)
+        return _like_meta(out, meta)
 
 
 def _direction(edges: tuple[Edges, ...], on: Hashable | None) -> bool:

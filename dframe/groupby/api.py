@@ -219,7 +219,8 @@ class GroupBy(GroupWindowMethods):
         forward = shuffle.Shuffle(
             work, nout, G.GroupSplit(self._spec, nout), label="groupby"
         )
-        row_op = G.RowOp(self._spec, op, meta, aligned)
+        missing_meta = G.missing_key_meta(self._spec, op, M.nonempty(work.meta), meta)
+        row_op = G.RowOp(self._spec, op, meta, aligned, missing_meta)
         sample = M.nonempty(work.meta).assign(**{G.POS: np.arange(2, dtype=np.int64)})
         mid = N.MapPartitions(
             row_op,
@@ -233,7 +234,7 @@ class GroupBy(GroupWindowMethods):
             mid,
             nin,
             G.HomeSplit(nin),
-            G.HomeCombine(meta),
+            G.HomeCombine(meta, missing_meta),
             out_meta=meta,
             label="home",
             aligned=where,

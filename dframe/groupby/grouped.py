@@ -29,7 +29,7 @@ import pandas as pd
 
 from dframe.algebra import shuffle
 from dframe.algebra.rows import concat_rows
-from dframe.groupby.levels import pandas_levels
+from dframe.groupby.levels import can_be_missing, pandas_levels
 
 VAL = "__dframe_values__"  # the values of a grouped Series
 POS = "__dframe_pos__"  # global row position: source partition << 40 | row within it
@@ -213,11 +213,14 @@ class Finish:
     @property
     def level_columns(self) -> list[Hashable]:
         """Key columns whose values in rows pandas drops (a missing value of another key) are
-        level values of the result (see ``levels``): none for one key, ``dropna=False``,
-        unobserved categories (pandas' own index) or ``as_index=False``."""
+        level values of the result (see ``levels``), or with unobserved categories make
+        groups (every category with each of them): none for one key, ``dropna=False`` or
+        ``as_index=False`` (no levels, unless groups are made)."""
         spec = self.spec
         as_index = spec.series or spec.options.get("as_index", True)
-        if self.complete or not as_index or len(spec.items) < 2 or not spec.opt("dropna"):
+        if len(spec.items) < 2 or not spec.opt("dropna"):
+            return []
+        if not as_index and not self.complete:
             return []
         return spec.key_columns
 
@@ -226,12 +229,12 @@ class Finish:
         group's first row (``sort=False``; None: rows in order of first appearance);
         ``seen``: the keys' values in dropped rows (``level_columns``)."""
         if len(result) == 0:
-            return self.empty
+            return self.without_groups(seen)
         sort, nkeys = self.spec.opt("sort"), len(self.spec.items)
+        positions = firsts if not sort and firsts is not None else None
+        if positions is not None and len(positions) != len(result):
+            positions = None
         if not self.complete:  # (unobserved groups: pandas' own index, below)
-            positions = firsts if not sort and firsts is not None else None
-            if positions is not None and len(positions) != len(result):
-                positions = None
             index = pandas_levels(
                 result.index, [sort] * nkeys, [True] * nkeys, positions, seen
             )
@@ -240,10 +243,11 @@ class Finish:
             order = group_order(result.index, firsts, sort)
             if not (order == np.arange(len(order))).all():
                 result = result.iloc[order]
+                positions = None if positions is None else np.asarray(positions)[order]
         if self.by_level and isinstance(result.index, pd.MultiIndex):
             result = _as_unstacked(result)
         if self.complete:
-            result = self._unobserved(result)
+            result = self._unobserved(result, positions, seen)
         if self.spec.options.get("as_index", True) is False and not self.spec.series:
             # pandas puts back only the keys no output column is named like (agg(y=...) of key y)
             named = [k for k, n in enumerate(result.index.names) if n is not None and n in result]
@@ -255,21 +259,32 @@ class Finish:
                 result.columns = self.out_meta.columns
         return result
 
-    def _unobserved(self, result: Any) -> Any:
+    def without_groups(self, seen: Any) -> Any:
+        """pandas' result when no row has a group: no rows, yet the index levels hold the keys'
+        values of the rows dropped for another key's missing value (``seen``)."""
+        empty = self.empty
+        index = getattr(empty, "index", None)
+        if seen is None or not isinstance(index, pd.MultiIndex) or len(seen) != index.nlevels:
+            return empty
+        levels = []
+        for values, first in seen:
+            keep = ~np.asarray(values.isna())
+            values, first = values[keep], first[keep]
+            if self.spec.opt("sort"):
+                values = values.sort_values()
+            else:
+                values = values.take(np.argsort(first, kind="stable"))
+            levels.append(values)
+        codes = [np.zeros(0, dtype=np.int64)] * len(levels)
+        index = pd.MultiIndex(levels=levels, codes=codes, names=index.names)
+        return empty.set_axis(index)
+
+    def _unobserved(self, result: Any, positions: Any = None, seen: Any = None) -> Any:
         names = list(result.index.names)
-        keys = result.index.to_frame(index=False)
-        # (labels 0, 1 ... would make pandas (3.1) put a categorical key's level first)
-        keys.columns = [f"key{j}" for j in range(keys.shape[1])]
-        full = (
-            keys.groupby(
-                list(keys.columns),
-                observed=False,
-                sort=self.spec.opt("sort"),
-                dropna=self.spec.opt("dropna"),
-            )
-            .size()
-            .index
-        )
+        if seen is not None and isinstance(result.index, pd.MultiIndex):
+            full = self._groups_with_dropped_rows(result.index, positions, seen)
+        else:
+            full = _all_groups(result.index.to_frame(index=False), self.spec)
         full = full.set_names(names)
         fills = self.fills or []
         if len(full) > len(result):
@@ -288,6 +303,65 @@ class Finish:
         return out
 
 
+
+
+    def _groups_with_dropped_rows(self, index: pd.MultiIndex, positions: Any, seen: Any) -> Any:
+        """pandas' groups (``observed=False``) when rows were dropped for a missing key: the
+        values of a key that is not categorical in those rows are groups too (with every
+        category). pandas' order: sorted; or unsorted, the observed groups first, then the
+        others by that key's values (first appearance, also in dropped rows), then by the
+        categories."""
+        keys = index.to_frame(index=False)
+        keys.columns = [f"key{j}" for j in range(keys.shape[1])]
+        plain = [
+            j for j, dt in enumerate(keys.dtypes) if not isinstance(dt, pd.CategoricalDtype)
+        ]
+        if len(plain) > 1:
+            # (pandas' groups of those keys are the pairs in the dropped rows, which ``seen``,
+            # per key, does not hold)
+            return _all_groups(keys, self.spec)
+        if self.spec.opt("sort"):
+            # One made-up row per value of the plain key in dropped rows: with the categories'
+            # completion and sorting, pandas' groups (the made-up rows' counts are not used).
+            extra = []
+            for j in plain:
+                values, _ = seen[j]
+                values = values[~np.asarray(values.isna())]
+                if len(values):
+                    rows = keys.iloc[[0] * len(values)].reset_index(drop=True)
+                    rows.isetitem(j, pd.Series(values, dtype=keys.dtypes.iloc[j]))
+                    extra.append(rows)
+            return _all_groups(pd.concat([keys, *extra], ignore_index=True), self.spec)
+        leveled = pandas_levels(index, [False] * len(seen), [True] * len(seen), positions, seen)
+        levels = []
+        for j, level in enumerate(leveled.levels):
+            dtype = keys.dtypes.iloc[j]
+            if isinstance(dtype, pd.CategoricalDtype):
+                # seen categories by first appearance, then the others in the categories' order
+                rest = dtype.categories.difference(level, sort=False)
+                level = pd.CategoricalIndex(level.append(rest), dtype=dtype)
+            levels.append(level)
+        order = plain + [j for j in range(len(levels)) if j not in plain]
+        product = pd.MultiIndex.from_product([levels[j] for j in order])
+        product = product.reorder_levels(list(np.argsort(order)))
+        observed = pd.MultiIndex.from_frame(keys)
+        return observed.append(product[~product.isin(observed)])
+
+
+def _all_groups(keys: pd.DataFrame, spec: GroupSpec) -> pd.Index:
+    """The groups of ``keys`` with every category (``observed=False``), in pandas' order."""
+    # (labels 0, 1 ... would make pandas (3.1) put a categorical key's level first)
+    keys.columns = [f"key{j}" for j in range(keys.shape[1])]
+    return (
+        keys.groupby(
+            list(keys.columns),
+            observed=False,
+            sort=spec.opt("sort"),
+            dropna=spec.opt("dropna"),
+        )
+        .size()
+        .index
+    )
 
 
 def _bools_as_float(result: Any, fills: list[str]) -> Any:
@@ -382,14 +456,36 @@ class Assemble:
         return self.finish(result, firsts, seen)
 
 
+def missing_key_meta(spec: GroupSpec, op: Any, sample: pd.DataFrame, meta: Any) -> Any:
+    """pandas' result (no rows) of the row-wise ``op`` when some row's key is missing: rows of
+    dropped groups hold NaN, which makes ints and bools float64 (cummin) or object (ffill),
+    depending on the operation. ``meta`` when no key can be missing, or pandas cannot say."""
+    if not spec.opt("dropna"):
+        return meta
+    holding = [c for c in spec.key_columns if can_be_missing(sample[c].dtype)]
+    if not holding:
+        return meta
+    row = sample.iloc[:1].copy()
+    for c in holding:
+        row[c] = row[c].where(np.zeros(1, dtype=bool))
+    try:
+        return no_rows(op(spec.grouped(pd.concat([sample, row]), positional=True)))
+    except Exception:  # noqa: BLE001 - pandas' error on the stand-in: no second opinion
+        return meta
+
+
 class RowOp:
     """Per shuffled partition: a row-wise groupby operation (result labelled by row position),
     given back the rows' original labels and positions."""
 
-    def __init__(self, spec: GroupSpec, op: Any, meta: Any, all_rows: bool) -> None:
+    def __init__(
+        self, spec: GroupSpec, op: Any, meta: Any, all_rows: bool, missing_meta: Any = None
+    ) -> None:
         # ``all_rows``: the result has a row for every row (transform-like), so rows whose key
-        # is missing (dropped groups) still get one, holding NaN.
+        # is missing (dropped groups) still get one, holding NaN (``missing_meta``'s dtypes,
+        # see ``missing_key_meta``).
         self.spec, self.op, self.meta, self.all_rows = spec, op, meta, all_rows
+        self.missing_meta = meta if missing_meta is None else missing_meta
 
     def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
         pos, labels = part[POS].to_numpy(), part.index
@@ -397,7 +493,10 @@ class RowOp:
         if gb.ngroups == 0:
             # No rows, or only rows with missing keys: pandas has no group to compute anything
             # from (and may raise on no rows where it does not on some: diff of bools).
-            result = self.meta.reindex(pd.RangeIndex(len(part) if self.all_rows else 0))
+            if self.all_rows and len(part):
+                result = self.missing_meta.reindex(pd.RangeIndex(len(part)))
+            else:
+                result = self.meta.reindex(pd.RangeIndex(len(part) if self.all_rows else 0))
         else:
             result = self.op(gb)
         if isinstance(result, pd.Series):
@@ -422,24 +521,53 @@ class HomeSplit:
 
 
 class HomeCombine:
-    """Shuffle ``combine``: a source partition's rows in their original order and labels."""
+    """Shuffle ``combine``: a source partition's rows in their original order and labels.
 
-    def __init__(self, meta: Any) -> None:
+    The pieces come from every shuffled partition (empty ones too, with their dtypes). Those
+    whose rows include a missing key have pandas' dtype for that (``missing_key_meta``), the
+    others the plain one; pandas computes the whole column at once, so where they disagree
+    every partition takes the dtype of the rows with a missing key.
+    """
+
+    def __init__(self, meta: Any, missing_meta: Any = None) -> None:
         self.meta = meta
+        self.missing_meta = meta if missing_meta is None else missing_meta
 
     def __call__(self, j: int, *pieces: pd.DataFrame) -> Any:
+        pieces, recast = self._common_dtypes(pieces)
         rows = concat_parts(pieces)
         rows = rows.iloc[np.argsort(rows[POS].to_numpy(), kind="stable")]
         rows = rows.drop(columns=[POS])
         if isinstance(self.meta, pd.Series):
             rows = rows[VAL].rename(self.meta.name)
-        if len(rows) == 0:
+        if len(rows) == 0 and not recast:
             rows = rows.astype(
                 self.meta.dtype
                 if isinstance(self.meta, pd.Series)
                 else self.meta.dtypes
             )
         return rows
+
+    def _common_dtypes(self, pieces: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
+        missing = self.missing_meta
+        wanted = (
+            [missing.dtype] if isinstance(missing, pd.Series) else list(missing.dtypes)
+        )
+        casts = {}
+        for k, dtype in enumerate(wanted):
+            seen = [p.dtypes.iloc[k] for p in pieces]
+            if dtype in seen and any(d != dtype for d in seen):
+                casts[k] = dtype
+        if not casts:
+            return pieces, False
+        out = []
+        for p in pieces:
+            p = p.copy(deep=False)
+            for k, dtype in casts.items():
+                if p.dtypes.iloc[k] != dtype:
+                    p.isetitem(k, p.iloc[:, k].astype(dtype))
+            out.append(p)
+        return tuple(out), True
 
 
 class GroupsOf:

@@ -232,7 +232,7 @@ class TreeAgg:
     def finalize(self, partial: pd.DataFrame, seen: Any = None) -> Any:
         """The result from the merged partial; ``seen``: see ``Finish``."""
         if len(partial) == 0:
-            return self.finish.empty
+            return self.finish.without_groups(seen)
         if self.coded:
             partial = self._decoded(partial)
         where = {(c, s): k for c, s, k in self._layout()}

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dframe import fallback
@@ -114,10 +115,14 @@ def _pivot_table(data: Any, values: Any, index: Any, columns: Any, aggfunc: Any,
     tables = []
     for func in funcs:
         grouped = data.groupby(keys, observed=observed, sort=sort, dropna=dropna)[vals]
-        agged = grouped.agg(func).to_pandas().reset_index()
+        by_group = grouped.agg(func).to_pandas()
+        agged = by_group.reset_index()
         table = pd.pivot_table(agged, values=layout_values, index=index, columns=columns,
                                aggfunc="first", fill_value=fill_value, dropna=dropna,
                                observed=observed, sort=sort)  # fmt: skip
+        if not sort:
+            table = _in_level_order(table, by_group.index, rows, axis=0)
+            table = _in_level_order(table, by_group.index, cols, axis=1)
         if margins:
             table = _with_margins(table, data, keys, vals, rows, cols, func, fill_value,
                                   dropna, margins_name)  # fmt: skip
@@ -127,6 +132,35 @@ def _pivot_table(data: Any, values: Any, index: Any, columns: Any, aggfunc: Any,
             table = table.dropna(how="all", axis=1)
         tables.append(table)
     return tables[0] if not isinstance(aggfunc, list) else pd.concat(tables, keys=funcs, axis=1)
+
+
+def _in_level_order(table: pd.DataFrame, index: pd.Index, keys: list[Any], axis: int) -> Any:
+    """``table``'s rows (``axis=0``) or columns in the order of the aggregation's index levels
+    of ``keys``, as pandas' ``unstack`` of the aggregation lays them out: unsorted, a level
+    holds its values by first appearance among all rows, also those the groupby dropped for
+    another key's missing value (which the aggregated table, pivoted again, no longer has)."""
+    if not keys or not isinstance(index, pd.MultiIndex):
+        return table
+    labels = table.axes[axis]
+    names = list(labels.names)
+    if not all(k in index.names and k in names for k in keys):
+        return table
+    others = [n for n in range(labels.nlevels) if names[n] not in keys]
+    # Other levels (the values, above the columns) keep their order; within each, the levels'.
+    outer = np.zeros(len(labels), dtype=np.int64)
+    if others:
+        outer = pd.factorize(
+            pd.MultiIndex.from_arrays([labels.get_level_values(n) for n in others])
+        )[0]
+    sort_keys = []
+    for k in reversed(keys):
+        level = index.levels[index.names.index(k)]
+        codes = level.get_indexer(labels.get_level_values(k))
+        if (codes < 0).any():  # (a margin's label)
+            return table
+        sort_keys.append(codes)
+    order = np.lexsort([*sort_keys, outer])
+    return table.iloc[order] if axis == 0 else table.iloc[:, order]
 
 
 class _CrosstabFrame:

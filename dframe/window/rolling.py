@@ -23,7 +23,7 @@ def _halo(obj: Any, fn: Callable[[Any], Any], **where: Any) -> Any:
         meta = fn(obj._meta).iloc[:0]  # no rows: pandas' own answer (shift keeps bools bool)
     else:
         meta = M.infer_meta(fn, obj._meta)
-    halo = Halo(fn, meta, **where)
+    halo = Halo(fn, meta, **where, source=obj._meta)
     node = N.MapWithContext(
         obj._plan, halo.summarize, halo.gather, halo.apply, meta, label=repr(fn)
     )

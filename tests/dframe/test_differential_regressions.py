@@ -492,17 +492,16 @@ def test_quantile_object_column_labels():
     same(pdf.quantile(0.5), df_of(pdf, 1).quantile(0.5))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pivot_table(sort=False) orders the columns by first appearance among the rows it "
-    "keeps; pandas among all rows (also those dropped for a missing index key)",
-)
-def test_pivot_table_unsorted_columns_with_missing_key():
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_pivot_table_unsorted_columns_with_missing_key(npartitions):
+    """Fixed: pivot_table(sort=False) orders the columns (and rows) by first appearance among
+    all rows, also those dropped for a missing index key, as pandas' unstack of the
+    aggregation's levels does."""
     pdf = pd.DataFrame(
         {"s": pd.array([None, "a", "a"], dtype="str"), "k": [1, 3, 1], "v": [1, 2, 3]}
     )
     kwargs = {"index": "s", "columns": "k", "values": "v", "aggfunc": "first", "sort": False}
-    same(pdf.pivot_table(**kwargs), df_of(pdf, 1).pivot_table(**kwargs))
+    same(pdf.pivot_table(**kwargs), df_of(pdf, npartitions).pivot_table(**kwargs))
 
 
 def test_named_aggregation_named_like_the_key():
@@ -724,15 +723,15 @@ def test_explode_object_with_na_per_partition():
     same(s.explode(), dframe.from_pandas(s, npartitions=2).explode())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby cumcount with a missing key (dropna): pandas gives NaN there (float64), "
-    "dframe's dtype before computing says int64, so a later shift raises IntCastingNaNError",
-)
-def test_groupby_cumcount_missing_key_dtype():
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_groupby_cumcount_missing_key_dtype(npartitions):
+    """Fixed: groupby cumcount with a missing key (dropna) is float64 (NaN there) in every
+    partition (the shuffle home gives all partitions the dtype of the rows with a missing key),
+    and a later shift takes its dtype from the partitions' dtypes, not from the plan's int64 (it
+    raised IntCastingNaNError)."""
     pdf = pd.DataFrame({"nb": pd.array([True, None, False, True], dtype="boolean")})
     f = lambda d: d.groupby(["nb"], sort=False).cumcount().shift(2, fill_value=0.0)
-    same(f(pdf), f(df_of(pdf)))
+    same(f(pdf), f(df_of(pdf, npartitions)))
 
 
 @pytest.mark.parametrize(
@@ -759,12 +758,10 @@ def test_pivot_table_dropna_false_categorical_columns():
     same(pdf.pivot_table(**kwargs), df_of(pdf, 2).pivot_table(**kwargs))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby(observed=False) of several keys: values of a key seen only in rows dropped "
-    "for another key's missing value make groups in pandas (with every category), not in dframe",
-)
-def test_groupby_observed_false_keys_of_dropped_rows():
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_groupby_observed_false_keys_of_dropped_rows(npartitions):
+    """Fixed: groupby(observed=False) of several keys: values of a key seen only in rows dropped
+    for another key's missing value make groups (with every category), as in pandas."""
     pdf = pd.DataFrame(
         {
             "i": [17, 15, 6],
@@ -773,19 +770,17 @@ def test_groupby_observed_false_keys_of_dropped_rows():
         }
     )
     f = lambda d: d.groupby(["i", "c"], observed=False)[["k"]].sum()
-    same(f(pdf), f(df_of(pdf, 1)))
+    same(f(pdf), f(df_of(pdf, npartitions)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby cummin of a bool column with a missing key (dropna): partitions with "
-    "missing keys give float64, the others bool: object (pandas: float64)",
-)
-def test_groupby_cummin_bool_missing_key():
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_groupby_cummin_bool_missing_key(npartitions):
+    """Fixed: groupby cummin of a bool column with a missing key (dropna) is float64 in every
+    partition (partitions without a missing key gave bool, so the whole was object)."""
     pdf = pd.DataFrame({"b": [True, False, False], "k": [3, 3, 0]})
     pdf["t"] = pd.to_datetime([None, "2024-01-01", "2024-01-02"])
     f = lambda d: d.groupby(["k", "t"], sort=False)[["b"]].cummin()
-    same(f(pdf), f(df_of(pdf, 3)))
+    same(f(pdf), f(df_of(pdf, npartitions)))
 
 
 def test_groupby_diff_bool_with_a_partition_without_groups():
@@ -836,15 +831,13 @@ def test_sort_index_categorical_with_missing_label_across_partitions():
     same(pdf.sort_index(na_position="first"), df_of(pdf, 3).sort_index(na_position="first"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groupby where every row has a missing key: pandas' empty result keeps the keys' "
-    "values as index levels; dframe's levels are empty",
-)
-def test_groupby_every_row_with_a_missing_key_levels():
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_groupby_every_row_with_a_missing_key_levels(npartitions):
+    """Fixed: groupby where every row has a missing key: the empty result keeps the keys' values
+    as index levels, as pandas' does."""
     pdf = pd.DataFrame({"c": pd.Series(["x", None], dtype=object), "f": [np.nan, 1.0], "b": [1, 2]})
     f = lambda d: d.groupby(["c", "f"])[["b"]].var(ddof=0)
-    same(f(pdf), f(df_of(pdf, 1)))
+    same(f(pdf), f(df_of(pdf, npartitions)))
 
 
 @pytest.mark.xfail(

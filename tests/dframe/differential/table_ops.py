@@ -87,14 +87,6 @@ def group_options(draw: Draw, keys: list[str], d: pd.DataFrame) -> dict[str, Any
     # category that does not occur.
     unobserved = any(set(d[k].cat.categories) - set(d[k].dropna()) for k in cats)
     dropna = opt(draw, False)
-    if len(d) and d[keys].isna().any(axis=1).all():
-        # KNOWN: when every row has a missing key (no group at all), pandas' result index keeps
-        # the keys' values as levels, dframe's levels are empty: dropna=False then.
-        dropna = False
-    if dropna is None and len(keys) > 1 and d[keys].isna().any(axis=None):
-        # KNOWN: with observed=False, the values of the other keys in rows dropped for a missing
-        # key make groups in pandas (with every category), not in dframe: not then.
-        unobserved = False
     return {
         "sort": opt(draw, False),
         "dropna": dropna,
@@ -185,10 +177,6 @@ def _groupby_transform(draw: Draw, d: pd.DataFrame) -> str:
         )
     )
     vals = value_columns(draw, d, keys, f)
-    if drops_rows(gb, d, keys):  # KNOWN: see groupby_scan
-        vals = [v for v in vals if column_kinds(d)[v] not in RESHAPED_BY_MISSING]
-        if f in ("count", "size", "nunique"):
-            vals = []
     if not vals:
         return f"{gb}.size()"
     return f"{gb}[{vals[0]!r}].transform({f!r})"
@@ -222,17 +210,9 @@ def _groupby_scan(draw: Draw, d: pd.DataFrame) -> str:
             ]
         )
     )
-    # KNOWN: rows whose key is missing (dropna) get NaN from row-wise ops, making int64/bool
-    # results float64/object; dframe's dtype before computing stays int64 (a later shift casts
-    # to it: IntCastingNaNError): not cumcount, nor int/bool columns, then.
-    dropped = drops_rows(gb, d, keys)
-    if f.startswith("cumcount") and dropped:
-        f = "head(2)"
     if f.startswith(("cumcount", "head", "tail", "nth")):
         return f"{gb}.{f}"
     vals = value_columns(draw, d, keys, "sum" if f.startswith("cum") else "max")
-    if dropped:
-        vals = [v for v in vals if column_kinds(d)[v] not in RESHAPED_BY_MISSING]
     if f.startswith(("shift", "diff")) and not len(d):
         # KNOWN: shift of an empty int64/bool column changes its dtype (see series.shift).
         vals = [v for v in vals if column_kinds(d)[v] not in RESHAPED_BY_MISSING]
@@ -246,7 +226,7 @@ def _groupby_scan(draw: Draw, d: pd.DataFrame) -> str:
         # (a pandas bug; Series.rank and float columns give NaN): no time columns.
         vals = [v for v in vals if column_kinds(d)[v] not in TIME | {"td"}]
     if not vals:
-        return f"{gb}.size()" if dropped else f"{gb}.cumcount()"  # KNOWN: see above
+        return f"{gb}.cumcount()"
     select = repr(vals[0]) if draw(st.booleans()) else repr(vals)
     return f"{gb}[{select}].{f}"
 
@@ -400,10 +380,7 @@ def _pivot_table(draw: Draw, d: pd.DataFrame) -> str:
     if aggfunc in (None, "sum") and draw(st.integers(0, 5)):
         values_pool = [c for c in values_pool if column_kinds(d)[c] in NUMB] or values_pool
     values = opt(draw, draw(st.sampled_from(values_pool))) if values_pool else None
-    # KNOWN: pivot_table(sort=False) orders the columns by first appearance among the rows kept
-    # (pandas: among all rows, also those dropped for a missing key): not with missing keys.
-    keys = [index] + ([cols] if cols is not None else [])
-    sort = opt(draw, False) if not d[keys].isna().any().any() else None
+    sort = opt(draw, False)
     # KNOWN: a margins pivot_table with categorical columns and observed=False raised
     # TypeError (the plain case is fixed, test_pivot_table_categorical_columns_observed_false):
     # observed=False only when the columns are not categorical, until margins are checked.
