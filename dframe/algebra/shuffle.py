@@ -120,13 +120,22 @@ def exchange(
     Runs ``len(handles) + nout`` tasks.
     """
     combine = combine or ConcatPieces()
-    grid = []  # grid[i][j]: piece j of input i
-    for i, h in enumerate(handles):
-        out = ex.submit(_Split(split, i, nout), h, num_returns=nout)
-        grid.append([out] if nout == 1 else list(out))
+    grid = split_grid(ex, handles, nout, split)
     return [
         ex.submit(_Combine(combine, j), *[row[j] for row in grid]) for j in range(nout)
     ]
+
+
+def split_grid(
+    ex: Any, handles: Sequence[Any], nout: int, split: Callable[[Any, int], list[Any]]
+) -> list[list[Any]]:
+    """The split half of ``exchange``: ``grid[i][j]`` is piece ``j`` of input ``i``. For a
+    consumer that takes the pieces themselves, so no combined partition is written."""
+    grid = []
+    for i, h in enumerate(handles):
+        out = ex.submit(_Split(split, i, nout), h, num_returns=nout)
+        grid.append([out] if nout == 1 else list(out))
+    return grid
 
 
 @dataclass(frozen=True, eq=False)

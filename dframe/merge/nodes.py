@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from dframe.algebra.rows import concat_rows, same_dtype
-from dframe.algebra.shuffle import ConcatPieces, assignment, exchange, split_by
+from dframe.algebra.shuffle import ConcatPieces, assignment, exchange, split_by, split_grid
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 
@@ -176,6 +176,20 @@ class MergePair:
             lk, rk = out.pop(_lkey(j)), out.pop(_rkey(j))
             out[_skey(j)] = lk.where(lk.notna(), rk) if len(out) else lk
         return out
+
+
+class MergePieces:
+    """``MergePair`` of output partition ``j`` of the hash exchange, given the pieces of both
+    sides (``nleft`` of the left first): concatenated here, not by a task of their own, so each
+    row is written once by the exchange."""
+
+    def __init__(self, spec: Spec, nleft: int) -> None:
+        self.pair, self.nleft = MergePair(spec), nleft
+
+    def __call__(self, *pieces: pd.DataFrame) -> pd.DataFrame:
+        left = ConcatPieces()(0, *pieces[: self.nleft])
+        right = ConcatPieces()(0, *pieces[self.nleft :])
+        return self.pair(left, right)
 
 
 class Sample:
@@ -385,10 +399,12 @@ class Merge(N.Node):
             merged = [ex.submit(MergePair(spec, i), small, p) for i, p in enumerate(rparts)]
         else:
             n = self._merge_count()
-            lmoved = exchange(ex, lparts, n, TagSplit(spec.left, n))
-            rmoved = exchange(ex, rparts, n, TagSplit(spec.right, n))
+            lgrid = split_grid(ex, lparts, n, TagSplit(spec.left, n))
+            rgrid = split_grid(ex, rparts, n, TagSplit(spec.right, n))
+            merge = MergePieces(spec, len(lparts))
             merged = [
-                ex.submit(MergePair(spec), a, b) for a, b in zip(lmoved, rmoved, strict=True)
+                ex.submit(merge, *[row[j] for row in lgrid], *[row[j] for row in rgrid])
+                for j in range(n)
             ]
         ordered = self._order(ex, merged)
         hidden = tuple(_hidden(spec.nkeys_sorted))
