@@ -187,6 +187,10 @@ class MissingAs:
     def __init__(self, func: Any, dtype: Any) -> None:
         self.func, self.dtype = func, dtype
 
+    @property
+    def row_local(self) -> bool:
+        return getattr(self.func, "row_local", False)
+
     def __call__(self, part: Any, *others: Any) -> Any:
         out = self.func(part, *others)
         if (

@@ -77,3 +77,20 @@ def test_consumers_that_see_the_order_keep_it(sync, npartitions):
         for query in queries:
             assert all(order != () for order in _orders(query(f, d)._plan))
             assert_same(query(facts, dims), query(f, d))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_accessors_between_merge_and_aggregation(sync, npartitions):
+    """``.dt``/``.str`` results are row by row: they do not make the merge keep its order."""
+    facts, dims = _tables()
+    facts["t"] = pd.to_datetime("2024-01-01") + pd.to_timedelta(facts.w * 400, unit="D")
+    f, d = dframe.from_pandas(facts, npartitions), dframe.from_pandas(dims, 2)
+
+    def query(a, b):
+        j = a.merge(b, on="k")
+        j = j.assign(year=j.t.dt.year, initial=j.name.str.slice(0, 2))
+        return j.groupby(["initial", "year"], as_index=False).agg(total=("v", "sum"))
+
+    with dframe.config.override(merge_strategy="shuffle"):
+        assert _orders(query(f, d)._plan) == [()]
+        assert_same(query(facts, dims), query(f, d))
