@@ -34,6 +34,8 @@ import pandas as pd
 
 from dframe.algebra.rows import concat_rows, same_dtype
 from dframe.algebra.shuffle import ConcatPieces, assignment, exchange, split_by, split_grid
+from dframe import config
+from dframe.execution.executors import PartitionReader
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 
@@ -176,6 +178,10 @@ class MergePair:
             lk, rk = out.pop(_lkey(j)), out.pop(_rkey(j))
             out[_skey(j)] = lk.where(lk.notna(), rk) if len(out) else lk
         return out
+
+
+def _nbytes(part: pd.DataFrame) -> int:
+    return int(part.memory_usage(index=True, deep=False).sum())
 
 
 class MergePieces:
@@ -386,11 +392,32 @@ class Merge(N.Node):
             return self.right.npartitions
         return None
 
+    def _broadcast_now(self, ex: Any, lparts: list[Any], rparts: list[Any]) -> str:
+        """The strategy once the sides are computed: a shuffle chosen because a side's size was
+        not known (a filter of unknown selectivity: q18's orders in a few big orders) broadcasts
+        that side if it turned out small — when the output keeps its partition count."""
+        n = self._merge_count()
+        how, validate = self.spec.how, dict(self.spec.kwargs).get("validate")
+        allowed = []
+        if how in ("inner", "left") and validate not in _LEFT_UNIQUE and self.left.npartitions == n:
+            allowed.append(("broadcast_right", rparts))
+        if how in ("inner", "right") and validate not in _RIGHT_UNIQUE and self.right.npartitions == n:
+            allowed.append(("broadcast_left", lparts))
+        if config.get("merge_strategy") != "auto" or not allowed:
+            return "shuffle"
+        if any(isinstance(p, PartitionReader) for _, parts in allowed for p in parts):
+            return "shuffle"  # read inside the tasks: its size is not known without reading
+        sizes = [sum(ex.get([ex.submit(_nbytes, p) for p in parts])) for _, parts in allowed]
+        size, strategy = min(zip(sizes, (s for s, _ in allowed)))
+        return strategy if size < config.get("merge_broadcast_bytes") else "shuffle"
+
     def lower_with(self, lowerer: Any) -> list[Any]:
         ex, spec = lowerer.ex, self.spec
         # A side read from Parquet is read inside the tasks that use it: no partition of it is
         # stored on its own (or held by the driver while the merge waits for lengths below).
         lparts, rparts = lowerer._partition_args(self)
+        if spec.strategy == "shuffle":
+            spec = dataclasses.replace(spec, strategy=self._broadcast_now(ex, lparts, rparts))
         if spec.strategy == "broadcast_right":
             small = ex.submit(TagConcat(spec.right), *rparts)
             merged = [ex.submit(MergePair(spec, i), p, small) for i, p in enumerate(lparts)]
