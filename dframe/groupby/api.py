@@ -128,6 +128,7 @@ class GroupBy(GroupWindowMethods):
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         by_level: bool = False,
+        used: frozenset | None = None,
     ) -> Any:
         out_meta = G.no_rows(op(self._sample()))
         try:
@@ -162,7 +163,11 @@ class GroupBy(GroupWindowMethods):
             n in ("first", "last") for _, n in pairs or ()
         ):
             tree = None
-        node = GroupAgg(self._work, self._spec, op, tree, finish, self._split_out)
+        # The columns the result reads, when every aggregation names its column.
+        known = pairs is not None and all(c is not None or n == "size" for c, n in pairs)
+        if used is None and known:
+            used = frozenset(c for c, _ in pairs or () if c is not None)
+        node = GroupAgg(self._work, self._spec, op, tree, finish, self._split_out, used)
         return _wrap(node)
 
     def _pairs_for(self, name: str, out_meta: Any) -> list[tuple[Any, str]] | None:
@@ -283,7 +288,25 @@ class GroupBy(GroupWindowMethods):
         op = G.Call("agg", func, *args, **kwargs)
         out_meta = G.no_rows(op(self._sample()))
         pairs = self._agg_pairs(func, kwargs, out_meta) if not args else None
-        return self._aggregate(op, pairs, "agg", (func, *args), kwargs)
+        used = self._agg_columns(func, kwargs) if not args else None
+        return self._aggregate(op, pairs, "agg", (func, *args), kwargs, used=used)
+
+    def _agg_columns(self, func: Any, kwargs: dict[str, Any]) -> frozenset | None:
+        """The value columns ``agg(func, **kwargs)`` reads, whatever its functions (None: not
+        known): named aggregations' columns, a dict's keys, the selected column."""
+        if self._is_series_like():
+            return frozenset(self._selected_columns()[:1])
+        if func is None and kwargs:
+            cols = [spec[0] if isinstance(spec, tuple) else getattr(spec, "column", None)
+                    for spec in kwargs.values()]
+        elif isinstance(func, dict):
+            cols = list(func)
+        else:
+            return None
+        columns = set(self._work.meta.columns)
+        if not all(isinstance(c, str | int) and c in columns for c in cols):
+            return None
+        return frozenset(cols)
 
     agg = aggregate
 

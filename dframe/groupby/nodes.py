@@ -93,6 +93,8 @@ class GroupAgg(N.Node):
     tree: T.TreeAgg | None
     finish: G.Finish
     split_out: int | None = None
+    # The value columns the aggregation reads (None: not known, every column).
+    used: frozenset | None = None
 
     def _derive(self) -> None:
         frame = isinstance(self.finish.out_meta, pd.DataFrame)
@@ -172,10 +174,10 @@ class GroupAgg(N.Node):
 
     def input_columns(self, need: Any) -> list[frozenset | None]:
         """The keys and the aggregated columns (None: every column, when not known)."""
-        if self.tree is None:
+        if self.used is None:
             return [None]
-        values = {col for col, _ in self.tree.pairs if col is not None}
-        return [frozenset(self.spec.key_columns) | values]
+        hidden = [] if self.spec.presort is None else [self.spec.presort]
+        return [frozenset(self.spec.key_columns) | self.used | frozenset(hidden)]
 
     def describe(self) -> str:
         return f"GroupAgg({self.op!r}, by={self.spec.key_columns})"

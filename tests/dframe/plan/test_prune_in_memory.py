@@ -88,3 +88,18 @@ def test_merge_narrowed_after_the_merge_keeps_pandas_columns(sync, npartitions):
     for cols in (["region"], ["k_x", "v_y"], ["text", "unused"]):
         j = pdf.merge(dims, left_on="text", right_on="region", how="right")[cols]
         assert_same(j, d.merge(dd, left_on="text", right_on="region", how="right")[cols])
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7, 50])
+def test_groupby_without_a_tree_reads_only_used_columns(sync, npartitions):
+    """Aggregations that move rows (nunique, median) move only their keys and columns."""
+    pdf = frame()
+    d = dframe.from_pandas(pdf, npartitions).persist()
+    queries = [
+        lambda x: x.groupby("k").agg(n=("v", "nunique"), m=("w", "median")),
+        lambda x: x.groupby("k", as_index=False).agg({"v": ["nunique", "first"]}),
+        lambda x: x.groupby("k").agg(n=pd.NamedAgg("w", "nunique")),
+    ]
+    for query, used in zip(queries, [("k", "v", "w"), ("k", "v"), ("k", "w")], strict=True):
+        assert used in _projections_over_sources(prune_columns(query(d)._plan))
+        assert_same(query(pdf), query(d))
