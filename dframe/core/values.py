@@ -56,6 +56,11 @@ class SlotCall:
     ) -> None:
         self.name, self.args, self.kwargs = name, args, kwargs
 
+    @property
+    def row_local(self) -> bool:
+        """``where``/``mask``/``clip`` compute each row from that row of the aligned inputs."""
+        return self.name in ("where", "mask", "clip")
+
     def __call__(self, part: Any, *others: Any) -> Any:
         def get(slot: tuple[str, Any]) -> Any:
             kind, v = slot

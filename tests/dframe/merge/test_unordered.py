@@ -89,6 +89,7 @@ def test_accessors_between_merge_and_aggregation(sync, npartitions):
     def query(a, b):
         j = a.merge(b, on="k")
         j = j.assign(year=j.t.dt.year, initial=j.name.str.slice(0, 2))
+        j = j.assign(v=j.v.where(j.initial == "n1", 0.0).clip(j.rate, None))
         return j.groupby(["initial", "year"], as_index=False).agg(total=("v", "sum"))
 
     with dframe.config.override(merge_strategy="shuffle"):
