@@ -31,6 +31,7 @@ from dframe.algebra import shuffle
 from dframe.execution import lower
 from dframe.groupby import grouped as G
 from dframe.groupby import levels as L
+from dframe.groupby import rowwise as R
 from dframe.groupby import tree_reduce as T
 from dframe.groupby.counts import DataFrameGroupCounts, SeriesGroupCounts
 from dframe.groupby.fallback import FallbackGroupBy
@@ -224,8 +225,8 @@ class GroupBy(GroupWindowMethods):
         forward = shuffle.Shuffle(
             work, nout, G.GroupSplit(self._spec, nout), label="groupby"
         )
-        missing_meta = G.missing_key_meta(self._spec, op, M.nonempty(work.meta), meta)
-        row_op = G.RowOp(self._spec, op, meta, aligned, missing_meta)
+        missing_meta = R.missing_key_meta(self._spec, op, M.nonempty(work.meta), meta)
+        row_op = R.RowOp(self._spec, op, meta, aligned, missing_meta)
         sample = M.nonempty(work.meta).assign(**{G.POS: np.arange(2, dtype=np.int64)})
         mid = N.MapPartitions(
             row_op,
@@ -238,8 +239,8 @@ class GroupBy(GroupWindowMethods):
         home = shuffle.Shuffle(
             mid,
             nin,
-            G.HomeSplit(nin),
-            G.HomeCombine(meta, missing_meta),
+            R.HomeSplit(nin),
+            R.HomeCombine(meta, missing_meta),
             out_meta=meta,
             label="home",
             aligned=where,

@@ -32,9 +32,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from dframe import config
 from dframe.algebra.rows import concat_rows, same_dtype
 from dframe.algebra.shuffle import ConcatPieces, assignment, exchange, split_by, split_grid
-from dframe import config
 from dframe.execution.executors import PartitionReader
 from dframe.plan import meta as M
 from dframe.plan import nodes as N

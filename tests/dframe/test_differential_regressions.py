@@ -960,3 +960,16 @@ def test_series_unstack_of_a_level_with_missing_values(npartitions):
     })
     chain = lambda d: d.value_counts(dropna=False).shift(1).unstack()
     same(chain(pdf), chain(df_of(pdf, npartitions)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="concat with a frame of no rows and no columns (an empty crosstab): pandas leaves it "
+    "out, index name included; dframe keeps its index name",
+)
+def test_concat_with_an_empty_frame_without_columns():
+    """Found by the differential run after b707c3b (crosstab of empty columns, then concat)."""
+    pdf = pd.DataFrame({"k": np.array([], dtype="int64"), "i": np.array([], dtype="int64")})
+    other = pd.DataFrame({"k": np.array([], dtype="int64")})
+    d, o = df_of(pdf, 1), df_of(other, 1)
+    same(pd.concat([pd.crosstab(pdf["k"], pdf["i"]), other]), dframe.concat([dframe.crosstab(d["k"], d["i"]), o]))
