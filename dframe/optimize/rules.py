@@ -283,13 +283,24 @@ def _input_needs(node: N.Node, need: Need) -> list[Need]:
     return [None] * len(node.inputs)
 
 
+def pinned(root: N.Node) -> set[Hashable]:
+    """Partitionings that results computed earlier stand for (``Materialized`` keys). A node
+    with one of them is combined partition by partition with such a result, so it must run as
+    it did then: its rows in the same partitions and order."""
+    return {n.partitioning for n in toposort(root) if isinstance(n, N.Materialized)}
+
+
 def prune_columns(root: N.Node) -> N.Node:
     """Readers read only the union of the columns their consumers use; data in memory is
     narrowed to them before anything else runs on it."""
     needs: dict[N.Node, Need] = {root: None}
+    keep = pinned(root)
     for node in toposort(root):
         need = needs.get(node, frozenset())
-        for child, child_need in zip(node.inputs, _input_needs(node, need), strict=True):
+        child_needs = _input_needs(node, need)
+        if node.partitioning in keep:
+            child_needs = [None] * len(node.inputs)  # rebuilt, it would be another partitioning
+        for child, child_need in zip(node.inputs, child_needs, strict=True):
             if child.is_series:
                 child_need = None
             prev = needs.get(child, frozenset())
@@ -429,8 +440,9 @@ def unordered(root: N.Node) -> N.Node:
     aggregation, through row-by-row steps and merges on columns) skip restoring pandas' order
     (a merge: its order exchange)."""
     free: dict[N.Node, bool] = {root: False}
+    keep = pinned(root)
     for node in toposort(root):
-        use = node.input_order()
+        use = "uses" if node.partitioning in keep else node.input_order()
         for child in node.inputs:
             passes = use == "ignores" or (use == "passes" and free[node])
             free[child] = free.get(child, True) and passes
@@ -439,7 +451,7 @@ def unordered(root: N.Node) -> N.Node:
     def visit(node: N.Node) -> N.Node:
         if node not in done:
             new = node.with_inputs(tuple(visit(i) for i in node.inputs))
-            if free[node] and hasattr(new, "unordered"):
+            if free[node] and hasattr(new, "unordered") and node.partitioning not in keep:
                 new = new.unordered()
             done[node] = new
         return done[node]

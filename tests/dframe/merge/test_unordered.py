@@ -95,3 +95,18 @@ def test_accessors_between_merge_and_aggregation(sync, npartitions):
     with dframe.config.override(merge_strategy="shuffle"):
         assert _orders(query(f, d)._plan) == [()]
         assert_same(query(facts, dims), query(f, d))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_a_computed_result_pins_the_merge_it_lines_up_with(sync, npartitions):
+    """A Series computed from a merge (its result cached) and then combined with that merge
+    partition by partition: the merge must run as it did (neither narrowed nor unordered)."""
+    facts, dims = _tables()
+    f, d = dframe.from_pandas(facts, npartitions), dframe.from_pandas(dims, 2)
+    j, pj = f.merge(d, on="k"), facts.merge(dims, on="k")
+    s = j.v * 2
+    s.to_pandas()  # computed and cached
+    with dframe.config.override(merge_strategy="shuffle"):
+        assert_same(pj.assign(t=pj.v * 2)[["k", "t"]], j.assign(t=s)[["k", "t"]])
+        expected = pj.assign(t=pj.v * 2).groupby("name").t.sum()
+        assert_same(expected, j.assign(t=s).groupby("name").t.sum())
