@@ -119,36 +119,6 @@ def _to_frame(obj: Any) -> Any:
     return obj
 
 
-def _merge_meta(lmeta: pd.DataFrame, rmeta: pd.DataFrame, options: dict[str, Any]) -> Any:
-    """The dtypes of the merge, stated before computing. Whether a row finds no match (which
-    makes an int column float, a bool one object) depends on the values; the guess is the
-    usual intent of each ``how``: a left (right) merge looks up every row of its side, an
-    outer merge keeps rows of both sides that the other lacks. The computed partitions agree
-    on the dtypes their values give (``nodes.Finish``)."""
-    how = options["how"]
-    left, right = M.nonempty(lmeta), M.nonempty(rmeta)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # made-up sample values, not the user's
-        sample = pd.merge(left, right, **options).iloc[:0]
-        if how not in ("left", "right", "outer"):
-            return sample
-        # every row matched: the dtypes of an inner merge (the made-up keys may not all meet)
-        pieces = [pd.merge(left, right, **{**options, "how": "inner"})]
-        if how == "outer":
-            # and rows of each side without a match
-            pieces += [pd.merge(left, right.iloc[:0], **options),
-                       pd.merge(left.iloc[:0], right, **options)]  # fmt: skip
-    if any(not p.columns.equals(sample.columns) for p in pieces):
-        return sample
-    out = sample.copy()
-    for j in range(sample.shape[1]):
-        dtypes = [p.dtypes.iloc[j] for p in pieces]
-        dtype = pd.concat([pd.Series([], dtype=dt) for dt in dtypes]).dtype
-        if dtype != out.dtypes.iloc[j]:
-            out.isetitem(j, out.iloc[:, j].astype(dtype))
-    return out
-
-
 def merge(
     left: Any,
     right: Any,
@@ -186,7 +156,10 @@ def merge(
     # pandas' own argument errors (MergeError, KeyError ...), at the user's line.
     if validate not in _VALIDATE:
         pd.merge(lmeta, rmeta, validate=validate, **options)
-    out_meta = _merge_meta(lmeta, rmeta, options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # made-up sample values, not the user's
+        sample = pd.merge(M.nonempty(lmeta), M.nonempty(rmeta), **options)
+    out_meta = sample.iloc[:0]
     node = _build(left, right, options, validate, out_meta)
     if node is None:
         fn = fallback.function("merge", pd.merge)

@@ -210,10 +210,12 @@ def test_rank_nullable_int(npartitions, method):
     same(pdf.rank(method=method, pct=True), df.rank(method=method, pct=True))
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="dtypes of a left merge of a bool key on an int key say float64 for the int key; "
+    "the data (like pandas) is int64",
+)
 def test_merge_bool_key_on_int_key_left_dtypes():
-    """dtypes of a left merge of a bool key on an int key said float64 for the int key (the
-    made-up keys did not all meet); the data (like pandas) is int64. Fixed: a left merge's
-    dtypes are stated as if every left row found a match (a regression test now)."""
     left = pd.DataFrame({"b": [True, False]})
     right = pd.DataFrame({"k": [1, 0, 2]})
     expected = left.merge(right, left_on="b", right_on="k", how="left")
@@ -414,10 +416,12 @@ def test_assign_keeps_object_dtype_in_metadata():
     assert list(result.dtypes) == list(pdf.assign(r=1).dtypes)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="dtypes of an outer merge say int64/bool for columns the "
+    "merge fills with missing values; the data is float64/object",
+)
 def test_outer_merge_dtypes_metadata():
-    """dtypes of an outer merge said int64/bool for columns the merge fills with missing
-    values; the data is float64/object. Fixed: an outer merge's dtypes are stated as if each
-    side had rows the other lacks (a regression test now)."""
     left = pd.DataFrame({"k": [1, 2], "i": [3, 4], "b": [True, False]})
     right = pd.DataFrame({"k": [1, 5]})
     expected = left.merge(right, on="k", how="outer")
@@ -616,11 +620,12 @@ def test_groupby_shift_empty_bool():
     same(pdf.groupby("k")["b"].shift(-1), df_of(pdf).groupby("k")["b"].shift(-1))
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="a join whose left side a filter emptied: dframe says float64 for the right's int "
+    "column (pandas keeps int64: no row failed to match), so sum() gives Float64 for Int64",
+)
 def test_join_after_emptying_filter_dtypes():
-    """a join whose left side a filter emptied: dframe said float64 for the right's int
-    column (pandas keeps int64: no row failed to match), so sum() gave Float64 for Int64.
-    Fixed: a left join's dtypes are stated as if every left row found a match (a regression
-    test now)."""
     left = pd.DataFrame({"n": pd.array([0, -3], dtype="Int64")}, index=[16, 1])
     right = pd.DataFrame({"i": [20]})
     df = df_of(left, 1)

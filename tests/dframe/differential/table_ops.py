@@ -295,8 +295,9 @@ def _merge(draw: Draw, d: pd.DataFrame) -> str:
             indicator=indicator,
             suffixes=r(suffixes),
         )
-    # KNOWN: keys of different types differ: at 3+ partitions an outer merge of a boolean key
-    # on the int key "k" leaves <NA> in the boolean key where pandas' object column has NaN; a
+    # KNOWN: keys of different types differ: a bool/boolean key on the int key "k" makes "k"
+    # float64 in dframe's dtypes (how="left", every row matched), and at 3+ partitions an outer
+    # merge leaves <NA> in a boolean key where pandas' object column has NaN; a
     # categorical key at 2+ partitions: the key column's dtype follows the partitions that
     # matched (str or category), and with int categories and a missing value pandas raises
     # ValueError where dframe does not. Int keys only.
