@@ -26,6 +26,7 @@ from dframe.merge.nodes import (
     Side,
     Spec,
     _skey,
+    broadcastable,
 )
 from dframe.optimize.rules import toposort
 from dframe.plan import meta as M
@@ -82,11 +83,7 @@ def estimate_bytes(plan: N.Node) -> float:
 
 
 def _choose(how: str, left: N.Node, right: N.Node, validate: Any) -> str:
-    allowed = []
-    if how in ("inner", "left", "cross") and validate not in _LEFT_UNIQUE:
-        allowed.append("broadcast_right")
-    if how in ("inner", "right") and validate not in _RIGHT_UNIQUE:
-        allowed.append("broadcast_left")
+    allowed = broadcastable(how, validate)
     if how == "cross":
         return "broadcast_right"
     forced = config.get("merge_strategy")

@@ -49,6 +49,18 @@ _RIGHT_UNIQUE = {"one_to_one", "1:1", "many_to_one", "m:1"}
 SAMPLES_PER_PARTITION = 32
 
 
+def broadcastable(how: str, validate: Any) -> list[str]:
+    """The broadcast strategies pandas' semantics allow: the broadcast side must not be the one
+    whose unmatched rows are kept, nor one ``validate`` checks for unique keys (each task sees
+    only part of the other side)."""
+    out = []
+    if how in ("inner", "left", "cross") and validate not in _LEFT_UNIQUE:
+        out.append("broadcast_right")
+    if how in ("inner", "right") and validate not in _RIGHT_UNIQUE:
+        out.append("broadcast_left")
+    return out
+
+
 def _lkey(j: int) -> str:
     return f"__dframe_lk{j}__"
 
@@ -180,8 +192,8 @@ class MergePair:
         return out
 
 
-def _nbytes(part: pd.DataFrame) -> int:
-    return int(part.memory_usage(index=True, deep=False).sum())
+def _nbytes(*parts: pd.DataFrame) -> int:
+    return sum(int(p.memory_usage(index=True, deep=False).sum()) for p in parts)
 
 
 class MergePieces:
@@ -397,17 +409,18 @@ class Merge(N.Node):
         not known (a filter of unknown selectivity: q18's orders in a few big orders) broadcasts
         that side if it turned out small — when the output keeps its partition count."""
         n = self._merge_count()
-        how, validate = self.spec.how, dict(self.spec.kwargs).get("validate")
-        allowed = []
-        if how in ("inner", "left") and validate not in _LEFT_UNIQUE and self.left.npartitions == n:
-            allowed.append(("broadcast_right", rparts))
-        if how in ("inner", "right") and validate not in _RIGHT_UNIQUE and self.right.npartitions == n:
-            allowed.append(("broadcast_left", lparts))
+        sides = {"broadcast_right": (self.left, rparts), "broadcast_left": (self.right, lparts)}
+        validate = dict(self.spec.kwargs).get("validate")
+        allowed = [
+            (s, sides[s][1])
+            for s in broadcastable(self.spec.how, validate)
+            if sides[s][0].npartitions == n  # the kept side sizes the output
+        ]
         if config.get("merge_strategy") != "auto" or not allowed:
             return "shuffle"
         if any(isinstance(p, PartitionReader) for _, parts in allowed for p in parts):
             return "shuffle"  # read inside the tasks: its size is not known without reading
-        sizes = [sum(ex.get([ex.submit(_nbytes, p) for p in parts])) for _, parts in allowed]
+        sizes = ex.get([ex.submit(_nbytes, *parts) for _, parts in allowed])  # one round trip
         size, strategy = min(zip(sizes, (s for s, _ in allowed)))
         return strategy if size < config.get("merge_broadcast_bytes") else "shuffle"
 
