@@ -270,10 +270,9 @@ class _Accessor:
         )
         if numeric and na_dtype is not None and na_dtype != meta.dtype:
             fn = MissingAs(fn, na_dtype)  # type: ignore[assignment]
-        plan = N.MapPartitions(
-            fn, (self._series._plan, *(o._plan for o in others)), meta, label=repr(fn)
-        )
-        return self._series._new(plan)
+        inputs = (self._series._plan, *(o._plan for o in others))
+        plan = N.MapPartitions(fn, inputs, meta, label=repr(fn))
+        return self._series._new(plan, M.depends_on_values(fn, meta, *(i.meta for i in inputs)))
 
     def _fallback(
         self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], call: bool

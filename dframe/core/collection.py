@@ -25,6 +25,7 @@ from dframe.fallback.inplace import NO_DEFAULT
 from dframe.optimize import optimize, topk
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
+from dframe.plan import value_dtypes
 from dframe.plan.wrap import DframeObject, from_pandas, wrap_plan
 
 _no_default = object()
@@ -32,6 +33,19 @@ _no_default = object()
 
 def _is_scalar(value: Any) -> bool:
     return pd.api.types.is_scalar(value) or value is None
+
+
+def _known_empty(inputs: tuple[N.Node, ...]) -> bool:
+    return all(i.lengths is not None and not any(i.lengths) for i in inputs)
+
+
+def _meta_of_no_rows(fn: Any, metas: list[Any]) -> Any:
+    """``fn`` of the empty inputs, or None where pandas gives no frame for them."""
+    try:
+        out = fn(*metas)
+    except Exception:  # noqa: BLE001  # it surfaces when the partitions run
+        return None
+    return out.iloc[:0] if isinstance(out, pd.DataFrame | pd.Series) else None
 
 
 class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
@@ -57,8 +71,18 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         """Number of row partitions."""
         return self._plan.npartitions
 
-    def _new(self, plan: N.Node) -> Any:
-        return wrap_plan(plan)
+    def _new(self, plan: N.Node, dtypes_from_values: bool = False) -> Any:
+        """The collection standing for ``plan``. ``dtypes_from_values``: pandas picks the
+        result's dtypes from its values, so they are settled when it is computed
+        (``plan.value_dtypes``)."""
+        return wrap_plan(value_dtypes.SettleDtypes(plan) if dtypes_from_values else plan)
+
+    def _known_meta(self) -> Any:
+        """The metadata, computing the result first when its dtypes depend on its values (asking
+        for them is asking for the data's): later operations then plan with the true ones."""
+        if value_dtypes.unsettled(self._plan):
+            self._plan = lower.compute(self._plan)
+        return self._plan.meta
 
     def copy(self, deep: bool = True) -> Any:
         """A new object over the same immutable plan: in-place changes to either one swap only
@@ -74,12 +98,30 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         self._replace_plan(from_pandas(data, npartitions=n)._plan)
 
     def _map(
-        self, fn: Any, *others: Collection, meta: Any = None, label: str = "", **flags: Any
+        self,
+        fn: Any,
+        *others: Collection,
+        meta: Any = None,
+        label: str = "",
+        by_values: bool = False,
+        **flags: Any,
     ) -> Any:
+        """``fn`` on each partition (of ``self`` and the aligned ``others``). The result's dtypes
+        are settled when computed if pandas picks them from the values: where ``by_values``
+        says so (a map through a dict: do all values hit?) or stand-ins of missing values and
+        zeros show it (a mask leaving NaN in ints, ``dt.day`` over NaT)."""
         inputs = (self._plan, *(o._plan for o in others))
+        metas = [i.meta for i in inputs]
+        empty = _known_empty(inputs)
+        if empty:
+            # No values to pick dtypes from: pandas' answer is the one for no rows.
+            exact = _meta_of_no_rows(fn, metas)
+            meta = meta if exact is None else exact
         if meta is None:
-            meta = M.infer_meta(fn, *(i.meta for i in inputs))
-        return self._new(N.MapPartitions(fn, inputs, meta, label=label or repr(fn), **flags))
+            meta = M.infer_meta(fn, *metas)
+        plan = N.MapPartitions(fn, inputs, meta, label=label or repr(fn), **flags)
+        by_values = by_values or M.depends_on_values(fn, meta, *metas)
+        return self._new(plan, not empty and by_values)
 
     def to_pandas(self) -> Any:
         """Compute and return the result as a pandas object."""
@@ -346,6 +388,7 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
     # -- reductions ------------------------------------------------------------------------------
 
     def _reduce(self, name: str, axis: Any, **options: Any) -> Any:
+        self._known_meta()  # a reduction plans by dtype (and computes its input anyway)
         is_frame = isinstance(self._meta, pd.DataFrame)
         full = {"axis": axis, **options}
         if is_frame and axis in (1, "columns"):
@@ -366,6 +409,7 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
 
     def _reduce_all(self, name: str, full: dict[str, Any], options: dict[str, Any]) -> Any:
         """``frame.<name>(axis=None)``: one scalar over every value (pandas' 2-D reduction)."""
+        self._known_meta()
         sample = getattr(M.nonempty(self._meta), name)(**full)  # pandas' errors, at the call
         chunk, combine, _, _ = tree_reduce.plan_reduction(name, self._meta, **options)
         if chunk.dtypes is None or not tree_reduce.pooled_supported(name, chunk.dtypes):

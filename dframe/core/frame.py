@@ -77,7 +77,7 @@ class DataFrame(
 
     @property
     def dtypes(self) -> pd.Series:
-        return self._meta.dtypes
+        return self._known_meta().dtypes
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -382,7 +382,8 @@ def _checked_meta(obj: Any, columns: list[int], value: Any, no_rows: Callable[[]
     pandas refuses) set on no rows at all, where pandas' answer depends on how it stores the
     frame (nothing changes, a dtype changes, or its TypeError)."""
     try:
-        meta, error = _set_meta(obj._meta, columns, value), None
+        # (the dtypes the values are set into: computed first where they depend on the values)
+        meta, error = _set_meta(obj._known_meta(), columns, value), None
     except (TypeError, ValueError) as err:
         meta, error = None, err
     changes = error is not None or not _same_dtypes(meta, obj._meta)

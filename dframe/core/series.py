@@ -68,7 +68,7 @@ class Series(
 
     @property
     def dtype(self) -> Any:
-        return self._meta.dtype
+        return self._known_meta().dtype
 
     dtypes = dtype
 

@@ -303,6 +303,7 @@ class SummaryMethods:
         return self._result(plan)
 
     def _summary(self, name: str, kwargs: dict[str, Any], axis: Any = 0) -> Any:
+        self._known_meta()  # which columns and how they are summarized depend on dtypes
         if self.ndim == 2 and axis in (1, "columns"):
             fn = MethodCall(name, axis=1, **kwargs)
             return self._map(fn, meta=M.infer_meta(fn, self._meta), label=name)

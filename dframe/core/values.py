@@ -82,26 +82,22 @@ class SlotCall:
 class Conform:
     """``func(part)`` for user functions whose result dtype pandas infers from the values.
 
-    A partition without values to infer from gets the meta's: an empty one the meta's shape
-    (pandas' ``apply`` on zero rows cannot call the function, so it cannot know what it
-    returns); an all-missing result the meta's dtype when it holds missing values (``object``
-    NaNs from ``map`` become the ``str`` the other partitions infer), so it does not change the
-    dtype of the whole.
+    An all-missing result takes the meta's dtype when it holds missing values (``object`` NaNs
+    from ``map`` become the ``str`` the other partitions infer), so it does not change the dtype
+    of the whole; an empty partition has pandas' answer for no rows (the result's dtypes are
+    settled from the partitions with rows: ``plan.value_dtypes``).
     """
 
     def __init__(self, func: Any, meta: Any) -> None:
         self.func, self.meta = func, meta
 
     def __call__(self, part: Any) -> Any:
-        if len(part) == 0:
-            out = self.meta.copy()
-            out.index = part.index[:0]
-            return out
         out = self.func(part)
         if (
             isinstance(out, pd.Series)
             and isinstance(self.meta, pd.Series)
             and out.dtype != self.meta.dtype
+            and len(out)
             and out.isna().all()
         ):
             try:
@@ -329,9 +325,9 @@ class ValueMethods:
                 self, "replace", (to_replace,), {**kwargs, "inplace": inplace}
             )
         fn = MethodCall("replace", to_replace, **kwargs)
-        out = self._map(
-            fn, meta=infer_meta(fn, self._meta), label=repr(fn), columnwise=True
-        )
+        # (whether a value is replaced, by one of another type, depends on the values)
+        meta = infer_meta(fn, self._meta)
+        out = self._map(fn, meta=meta, label=repr(fn), columnwise=True, by_values=True)
         return self._inplace(out, inplace, "replace")
 
     def isin(self, values: Any) -> Any:
@@ -382,7 +378,7 @@ class ValueMethods:
                 )
         fn = MethodCall("map", arg, na_action=na_action, **kwargs)
         meta = infer_meta(fn, self._meta)
-        return self._map(Conform(fn, meta), meta=meta, label=f"map({arg!r})")
+        return self._map(Conform(fn, meta), meta=meta, label=f"map({arg!r})", by_values=True)
 
     def apply(self, func: Any, *args: Any, **kwargs: Any) -> Any:
         """Series: ``func`` on each value. DataFrame: ``axis=1`` calls ``func`` on each row,
@@ -401,7 +397,9 @@ class ValueMethods:
         meta = infer_meta(fn, self._meta)
         if not isinstance(meta, pd.DataFrame | pd.Series):
             return fallback.call_method(self, "apply", (func, *args), kwargs)
-        return self._map(Conform(fn, meta), meta=meta, label=f"apply({func!r})")
+        return self._map(
+            Conform(fn, meta), meta=meta, label=f"apply({func!r})", by_values=True
+        )
 
     # -- query / eval -------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from dframe.execution.executors import RuntimeExecutor, SyncExecutor, default_ru
 from dframe.optimize.rules import CACHE, optimize, toposort
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
-from dframe.plan import positional
+from dframe.plan import positional, value_dtypes
 
 
 class LoweringError(NotImplementedError):
@@ -232,6 +232,9 @@ class Lowerer:
     def visit_ByPosition(self, node: positional.ByPosition) -> list[Any]:
         return positional.lower_by_position(self, node)
 
+    def visit_SettleDtypes(self, node: value_dtypes.SettleDtypes) -> list[Any]:
+        return value_dtypes.lower_settle(self, node)
+
     def visit_SelectPartitions(self, node: N.SelectPartitions) -> list[Any]:
         handles = self.lower(node.child)
         return [handles[i] for i in node.indices]
@@ -324,16 +327,19 @@ def compute(root: N.Node) -> N.Materialized:
         return plan
     ex = choose_executor(plan)
     lowerer = Lowerer(ex)
+    meta = root.meta
     with progress.tracking(ex) as tracker:
         handles = lowerer.lower(plan)
+        if value_dtypes.unsettled(root):
+            # Dtypes pandas picks from the values lie below: what is cached says what they are.
+            handles, meta, found = value_dtypes.settle(ex, handles, meta)
+            lowerer.found_lengths.setdefault(plan, list(found))
         if tracker is not None:
             tracker.wait(getattr(ex, "backend", None))
     lengths = root.lengths
     if lengths is None and plan in lowerer.found_lengths:
         lengths = tuple(lowerer.found_lengths[plan])
-    result = N.Materialized(
-        tuple(handles), ex, root.meta, lengths, root.range_index, root.partitioning
-    )
+    result = N.Materialized(tuple(handles), ex, meta, lengths, root.range_index, root.partitioning)
     CACHE[root] = result
     return result
 

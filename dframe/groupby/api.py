@@ -39,6 +39,7 @@ from dframe.groupby.nodes import Gather, GroupAgg, GroupNumbers, GroupShuffle
 from dframe.groupby.windows import GroupWindowMethods
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
+from dframe.plan.value_dtypes import SettleDtypes
 from dframe.plan.wrap import from_pandas, wrap_plan
 
 __all__ = ["DataFrameGroupBy", "FallbackGroupBy", "GroupBy", "SeriesGroupBy"]
@@ -169,7 +170,9 @@ class GroupBy(GroupWindowMethods):
         if used is None and known:
             used = frozenset(c for c, _ in pairs or () if c is not None)
         node = GroupAgg(self._work, self._spec, op, tree, finish, self._split_out, used)
-        return _wrap(node)
+        # Unobserved categories' rows are filled with missing values (int64 -> float64): whether
+        # any category is unobserved is known once computed.
+        return _wrap(SettleDtypes(node) if complete else node)
 
     def _pairs_for(self, name: str, out_meta: Any) -> list[tuple[Any, str]] | None:
         if name == "size":

@@ -31,6 +31,7 @@ from dframe.merge.nodes import (
 from dframe.optimize.rules import toposort
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
+from dframe.plan.value_dtypes import SettleDtypes
 from dframe.plan.wrap import DframeObject, attach, from_pandas, wrap_plan
 
 
@@ -162,11 +163,34 @@ def merge(
         fn = fallback.function("merge", pd.merge)
         extra = {} if copy is None else {"copy": copy}
         return fn(left, right, validate=validate, **extra, **options)
+    if _dtypes_depend_on_matches(lmeta, rmeta, options, out_meta):
+        node = SettleDtypes(node, agreed=True)  # (Finish unifies the partitions)
     result = wrap_plan(node)
     if validate in _LEFT_UNIQUE | _RIGHT_UNIQUE:
         # pandas raises MergeError at the call; so do we (the check needs the data).
         lower.partition_lengths(node)
     return result
+
+
+def _dtypes_depend_on_matches(
+    lmeta: pd.DataFrame, rmeta: pd.DataFrame, options: dict[str, Any], out_meta: pd.DataFrame
+) -> bool:
+    """Whether the merge's dtypes depend on which rows find a match: a left merge whose every
+    row matched keeps the right's int columns int64, one with a miss makes them float64. Seen
+    by merging stand-ins with a side of no rows (no row matches) as well as with rows."""
+    if options["how"] not in ("left", "right", "outer"):
+        return False  # (inner and cross merges fill in no missing values)
+    left, right = M.nonempty(lmeta), M.nonempty(rmeta)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for a, b in ((left, rmeta), (lmeta, right)):
+            try:
+                out = pd.merge(a, b, **options)
+            except Exception:  # noqa: BLE001  # no answer from these stand-ins
+                continue
+            if list(out.dtypes) != list(out_meta.dtypes):
+                return True
+    return False
 
 
 def _sorts(options: dict[str, Any], lmeta: pd.DataFrame, rmeta: pd.DataFrame) -> bool:

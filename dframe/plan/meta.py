@@ -9,6 +9,7 @@ dtypes are not obvious, the operation is run on a small *non-empty* stand-in of 
 from __future__ import annotations
 
 import math
+import warnings
 import weakref
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
@@ -83,22 +84,27 @@ def _nonempty_index(index: pd.Index, n: int) -> pd.Index:
 
 # Stand-ins already built, by id of their meta (checked through a weak reference): planning
 # builds one per call, and making one costs more than the rest of planning a simple operation.
-_STAND_INS: dict[tuple[int, int], tuple[Any, Any]] = {}
+_STAND_INS: dict[tuple[int, Hashable], tuple[Any, Any]] = {}
+
+
+def _stand_in(meta: Any, kind: Hashable, make: Callable[[], Any]) -> Any:
+    """``make()``, remembered for ``meta`` (by identity) and ``kind``."""
+    key = (id(meta), kind)
+    hit = _STAND_INS.get(key)
+    if hit is not None and hit[0]() is meta:
+        return hit[1].copy(deep=True)  # callers may change it (user functions run on it)
+    out = make()
+    if len(_STAND_INS) > 4096:
+        _STAND_INS.clear()
+    _STAND_INS[key] = (weakref.ref(meta), out.copy(deep=True))
+    return out
 
 
 def nonempty(meta: Any, n: int = 2) -> Any:
     """A small object of the same type and dtypes as ``meta`` with ``n`` made-up rows."""
     if not isinstance(meta, pd.DataFrame | pd.Series):
         return meta
-    key = (id(meta), n)
-    hit = _STAND_INS.get(key)
-    if hit is not None and hit[0]() is meta:
-        return hit[1].copy(deep=True)  # callers may change it (user functions run on it)
-    out = _make_nonempty(meta, n)
-    if len(_STAND_INS) > 4096:
-        _STAND_INS.clear()
-    _STAND_INS[key] = (weakref.ref(meta), out.copy(deep=True))
-    return out
+    return _stand_in(meta, n, lambda: _make_nonempty(meta, n))
 
 
 def _make_nonempty(meta: Any, n: int) -> Any:
@@ -132,6 +138,73 @@ def infer_meta(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     if isinstance(result, pd.DataFrame | pd.Series):
         return result.iloc[:0]
     return result
+
+
+def depends_on_values(func: Callable[..., Any], meta: Any, *args: Any) -> bool:
+    """Whether pandas picks the dtypes of ``func(*args)`` from the values: run on stand-ins
+    whose rows are a missing value and a zero (a mask leaving NaN in ints, a fill of another
+    type, ``dt.day`` over NaT, ``x // s`` by zero), does it give other dtypes than ``meta``'s?
+
+    A stand-in that makes pandas raise tells nothing (the values are not the data's).
+    """
+    if not isinstance(meta, pd.DataFrame | pd.Series):
+        return False
+    frames = [a for a in args if isinstance(a, pd.DataFrame | pd.Series)]
+    # (wide frames: the probe would cost more than planning; they keep the guess)
+    if not frames or any(len(a.columns) > 64 for a in frames if isinstance(a, pd.DataFrame)):
+        return False
+    for only_missing in (False, True):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = func(*[_missing_and_zero(a, only_missing) for a in args])
+        except Exception:  # noqa: BLE001, S112  # pandas refused these values: no answer
+            continue
+        if type(out) is type(meta) and _dtypes_of(out) != _dtypes_of(meta):
+            return True
+    return False
+
+
+def _dtypes_of(obj: Any) -> Any:
+    if isinstance(obj, pd.DataFrame):
+        return (list(obj.columns), [str(t) for t in obj.dtypes])
+    return str(obj.dtype)
+
+
+def _missing_and_zero_values(dtype: Any, only_missing: bool) -> Any:
+    """A missing value (a zero where ``dtype`` holds none), then a zero (a made-up value where
+    it is not numeric) or a second missing value."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        # (by codes: looking values up would build the categories' hash table, which pandas
+        # then counts in the user's frame's memory_usage)
+        codes = [-1, -1] if only_missing or not len(dtype.categories) else [-1, 0]
+        return pd.Categorical.from_codes(codes, dtype=dtype)
+    kind = getattr(dtype, "kind", "O")
+    holds_missing = not (isinstance(dtype, np.dtype) and kind in "iub")
+    zero = (False if kind == "b" else 0) if kind in "iufb" else None
+    missing = None if holds_missing else zero
+    if only_missing:
+        return pd.array([missing, missing], dtype=dtype)
+    if zero is None:
+        return pd.array([missing, _nonempty_values(dtype, 1)[0]], dtype=dtype)
+    return pd.array([missing, zero], dtype=dtype)
+
+
+def _missing_and_zero(obj: Any, only_missing: bool) -> Any:
+    """A two-row stand-in of ``obj`` (as ``nonempty``): a missing value, then a zero (or a
+    second missing value)."""
+    if not isinstance(obj, pd.DataFrame | pd.Series):
+        return obj
+    index = _nonempty_index(obj.index, 2)
+    if isinstance(obj, pd.Series):
+        values = _missing_and_zero_values(obj.dtype, only_missing)
+        return pd.Series(values, index=index, name=obj.name)
+    out = pd.DataFrame(
+        {i: _missing_and_zero_values(dt, only_missing) for i, dt in enumerate(obj.dtypes)},
+        index=index,
+    )
+    out.columns = obj.columns
+    return out
 
 
 def split_lengths(total: int, npartitions: int) -> list[int]:

@@ -20,6 +20,7 @@ from dframe import fallback
 from dframe.execution.lower import common_dtypes
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
+from dframe.plan.value_dtypes import SettleDtypes
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -189,4 +190,7 @@ def _explode(obj: Any, column: Any, ignore_index: bool) -> Any:
         obj._plan, ExplodeKinds(fn), ExplodeDtypes(), ApplyExplode(fn), meta,
         label="explode", preserves_rows=False,
     )
-    return obj._new(N.Renumbered(plan) if ignore_index else plan)
+    # The exploded column's dtype is inferred from the elements (str from lists of strings),
+    # which the partitions agree on (ExplodeDtypes): known once computed.
+    plan = N.Renumbered(plan) if ignore_index else plan
+    return obj._new(SettleDtypes(plan, agreed=True))

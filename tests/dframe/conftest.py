@@ -79,3 +79,15 @@ def assert_same(expected, result) -> None:
             assert result == pytest.approx(expected, rel=1e-9)
         else:
             assert result == expected
+
+
+def merge_node(result):
+    """The ``Merge`` plan node of a merge's result (under the ``SettleDtypes`` that says a
+    left/right/outer merge's dtypes are known once computed)."""
+    from dframe.merge.nodes import Merge
+    from dframe.plan.value_dtypes import SettleDtypes
+
+    node = result._plan
+    node = node.child if isinstance(node, SettleDtypes) else node
+    assert isinstance(node, Merge), node
+    return node

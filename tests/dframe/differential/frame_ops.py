@@ -19,12 +19,10 @@ from tests.dframe.differential.registry import (
     NUMB,
     ORDERED,
     REDUCTIONS,
-    RESHAPED_BY_MISSING,
     Draw,
     call,
     column_kinds,
     columns,
-    divides_by_zero,
     has,
     is_frame,
     kind_of,
@@ -179,8 +177,6 @@ def _binary_columns(draw: Draw, d: pd.DataFrame) -> str:
     ]
     b = draw(st.sampled_from(same + [pick(draw, d)]))
     o = draw(st.sampled_from(ARITH + COMPARE + ["&", "|"]))
-    if o in ("//", "%") and divides_by_zero(d[b]):
-        o = "/"  # KNOWN: see divides_by_zero
     return f"d[{a!r}] {o} d[{b!r}]"
 
 
@@ -212,8 +208,7 @@ def _loc_setitem(draw: Draw, d: pd.DataFrame) -> str:
 def _inplace(draw: Draw, d: pd.DataFrame) -> str:
     col = pick(draw, d)
     forms = [
-        # KNOWN: fillna with values of the column's kind only (see series.fillna).
-        f"d.fillna({{{col!r}: {value(draw, d[col], foreign=False)}}}, inplace=True)",
+        f"d.fillna({{{col!r}: {value(draw, d[col])}}}, inplace=True)",
         f"d.drop(columns=[{col!r}], inplace=True)",
         f"del d[{col!r}]",
         f"d.rename(columns={{{col!r}: 'r'}}, inplace=True)",
@@ -221,8 +216,8 @@ def _inplace(draw: Draw, d: pd.DataFrame) -> str:
         "d.reset_index(drop=True, inplace=True)",
         f"d.dropna(subset=[{col!r}], inplace=True)",
         f"d.set_index({col!r}, inplace=True)",
-        f"d.replace({value(draw, d[col])}, {value(draw, d[col], foreign=False)}, inplace=True)",
-        f"d[{col!r}] = d[{col!r}].fillna({value(draw, d[col], foreign=False)})",  # KNOWN: fillna
+        f"d.replace({value(draw, d[col])}, {value(draw, d[col])}, inplace=True)",
+        f"d[{col!r}] = d[{col!r}].fillna({value(draw, d[col])})",
         f"d.insert(0, 'r', d[{col!r}])",
         f"d.pop({col!r})",
     ]
@@ -245,20 +240,15 @@ def _frame_elementwise(draw: Draw, d: pd.DataFrame) -> str:
         "d.dropna(how='all')",
         "d.dropna(thresh=2)",
     ]
-    # KNOWN: shift of an empty int64/bool column changes its dtype (see series.shift).
-    if len(d) or not any(kind_of(t) in RESHAPED_BY_MISSING for t in d.dtypes):
-        forms += ["d.shift(1)", "d.shift(-2)"]
-    # KNOWN: fillna(0) of a column that is not numeric makes object data, but the dtype before
-    # computing stays the column's: only frames whose missing values are all in numeric columns.
-    if all(kind_of(t) in NUMB or not d.iloc[:, i].isna().any() for i, t in enumerate(d.dtypes)):
-        forms.append("d.fillna(0)")
+    forms += ["d.shift(1)", "d.shift(-2)"]
+    forms.append("d.fillna(0)")
     if columns(d):
         col = pick(draw, d)
         forms += [
             f"d.isin([{value(draw, d[col])}, {value(draw, d[col])}])",
-            f"d.fillna({{{col!r}: {value(draw, d[col], foreign=False)}}})",  # KNOWN: fillna
+            f"d.fillna({{{col!r}: {value(draw, d[col])}}})",
             f"d.dropna(subset=[{col!r}])",
-            f"d.replace({value(draw, d[col])}, {value(draw, d[col], foreign=False)})",  # KNOWN: AA
+            f"d.replace({value(draw, d[col])}, {value(draw, d[col])})",
             f"d == {value(draw, d[col])}",
             f"d.astype({{{col!r}: {draw(st.sampled_from(astype_targets(d[col])))!r}}})",
         ]
@@ -272,7 +262,7 @@ def _frame_elementwise(draw: Draw, d: pd.DataFrame) -> str:
             f"d[{p}] {draw(st.sampled_from(ARITH + COMPARE))} {v}",
             f"d[{p}] + d[{p}]",
             f"d[{p}].where(d[{p}] > {v}, -1)",
-            f"d[{p}].mask(d[{p}] > {v}, -2)",  # KNOWN: no NaN in int columns (RESHAPED_BY_MISSING)
+            f"d[{p}].mask(d[{p}] > {v})",
             f"d[{p}].clip({v}, 3)",
             f"d[{p}].abs()",
             f"d[{p}].round(1)",

@@ -79,11 +79,8 @@ def kind_of(s: Any) -> str:
 NUM = frozenset({"int", "Int", "float", "Float"})
 NUMB = NUM | {"bool", "boolean"}
 NULLABLE = frozenset({"Int", "Float", "boolean"})
-# KNOWN: an element-wise op whose result dtype depends on the values (where/mask leaving NaN in
-# an int64 or bool column, replace or map with a value of another type) gives each partition
-# its own dtype; a result taken from some partitions only (head/tail, iloc, a filter) has
-# theirs (pandas: int64 -> float64 or object for the whole column). On these kinds such ops
-# keep the column's type.
+# Kinds a missing value changes (int64 -> float64, bool -> object): groupby's shift of an empty
+# column and row-wise ops over missing keys (see their KNOWN comments) avoid them.
 RESHAPED_BY_MISSING = frozenset({"int", "bool"})
 TIME = frozenset({"dt", "dtz"})
 ORDERED = NUMB | TIME | {"td", "str"}
@@ -271,13 +268,6 @@ def series_op(
     return register
 
 
-def divides_by_zero(s: pd.Series) -> bool:
-    """KNOWN: ``x // s`` and ``x % s`` for an int64/Int64 ``s`` holding 0 are float (inf, NaN),
-    but dframe says int64/Int64 before computing (later steps then cast to it: shift or eval
-    raise IntCastingNaNError): no such divisions."""
-    return kind_of(s) in ("int", "Int") and bool((s == 0).any())
-
-
 def stable_kind(draw: Draw, sort: Callable[[str | None], Any]) -> str | None:
     """``kind`` for a sort: drawn, but "stable" where pandas' default (quicksort) order of ties
     is not the stable one, which no other engine can be asked to reproduce."""
@@ -299,11 +289,9 @@ HISTORY: list[Any] = []  # chains.Step
 
 
 def metadata_ok(d: Any) -> bool:
-    """KNOWN: dframe's dtypes (known before computing) are wrong after left/right merges and
-    joins that leave missing values (said to keep int64/bool), after outer ones that leave
-    none (said to be float64/object), and object columns come out as str from some
-    operations (melt, pivot_table): no ``d.dtypes`` then."""
-    return not has_object(d) and not any(step.op in ("merge", "join") for step in HISTORY)
+    """KNOWN: object columns come out as str from some operations (melt, pivot_table): no
+    ``d.dtypes`` then."""
+    return not has_object(d)
 
 
 @functools.lru_cache(maxsize=4096)

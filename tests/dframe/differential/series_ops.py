@@ -21,11 +21,9 @@ from tests.dframe.differential.registry import (
     NUMB,
     ORDERED,
     REDUCTIONS,
-    RESHAPED_BY_MISSING,
     TIME,
     Draw,
     call,
-    divides_by_zero,
     is_series,
     kind_of,
     op,
@@ -69,7 +67,7 @@ def _arith_scalar(draw: Draw, s: pd.Series) -> Callable[[str], str]:
         )
     else:
         o, v = draw(st.sampled_from([("+", "'z'"), ("*", "2"), ("+", "1")]))
-    if draw(st.booleans()) or (o in ("//", "%") and divides_by_zero(s)):
+    if draw(st.booleans()):
         return lambda x: f"({x} {o} {v})"
     return lambda x: f"({v} {o} {x})"
 
@@ -121,9 +119,7 @@ def _isna(draw: Draw, s: pd.Series) -> Callable[[str], str]:
 
 @series_op("fillna", ALL)
 def _fillna(draw: Draw, s: pd.Series) -> Callable[[str], str]:
-    # KNOWN: fillna with a value of another type makes object data, but the result's dtype
-    # (before computing) stays the column's: values of the column's kind only.
-    v = value(draw, s, foreign=False)
+    v = value(draw, s)
     return lambda x: f"{x}.fillna({v})"
 
 
@@ -140,10 +136,7 @@ def _where(draw: Draw, s: pd.Series) -> Callable[[str], str]:
         draw(st.sampled_from(COMPARE)),
         value(draw, s, foreign=False),
     )
-    if kind_of(s) in RESHAPED_BY_MISSING:
-        other = value(draw, s, foreign=False)  # KNOWN: see RESHAPED_BY_MISSING
-    else:
-        other = opt(draw, value(draw, s))
+    other = opt(draw, value(draw, s))
     return lambda x: call(f"{x}.{method}", f"{x} {o} {v}", other)
 
 
@@ -168,11 +161,7 @@ def _between(draw: Draw, s: pd.Series) -> Callable[[str], str]:
 
 @series_op("replace", ALL)
 def _replace(draw: Draw, s: pd.Series) -> Callable[[str], str]:
-    # KNOWN: a replacement of another type makes dframe's dtype object before computing even
-    # where nothing matches (the data stays float64; quantile then raises
-    # ArrowNotImplementedError), and on int/bool columns only some partitions change type (see
-    # RESHAPED_BY_MISSING): replacements of the column's type only.
-    a, b = value(draw, s), value(draw, s, foreign=False)
+    a, b = value(draw, s), value(draw, s)
     return lambda x: f"{x}.replace({a}, {b})"
 
 
@@ -186,8 +175,9 @@ def _map(draw: Draw, s: pd.Series) -> Callable[[str], str]:
             unique=True,
         )
     )
-    # KNOWN: int targets would leave NaN in some partitions only (see RESHAPED_BY_MISSING).
-    targets = draw(st.sampled_from([["'p'", "'q'", "'r'"], ["1.5", "None", "2.5"]]))
+    targets = draw(
+        st.sampled_from([["'p'", "'q'", "'r'"], ["1.5", "None", "2.5"], ["10", "20", "30"]])
+    )
     mapping = ", ".join(f"{k}: {t}" for k, t in zip(keys, targets, strict=False))
     return lambda x: f"{x}.map({{{mapping}}})"
 
@@ -217,11 +207,8 @@ def _duplicated(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     return lambda x: call(f"{x}.duplicated", keep=r(keep))
 
 
-@series_op("shift", ALL, when=lambda s: len(s) > 0 or kind_of(s) not in RESHAPED_BY_MISSING)
+@series_op("shift", ALL)
 def _shift(draw: Draw, s: pd.Series) -> Callable[[str], str]:
-    # KNOWN: shift of an empty int64/bool column that dframe does not know is empty (head(0)
-    # emptied it): dframe's dtype is float64/object (pandas keeps the dtype; get_dummies then
-    # encodes the column): no shift when empty.
     periods = draw(st.sampled_from(["1", "-1", "2", "0", "5"]))
     fill = opt(draw, value(draw, s, foreign=False))
     return lambda x: call(f"{x}.shift", periods, fill_value=fill)
@@ -299,11 +286,6 @@ def _str(draw: Draw, s: pd.Series) -> Callable[[str], str]:
             ]
         )
     )
-    if form.startswith("split(',').str") and s.isna().any():
-        # KNOWN: str.split of a partition of missing values only is float64 (pandas' answer for
-        # them), where the column's is object: the .str after it raises AttributeError on that
-        # partition. Not over missing values.
-        form = "split(',')"
     if form == "cat(sep='-')":
         return lambda x: f"{x}.str.cat({x}, sep='-')"
     return lambda x: f"{x}.str.{form}"
@@ -339,12 +321,6 @@ def _dt(draw: Draw, s: pd.Series) -> Callable[[str], str]:
             "day_name()",
         ]
         forms.append("tz_convert('UTC')" if kind == "dtz" else "tz_localize('UTC')")
-    if s.isna().any():
-        # KNOWN: integer fields (day, year, days ...) of a column with NaT are float64 (NaN);
-        # dframe's dtype before computing says int32/int64 (a later setitem casts to it:
-        # IntCastingNaNError): not over NaT.
-        ints = {"days", "seconds", "components.days", "year", "month", "day", "hour"}
-        forms = [f for f in forms if f not in ints | {"dayofweek", "quarter"}]
     form = draw(st.sampled_from(forms))
     return lambda x: f"{x}.dt.{form}"
 

@@ -9,7 +9,7 @@ import pytest
 
 import dframe
 from dframe.merge import nodes
-from tests.dframe.conftest import assert_same
+from tests.dframe.conftest import assert_same, merge_node
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_filtered_side_small_once_computed_is_broadcast(sync, exchanges, npartit
         return x.merge(y, on="k", how=how) if how != "right" else y.merge(x, on="k", how=how)
 
     with dframe.config.override(merge_broadcast_bytes=10_000):
-        assert query(b, o)._plan.spec.strategy == "shuffle"  # planned: sizes unknown
+        assert merge_node(query(b, o)).spec.strategy == "shuffle"  # planned: sizes unknown
         assert_same(query(big, other), query(b, o))
     assert exchanges == []
 

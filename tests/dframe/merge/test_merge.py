@@ -10,7 +10,7 @@ import pytest
 
 import dframe
 from dframe import config
-from tests.dframe.conftest import NPARTITIONS, assert_same
+from tests.dframe.conftest import NPARTITIONS, assert_same, merge_node
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -195,11 +195,11 @@ def test_errors_at_call(sync):
 def test_auto_strategy_broadcasts_small_side(sync):
     a = dframe.from_pandas(LEFT, npartitions=4)
     small = dframe.merge(a, RIGHT, on="k")
-    assert small._plan.spec.strategy == "broadcast_right"
+    assert merge_node(small).spec.strategy == "broadcast_right"
     with config.override(merge_broadcast_bytes=0):
         big = dframe.merge(a, RIGHT, on="k")
-    assert big._plan.spec.strategy == "shuffle"
-    assert dframe.merge(a, RIGHT, on="k", how="outer")._plan.spec.strategy == "shuffle"
+    assert merge_node(big).spec.strategy == "shuffle"
+    assert merge_node(dframe.merge(a, RIGHT, on="k", how="outer")).spec.strategy == "shuffle"
     assert_same(LEFT.merge(RIGHT, on="k"), big)
 
 

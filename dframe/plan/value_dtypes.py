@@ -1,0 +1,175 @@
+"""Results whose dtypes pandas picks from the values: known once computed.
+
+A mask leaving NaN in an int column, a fill or replacement of another type, ``dt.day`` over NaT,
+``x // s`` with a zero in ``s``: pandas infers the dtype from the values of the whole column, and
+each partition infers its own from its rows. Planning cannot know the answer, so such a result is
+wrapped in ``SettleDtypes``: its metadata is a guess (the dtypes of a result with rows and no
+missing values), and lowering computes the partitions, finds the dtype pandas' one pass would give
+(what concatenating the partitions that hold rows gives) and casts the partitions that differ to
+it. Every later step (a ``tail`` reading one partition, a ``.str`` call on a partition of missing
+values only) then sees pandas' dtypes, and the plan stays lazy: nothing runs before a result is
+asked for.
+
+A plan with such a guess below it is *unsettled*: asking it for its dtypes computes it
+(``Collection._known_meta``), and ``execution.lower.compute`` settles the dtypes of any unsettled
+result it computes, so what the cache holds carries the true metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from dframe.plan.nodes import Materialized, Node
+
+
+@dataclass(frozen=True, eq=False)
+class SettleDtypes(Node):
+    """``child``'s partitions cast to the dtypes of their concatenation.
+
+    Same rows, labels and partitioning as ``child``; not partition-wise (each partition's dtype
+    depends on all the others), so neither fused nor narrowed to some partitions.
+    """
+
+    input_fields: ClassVar[tuple[str, ...]] = ("child",)
+
+    child: Node
+    # The child's partitions already agree on their dtypes (a merge's own last step unifies
+    # them): only the metadata is unknown until computed, and lowering adds nothing.
+    agreed: bool = False
+
+    def _derive(self) -> None:
+        self._set(
+            meta=self.child.meta,
+            npartitions=self.child.npartitions,
+            lengths=self.child.lengths,
+            range_index=self.child.range_index,
+            found=None,  # the metadata lowering found, once it has run
+        )
+
+    @property
+    def partitioning(self) -> Hashable:
+        return self.child.partitioning
+
+    def input_order(self) -> str:
+        return "passes"
+
+    def input_columns(self, need: Any) -> list[Any]:
+        return [need]  # column by column: a column's dtype depends on that column alone
+
+    def describe(self) -> str:
+        return "SettleDtypes"
+
+
+def unsettled(root: Node) -> bool:
+    """Whether ``root``'s metadata may differ from its computed result's: a ``SettleDtypes``
+    below it has not run yet, or ran and found other dtypes than the guess the plan above it
+    was built on."""
+    from dframe.optimize.rules import CACHE  # (optimize imports plan: a cycle at module level)
+
+    seen: dict[int, bool] = {}
+
+    def visit(node: Node) -> bool:
+        key = id(node)
+        if key not in seen:
+            if isinstance(node, Materialized) or node in CACHE:
+                seen[key] = False
+            elif isinstance(node, SettleDtypes):
+                seen[key] = node.found is None or not same_meta(node.found, node.meta)
+            else:
+                seen[key] = any(visit(i) for i in node.inputs)
+        return seen[key]
+
+    return visit(root)
+
+
+def same_meta(a: Any, b: Any) -> bool:
+    if isinstance(a, pd.DataFrame) and isinstance(b, pd.DataFrame):
+        return a.columns.equals(b.columns) and list(a.dtypes) == list(b.dtypes)
+    if isinstance(a, pd.Series) and isinstance(b, pd.Series):
+        return a.dtype == b.dtype
+    return type(a) is type(b)
+
+
+# -- the partitions' side -------------------------------------------------------------------
+
+
+def rows_and_meta(part: Any) -> tuple[int, Any]:
+    """What a partition tells the driver: its rows and its empty self (columns and dtypes)."""
+    if isinstance(part, pd.DataFrame | pd.Series):
+        return len(part), part.iloc[:0]
+    return 0, part
+
+
+def _dtypes(meta: Any) -> list[Any]:
+    return list(meta.dtypes) if isinstance(meta, pd.DataFrame) else [meta.dtype]
+
+
+def _common(dtypes: list[Any]) -> Any:
+    first = dtypes[0]
+    if all(d == first for d in dtypes[1:]):
+        return first
+    return pd.concat([pd.Series([], dtype=d) for d in dtypes]).dtype
+
+
+def common_meta(infos: list[tuple[int, Any]], guess: Any) -> Any:
+    """The partitions' metadata with, column by column (by position: labels may repeat), the
+    dtype pandas gives their concatenation. Partitions without rows do not vote (pandas' one
+    pass never saw them) unless no partition has rows (pandas' answer for no values is then
+    every partition's)."""
+    voters = [m for n, m in infos if n] or [m for _, m in infos]
+    if not voters or not isinstance(voters[0], pd.DataFrame | pd.Series):
+        return guess
+    meta = voters[0]
+    if isinstance(meta, pd.DataFrame) and any(
+        not m.columns.equals(meta.columns) for m in voters[1:]
+    ):
+        # (str.partition of missing values only gives fewer columns than of strings)
+        return pd.concat(voters).iloc[:0]
+    per_column = [_common(list(ds)) for ds in zip(*(_dtypes(m) for m in voters), strict=True)]
+    return cast(meta, per_column)
+
+
+def cast(part: Any, dtypes: list[Any]) -> Any:
+    """``part`` with its columns (by position) of ``dtypes``."""
+    if isinstance(part, pd.Series):
+        return part if part.dtype == dtypes[0] else part.astype(dtypes[0])
+    out = part
+    for j, dtype in enumerate(dtypes):
+        if out.dtypes.iloc[j] != dtype:
+            if out is part:
+                out = part.copy(deep=False)
+            out.isetitem(j, out.iloc[:, j].astype(dtype))
+    return out
+
+
+def conform(part: Any, meta: Any) -> Any:
+    """``part`` with ``meta``'s columns (missing ones all-missing) and dtypes."""
+    if isinstance(part, pd.DataFrame) and not part.columns.equals(meta.columns):
+        part = part.reindex(columns=meta.columns)
+    return cast(part, _dtypes(meta))
+
+
+def settle(ex: Any, handles: list[Any], guess: Any) -> tuple[list[Any], Any, tuple[int, ...]]:
+    """Partitions of one dtype per column (tasks only where a partition differs), that
+    metadata, and the rows per partition — one round trip of empty frames."""
+    infos = ex.get([ex.submit(rows_and_meta, h) for h in handles])
+    meta = common_meta(infos, guess)
+    out = []
+    for handle, (_, part_meta) in zip(handles, infos, strict=True):
+        differs = isinstance(meta, pd.DataFrame | pd.Series) and not same_meta(part_meta, meta)
+        out.append(ex.submit(conform, handle, meta) if differs else handle)
+    return out, meta, tuple(int(n) for n, _ in infos)
+
+
+def lower_settle(lowerer: Any, node: SettleDtypes) -> list[Any]:
+    """Partitions of ``node`` (called by ``Lowerer.visit_SettleDtypes``)."""
+    if node.agreed:
+        return lowerer.lower(node.child)  # (what is computed from it settles its metadata)
+    handles, meta, lengths = settle(lowerer.ex, lowerer.lower(node.child), node.meta)
+    object.__setattr__(node, "found", meta)
+    lowerer.found_lengths.setdefault(node, list(lengths))
+    return handles
