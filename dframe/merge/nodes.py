@@ -36,6 +36,7 @@ from dframe import config
 from dframe.algebra.rows import concat_rows, same_dtype
 from dframe.algebra.shuffle import ConcatPieces, assignment, exchange, split_by, split_grid
 from dframe.execution.executors import PartitionReader
+from dframe.merge import index_join
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 
@@ -171,6 +172,30 @@ class Spec:
     nkeys_sorted: int  # sortable key columns among ``order``
     fresh_index: bool
     strategy: str  # "shuffle" / "broadcast_right" / "broadcast_left"
+    # The index's names pandas gives the whole join of two indexes (None: as the pairs give)
+    index_names: tuple[Any, ...] | None = None
+    sort: bool = False
+    # pandas' order for this join of two indexes depends on whether they are sorted: look
+    order_facts: bool = False
+    keep_order: bool = True  # False: nothing looks at the rows' order (``Merge.unordered``)
+
+
+def with_order(spec: Spec, by_keys: bool) -> Spec:
+    """``spec`` putting the rows in key order (``by_keys``) or in the leading side's order:
+    the sortable key copies, the order columns, none for a broadcast against the big side in
+    its own order."""
+    nsorted = len(spec.left.keys) if by_keys else 0
+    tags = (TAG_R, TAG_L) if spec.how == "right" else (TAG_L, TAG_R)
+    order: tuple[str, ...] = (*(_skey(j) for j in range(nsorted)), *tags)
+    in_order = not by_keys and (
+        spec.strategy == "broadcast_right"
+        or (spec.strategy == "broadcast_left" and spec.how == "right")
+    )
+    if in_order or not spec.keep_order:
+        order, nsorted = (), 0
+    left = dataclasses.replace(spec.left, copies="l" if nsorted else None)
+    right = dataclasses.replace(spec.right, copies="r" if nsorted else None)
+    return dataclasses.replace(spec, order=order, nkeys_sorted=nsorted, left=left, right=right)
 
 
 class MergePair:
@@ -270,17 +295,25 @@ class SortPieces:
         return part.iloc[_sorted_positions(part[self.order], self.order)]
 
 
-def _info(part: pd.DataFrame, hidden: tuple[str, ...]) -> tuple[int, pd.Series]:
+def _info(part: pd.DataFrame, hidden: tuple[str, ...]) -> tuple[int, pd.DataFrame, bool, bool]:
+    """Rows, empty frame of the visible columns, and whether rows came from each side."""
     visible = part.drop(columns=[c for c in hidden if c in part.columns])
-    return len(part), visible.iloc[:0]
+    sides = [bool(part[t].notna().any()) if t in part.columns else True for t in (TAG_L, TAG_R)]
+    return len(part), visible.iloc[:0], *sides
 
 
 class Finish:
     """Drop the helper columns, give the partition the common dtypes and (``start`` not None)
     the labels start..start+n-1."""
 
-    def __init__(self, hidden: tuple[str, ...], dtypes: list | None, start: int | None) -> None:
-        self.hidden, self.dtypes, self.start = hidden, dtypes, start
+    def __init__(
+        self,
+        hidden: tuple[str, ...],
+        dtypes: list | None,
+        start: int | None,
+        names: tuple[Any, ...] | None = None,
+    ) -> None:
+        self.hidden, self.dtypes, self.start, self.names = hidden, dtypes, start, names
 
     def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
         out = part.drop(columns=[c for c in self.hidden if c in part.columns])
@@ -292,13 +325,15 @@ class Finish:
                     out.isetitem(j, out.iloc[:, j].astype(dtype))
         if self.start is not None:
             out.index = pd.RangeIndex(self.start, self.start + len(out))
+        if self.names is not None and list(out.index.names) != list(self.names):
+            out = out.set_axis(out.index.set_names(list(self.names)))
         return out
 
 
-def _common_dtypes(infos: list[tuple[int, pd.DataFrame]]) -> list | None:
+def _common_dtypes(infos: list[tuple[int, pd.DataFrame, bool, bool]]) -> list | None:
     """What pandas' one merge would give, column by column (by position): every non-empty
     partition votes (int + float → float, as an unmatched row makes it)."""
-    metas = [m for n, m in infos if n] or [infos[0][1]]
+    metas = [m for n, m, *_ in infos if n] or [infos[0][1]]
     out = []
     for j in range(len(metas[0].columns)):
         dtypes = [m.dtypes.iloc[j] for m in metas]
@@ -306,9 +341,7 @@ def _common_dtypes(infos: list[tuple[int, pd.DataFrame]]) -> list | None:
             out.append(dtypes[0])
         else:
             out.append(pd.concat([pd.Series([], dtype=dt) for dt in dtypes]).dtype)
-    if all(
-        all(same_dtype(a, b) for a, b in zip(m.dtypes, out, strict=True)) for _, m in infos
-    ):
+    if all(all(same_dtype(a, b) for a, b in zip(m.dtypes, out, strict=True)) for _, m, *_ in infos):
         return None
     return out
 
@@ -358,11 +391,9 @@ class Merge(N.Node):
     def unordered(self) -> Merge:
         """This merge when nothing looks at its rows' order: the pairs in whatever order the
         tasks make them, without the exchange that restores pandas' order."""
-        if not self.spec.order:
+        if not self.spec.order and not self.spec.order_facts:
             return self
-        left = dataclasses.replace(self.spec.left, copies=None)
-        right = dataclasses.replace(self.spec.right, copies=None)
-        spec = dataclasses.replace(self.spec, order=(), nkeys_sorted=0, left=left, right=right)
+        spec = with_order(dataclasses.replace(self.spec, keep_order=False), False)
         return dataclasses.replace(self, spec=spec)
 
     def with_inputs(self, inputs: tuple[N.Node, ...]) -> N.Node:
@@ -395,9 +426,8 @@ class Merge(N.Node):
         # from a one-partition dimension table must not end as one partition.
         return max(self._merge_count(), self.left.npartitions, self.right.npartitions)
 
-    def _leading_tag_partitions(self) -> int | None:
+    def _leading_tag_partitions(self, order: tuple[str, ...]) -> int | None:
         """Partitions of the side whose positions lead pandas' order (None: keys lead)."""
-        order = self.spec.order
         if order and order[0] == TAG_L:
             return self.left.npartitions
         if order and order[0] == TAG_R:
@@ -431,6 +461,8 @@ class Merge(N.Node):
         lparts, rparts = lowerer._partition_args(self)
         if spec.strategy == "shuffle":
             spec = dataclasses.replace(spec, strategy=self._broadcast_now(ex, lparts, rparts))
+        if spec.order_facts:
+            spec = self._index_order_now(ex, spec, lparts, rparts)
         if spec.strategy == "broadcast_right":
             small = ex.submit(TagConcat(spec.right), *rparts)
             merged = [ex.submit(MergePair(spec, i), p, small) for i, p in enumerate(lparts)]
@@ -446,23 +478,55 @@ class Merge(N.Node):
                 ex.submit(merge, *[row[j] for row in lgrid], *[row[j] for row in rgrid])
                 for j in range(n)
             ]
-        ordered = self._order(ex, merged)
+        ordered = self._order(ex, merged, spec)
         hidden = tuple(_hidden(spec.nkeys_sorted))
         infos = ex.get([ex.submit(_info, h, hidden) for h in ordered])
         dtypes = _common_dtypes(infos)
         starts: list[int | None] = [None] * len(ordered)
         if spec.fresh_index:
-            starts = list(M.offsets([n for n, _ in infos]))
+            starts = list(M.offsets([n for n, *_ in infos]))
+        names = self._index_names(infos, spec)
         return [
-            ex.submit(Finish(hidden, dtypes, s), h) for h, s in zip(ordered, starts, strict=True)
+            ex.submit(Finish(hidden, dtypes, s, names), h)
+            for h, s in zip(ordered, starts, strict=True)
         ]
 
-    def _order(self, ex: Any, merged: list[Any]) -> list[Any]:
-        order = self.spec.order
-        if not order:
+    def _index_order_now(self, ex: Any, spec: Spec, lparts: list, rparts: list) -> Spec:
+        """pandas' names and order for this join of two indexes, once it is known which sides
+        are in ascending order (one round trip of a few labels per partition)."""
+        facts = ex.get([ex.submit(index_join.OrderFacts(), p) for p in [*lparts, *rparts]])
+        ascending = (
+            index_join.ascending_from(facts[: len(lparts)]),
+            index_join.ascending_from(facts[len(lparts) :]),
+        )
+        rule = index_join.rule(self.left, self.right, spec.how, spec.sort, ascending=ascending)
+        if rule is None:
+            return spec
+        spec = dataclasses.replace(spec, index_names=rule.names)
+        return with_order(spec, bool(rule.by_keys)) if spec.keep_order else spec
+
+    def _index_names(self, infos: list[tuple[int, pd.DataFrame, bool, bool]], spec: Spec) -> Any:
+        """The plan's index names, unless a side of an outer join turned out empty: then pandas
+        keeps the index of the other side, name and all."""
+        names = spec.index_names
+        if names is None or spec.how != "outer":
+            return names
+        lempty = not any(has_left for _, _, has_left, _ in infos)
+        rempty = not any(has_right for *_, has_right in infos)
+        if not (lempty or rempty):
+            return names
+        rule = index_join.rule(self.left, self.right, "outer", True, lempty, rempty)
+        return names if rule is None else rule.names
+
+    def _order(self, ex: Any, merged: list[Any], spec: Spec) -> list[Any]:
+        order, nout = spec.order, self._output_count()
+        if not order and len(merged) == nout:
             return merged
-        nout = self._output_count()
-        if self._leading_tag_partitions() == nout:
+        if not order:
+            # in order already, but the plan said more partitions (it chose to reorder before
+            # the strategy changed at run time): the leading side's positions spread them
+            order = (TAG_R, TAG_L) if spec.how == "right" else (TAG_L, TAG_R)
+        if self._leading_tag_partitions(order) == nout:
             # Positions lead: output j holds the rows tagged from input partition j.
             bounds = pd.DataFrame({order[0]: np.arange(1, nout, dtype=np.int64) * _SHIFT})
         else:
