@@ -139,27 +139,37 @@ class Side:
         return pd.DataFrame(cols)
 
 
+def _without_labels(parts: list[Any], labels: bool) -> list[Any]:
+    """``parts`` as they are, or (``labels`` False: nothing reads the index, as in a merge on
+    columns, whose result is numbered afresh) with a RangeIndex, which is stored as three
+    numbers: rows cut out of a partition otherwise carry their labels as an int64 column."""
+    if labels:
+        return parts
+    return [p.set_axis(pd.RangeIndex(len(p))) for p in parts]
+
+
 class TagSplit:
     """Shuffle ``split``: tag rows with their positions, then cut by a hash of the keys."""
 
-    def __init__(self, side: Side, nout: int) -> None:
-        self.side, self.nout = side, nout
+    def __init__(self, side: Side, nout: int, labels: bool = True) -> None:
+        self.side, self.nout, self.labels = side, nout, labels
 
     def __call__(self, part: pd.DataFrame, i: int) -> list[Any]:
         tagged = self.side.tagged(part, i)
-        return split_by(tagged, assignment(self.side.hash_keys(part), self.nout), self.nout)
+        pieces = split_by(tagged, assignment(self.side.hash_keys(part), self.nout), self.nout)
+        return _without_labels(pieces, self.labels)
 
 
 class TagConcat:
     """The whole small side as one tagged frame (the broadcast object)."""
 
-    def __init__(self, side: Side) -> None:
-        self.side = side
+    def __init__(self, side: Side, labels: bool = True) -> None:
+        self.side, self.labels = side, labels
 
     def __call__(self, *parts: pd.DataFrame) -> pd.DataFrame:
         tagged = [self.side.tagged(p, i) for i, p in enumerate(parts)]
         full = [t for t in tagged if len(t)] or tagged[:1]
-        return full[0] if len(full) == 1 else concat_rows(full)
+        return _without_labels([full[0] if len(full) == 1 else concat_rows(full)], self.labels)[0]
 
 
 @dataclass(frozen=True)
@@ -199,17 +209,21 @@ def with_order(spec: Spec, by_keys: bool) -> Spec:
 
 
 class MergePair:
-    """pandas' merge of one left and one right partition (tagged), plus the sort keys."""
+    """pandas' merge of one left and one right partition (tagged), plus the sort keys.
+    ``tag_small``: the broadcast side is its one untagged partition, tagged here (a view)
+    rather than copied into the store tagged."""
 
-    def __init__(self, spec: Spec, i: int | None = None) -> None:
-        self.spec, self.i = spec, i
+    def __init__(self, spec: Spec, i: int | None = None, tag_small: bool = False) -> None:
+        self.spec, self.i, self.tag_small = spec, i, tag_small
 
     def __call__(self, left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
         spec = self.spec
         if spec.strategy == "broadcast_right":
             left = spec.left.tagged(left, self.i)
+            right = spec.right.tagged(right, 0) if self.tag_small else right
         elif spec.strategy == "broadcast_left":
             right = spec.right.tagged(right, self.i)
+            left = spec.left.tagged(left, 0) if self.tag_small else left
         out = pd.merge(left, right, how=spec.how, sort=False, **dict(spec.kwargs))
         for j in range(spec.nkeys_sorted):
             lk, rk = out.pop(_lkey(j)), out.pop(_rkey(j))
@@ -265,10 +279,13 @@ class RangeSplit:
     """Shuffle ``split`` by ranges of ``order``: piece j gets the rows between boundary j-1
     and boundary j (a row equal to a boundary goes after it)."""
 
-    def __init__(self, bounds: pd.DataFrame, nout: int) -> None:
-        self.bounds, self.nout = bounds, nout
+    def __init__(self, bounds: pd.DataFrame, nout: int, labels: bool = True) -> None:
+        self.bounds, self.nout, self.labels = bounds, nout, labels
 
     def __call__(self, part: pd.DataFrame, i: int) -> list[Any]:
+        return _without_labels(self._split(part), self.labels)
+
+    def _split(self, part: pd.DataFrame) -> list[Any]:
         nb = len(self.bounds)
         if nb == 0 or len(part) == 0:
             return split_by(part, np.zeros(len(part), dtype=np.int64), self.nout)
@@ -285,14 +302,14 @@ class RangeSplit:
 class SortPieces:
     """``combine``: the pieces concatenated and put in ``order``."""
 
-    def __init__(self, order: tuple[str, ...]) -> None:
-        self.order = list(order)
+    def __init__(self, order: tuple[str, ...], labels: bool = True) -> None:
+        self.order, self.labels = list(order), labels
 
     def __call__(self, j: int, *pieces: Any) -> Any:
         part = ConcatPieces()(j, *pieces)
-        if len(part) < 2:
-            return part
-        return part.iloc[_sorted_positions(part[self.order], self.order)]
+        if len(part) >= 2:
+            part = part.iloc[_sorted_positions(part[self.order], self.order)]
+        return _without_labels([part], self.labels)[0]
 
 
 def _info(part: pd.DataFrame, hidden: tuple[str, ...]) -> tuple[int, pd.DataFrame, bool, bool]:
@@ -464,15 +481,20 @@ class Merge(N.Node):
         if spec.order_facts:
             spec = self._index_order_now(ex, spec, lparts, rparts)
         if spec.strategy == "broadcast_right":
-            small = ex.submit(TagConcat(spec.right), *rparts)
-            merged = [ex.submit(MergePair(spec, i), p, small) for i, p in enumerate(lparts)]
+            small, whole = self._broadcast(ex, spec.right, rparts, spec.fresh_index)
+            merged = [
+                ex.submit(MergePair(spec, i, whole), p, small) for i, p in enumerate(lparts)
+            ]
         elif spec.strategy == "broadcast_left":
-            small = ex.submit(TagConcat(spec.left), *lparts)
-            merged = [ex.submit(MergePair(spec, i), small, p) for i, p in enumerate(rparts)]
+            small, whole = self._broadcast(ex, spec.left, lparts, spec.fresh_index)
+            merged = [
+                ex.submit(MergePair(spec, i, whole), small, p) for i, p in enumerate(rparts)
+            ]
         else:
             n = self._merge_count()
-            lgrid = split_grid(ex, lparts, n, TagSplit(spec.left, n))
-            rgrid = split_grid(ex, rparts, n, TagSplit(spec.right, n))
+            labels = not spec.fresh_index
+            lgrid = split_grid(ex, lparts, n, TagSplit(spec.left, n, labels))
+            rgrid = split_grid(ex, rparts, n, TagSplit(spec.right, n, labels))
             merge = MergePieces(spec, len(lparts))
             merged = [
                 ex.submit(merge, *[row[j] for row in lgrid], *[row[j] for row in rgrid])
@@ -490,6 +512,15 @@ class Merge(N.Node):
             ex.submit(Finish(hidden, dtypes, s, names), h)
             for h, s in zip(ordered, starts, strict=True)
         ]
+
+    @staticmethod
+    def _broadcast(ex: Any, side: Side, parts: list[Any], fresh_index: bool) -> tuple[Any, bool]:
+        """The small side as one object, and whether it is still to be tagged: a side of one
+        computed partition is that object itself (each task tags a view of it), so the store
+        holds no second copy; several partitions are concatenated and tagged once."""
+        if len(parts) == 1 and not isinstance(parts[0], PartitionReader):
+            return parts[0], True
+        return ex.submit(TagConcat(side, not fresh_index), *parts), False
 
     def _index_order_now(self, ex: Any, spec: Spec, lparts: list, rparts: list) -> Spec:
         """pandas' names and order for this join of two indexes, once it is known which sides
@@ -541,7 +572,8 @@ class Merge(N.Node):
             else:
                 bounds = pool.iloc[:0]
             bounds = bounds.reset_index(drop=True)
-        return exchange(ex, merged, nout, RangeSplit(bounds, nout), SortPieces(order))
+        labels = not spec.fresh_index
+        return exchange(ex, merged, nout, RangeSplit(bounds, nout, labels), SortPieces(order, labels))
 
     def describe(self) -> str:
         return f"Merge(how={self.spec.how!r}, {self.spec.strategy})"
