@@ -33,11 +33,10 @@ import numpy as np
 import pandas as pd
 
 from dframe import config
-from dframe.algebra.rows import concat_rows, same_dtype
+from dframe.algebra.rows import concat_rows
 from dframe.algebra.shuffle import ConcatPieces, assignment, exchange, split_by, split_grid
 from dframe.execution.executors import PartitionReader
-from dframe.merge import index_join
-from dframe.plan import meta as M
+from dframe.merge import finish, index_join
 from dframe.plan import nodes as N
 
 TAG_L, TAG_R = "__dframe_lpos__", "__dframe_rpos__"
@@ -312,57 +311,6 @@ class SortPieces:
         return _without_labels([part], self.labels)[0]
 
 
-def _info(part: pd.DataFrame, hidden: tuple[str, ...]) -> tuple[int, pd.DataFrame, bool, bool]:
-    """Rows, empty frame of the visible columns, and whether rows came from each side."""
-    visible = part.drop(columns=[c for c in hidden if c in part.columns])
-    sides = [bool(part[t].notna().any()) if t in part.columns else True for t in (TAG_L, TAG_R)]
-    return len(part), visible.iloc[:0], *sides
-
-
-class Finish:
-    """Drop the helper columns, give the partition the common dtypes and (``start`` not None)
-    the labels start..start+n-1."""
-
-    def __init__(
-        self,
-        hidden: tuple[str, ...],
-        dtypes: list | None,
-        start: int | None,
-        names: tuple[Any, ...] | None = None,
-    ) -> None:
-        self.hidden, self.dtypes, self.start, self.names = hidden, dtypes, start, names
-
-    def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
-        out = part.drop(columns=[c for c in self.hidden if c in part.columns])
-        if self.dtypes is not None:
-            # by position: column labels may repeat (get_dummies with one prefix for two columns)
-            out = out.copy(deep=False)
-            for j, dtype in enumerate(self.dtypes):
-                if not same_dtype(out.dtypes.iloc[j], dtype):
-                    out.isetitem(j, out.iloc[:, j].astype(dtype))
-        if self.start is not None:
-            out.index = pd.RangeIndex(self.start, self.start + len(out))
-        if self.names is not None and list(out.index.names) != list(self.names):
-            out = out.set_axis(out.index.set_names(list(self.names)))
-        return out
-
-
-def _common_dtypes(infos: list[tuple[int, pd.DataFrame, bool, bool]]) -> list | None:
-    """What pandas' one merge would give, column by column (by position): every non-empty
-    partition votes (int + float → float, as an unmatched row makes it)."""
-    metas = [m for n, m, *_ in infos if n] or [infos[0][1]]
-    out = []
-    for j in range(len(metas[0].columns)):
-        dtypes = [m.dtypes.iloc[j] for m in metas]
-        if all(same_dtype(dt, dtypes[0]) for dt in dtypes[1:]):
-            out.append(dtypes[0])
-        else:
-            out.append(pd.concat([pd.Series([], dtype=dt) for dt in dtypes]).dtype)
-    if all(all(same_dtype(a, b) for a, b in zip(m.dtypes, out, strict=True)) for _, m, *_ in infos):
-        return None
-    return out
-
-
 # -- the plan node ------------------------------------------------------------------------------
 
 
@@ -501,17 +449,14 @@ class Merge(N.Node):
                 for j in range(n)
             ]
         ordered = self._order(ex, merged, spec)
+        # What every partition must agree on (dtypes, first labels, index names) is worked out
+        # by a task from each partition's info, not by the driver: the tasks of what follows
+        # are submitted at once, without a round trip per merge.
         hidden = tuple(_hidden(spec.nkeys_sorted))
-        infos = ex.get([ex.submit(_info, h, hidden) for h in ordered])
-        dtypes = _common_dtypes(infos)
-        starts: list[int | None] = [None] * len(ordered)
-        if spec.fresh_index:
-            starts = list(M.offsets([n for n, *_ in infos]))
-        names = self._index_names(infos, spec)
-        return [
-            ex.submit(Finish(hidden, dtypes, s, names), h)
-            for h, s in zip(ordered, starts, strict=True)
-        ]
+        infos = [ex.submit(finish.info, h, hidden, (TAG_L, TAG_R)) for h in ordered]
+        names = self._names_by_emptiness(spec)
+        common = ex.submit(finish.Agree(spec.fresh_index, names), *infos)
+        return [ex.submit(finish.Finish(hidden, j), h, common) for j, h in enumerate(ordered)]
 
     @staticmethod
     def _broadcast(ex: Any, side: Side, parts: list[Any], fresh_index: bool) -> tuple[Any, bool]:
@@ -536,18 +481,17 @@ class Merge(N.Node):
         spec = dataclasses.replace(spec, index_names=rule.names)
         return with_order(spec, bool(rule.by_keys)) if spec.keep_order else spec
 
-    def _index_names(self, infos: list[tuple[int, pd.DataFrame, bool, bool]], spec: Spec) -> Any:
-        """The plan's index names, unless a side of an outer join turned out empty: then pandas
-        keeps the index of the other side, name and all."""
+    def _names_by_emptiness(self, spec: Spec) -> dict[tuple[bool, bool], Any]:
+        """The index names by which sides turn out empty: the plan's, except that pandas keeps
+        the index of the side with rows (name and all) when a side of an outer join is empty."""
         names = spec.index_names
-        if names is None or spec.how != "outer":
-            return names
-        lempty = not any(has_left for _, _, has_left, _ in infos)
-        rempty = not any(has_right for *_, has_right in infos)
-        if not (lempty or rempty):
-            return names
-        rule = index_join.rule(self.left, self.right, "outer", True, lempty, rempty)
-        return names if rule is None else rule.names
+        out = {(False, False): names}
+        for empty in ((True, False), (False, True), (True, True)):
+            rule = None
+            if names is not None and spec.how == "outer":
+                rule = index_join.rule(self.left, self.right, "outer", True, *empty)
+            out[empty] = names if rule is None else rule.names
+        return out
 
     def _order(self, ex: Any, merged: list[Any], spec: Spec) -> list[Any]:
         order, nout = spec.order, self._output_count()
