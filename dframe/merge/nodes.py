@@ -34,7 +34,7 @@ import pandas as pd
 
 from dframe import config
 from dframe.algebra.rows import concat_rows
-from dframe.algebra.shuffle import ConcatPieces, assignment, exchange, split_by, split_grid
+from dframe.algebra.shuffle import ConcatPieces, assignment, split_by, split_grid
 from dframe.execution.executors import PartitionReader
 from dframe.merge import finish, index_join
 from dframe.plan import nodes as N
@@ -274,22 +274,38 @@ def _sorted_positions(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return ordered.index.to_numpy()
 
 
+class Bounds:
+    """Task: ``nout - 1`` boundaries evenly spaced in the pooled samples, in ``order``."""
+
+    def __init__(self, order: tuple[str, ...], nout: int) -> None:
+        self.order, self.nout = list(order), nout
+
+    def __call__(self, *samples: pd.DataFrame) -> pd.DataFrame:
+        pool = pd.concat(samples, ignore_index=True)
+        pool = pool.iloc[_sorted_positions(pool, self.order)].reset_index(drop=True)
+        if not len(pool) or self.nout < 2:
+            return pool.iloc[:0]
+        at = np.unique(np.linspace(0, len(pool), self.nout + 1).astype(np.int64)[1:-1])
+        bounds = pool.iloc[[a for a in at if a < len(pool)]].drop_duplicates()
+        return bounds.reset_index(drop=True)
+
+
 class RangeSplit:
     """Shuffle ``split`` by ranges of ``order``: piece j gets the rows between boundary j-1
     and boundary j (a row equal to a boundary goes after it)."""
 
-    def __init__(self, bounds: pd.DataFrame, nout: int, labels: bool = True) -> None:
-        self.bounds, self.nout, self.labels = bounds, nout, labels
+    def __init__(self, nout: int, labels: bool = True) -> None:
+        self.nout, self.labels = nout, labels
 
-    def __call__(self, part: pd.DataFrame, i: int) -> list[Any]:
-        return _without_labels(self._split(part), self.labels)
+    def __call__(self, part: pd.DataFrame, i: int, bounds: pd.DataFrame) -> list[Any]:
+        return _without_labels(self._split(part, bounds), self.labels)
 
-    def _split(self, part: pd.DataFrame) -> list[Any]:
-        nb = len(self.bounds)
+    def _split(self, part: pd.DataFrame, bounds: pd.DataFrame) -> list[Any]:
+        nb = len(bounds)
         if nb == 0 or len(part) == 0:
             return split_by(part, np.zeros(len(part), dtype=np.int64), self.nout)
-        cols = list(self.bounds.columns)
-        both = pd.concat([self.bounds, part[cols]], ignore_index=True)
+        cols = list(bounds.columns)
+        both = pd.concat([bounds, part[cols]], ignore_index=True)
         order = _sorted_positions(both, cols)
         is_bound = order < nb
         seen = np.cumsum(is_bound)
@@ -299,7 +315,7 @@ class RangeSplit:
 
 
 class SortPieces:
-    """``combine``: the pieces concatenated and put in ``order``."""
+    """Output ``j``: the pieces concatenated and put in ``order``."""
 
     def __init__(self, order: tuple[str, ...], labels: bool = True) -> None:
         self.order, self.labels = list(order), labels
@@ -501,23 +517,19 @@ class Merge(N.Node):
             # in order already, but the plan said more partitions (it chose to reorder before
             # the strategy changed at run time): the leading side's positions spread them
             order = (TAG_R, TAG_L) if spec.how == "right" else (TAG_L, TAG_R)
+        labels = not spec.fresh_index
         if self._leading_tag_partitions(order) == nout:
             # Positions lead: output j holds the rows tagged from input partition j.
-            bounds = pd.DataFrame({order[0]: np.arange(1, nout, dtype=np.int64) * _SHIFT})
+            bounds: Any = pd.DataFrame({order[0]: np.arange(1, nout, dtype=np.int64) * _SHIFT})
         else:
             # Boundaries sampled on the whole order (keys and/or both position tags: every row
-            # is distinct), so even the rows of one input partition spread over all outputs.
-            samples = ex.get([ex.submit(Sample(order, SAMPLES_PER_PARTITION), h) for h in merged])
-            pool = pd.concat(samples, ignore_index=True)
-            pool = pool.iloc[_sorted_positions(pool, list(order))].reset_index(drop=True)
-            if len(pool) and nout > 1:
-                at = np.unique(np.linspace(0, len(pool), nout + 1).astype(np.int64)[1:-1])
-                bounds = pool.iloc[[a for a in at if a < len(pool)]].drop_duplicates()
-            else:
-                bounds = pool.iloc[:0]
-            bounds = bounds.reset_index(drop=True)
-        labels = not spec.fresh_index
-        return exchange(ex, merged, nout, RangeSplit(bounds, nout, labels), SortPieces(order, labels))
+            # is distinct), so even the rows of one input partition spread over all outputs;
+            # chosen by a task the splits wait for, not by the driver.
+            samples = [ex.submit(Sample(order, SAMPLES_PER_PARTITION), h) for h in merged]
+            bounds = ex.submit(Bounds(order, nout), *samples)
+        grid = split_grid(ex, merged, nout, RangeSplit(nout, labels), bounds)
+        combine = SortPieces(order, labels)
+        return [ex.submit(combine, j, *[row[j] for row in grid]) for j in range(nout)]
 
     def describe(self) -> str:
         return f"Merge(how={self.spec.how!r}, {self.spec.strategy})"

@@ -85,11 +85,12 @@ def test_hash_exchange_writes_each_row_once(shared_ray, nbig_parts):
     print(f"shuffle of {nbig_parts}: {objects} objects, {written} bytes for {inputs} input bytes")
 
 
-@pytest.mark.parametrize("strategy", ["broadcast", "shuffle"])
-def test_a_chain_of_merges_waits_for_nothing_but_its_result(sync, monkeypatch, strategy):
+@pytest.mark.parametrize(("strategy", "how"), [("broadcast", "left"), ("shuffle", "left"),
+                                               ("shuffle", "outer")])  # fmt: skip
+def test_a_chain_of_merges_waits_for_nothing_but_its_result(sync, monkeypatch, strategy, how):
     """Each merge used to wait for its partitions' infos (dtypes, lengths) before the next one
-    was submitted: a round trip per merge. Now one task agrees on them, and the driver's only
-    synchronous get is the result's."""
+    was submitted, and an outer merge for samples of its keys: round trips per merge. Now tasks
+    agree on them, and the driver's only synchronous get is the result's."""
     gets = []
     original = type(sync).get
 
@@ -102,9 +103,9 @@ def test_a_chain_of_merges_waits_for_nothing_but_its_result(sync, monkeypatch, s
     a = pd.DataFrame({"k": rng.integers(0, 30, 300), "x": rng.normal(size=300)})
     b = pd.DataFrame({"k": np.arange(30), "j": rng.integers(0, 5, 30)})
     c = pd.DataFrame({"j": np.arange(4), "y": ["p", "q", "r", "s"]})
-    want = a.merge(b, on="k").merge(c, on="j", how="left")
+    want = a.merge(b, on="k").merge(c, on="j", how=how)
     with config.override(merge_strategy=strategy):
         da, db, dc = (dframe.from_pandas(f, n) for f, n in ((a, 5), (b, 2), (c, 1)))
-        got = da.merge(db, on="k").merge(dc, on="j", how="left")
+        got = da.merge(db, on="k").merge(dc, on="j", how=how)
         assert_same(want, got)
     assert len(gets) == 1, gets
