@@ -90,8 +90,8 @@ class _Split:
     ) -> None:
         self.split, self.i, self.nout = split, i, nout
 
-    def __call__(self, part: Any) -> Any:
-        pieces = list(self.split(part, self.i))
+    def __call__(self, part: Any, *extra: Any) -> Any:
+        pieces = list(self.split(part, self.i, *extra))
         if len(pieces) != self.nout:
             msg = f"shuffle split returned {len(pieces)} pieces, expected {self.nout}"
             raise ValueError(msg)
@@ -127,13 +127,14 @@ def exchange(
 
 
 def split_grid(
-    ex: Any, handles: Sequence[Any], nout: int, split: Callable[[Any, int], list[Any]]
+    ex: Any, handles: Sequence[Any], nout: int, split: Callable[..., list[Any]], *extra: Any
 ) -> list[list[Any]]:
     """The split half of ``exchange``: ``grid[i][j]`` is piece ``j`` of input ``i``. For a
-    consumer that takes the pieces themselves, so no combined partition is written."""
+    consumer that takes the pieces themselves, so no combined partition is written.
+    ``extra`` arguments (handles: boundaries a task chose) go to every ``split(part, i, ...)``."""
     grid = []
     for i, h in enumerate(handles):
-        out = ex.submit(_Split(split, i, nout), h, num_returns=nout)
+        out = ex.submit(_Split(split, i, nout), h, *extra, num_returns=nout)
         grid.append([out] if nout == 1 else list(out))
     return grid
 

@@ -21,6 +21,7 @@ import pandas as pd
 from dframe import fallback
 from dframe.core import cow
 from dframe.execution import lower
+from dframe.optimize import topk
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 from dframe.plan.positional import ByPosition
@@ -226,6 +227,21 @@ def _label_positions(obj: Any, key: Any) -> np.ndarray | int:
     return int(found)
 
 
+def _slice_ends(key: Any) -> tuple[int, str] | None:
+    """``iloc[:n]`` as ``(n, "head")``, ``iloc[-n:]`` as ``(n, "tail")``, else None."""
+    if not isinstance(key, slice) or key.step not in (None, 1):
+        return None
+    start, stop = key.start, key.stop
+    ints = int | np.integer
+    if isinstance(start, bool) or isinstance(stop, bool):
+        return None
+    if start in (None, 0) and isinstance(stop, ints) and stop >= 0:
+        return int(stop), "head"
+    if stop is None and isinstance(start, ints) and start < 0:
+        return -int(start), "tail"
+    return None
+
+
 def _split_key(obj: Any, key: Any) -> tuple[Any, Any]:
     if isinstance(key, tuple):
         if len(key) == 2 and isinstance(obj._meta, pd.DataFrame):
@@ -296,6 +312,9 @@ class _Indexer:
             return self._fallback()[key]
         if _is_all(rows):
             return narrowed
+        ends = _slice_ends(rows) if self._by == "iloc" else None
+        if ends is not None and topk.ends(narrowed._plan, *ends) is not None:
+            return narrowed._ends(*ends)  # iloc[:n] of a sort: its top-k
         where = (
             _positions(rows, _total(obj))
             if self._by == "iloc"

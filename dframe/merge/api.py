@@ -15,6 +15,7 @@ import pandas as pd
 from dframe import config, fallback
 from dframe.algebra.elementwise import MethodCall
 from dframe.execution import lower
+from dframe.merge import index_join
 from dframe.merge.nodes import (
     _LEFT_UNIQUE,
     _RIGHT_UNIQUE,
@@ -25,8 +26,8 @@ from dframe.merge.nodes import (
     Merge,
     Side,
     Spec,
-    _skey,
     broadcastable,
+    with_order,
 )
 from dframe.optimize.rules import toposort
 from dframe.plan import meta as M
@@ -255,28 +256,29 @@ def _build(
         isinstance(a, pd.CategoricalDtype) and a == b for a, b in zip(ldt, rdt, strict=True)
     )
     by_keys = how == "outer" or (_sorts(options, lmeta, rmeta) and how != "cross")
-    if how == "right":
-        tags: tuple[str, ...] = (TAG_R, TAG_L)
-    else:
-        tags = (TAG_L, TAG_R)
-    nsorted = len(lsel) if by_keys else 0
-    strategy = _choose(how, left._plan, right._plan, validate)
-    order: tuple[str, ...] = (*(_skey(j) for j in range(nsorted)), *tags)
-    in_order = (strategy == "broadcast_right" and not by_keys) or (
-        strategy == "broadcast_left" and how == "right" and not by_keys
-    )
-    if in_order:
-        order = ()
+    index_names, order_facts = None, False
+    if options["left_index"] and options["right_index"] and how != "cross":
+        # pandas decides the index's names and order for the whole indexes, not per partition
+        lplan, rplan, sort = left._plan, right._plan, options["sort"]
+        rule = index_join.rule(lplan, rplan, how, sort)
+        if rule is not None:
+            by_keys, index_names = bool(rule.by_keys), rule.names
+            out_meta = out_meta.set_axis(out_meta.index.set_names(list(rule.names)))
+            order_facts = index_join.needs_order_facts(lplan, rplan, how, sort)
     spec = Spec(
         how=how,
         kwargs=tuple(kwargs.items()),
-        left=Side(TAG_L, tuple(lsel), normalize, "l" if nsorted else None, codes),
-        right=Side(TAG_R, tuple(rsel), normalize, "r" if nsorted else None, codes),
-        order=order,
-        nkeys_sorted=nsorted,
+        left=Side(TAG_L, tuple(lsel), normalize, None, codes),
+        right=Side(TAG_R, tuple(rsel), normalize, None, codes),
+        order=(),
+        nkeys_sorted=0,
         fresh_index=not (options["left_index"] or options["right_index"]) or how == "cross",
-        strategy=strategy,
+        strategy=_choose(how, left._plan, right._plan, validate),
+        index_names=index_names,
+        sort=bool(options["sort"]),
+        order_facts=order_facts,
     )
+    spec = with_order(spec, by_keys)
     return Merge(left._plan, right._plan, spec, out_meta)
 
 

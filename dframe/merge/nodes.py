@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 
 from dframe import config
-from dframe.algebra.rows import concat_rows, same_dtype
-from dframe.algebra.shuffle import ConcatPieces, assignment, exchange, split_by, split_grid
+from dframe.algebra.rows import concat_rows
+from dframe.algebra.shuffle import ConcatPieces, assignment, split_by, split_grid
 from dframe.execution.executors import PartitionReader
-from dframe.plan import meta as M
+from dframe.merge import finish, index_join
 from dframe.plan import nodes as N
 
 TAG_L, TAG_R = "__dframe_lpos__", "__dframe_rpos__"
@@ -138,27 +138,37 @@ class Side:
         return pd.DataFrame(cols)
 
 
+def _without_labels(parts: list[Any], labels: bool) -> list[Any]:
+    """``parts`` as they are, or (``labels`` False: nothing reads the index, as in a merge on
+    columns, whose result is numbered afresh) with a RangeIndex, which is stored as three
+    numbers: rows cut out of a partition otherwise carry their labels as an int64 column."""
+    if labels:
+        return parts
+    return [p.set_axis(pd.RangeIndex(len(p))) for p in parts]
+
+
 class TagSplit:
     """Shuffle ``split``: tag rows with their positions, then cut by a hash of the keys."""
 
-    def __init__(self, side: Side, nout: int) -> None:
-        self.side, self.nout = side, nout
+    def __init__(self, side: Side, nout: int, labels: bool = True) -> None:
+        self.side, self.nout, self.labels = side, nout, labels
 
     def __call__(self, part: pd.DataFrame, i: int) -> list[Any]:
         tagged = self.side.tagged(part, i)
-        return split_by(tagged, assignment(self.side.hash_keys(part), self.nout), self.nout)
+        pieces = split_by(tagged, assignment(self.side.hash_keys(part), self.nout), self.nout)
+        return _without_labels(pieces, self.labels)
 
 
 class TagConcat:
     """The whole small side as one tagged frame (the broadcast object)."""
 
-    def __init__(self, side: Side) -> None:
-        self.side = side
+    def __init__(self, side: Side, labels: bool = True) -> None:
+        self.side, self.labels = side, labels
 
     def __call__(self, *parts: pd.DataFrame) -> pd.DataFrame:
         tagged = [self.side.tagged(p, i) for i, p in enumerate(parts)]
         full = [t for t in tagged if len(t)] or tagged[:1]
-        return full[0] if len(full) == 1 else concat_rows(full)
+        return _without_labels([full[0] if len(full) == 1 else concat_rows(full)], self.labels)[0]
 
 
 @dataclass(frozen=True)
@@ -171,20 +181,48 @@ class Spec:
     nkeys_sorted: int  # sortable key columns among ``order``
     fresh_index: bool
     strategy: str  # "shuffle" / "broadcast_right" / "broadcast_left"
+    # The index's names pandas gives the whole join of two indexes (None: as the pairs give)
+    index_names: tuple[Any, ...] | None = None
+    sort: bool = False
+    # pandas' order for this join of two indexes depends on whether they are sorted: look
+    order_facts: bool = False
+    keep_order: bool = True  # False: nothing looks at the rows' order (``Merge.unordered``)
+
+
+def with_order(spec: Spec, by_keys: bool) -> Spec:
+    """``spec`` putting the rows in key order (``by_keys``) or in the leading side's order:
+    the sortable key copies, the order columns, none for a broadcast against the big side in
+    its own order."""
+    nsorted = len(spec.left.keys) if by_keys else 0
+    tags = (TAG_R, TAG_L) if spec.how == "right" else (TAG_L, TAG_R)
+    order: tuple[str, ...] = (*(_skey(j) for j in range(nsorted)), *tags)
+    in_order = not by_keys and (
+        spec.strategy == "broadcast_right"
+        or (spec.strategy == "broadcast_left" and spec.how == "right")
+    )
+    if in_order or not spec.keep_order:
+        order, nsorted = (), 0
+    left = dataclasses.replace(spec.left, copies="l" if nsorted else None)
+    right = dataclasses.replace(spec.right, copies="r" if nsorted else None)
+    return dataclasses.replace(spec, order=order, nkeys_sorted=nsorted, left=left, right=right)
 
 
 class MergePair:
-    """pandas' merge of one left and one right partition (tagged), plus the sort keys."""
+    """pandas' merge of one left and one right partition (tagged), plus the sort keys.
+    ``tag_small``: the broadcast side is its one untagged partition, tagged here (a view)
+    rather than copied into the store tagged."""
 
-    def __init__(self, spec: Spec, i: int | None = None) -> None:
-        self.spec, self.i = spec, i
+    def __init__(self, spec: Spec, i: int | None = None, tag_small: bool = False) -> None:
+        self.spec, self.i, self.tag_small = spec, i, tag_small
 
     def __call__(self, left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
         spec = self.spec
         if spec.strategy == "broadcast_right":
             left = spec.left.tagged(left, self.i)
+            right = spec.right.tagged(right, 0) if self.tag_small else right
         elif spec.strategy == "broadcast_left":
             right = spec.right.tagged(right, self.i)
+            left = spec.left.tagged(left, 0) if self.tag_small else left
         out = pd.merge(left, right, how=spec.how, sort=False, **dict(spec.kwargs))
         for j in range(spec.nkeys_sorted):
             lk, rk = out.pop(_lkey(j)), out.pop(_rkey(j))
@@ -236,19 +274,38 @@ def _sorted_positions(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return ordered.index.to_numpy()
 
 
+class Bounds:
+    """Task: ``nout - 1`` boundaries evenly spaced in the pooled samples, in ``order``."""
+
+    def __init__(self, order: tuple[str, ...], nout: int) -> None:
+        self.order, self.nout = list(order), nout
+
+    def __call__(self, *samples: pd.DataFrame) -> pd.DataFrame:
+        pool = pd.concat(samples, ignore_index=True)
+        pool = pool.iloc[_sorted_positions(pool, self.order)].reset_index(drop=True)
+        if not len(pool) or self.nout < 2:
+            return pool.iloc[:0]
+        at = np.unique(np.linspace(0, len(pool), self.nout + 1).astype(np.int64)[1:-1])
+        bounds = pool.iloc[[a for a in at if a < len(pool)]].drop_duplicates()
+        return bounds.reset_index(drop=True)
+
+
 class RangeSplit:
     """Shuffle ``split`` by ranges of ``order``: piece j gets the rows between boundary j-1
     and boundary j (a row equal to a boundary goes after it)."""
 
-    def __init__(self, bounds: pd.DataFrame, nout: int) -> None:
-        self.bounds, self.nout = bounds, nout
+    def __init__(self, nout: int, labels: bool = True) -> None:
+        self.nout, self.labels = nout, labels
 
-    def __call__(self, part: pd.DataFrame, i: int) -> list[Any]:
-        nb = len(self.bounds)
+    def __call__(self, part: pd.DataFrame, i: int, bounds: pd.DataFrame) -> list[Any]:
+        return _without_labels(self._split(part, bounds), self.labels)
+
+    def _split(self, part: pd.DataFrame, bounds: pd.DataFrame) -> list[Any]:
+        nb = len(bounds)
         if nb == 0 or len(part) == 0:
             return split_by(part, np.zeros(len(part), dtype=np.int64), self.nout)
-        cols = list(self.bounds.columns)
-        both = pd.concat([self.bounds, part[cols]], ignore_index=True)
+        cols = list(bounds.columns)
+        both = pd.concat([bounds, part[cols]], ignore_index=True)
         order = _sorted_positions(both, cols)
         is_bound = order < nb
         seen = np.cumsum(is_bound)
@@ -258,59 +315,16 @@ class RangeSplit:
 
 
 class SortPieces:
-    """``combine``: the pieces concatenated and put in ``order``."""
+    """Output ``j``: the pieces concatenated and put in ``order``."""
 
-    def __init__(self, order: tuple[str, ...]) -> None:
-        self.order = list(order)
+    def __init__(self, order: tuple[str, ...], labels: bool = True) -> None:
+        self.order, self.labels = list(order), labels
 
     def __call__(self, j: int, *pieces: Any) -> Any:
         part = ConcatPieces()(j, *pieces)
-        if len(part) < 2:
-            return part
-        return part.iloc[_sorted_positions(part[self.order], self.order)]
-
-
-def _info(part: pd.DataFrame, hidden: tuple[str, ...]) -> tuple[int, pd.Series]:
-    visible = part.drop(columns=[c for c in hidden if c in part.columns])
-    return len(part), visible.iloc[:0]
-
-
-class Finish:
-    """Drop the helper columns, give the partition the common dtypes and (``start`` not None)
-    the labels start..start+n-1."""
-
-    def __init__(self, hidden: tuple[str, ...], dtypes: list | None, start: int | None) -> None:
-        self.hidden, self.dtypes, self.start = hidden, dtypes, start
-
-    def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
-        out = part.drop(columns=[c for c in self.hidden if c in part.columns])
-        if self.dtypes is not None:
-            # by position: column labels may repeat (get_dummies with one prefix for two columns)
-            out = out.copy(deep=False)
-            for j, dtype in enumerate(self.dtypes):
-                if not same_dtype(out.dtypes.iloc[j], dtype):
-                    out.isetitem(j, out.iloc[:, j].astype(dtype))
-        if self.start is not None:
-            out.index = pd.RangeIndex(self.start, self.start + len(out))
-        return out
-
-
-def _common_dtypes(infos: list[tuple[int, pd.DataFrame]]) -> list | None:
-    """What pandas' one merge would give, column by column (by position): every non-empty
-    partition votes (int + float → float, as an unmatched row makes it)."""
-    metas = [m for n, m in infos if n] or [infos[0][1]]
-    out = []
-    for j in range(len(metas[0].columns)):
-        dtypes = [m.dtypes.iloc[j] for m in metas]
-        if all(same_dtype(dt, dtypes[0]) for dt in dtypes[1:]):
-            out.append(dtypes[0])
-        else:
-            out.append(pd.concat([pd.Series([], dtype=dt) for dt in dtypes]).dtype)
-    if all(
-        all(same_dtype(a, b) for a, b in zip(m.dtypes, out, strict=True)) for _, m in infos
-    ):
-        return None
-    return out
+        if len(part) >= 2:
+            part = part.iloc[_sorted_positions(part[self.order], self.order)]
+        return _without_labels([part], self.labels)[0]
 
 
 # -- the plan node ------------------------------------------------------------------------------
@@ -358,11 +372,9 @@ class Merge(N.Node):
     def unordered(self) -> Merge:
         """This merge when nothing looks at its rows' order: the pairs in whatever order the
         tasks make them, without the exchange that restores pandas' order."""
-        if not self.spec.order:
+        if not self.spec.order and not self.spec.order_facts:
             return self
-        left = dataclasses.replace(self.spec.left, copies=None)
-        right = dataclasses.replace(self.spec.right, copies=None)
-        spec = dataclasses.replace(self.spec, order=(), nkeys_sorted=0, left=left, right=right)
+        spec = with_order(dataclasses.replace(self.spec, keep_order=False), False)
         return dataclasses.replace(self, spec=spec)
 
     def with_inputs(self, inputs: tuple[N.Node, ...]) -> N.Node:
@@ -395,9 +407,8 @@ class Merge(N.Node):
         # from a one-partition dimension table must not end as one partition.
         return max(self._merge_count(), self.left.npartitions, self.right.npartitions)
 
-    def _leading_tag_partitions(self) -> int | None:
+    def _leading_tag_partitions(self, order: tuple[str, ...]) -> int | None:
         """Partitions of the side whose positions lead pandas' order (None: keys lead)."""
-        order = self.spec.order
         if order and order[0] == TAG_L:
             return self.left.npartitions
         if order and order[0] == TAG_R:
@@ -431,53 +442,94 @@ class Merge(N.Node):
         lparts, rparts = lowerer._partition_args(self)
         if spec.strategy == "shuffle":
             spec = dataclasses.replace(spec, strategy=self._broadcast_now(ex, lparts, rparts))
+        if spec.order_facts:
+            spec = self._index_order_now(ex, spec, lparts, rparts)
         if spec.strategy == "broadcast_right":
-            small = ex.submit(TagConcat(spec.right), *rparts)
-            merged = [ex.submit(MergePair(spec, i), p, small) for i, p in enumerate(lparts)]
+            small, whole = self._broadcast(ex, spec.right, rparts, spec.fresh_index)
+            merged = [
+                ex.submit(MergePair(spec, i, whole), p, small) for i, p in enumerate(lparts)
+            ]
         elif spec.strategy == "broadcast_left":
-            small = ex.submit(TagConcat(spec.left), *lparts)
-            merged = [ex.submit(MergePair(spec, i), small, p) for i, p in enumerate(rparts)]
+            small, whole = self._broadcast(ex, spec.left, lparts, spec.fresh_index)
+            merged = [
+                ex.submit(MergePair(spec, i, whole), small, p) for i, p in enumerate(rparts)
+            ]
         else:
             n = self._merge_count()
-            lgrid = split_grid(ex, lparts, n, TagSplit(spec.left, n))
-            rgrid = split_grid(ex, rparts, n, TagSplit(spec.right, n))
+            labels = not spec.fresh_index
+            lgrid = split_grid(ex, lparts, n, TagSplit(spec.left, n, labels))
+            rgrid = split_grid(ex, rparts, n, TagSplit(spec.right, n, labels))
             merge = MergePieces(spec, len(lparts))
             merged = [
                 ex.submit(merge, *[row[j] for row in lgrid], *[row[j] for row in rgrid])
                 for j in range(n)
             ]
-        ordered = self._order(ex, merged)
+        ordered = self._order(ex, merged, spec)
+        # What every partition must agree on (dtypes, first labels, index names) is worked out
+        # by a task from each partition's info, not by the driver: the tasks of what follows
+        # are submitted at once, without a round trip per merge.
         hidden = tuple(_hidden(spec.nkeys_sorted))
-        infos = ex.get([ex.submit(_info, h, hidden) for h in ordered])
-        dtypes = _common_dtypes(infos)
-        starts: list[int | None] = [None] * len(ordered)
-        if spec.fresh_index:
-            starts = list(M.offsets([n for n, _ in infos]))
-        return [
-            ex.submit(Finish(hidden, dtypes, s), h) for h, s in zip(ordered, starts, strict=True)
-        ]
+        infos = [ex.submit(finish.info, h, hidden, (TAG_L, TAG_R)) for h in ordered]
+        names = self._names_by_emptiness(spec)
+        common = ex.submit(finish.Agree(spec.fresh_index, names), *infos)
+        return [ex.submit(finish.Finish(hidden, j), h, common) for j, h in enumerate(ordered)]
 
-    def _order(self, ex: Any, merged: list[Any]) -> list[Any]:
-        order = self.spec.order
-        if not order:
+    @staticmethod
+    def _broadcast(ex: Any, side: Side, parts: list[Any], fresh_index: bool) -> tuple[Any, bool]:
+        """The small side as one object, and whether it is still to be tagged: a side of one
+        computed partition is that object itself (each task tags a view of it), so the store
+        holds no second copy; several partitions are concatenated and tagged once."""
+        if len(parts) == 1 and not isinstance(parts[0], PartitionReader):
+            return parts[0], True
+        return ex.submit(TagConcat(side, not fresh_index), *parts), False
+
+    def _index_order_now(self, ex: Any, spec: Spec, lparts: list, rparts: list) -> Spec:
+        """pandas' names and order for this join of two indexes, once it is known which sides
+        are in ascending order (one round trip of a few labels per partition)."""
+        facts = ex.get([ex.submit(index_join.OrderFacts(), p) for p in [*lparts, *rparts]])
+        ascending = (
+            index_join.ascending_from(facts[: len(lparts)]),
+            index_join.ascending_from(facts[len(lparts) :]),
+        )
+        rule = index_join.rule(self.left, self.right, spec.how, spec.sort, ascending=ascending)
+        if rule is None:
+            return spec
+        spec = dataclasses.replace(spec, index_names=rule.names)
+        return with_order(spec, bool(rule.by_keys)) if spec.keep_order else spec
+
+    def _names_by_emptiness(self, spec: Spec) -> dict[tuple[bool, bool], Any]:
+        """The index names by which sides turn out empty: the plan's, except that pandas keeps
+        the index of the side with rows (name and all) when a side of an outer join is empty."""
+        names = spec.index_names
+        out = {(False, False): names}
+        for empty in ((True, False), (False, True), (True, True)):
+            rule = None
+            if names is not None and spec.how == "outer":
+                rule = index_join.rule(self.left, self.right, "outer", True, *empty)
+            out[empty] = names if rule is None else rule.names
+        return out
+
+    def _order(self, ex: Any, merged: list[Any], spec: Spec) -> list[Any]:
+        order, nout = spec.order, self._output_count()
+        if not order and len(merged) == nout:
             return merged
-        nout = self._output_count()
-        if self._leading_tag_partitions() == nout:
+        if not order:
+            # in order already, but the plan said more partitions (it chose to reorder before
+            # the strategy changed at run time): the leading side's positions spread them
+            order = (TAG_R, TAG_L) if spec.how == "right" else (TAG_L, TAG_R)
+        labels = not spec.fresh_index
+        if self._leading_tag_partitions(order) == nout:
             # Positions lead: output j holds the rows tagged from input partition j.
-            bounds = pd.DataFrame({order[0]: np.arange(1, nout, dtype=np.int64) * _SHIFT})
+            bounds: Any = pd.DataFrame({order[0]: np.arange(1, nout, dtype=np.int64) * _SHIFT})
         else:
             # Boundaries sampled on the whole order (keys and/or both position tags: every row
-            # is distinct), so even the rows of one input partition spread over all outputs.
-            samples = ex.get([ex.submit(Sample(order, SAMPLES_PER_PARTITION), h) for h in merged])
-            pool = pd.concat(samples, ignore_index=True)
-            pool = pool.iloc[_sorted_positions(pool, list(order))].reset_index(drop=True)
-            if len(pool) and nout > 1:
-                at = np.unique(np.linspace(0, len(pool), nout + 1).astype(np.int64)[1:-1])
-                bounds = pool.iloc[[a for a in at if a < len(pool)]].drop_duplicates()
-            else:
-                bounds = pool.iloc[:0]
-            bounds = bounds.reset_index(drop=True)
-        return exchange(ex, merged, nout, RangeSplit(bounds, nout), SortPieces(order))
+            # is distinct), so even the rows of one input partition spread over all outputs;
+            # chosen by a task the splits wait for, not by the driver.
+            samples = [ex.submit(Sample(order, SAMPLES_PER_PARTITION), h) for h in merged]
+            bounds = ex.submit(Bounds(order, nout), *samples)
+        grid = split_grid(ex, merged, nout, RangeSplit(nout, labels), bounds)
+        combine = SortPieces(order, labels)
+        return [ex.submit(combine, j, *[row[j] for row in grid]) for j in range(nout)]
 
     def describe(self) -> str:
         return f"Merge(how={self.spec.how!r}, {self.spec.strategy})"

@@ -1,11 +1,17 @@
-"""Top-k: ``head(n)``/``tail(n)`` of a sort — also through projections, ``assign`` and other
-row-preserving steps between the sort and the ``head`` — without sorting everything.
+"""Top-k: ``head(n)``/``tail(n)`` of a sort — also through projections, ``assign``, other
+row-preserving steps and a filter between the sort and the ``head`` — without sorting everything.
 
 A node that can produce its own first or last rows cheaply says so through ``Node.ends`` (a
 sort: per-partition top-k, then one final top-k). Steps that keep every row of their input
 (column selection, assignment, element-wise maps) commute with ``head``: the first ``n`` rows
 of ``f(sorted)`` are ``f`` of the first ``n`` sorted rows, so the sort below them is replaced by
 its ends and the steps are rebuilt over that.
+
+A filter does not commute with ``head`` (the first ``n`` rows that pass are not among the first
+``n`` sorted rows), but it commutes with the sort: its mask, computed row by row from the sorted
+rows, is the same mask computed from the unsorted ones. So the mask is rebuilt over the sort's
+input and handed to the sort (``Node.ends_where``), which takes its top-k among the rows that
+pass; the filter itself goes (every row left passes it).
 """
 
 from __future__ import annotations
@@ -21,33 +27,58 @@ def _keeps_rows(node: N.Node) -> bool:
     return isinstance(node, N.MapPartitions) and node.preserves_rows
 
 
-def ends(plan: N.Node, n: int, which: str) -> N.Node | None:
-    """The first (``which="head"``) or last ``n`` rows of ``plan`` as a top-k plan, or None
-    when no sort (or other node with cheap ends) lies below row-preserving steps."""
-    own = plan.ends(n, which)
-    if own is not None or not _keeps_rows(plan):
-        return own
-    leaf = None
+def _walk(plan: N.Node) -> tuple[N.Node | None, list[N.Filter]] | None:
+    """The one node below ``plan``'s row-preserving steps and filters, and the filters (None:
+    rows from two sources, whose first rows need not line up)."""
+    leaf, filters = None, []
     stack, seen = [plan], set()
     while stack:
         node = stack.pop()
         if node in seen:
             continue
         seen.add(node)
-        if _keeps_rows(node):
+        if _keeps_rows(node) or isinstance(node, N.Filter):
+            if isinstance(node, N.Filter):
+                filters.append(node)
             stack.extend(node.inputs)
         elif leaf is None:
             leaf = node
         elif leaf is not node:
-            return None  # rows from two sources: their first rows need not line up
-    inner = None if leaf is None else leaf.ends(n, which)
-    if inner is None:
-        return None
-    memo: dict[N.Node, N.Node] = {leaf: inner}
+            return None
+    return leaf, filters
 
+
+def _rebuild(plan: N.Node, memo: dict[N.Node, N.Node]) -> N.Node:
     def rebuild(node: N.Node) -> N.Node:
         if node not in memo:
             memo[node] = node.with_inputs(tuple(rebuild(i) for i in node.inputs))
         return memo[node]
 
     return rebuild(plan)
+
+
+def ends(plan: N.Node, n: int, which: str) -> N.Node | None:
+    """The first (``which="head"``) or last ``n`` rows of ``plan`` as a top-k plan, or None
+    when no sort (or other node with cheap ends) lies below row-preserving steps and at most
+    one filter."""
+    own = plan.ends(n, which)
+    if own is not None or not (_keeps_rows(plan) or isinstance(plan, N.Filter)):
+        return own
+    found = _walk(plan)
+    if found is None or found[0] is None:
+        return None
+    leaf, filters = found
+    if not filters:
+        inner = leaf.ends(n, which)
+        return None if inner is None else _rebuild(plan, {leaf: inner})
+    source = leaf.reorders()
+    if len(filters) > 1 or source is None:
+        return None  # a second filter's mask is over the rows the first one kept
+    (where,) = filters
+    keep = _rebuild(where.mask, {leaf: source})
+    inner = leaf.ends_where(n, which, keep)
+    if inner is None:
+        return None
+    memo = {leaf: inner}
+    memo[where] = _rebuild(where.child, memo)
+    return _rebuild(plan, memo)

@@ -117,6 +117,16 @@ class Node:
         plan than computing it all (a sort's top-k), or None when there is none."""
         return None
 
+    def reorders(self) -> Node | None:
+        """The input whose rows, and only they, this node's output holds in another order (a
+        sort's input), or None."""
+        return None
+
+    def ends_where(self, n: int, which: str, keep: Node) -> Node | None:
+        """``ends`` of the rows where ``keep``, a boolean Series over ``reorders()``'s rows, is
+        True (a filter between a sort and its ``head``), or None."""
+        return None
+
     @property
     def is_series(self) -> bool:
         return isinstance(self.meta, pd.Series)

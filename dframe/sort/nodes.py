@@ -265,12 +265,39 @@ class PickRanks:
 
 
 class ByRank:
-    """Rows of ``(rows, ranks)`` pieces, ordered by rank."""
+    """Rows of ``(rows, ranks)`` pieces, ordered by rank (``n``: then the first or last ``n``)."""
+
+    def __init__(self, n: int | None = None, which: str = "head") -> None:
+        self.n, self.which = n, which
 
     def __call__(self, *pieces: tuple[Any, np.ndarray]) -> Any:
         rows = _concat([p[0] for p in pieces])
         ranks = np.concatenate([p[1] for p in pieces])
-        return rows.iloc[np.argsort(ranks, kind="stable")]
+        out = rows.iloc[np.argsort(ranks, kind="stable")]
+        if self.n is None:
+            return out
+        return out.head(self.n) if self.which == "head" else out.tail(self.n)
+
+
+class KeptEnds(LocalEnds):
+    """``LocalEnds`` of the rows of a partition where its mask is True."""
+
+    def __call__(self, part: Any, keep: pd.Series) -> Any:  # type: ignore[override]
+        return super().__call__(part[keep])
+
+
+class PickKeptRanks:
+    """Of the rows where the mask is True, those with the ``n`` first (last) global ranks."""
+
+    def __init__(self, n: int, which: str) -> None:
+        self.n, self.which = n, which
+
+    def __call__(self, part: Any, keep: pd.Series, context: tuple[np.ndarray, int]) -> Any:
+        kept = pd.Series(keep).astype("boolean").fillna(False).to_numpy(dtype=bool)
+        rows, ranks = part[kept], context[0][kept]
+        order = np.argsort(ranks, kind="stable")
+        order = order[: self.n] if self.which == "head" else order[max(len(order) - self.n, 0) :]
+        return rows.iloc[order], ranks[order]
 
 
 def _ranks(ex: Any, parts: list[Any], spec: SortSpec) -> list[Any]:
@@ -351,6 +378,24 @@ class SortValues(N.Node):
         ends = LocalEnds(self.spec, n, which)
         return N.Reduce(self.child, ends, ends, _identity, self.meta, label=f"sorted {which}")
 
+    def reorders(self) -> N.Node:
+        return self.child
+
+    def ends_where(self, n: int, which: str, keep: N.Node) -> N.Node:
+        """The first (last) ``n`` of the sorted rows where ``keep`` (over ``child``) is True:
+        filtering before sorting keeps the order of what is kept, and pandas' tie order is
+        taken from the ranks of all rows when the candidates cannot settle it."""
+        if self.method == "ranks":
+            return SortedEndsWhere(self.child, self.spec, n, which, keep)
+        return N.Reduce(
+            N.Filter(self.child, keep),
+            LocalEnds(self.spec, n, which),
+            LocalEnds(self.spec, n, which),
+            _identity,
+            self.meta,
+            label=f"sorted {which}",
+        )
+
     def describe(self) -> str:
         return f"SortValues({list(self.spec.by)}, {self.method})"
 
@@ -389,6 +434,34 @@ class SortedEnds(N.Node):
 
     def describe(self) -> str:
         return f"SortedEnds({list(self.spec.by)}, {self.which} {self.n})"
+
+
+@dataclass(frozen=True, eq=False)
+class SortedEndsWhere(SortedEnds):
+    """``SortedEnds`` of the rows where the boolean Series ``keep`` (over ``child``) is True."""
+
+    input_fields: ClassVar[tuple[str, ...]] = ("child", "keep")
+
+    keep: N.Node
+
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        ex, parts, masks = lowerer.ex, lowerer.lower(self.child), lowerer.lower(self.keep)
+        chunk = KeptEnds(self.spec, self.n + 1, self.which)
+        candidates = [ex.submit(chunk, p, m) for p, m in zip(parts, masks, strict=True)]
+        found = combine_partials(ex, candidates, LocalEnds(self.spec, self.n + 1, self.which))
+        determined, rows = ex.submit(TieFree(self.spec, self.n, self.which), *found, num_returns=2)
+        if ex.get(determined):
+            return [rows]
+        # pandas sorts all rows, then filters: ties are ordered by the ranks of all rows
+        pick = PickKeptRanks(self.n, self.which)
+        contexts = _ranks(ex, parts, self.spec)
+        picked = [
+            ex.submit(pick, p, m, c) for p, m, c in zip(parts, masks, contexts, strict=True)
+        ]
+        return [ex.submit(ByRank(self.n, self.which), *picked)]
+
+    def describe(self) -> str:
+        return f"SortedEndsWhere({list(self.spec.by)}, {self.which} {self.n})"
 
 
 # -- façade ----------------------------------------------------------------------------------

@@ -466,6 +466,7 @@ class Scheduler(ActorRules, LineageRules):
                 self.memory.discard(data.payload[0], data.payload[1])
             return
         obj.data, obj.contains = data, list(contains)
+        self.memory.counted(data.nbytes)
         for inner in contains:
             self._incref(inner)
         if data.kind == "shm":
@@ -560,7 +561,8 @@ class Scheduler(ActorRules, LineageRules):
         totals = {"budget": self.memory.budget, "used": self.memory.used,
                   "held_by_views": self.memory.held_by_views(), "pool": self.memory.pool_bytes,
                   "spilled": sum(self.memory.spilled.values()),
-                  "spilled_total": self.memory.spilled_total, "peak_used": self.memory.peak_used}
+                  "spilled_total": self.memory.spilled_total, "peak_used": self.memory.peak_used,
+                  "objects_total": self.memory.objects_total, "bytes_total": self.memory.bytes_total}
         self.out.append(ev.Send(e.client, (protocol.INFO_REPLY, e.request_id, (rows, totals))))
 
     def _on_Log(self, e: ev.Log) -> None:

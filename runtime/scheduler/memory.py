@@ -35,11 +35,20 @@ class SharedMemory:
         self.spilled_total = 0            # bytes ever written to disk (for memory_summary, tests)
         self.used = 0                     # bytes of live objects' files + freed files still mapped
         self.peak_used = 0                # high-water mark of ``used``
+        # Every value ever stored (put or task result), inline or in shared memory: what tests
+        # and benchmarks count to see how often a computation writes its data.
+        self.objects_total = 0
+        self.bytes_total = 0
         self.reserved: dict[bytes, int] = {}
         self.files: dict[str, File] = {}
         self.pool: dict[str, int] = {}    # freed, unmapped files ready for reuse (oldest first)
         # Big enough to recycle a large object, small enough to bound memory held beyond budget.
         self.pool_cap = min(budget // 2, 2 << 30) if pool_cap is None else pool_cap
+
+    def counted(self, nbytes: int) -> None:
+        """A value of ``nbytes`` was stored (counted once per object, wherever it lives)."""
+        self.objects_total += 1
+        self.bytes_total += nbytes
 
     @property
     def pool_bytes(self) -> int:

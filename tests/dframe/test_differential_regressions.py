@@ -426,15 +426,17 @@ def test_shift_empty_bool_then_get_dummies():
     same(expected, dframe.get_dummies(df_of(pdf, 1).shift(1), dummy_na=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outer join of a named str index with an int index loses the index name at 2+ "
-    "partitions",
-)
-def test_outer_join_mixed_index_types_keeps_name():
-    left = pd.DataFrame({"k": [0, 2, 1]}, index=pd.Index(["a", "b", "c"], name="idx"))
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+@pytest.mark.parametrize("ordered", [True, False])
+def test_outer_join_mixed_index_types_keeps_name(npartitions, ordered):
+    """An outer join of a named str index with an int index lost the name at 2+ partitions (a
+    pair without right rows keeps its own index) and sorted the labels, where pandas keeps the
+    sides' order when both are sorted (and sorts them when not)."""
+    labels = ["a", "b", "c"] if ordered else ["b", "c", "a"]
+    left = pd.DataFrame({"k": [0, 2, 1]}, index=pd.Index(labels, name="idx"))
     right = pd.DataFrame({"v": [1, 2]})
-    same(left.join(right, how="outer"), df_of(left, 3).join(df_of(right, 1), how="outer"))
+    expected = left.join(right, how="outer")
+    same(expected, df_of(left, npartitions).join(df_of(right, 1), how="outer"))
 
 
 def _slow_for_3(v):
@@ -592,15 +594,14 @@ def test_join_after_emptying_filter_dtypes():
     same(left[left["n"] > 0].join(right).sum(), df[df["n"] > 0].join(df_of(right, 1)).sum())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outer join of a named RangeIndex with an unnamed RangeIndex keeps the name at 2+ "
-    "partitions; pandas drops it",
-)
-def test_outer_join_named_range_index_name():
+@pytest.mark.parametrize("npartitions", [1, 3, 7, 40])
+def test_outer_join_named_range_index_name(npartitions):
+    """An outer join of a named RangeIndex with an unnamed one kept the name at 2+ partitions
+    (a pair without right rows keeps its own); pandas' union of two ranges drops it."""
     left = pd.DataFrame({"i": range(22)}, index=pd.RangeIndex(-1, 43, 2, name="idx"))
     right = pd.DataFrame({"k": [1, 2, 3]})
-    same(left.join(right, how="outer"), df_of(left, 3).join(df_of(right, 2), how="outer"))
+    expected = left.join(right, how="outer")
+    same(expected, df_of(left, npartitions).join(df_of(right, 2), how="outer"))
 
 
 def test_groupby_observed_false_all_categories_dtype():
@@ -621,15 +622,15 @@ def test_astype_str_datetime_per_partition():
     same(pdf["t"].astype("str"), df_of(pdf, 2)["t"].astype("str"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an inner join of a descending RangeIndex keeps the left order; pandas' comes out "
-    "ascending",
-)
-def test_inner_join_descending_range_index():
-    left = pd.DataFrame({"c": ["y", "z"]}, index=pd.RangeIndex(1, -1, -1))
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+@pytest.mark.parametrize("how", ["inner", "left", "outer"])
+def test_inner_join_descending_range_index(npartitions, how):
+    """An inner join of a descending RangeIndex kept the left order; pandas intersects the
+    ranges, which comes out ascending (a left join keeps the left order)."""
+    left = pd.DataFrame({"c": ["y", "z", "x", "w"]}, index=pd.RangeIndex(3, -1, -1))
     right = pd.DataFrame({"i": [-1, 0, 5]})
-    same(left.join(right, how="inner"), df_of(left, 1).join(df_of(right, 1), how="inner"))
+    expected = left.join(right, how=how)
+    same(expected, df_of(left, npartitions).join(df_of(right, 2), how=how))
 
 
 def test_rank_nan_column_label():
@@ -864,16 +865,20 @@ def test_join_of_a_frame_with_repeated_column_labels():
         same(expected, f(g(df_of(pdf, n)), df_of(other, 1)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an inner join of a named RangeIndex with an unnamed one says the name stays before "
-    "computing (pandas drops it when the ranges differ), so reset_index names the column 'idx'",
-)
-def test_reset_index_after_inner_join_of_named_range_index():
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+@pytest.mark.parametrize("same_range", [False, True])
+def test_reset_index_after_inner_join_of_named_range_index(npartitions, same_range):
+    """An inner join of a named RangeIndex with an unnamed one said before computing that the
+    name stays; pandas drops it when the ranges differ (keeps it when they are equal), so
+    reset_index named the column 'idx' where pandas says 'index'."""
     left = pd.DataFrame({"i": range(5)}, index=pd.RangeIndex(-1, 9, 2, name="idx"))
-    right = pd.DataFrame({"k": [1, 2, 3]})
-    result = df_of(left, 1).join(df_of(right, 1), how="inner").reset_index()
-    assert list(result.columns) == list(left.join(right, how="inner").reset_index().columns)
+    right = pd.DataFrame(
+        {"k": [1, 2, 3, 4, 5]}, index=left.index.rename(None) if same_range else None
+    )
+    expected = left.join(right, how="inner").reset_index()
+    result = df_of(left, npartitions).join(df_of(right, 1), how="inner").reset_index()
+    assert list(result.columns) == list(expected.columns)  # before computing
+    same(expected, result)
 
 
 @pytest.mark.parametrize("npartitions", [1, 3, 5])

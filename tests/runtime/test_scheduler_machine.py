@@ -190,6 +190,22 @@ def test_objects_are_freed_when_the_last_reference_goes():
     assert sched.memory.pool == {"/dev/shm/x": 100}            # kept for reuse
 
 
+def test_every_stored_value_is_counted_once_in_the_totals():
+    """``objects_total``/``bytes_total`` count each value stored, inline or in shared memory,
+    once (a duplicate result of a retried task is not a second write); tests of dframe read
+    them to see how often a computation writes its data."""
+    sched, _ = make_scheduler(budget=4000)
+    small = value("x")
+    sched.handle(ev.ObjectPut(DRIVER, b"big", ObjectData("shm", ("/dev/shm/x", 100, 10, [])), []))
+    sched.handle(ev.ObjectPut(DRIVER, b"small", small, []))
+    sched.handle(ev.ObjectPut(DRIVER, b"small", small, []))  # the same object again
+    sched.handle(ev.RefChanged(b"big", -1))  # freeing does not uncount
+    out = sched.handle(ev.MemoryRequested(DRIVER, 7))
+    (totals,) = [ins.msg[2][1] for ins in out if isinstance(ins, ev.Send)]
+    assert totals["objects_total"] == 2
+    assert totals["bytes_total"] == 100 + small.nbytes
+
+
 def test_a_freed_file_is_reused_only_after_every_mapping_is_gone():
     sched, workers = make_scheduler(budget=4000)
     sched.handle(ev.ObjectPut(DRIVER, b"big", ObjectData("shm", ("/dev/shm/x", 100, 10, [])), []))

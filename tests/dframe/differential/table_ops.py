@@ -309,21 +309,7 @@ def _join(draw: Draw, d: pd.DataFrame) -> str:
         return call(
             "d.join", "other.set_index('k')", on="'k'", how=r(how), lsuffix="'_l'", rsuffix="'_r'"
         )
-    # KNOWN: an outer join of indexes of different types (str and int) loses the index name
-    # at 2+ partitions, and an outer join of a named RangeIndex with an unnamed one keeps the
-    # name (pandas drops it): outer only for unnamed indexes of one type.
-    same_type = d.index.inferred_type == OTHER[0].index.inferred_type
     sort = opt(draw, True)
-    if how == "outer" and (not same_type or d.index.name is not None):
-        how = "inner"
-    if how == "inner" and isinstance(d.index, pd.RangeIndex) and d.index.step < 0:
-        # KNOWN: an inner join of a descending RangeIndex keeps the left order (pandas: ascending)
-        how = None
-    if how == "inner" and isinstance(d.index, pd.RangeIndex) and d.index.name is not None:
-        # KNOWN: the index name of an inner join of a named RangeIndex with an unnamed one is
-        # said to stay (pandas drops it when the ranges differ): reset_index names the column
-        # differently. Not then.
-        how = None
     return call("d.join", "other", how=r(how), lsuffix="'_l'", rsuffix="'_r'", sort=sort)
 
 

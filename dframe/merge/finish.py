@@ -1,0 +1,84 @@
+"""The last step of a merge: the partitions agree on what pandas' one merge would have given the
+whole result — dtypes (an unmatched row turns int into float in its partition only), labels
+0..n-1 when no index was merged on, the index names when a side of an outer join was empty —
+and lose the helper columns.
+
+Each merged partition reports a small ``info``; one task (``Agree``) turns them into what every
+partition needs, and each ``Finish`` task reads that object. No round trip through the driver:
+the tasks that use the merge's result are submitted straight away.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from dframe.algebra.rows import same_dtype
+from dframe.plan import meta as M
+
+
+def info(
+    part: pd.DataFrame, hidden: tuple[str, ...], tags: tuple[str, str]
+) -> tuple[int, pd.DataFrame, bool, bool]:
+    """Rows, empty frame of the visible columns, and whether rows came from each side (by
+    their position ``tags``)."""
+    visible = part.drop(columns=[c for c in hidden if c in part.columns])
+    sides = [bool(part[t].notna().any()) if t in part.columns else True for t in tags]
+    return len(part), visible.iloc[:0], *sides
+
+
+def common_dtypes(infos: list[tuple[int, pd.DataFrame, bool, bool]]) -> list | None:
+    """What pandas' one merge would give, column by column (by position): every non-empty
+    partition votes (int + float → float, as an unmatched row makes it). None: all agree."""
+    metas = [m for n, m, *_ in infos if n] or [infos[0][1]]
+    out = []
+    for j in range(len(metas[0].columns)):
+        dtypes = [m.dtypes.iloc[j] for m in metas]
+        if all(same_dtype(dt, dtypes[0]) for dt in dtypes[1:]):
+            out.append(dtypes[0])
+        else:
+            out.append(pd.concat([pd.Series([], dtype=dt) for dt in dtypes]).dtype)
+    if all(all(same_dtype(a, b) for a, b in zip(m.dtypes, out, strict=True)) for _, m, *_ in infos):
+        return None
+    return out
+
+
+class Agree:
+    """Task: from every partition's ``info``, ``(dtypes, first labels, index names)``.
+    ``names`` maps which sides turned out empty ``(left, right)`` to the index names."""
+
+    def __init__(self, fresh_index: bool, names: dict[tuple[bool, bool], Any]) -> None:
+        self.fresh_index, self.names = fresh_index, names
+
+    def __call__(self, *infos: tuple[int, pd.DataFrame, bool, bool]) -> tuple[Any, ...]:
+        starts: list[int | None] = [None] * len(infos)
+        if self.fresh_index:
+            starts = list(M.offsets([n for n, *_ in infos]))
+        lempty = not any(has_left for _, _, has_left, _ in infos)
+        rempty = not any(has_right for *_, has_right in infos)
+        return common_dtypes(list(infos)), starts, self.names[(lempty, rempty)]
+
+
+class Finish:
+    """Partition ``j``: drop the helper columns, give it the common dtypes, its labels
+    start..start+n-1 (when numbered afresh) and the index names (given ``Agree``'s answer)."""
+
+    def __init__(self, hidden: tuple[str, ...], j: int) -> None:
+        self.hidden, self.j = hidden, j
+
+    def __call__(self, part: pd.DataFrame, common: tuple[Any, ...]) -> pd.DataFrame:
+        dtypes, starts, names = common
+        start = starts[self.j]
+        out = part.drop(columns=[c for c in self.hidden if c in part.columns])
+        if dtypes is not None:
+            # by position: column labels may repeat (get_dummies with one prefix for two columns)
+            out = out.copy(deep=False)
+            for j, dtype in enumerate(dtypes):
+                if not same_dtype(out.dtypes.iloc[j], dtype):
+                    out.isetitem(j, out.iloc[:, j].astype(dtype))
+        if start is not None:
+            out.index = pd.RangeIndex(start, start + len(out))
+        if names is not None and list(out.index.names) != list(names):
+            out = out.set_axis(out.index.set_names(list(names)))
+        return out
