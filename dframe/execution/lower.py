@@ -320,18 +320,23 @@ def choose_executor(plan: N.Node) -> Any:
     return default_runtime()
 
 
-def compute(root: N.Node) -> N.Materialized:
-    """The partitions of ``root``, computed at most once per node (and executor)."""
+def compute(root: N.Node, settle: bool = True) -> N.Materialized:
+    """The partitions of ``root``, computed at most once per node (and executor).
+
+    Where dtypes pandas picks from the values lie below ``root``, the partitions are given the
+    dtypes of the whole and the result's metadata says which (one round trip of empty frames);
+    ``settle=False`` leaves that to the caller, which then caches the result itself.
+    """
     plan = optimize(root)
     if isinstance(plan, N.Materialized):
         return plan
     ex = choose_executor(plan)
     lowerer = Lowerer(ex)
     meta = root.meta
+    unsettled = value_dtypes.unsettled(root)
     with progress.tracking(ex) as tracker:
         handles = lowerer.lower(plan)
-        if value_dtypes.unsettled(root):
-            # Dtypes pandas picks from the values lie below: what is cached says what they are.
+        if unsettled and settle:
             handles, meta, found = value_dtypes.settle(ex, handles, meta)
             lowerer.found_lengths.setdefault(plan, list(found))
         if tracker is not None:
@@ -340,7 +345,8 @@ def compute(root: N.Node) -> N.Materialized:
     if lengths is None and plan in lowerer.found_lengths:
         lengths = tuple(lowerer.found_lengths[plan])
     result = N.Materialized(tuple(handles), ex, meta, lengths, root.range_index, root.partitioning)
-    CACHE[root] = result
+    if settle or not unsettled:
+        CACHE[root] = result
     return result
 
 
@@ -372,8 +378,15 @@ def partition_lengths(root: N.Node) -> list[int]:
 
 def collect(root: N.Node) -> Any:
     """The whole result as one pandas object (or the scalar a reduction produced)."""
-    mat = compute(root)
-    return _assemble_result(root, mat.executor.get(list(mat.handles)))
+    unsettled = value_dtypes.unsettled(root)
+    mat = compute(root, settle=not unsettled)
+    parts = mat.executor.get(list(mat.handles))
+    if unsettled:
+        # The metadata of dtypes picked from the values, from the data itself (no round trip).
+        parts, mat = value_dtypes.settled_parts(parts, mat)
+        if mat is not None:
+            CACHE[root] = mat
+    return _assemble_result(root, parts)
 
 
 class _Together:

@@ -165,6 +165,20 @@ def settle(ex: Any, handles: list[Any], guess: Any) -> tuple[list[Any], Any, tup
     return out, meta, tuple(int(n) for n, _ in infos)
 
 
+def settled_parts(parts: list[Any], mat: Materialized) -> tuple[list[Any], Materialized | None]:
+    """Computed ``parts`` of one dtype per column, and ``mat`` with that metadata to cache —
+    or None when some partition had to be cast here (the stored ones still differ)."""
+    infos = [rows_and_meta(p) for p in parts]
+    meta = common_meta(infos, mat.meta)
+    if not isinstance(meta, pd.DataFrame | pd.Series):
+        return parts, None
+    differ = [not same_meta(m, meta) for _, m in infos]
+    if any(differ):
+        return [conform(p, meta) if d else p for p, d in zip(parts, differ, strict=True)], None
+    lengths = tuple(n for n, _ in infos)
+    return parts, Materialized(mat.handles, mat.executor, meta, lengths, mat.range_index, mat.key)
+
+
 def lower_settle(lowerer: Any, node: SettleDtypes) -> list[Any]:
     """Partitions of ``node`` (called by ``Lowerer.visit_SettleDtypes``)."""
     if node.agreed:
