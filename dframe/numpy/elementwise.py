@@ -57,7 +57,10 @@ def broadcast_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
     try:
         return numpy.broadcast_shapes(*shapes)
     except ValueError:
-        listed = " ".join(str(s) for s in shapes)
+        # NumPy's wording: shapes written without spaces, "(3,4) (3,)".
+        listed = " ".join(
+            "(" + ",".join(map(str, s)) + ("," if len(s) == 1 else "") + ")" for s in shapes
+        )
         msg = f"operands could not be broadcast together with shapes {listed} "
         raise ValueError(msg) from None
 
@@ -205,7 +208,7 @@ def ufunc_call(ufunc: numpy.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, An
         new.append(value)
     for o, v in zip(outs, new, strict=True):
         o._plan = v._plan
-    return out
+    return outs[0] if len(outs) == 1 else outs
 
 
 def _broadcast_first(a: Any, b: Any) -> Any:
