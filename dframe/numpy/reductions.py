@@ -115,8 +115,8 @@ class Chunk(_Step):
             return n, mean, m2
         # argmin / argmax and nan forms: (values, global indices, non-NaN counts)
         (axis,) = axes if self.extra is not None else (None,)
-        if block.size == 0 or (axis is not None and block.shape[axis] == 0):
-            return None
+        if block.shape[axis] == 0 if axis is not None else block.size == 0:
+            return None  # nothing to choose from (other blocks of the group have values)
         data = block
         count = None
         if kind.startswith("nan"):
@@ -251,6 +251,8 @@ def reduce(kind: str, a: Any, axis: Any = None, dtype: Any = None, keepdims: boo
         warnings.simplefilter("ignore", RuntimeWarning)
         sample = getattr(numpy, kind)(stand_in, **kw, **numpy_kwargs)
     out_dtype = numpy.asarray(sample).dtype
+    if kind.startswith("nan") and x.dtype.kind not in "fc":
+        kind = kind[3:]  # no NaN to skip: the plain reduction (NumPy's answers are the same)
     base = {"std": "var", "nanstd": "nanvar"}.get(kind, kind)
     acc = _accumulator(kind, x.dtype, dtype)
     if kind in ("sum", "nansum", "prod", "nanprod") and acc is None:
