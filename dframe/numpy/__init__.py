@@ -17,7 +17,15 @@ from typing import Any
 
 import numpy as _np
 
-from dframe.numpy import creation, elementwise, protocols, random, reductions  # noqa: F401
+from dframe.numpy import (  # noqa: F401 - importing a module registers its functions
+    creation,
+    elementwise,
+    indexing,
+    protocols,
+    random,
+    reductions,
+    shapes,
+)
 from dframe.numpy import fallback as _fallback
 from dframe.numpy.array import ndarray
 from dframe.numpy.fallback import NumpyFallbackWarning

@@ -238,3 +238,46 @@ class GroupReduce(ArrayNode):
 
     def describe(self) -> str:
         return f"GroupReduce({self.label}, {len(self.groups)} outputs)"
+
+
+@dataclass(frozen=True, eq=False)
+class BlockValues(ArrayNode):
+    """Small per-block values (``values[i]`` for output block i) handed straight to tasks, as
+    ``BlockIndex`` does: the per-block keys of an indexing step."""
+
+    values: tuple[Any, ...]
+    layout: ArrayMeta
+
+    def _derive(self) -> None:
+        self._set(meta=self.layout, npartitions=len(self.values), lengths=None, range_index=False)
+
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        return list(self.values)
+
+    def describe(self) -> str:
+        return f"BlockValues({len(self.values)})"
+
+
+@dataclass(frozen=True, eq=False)
+class Gather(ArrayNode):
+    """Output block i is block ``picks[i][1]`` of input ``picks[i][0]``: blocks of several
+    arrays in a new order (``concatenate``); nothing is computed or copied."""
+
+    input_fields: ClassVar[tuple[str, ...]] = ("children",)
+
+    children: tuple[N.Node, ...]
+    picks: tuple[tuple[int, int], ...]
+    layout: ArrayMeta
+
+    def _derive(self) -> None:
+        if len(self.picks) != self.layout.nblocks:
+            msg = f"{len(self.picks)} blocks picked for {self.layout.nblocks}"
+            raise AssertionError(msg)
+        self._set_meta(self.layout)
+
+    def lower_with(self, lowerer: Any) -> list[Any]:
+        handles = [lowerer.lower(c) for c in self.children]
+        return [handles[c][i] for c, i in self.picks]
+
+    def describe(self) -> str:
+        return f"Gather({len(self.children)} arrays)"

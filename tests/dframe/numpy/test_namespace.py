@@ -129,3 +129,13 @@ def test_small_arrays_run_in_the_driver():
         assert isinstance(lower.choose_executor(optimize(big._plan)), RuntimeExecutor)
         held = dnp.asarray(numpy.zeros(2_000_000)) + 1
         assert isinstance(lower.choose_executor(optimize(held._plan)), RuntimeExecutor)
+
+
+def test_no_module_of_the_package_hides_a_numpy_name():
+    import pathlib
+    import types
+
+    for path in pathlib.Path(dnp.__file__).parent.glob("*.py"):
+        name = path.stem
+        if hasattr(numpy, name) and name != "random":
+            assert not isinstance(getattr(dnp, name), types.ModuleType), name
