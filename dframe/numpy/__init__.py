@@ -24,6 +24,7 @@ from dframe.numpy import (  # noqa: F401 - importing a module registers its func
     protocols,
     random,
     reductions,
+    scan,
     shapes,
 )
 from dframe.numpy import fallback as _fallback
