@@ -32,8 +32,14 @@ def array_ufunc(
     ufunc: numpy.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
     result: Any = NotImplemented
-    if method == "__call__":
+    if method == "__call__" and ufunc.signature is not None:
+        # Generalized ufuncs work on whole sub-arrays, not element by element.
+        native = NATIVE.get(ufunc.__name__)
+        result = NotImplemented if native is None else native(*inputs, **kwargs)
+    elif method == "__call__":
         result = ufunc_call(ufunc, inputs, kwargs)
+    elif method == "outer" and ufunc is numpy.multiply and not kwargs:
+        result = NATIVE["outer"](*inputs)
     elif method == "reduce" and ufunc.__name__ in _REDUCE and len(inputs) == 1:
         kw = dict(kwargs)
         kw.setdefault("axis", 0)

@@ -121,7 +121,8 @@ def test_chains_then_a_reduction_match_numpy(sync, case):
     assert got.dtype == expected.dtype and got.shape == expected.shape
     if expected.dtype.kind in "fc":
         scale = float(numpy.nansum(numpy.abs(numpy.asarray(mid, dtype="f8")))) or 1.0
-        tol = 1e-5 if expected.dtype.itemsize <= 4 else 1e-9
+        # per precision: half (one unit in the last place of a few additions), single, double
+        tol = {2: 4e-3, 4: 1e-5}.get(expected.dtype.itemsize, 1e-9)
         if name in ("prod", "var", "std"):
             tol *= 10
         numpy.testing.assert_allclose(got, expected, rtol=tol, atol=tol * scale)
