@@ -7,7 +7,9 @@ blocks in reverse) and an integer keeps the one block that holds it. The blocks 
 ``SelectPartitions`` and cut by a ``MapPartitions`` step that receives each block's own local
 key (``BlockValues``), so indexing fuses with the element-wise work around it and reads only
 the blocks it needs. An index of every axis by integers gives a NumPy scalar, computed at once.
-Integer arrays and boolean masks run on NumPy (the fallback) in this version.
+A boolean mask of the array's shape selects per block (the blocks' counts are computed at the
+call: the result's length depends on the data); integer arrays and other masks run on NumPy
+(the fallback) in this version.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from typing import Any
 
 import numpy
 
-from dframe.numpy.array import collect, ndarray, wrap
+from dframe.execution import lower
+from dframe.numpy.array import collect, ndarray, wrap, wrap_numpy
 from dframe.numpy.chunks import ArrayMeta
+from dframe.numpy.creation import rechunk
 from dframe.numpy.nodes import BlockValues
 from dframe.numpy.registry import implements
 from dframe.plan import nodes as N
@@ -88,11 +92,46 @@ class _Index:
         return "getitem"
 
 
+class _Count:
+    def __call__(self, mask: Any) -> int:
+        return int(numpy.count_nonzero(mask))
+
+
+class _Mask:
+    def __call__(self, block: Any, mask: Any) -> Any:
+        return block[mask]
+
+    def __repr__(self) -> str:
+        return "mask"
+
+
+def masked(x: ndarray, mask: ndarray) -> ndarray:
+    """``x[mask]`` for a boolean dframe array of ``x``'s shape: the selected elements in C
+    order, one block per input block. Their number is data-dependent, so the mask's blocks are
+    counted now (small integers come back; the mask itself stays where it is computed)."""
+    if x.ndim > 1:
+        # Blocks of whole trailing axes hold runs of the C order, so their selections joined
+        # in block order are NumPy's order.
+        chunks = (x.chunks[0],) + tuple((n,) for n in x.shape[1:])
+        x, mask = rechunk(x, chunks), rechunk(mask, chunks)
+    else:
+        mask = rechunk(mask, x.chunks)
+    counts_plan = N.MapPartitions(_Count(), (mask._plan,), mask._meta, label="count")
+    mat = lower.compute(counts_plan)
+    counts = tuple(int(n) for n in mat.executor.get(list(mat.handles)))
+    out = ArrayMeta((sum(counts),), (counts,), x.dtype)
+    return wrap(N.MapPartitions(_Mask(), (x._plan, mask._plan), out, label="mask"))
+
+
 @implements("__getitem__")
 def getitem(x: ndarray, key: Any) -> Any:
+    if isinstance(key, ndarray) and key.dtype == bool and key.shape == x.shape:
+        return masked(x, key)
+    if isinstance(key, numpy.ndarray) and key.dtype == bool and key.shape == x.shape:
+        return masked(x, wrap_numpy(key, x.chunks))
     items = _expand(key, x.ndim)
     if items is None:
-        return NotImplemented  # integer arrays, masks: NumPy's fallback
+        return NotImplemented  # integer arrays, other masks: NumPy's fallback
     meta = x._meta
     per_axis: list[list[tuple[int | None, Any, int | None]]] = []
     axis = 0

@@ -175,3 +175,24 @@ def test_stack_family(executor):
     same(numpy.hstack([A, A]), numpy.hstack([dnp.asarray(A, chunks=2), dnp.asarray(A)]))
     with pytest.raises(ValueError, match="same shape"):
         dnp.stack([x, dnp.ones(3)])
+
+
+@pytest.mark.parametrize("chunks", CHUNKS_2D)
+def test_boolean_masks(executor, chunks):
+    a = numpy.arange(35.0).reshape(5, 7)
+    x = dnp.asarray(a, chunks=chunks)
+    for mask in (a > 20, a % 3 == 0, a < 0):
+        same(a[mask], x[dnp.asarray(mask, chunks=(3, 2))])
+        same(a[mask], x[mask])  # a NumPy mask
+    same(a[a > 20] * 2, x[x > 20] * 2)
+    same(a.ravel()[a.ravel() % 2 == 0].sum(), x.ravel()[x.ravel() % 2 == 0].sum())
+    same(a[0][a[0] > 2], x[0][x[0] > 2])
+
+
+def test_masks_of_other_shapes_fall_back():
+    x = dnp.asarray(A, chunks=2)
+    rows = numpy.array([True, False, True, False, True])
+    with pytest.warns(dnp.NumpyFallbackWarning, match="__getitem__"):
+        same(A[rows], x[dnp.asarray(rows)])
+    with pytest.raises(IndexError, match="boolean index did not match"):
+        x[dnp.ones(3, dtype=bool)]
