@@ -21,6 +21,7 @@ from dframe.numpy import (  # noqa: F401 - importing a module registers its func
     creation,
     elementwise,
     indexing,
+    npyio,
     products,
     protocols,
     random,
