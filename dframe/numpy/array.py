@@ -226,7 +226,7 @@ def _reduction(name: str) -> Any:
 for _name in (
     "sum", "prod", "mean", "std", "var", "min", "max", "argmin", "argmax", "any", "all",
     "cumsum", "cumprod", "reshape", "ravel", "flatten", "squeeze", "swapaxes", "clip", "round",
-    "dot", "nonzero",
+    "dot", "nonzero", "repeat",
 ):  # fmt: skip
     setattr(ndarray, _name, _reduction(_name))
 

@@ -1,5 +1,6 @@
 """NumPy's array creation: ``array``/``asarray``, ``zeros``/``ones``/``full``/``empty`` and their
-``_like`` forms, ``arange``, ``linspace``, ``eye``, ``identity``; and ``rechunk``.
+``_like`` forms, ``arange``, ``linspace``, ``eye``, ``identity``, ``fromfunction``; and
+``rechunk``.
 
 Arrays handed over by the user are copied once and cut into blocks (``FromArray``). Generated
 arrays are computed inside the tasks that use them: each block is made from its position
@@ -313,3 +314,35 @@ def rechunk(x: Any, chunks: Any = "auto") -> ndarray:
     if new == x.chunks:
         return x
     return wrap(Rechunk(x._plan, ArrayMeta(x.shape, new, x.dtype)))
+
+
+class _FromFunction:
+    """``function(*coordinates, **kwargs)`` with the block's coordinate arrays."""
+
+    def __init__(self, function: Any, coord_dtype: numpy.dtype, out: numpy.dtype, kwargs: dict[str, Any]) -> None:  # fmt: skip
+        self.function, self.coord_dtype, self.out, self.kwargs = function, coord_dtype, out, kwargs
+
+    def __call__(self, info: Any) -> Any:
+        coords = numpy.indices(info.shape, dtype=self.coord_dtype)
+        for axis, start in enumerate(info.start):
+            coords[axis] += start
+        result = self.function(*coords, **self.kwargs)
+        return numpy.broadcast_to(numpy.asarray(result, self.out), info.shape)
+
+    def __repr__(self) -> str:
+        return f"fromfunction({getattr(self.function, '__name__', '?')})"
+
+
+@implements("fromfunction")
+def fromfunction(function: Any, shape: Any, *, dtype: Any = float, chunks: Any = "auto", **kwargs: Any) -> Any:  # fmt: skip
+    """``numpy.fromfunction``: ``function`` is called once per block with that block's
+    coordinates (it must work element-wise on arrays, as NumPy's documentation asks)."""
+    shape = _shape(shape)
+    coord_dtype = numpy.dtype(dtype)
+    sample = function(*numpy.zeros((len(shape),) + (1,) * len(shape), coord_dtype), **kwargs)
+    if numpy.shape(sample) != (1,) * len(shape) or not isinstance(sample, numpy.ndarray):
+        return NotImplemented  # not element-wise: NumPy's single call
+    out = sample.dtype
+    return generated(
+        _FromFunction(function, coord_dtype, out, kwargs), shape, out, chunks, "fromfunction"
+    )

@@ -1,5 +1,6 @@
-"""``dframe.numpy.random``: ``default_rng(seed)`` and its ``random``, ``uniform``, ``normal`` and
-``integers``, generated block by block inside the tasks that use them.
+"""``dframe.numpy.random``: ``default_rng(seed)`` and its ``random``, ``uniform``, ``normal``,
+``integers`` and ``choice`` (with replacement), generated block by block inside the tasks that
+use them.
 
 Reproducible whatever the chunking: the array's flat (C-order) index space is cut into
 fixed segments of ``SEGMENT`` values, and segment s of the k-th call of a generator seeded with
@@ -19,6 +20,7 @@ import numpy
 from dframe.numpy import fallback
 from dframe.numpy.array import ndarray
 from dframe.numpy.creation import _shape, generated
+from dframe.numpy.elementwise import elementwise
 
 SEGMENT = 1 << 16
 
@@ -118,8 +120,38 @@ class Generator:
             "integers", size, chunks, low=low, high=high, dtype=dtype, endpoint=endpoint
         )
 
+    def choice(self, a: Any, size: Any = None, replace: bool = True, p: Any = None, axis: int = 0, shuffle: bool = True, *, chunks: Any = "auto") -> Any:  # fmt: skip
+        """Samples of ``a`` (an int n: ``arange(n)``); with replacement and uniform weights,
+        block by block like ``integers``; otherwise on NumPy's generator (the fallback)."""
+        n = a if isinstance(a, int | numpy.integer) else None
+        if n is None and numpy.ndim(a) == 1 and not isinstance(a, ndarray):
+            n = len(a)
+        if not replace or p is not None or n is None or size is None or axis != 0:
+            call = next(self._calls)
+            gen = numpy.random.default_rng(
+                numpy.random.SeedSequence(self._entropy, spawn_key=(call,))
+            )
+            kw = {"size": size, "replace": replace, "p": p, "axis": axis, "shuffle": shuffle}
+            return fallback.call("random.Generator.choice", gen.choice, (a,), kw)
+        if n <= 0:
+            msg = "a cannot be empty unless no samples are taken"
+            raise ValueError(msg)
+        index = self.integers(0, n, size, chunks=chunks)
+        if isinstance(a, int | numpy.integer):
+            return index
+        values = numpy.asarray(a)
+        return elementwise(_Take(values), (index,), name="choice")
+
     def __repr__(self) -> str:
         return f"Generator(seed={self._entropy!r})  # dframe.numpy"
+
+
+class _Take:
+    def __init__(self, values: numpy.ndarray) -> None:
+        self.values = values
+
+    def __call__(self, index: Any) -> Any:
+        return self.values[index]
 
 
 def default_rng(seed: Any = None) -> Generator:

@@ -1,6 +1,7 @@
 """NumPy's shape functions on dframe arrays: ``transpose``/``.T``, ``swapaxes``, ``moveaxis``,
 ``expand_dims``, ``squeeze``, ``reshape``/``ravel``/``flatten``, ``concatenate``, ``stack``,
-``hstack``, ``vstack``.
+``hstack``, ``vstack``, ``split``/``array_split`` (slices), ``repeat`` (per block), ``tile``
+(concatenated copies of the blocks).
 
 Most move blocks rather than data: a transpose re-orders the block grid (``SelectPartitions``)
 and transposes each block, adding or removing a length-1 axis reshapes each block, and
@@ -13,6 +14,7 @@ new trailing size and each block reshaped — one rechunk on each side.
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 from typing import Any
@@ -285,3 +287,76 @@ def hstack(tup: Any, *, dtype: Any = None, casting: str = "same_kind") -> Any:
     xs = [as_array(a) for a in tup]
     xs = [reshape(x, (1,)) if x.ndim == 0 else x for x in xs]
     return concatenate(xs, axis=0 if xs and xs[0].ndim == 1 else 1, dtype=dtype, casting=casting)
+
+
+@implements("array_split")
+def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[ndarray]:
+    x = as_array(ary)
+    axis = _axis(axis, x.ndim)
+    n = x.shape[axis]
+    if isinstance(indices_or_sections, int | numpy.integer):
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            msg = "number sections must be larger than 0."
+            raise ValueError(msg)
+        each, extra = divmod(n, sections)
+        sizes = [each + 1] * extra + [each] * (sections - extra)
+        bounds = numpy.cumsum([0, *sizes]).tolist()
+    else:
+        bounds = [0, *[int(i) for i in indices_or_sections], n]
+    lead = (slice(None),) * axis
+    return [x[(*lead, slice(lo, hi))] for lo, hi in itertools.pairwise(bounds)]
+
+
+@implements("split")
+def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[ndarray]:
+    x = as_array(ary)
+    sections = indices_or_sections
+    if isinstance(sections, int | numpy.integer) and x.shape[_axis(axis, x.ndim)] % int(sections):
+        msg = "array split does not result in an equal division"
+        raise ValueError(msg)
+    return array_split(x, indices_or_sections, axis)
+
+
+class _Repeat:
+    def __init__(self, repeats: int, axis: int) -> None:
+        self.repeats, self.axis = repeats, axis
+
+    def __call__(self, block: Any) -> Any:
+        return numpy.repeat(block, self.repeats, axis=self.axis)
+
+    def __repr__(self) -> str:
+        return f"repeat({self.repeats})"
+
+
+@implements("repeat")
+def repeat(a: Any, repeats: Any, axis: Any = None) -> Any:
+    if numpy.ndim(repeats) or isinstance(repeats, ndarray):
+        return NotImplemented  # per-element counts: the fallback
+    repeats = operator.index(repeats)
+    if repeats < 0:
+        msg = "negative dimensions are not allowed"
+        raise ValueError(msg)
+    x = as_array(a)
+    if axis is None:
+        x, axis = ravel(x), 0
+    axis = _axis(axis, x.ndim)
+    chunks = tuple(
+        tuple(c * repeats for c in cs) if i == axis else cs for i, cs in enumerate(x.chunks)
+    )
+    out = ArrayMeta(tuple(sum(c) for c in chunks), chunks, x.dtype)
+    return _map(x, x._plan, out, _Repeat(repeats, axis))
+
+
+@implements("tile")
+def tile(A: Any, reps: Any) -> Any:
+    x = as_array(A)
+    reps = (reps,) if isinstance(reps, int | numpy.integer) else tuple(reps)
+    ndim = max(x.ndim, len(reps))
+    reps = (1,) * (ndim - len(reps)) + tuple(operator.index(r) for r in reps)
+    if x.ndim < ndim:
+        x = reshape(x, (1,) * (ndim - x.ndim) + x.shape)
+    for axis, r in enumerate(reps):
+        if r != 1:
+            x = concatenate([x] * r, axis=axis) if r else x[(slice(None),) * axis + (slice(0, 0),)]
+    return x
