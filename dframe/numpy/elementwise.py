@@ -186,6 +186,12 @@ def ufunc_call(ufunc: numpy.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, An
         return NotImplemented  # NumPy leaves unselected elements undefined: fall back
     result = elementwise(ufunc, inputs, kwargs, name=ufunc.__name__)
     if out is None:
+        if not _shape_of(result):  # NumPy's ufuncs give scalars for 0-d results
+            return (
+                tuple(r.compute()[()] for r in result)
+                if isinstance(result, tuple)
+                else result.compute()[()]
+            )
         return result
     outs = out if isinstance(out, tuple) else (out,)
     results = result if isinstance(result, tuple) else (result,)
@@ -209,6 +215,10 @@ def ufunc_call(ufunc: numpy.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, An
     for o, v in zip(outs, new, strict=True):
         o._plan = v._plan
     return outs[0] if len(outs) == 1 else outs
+
+
+def _shape_of(result: Any) -> tuple[int, ...]:
+    return (result[0] if isinstance(result, tuple) else result).shape
 
 
 def _broadcast_first(a: Any, b: Any) -> Any:

@@ -241,3 +241,23 @@ def test_elementwise_chain_is_one_task_per_block():
         before = ex.tasks_submitted
         assert (dnp.arange(100, chunks=25) * 2).sum() == 9900
         assert ex.tasks_submitted - before == 4 + 1
+
+
+def test_fortran_ordered_and_non_contiguous_inputs(executor):
+    f = numpy.asfortranarray(numpy.arange(35.0).reshape(5, 7))
+    strided = numpy.arange(140.0).reshape(10, 14)[::2, 1::2]
+    for a in (f, strided, f.T):
+        x = dnp.asarray(a, chunks=(2, 3))
+        same(a * 2 - 1, x * 2 - 1)
+        same(a.sum(axis=0), x.sum(axis=0))
+        same(a[1:, ::-2], x[1:, ::-2])
+        same(a.reshape(-1), x.reshape(-1))  # C order, whatever the input's layout
+
+
+def test_zero_d_arrays(executor):
+    a = numpy.asarray(2.5)
+    x = dnp.asarray(a)
+    same(a * 3, x * 3)
+    same(numpy.exp(a) + numpy.arange(3), numpy.exp(x) + dnp.arange(3))
+    assert type(x.sum()) is numpy.float64 and x.sum() == 2.5
+    assert x.ndim == 0 and x.chunks == () and float(x) == 2.5
