@@ -27,8 +27,9 @@ from dframe.plan import nodes as N
 
 def _assemble(meta: ArrayMeta, blocks: list[Any]) -> numpy.ndarray:
     if meta.nblocks == 1:
-        out = numpy.asarray(blocks[0])
-        return out if out.flags.writeable else out.copy()
+        # A copy even of a lone block: the block is also the cached result (the in-process
+        # executor holds it as it is), and the caller may write to what it gets.
+        return numpy.array(blocks[0], dtype=meta.dtype, copy=True)
     out = numpy.empty(meta.shape, meta.dtype)
     for position, block in zip(meta.blocks(), blocks, strict=True):
         out[meta.block_slices(position)] = block

@@ -96,6 +96,11 @@ def test_materialization(executor):
     numpy.testing.assert_array_equal(out, a)
     out[0, 0] = 99  # the caller's own copy
     numpy.testing.assert_array_equal(x.compute(), a)
+    y = dnp.asarray(a) * 2  # one block, computed and cached
+    got = y.compute()
+    got[0, 0] = 99
+    numpy.testing.assert_array_equal(y.compute(), a * 2)
+    assert y.sum() == (a * 2).sum()
     assert numpy.asarray(x, dtype="i4").dtype == numpy.int32
     assert [r.tolist() for r in x] == a.tolist()
     assert x.tolist() == a.tolist()
