@@ -25,6 +25,7 @@ _REDUCE = {
     "add": "sum", "multiply": "prod", "minimum": "min", "maximum": "max",
     "logical_and": "all", "logical_or": "any",
 }  # fmt: skip
+_ACCUMULATE = {"add": "cumsum", "multiply": "cumprod"}
 
 
 @implements("__array_ufunc__")
@@ -38,6 +39,10 @@ def array_ufunc(
         result = NotImplemented if native is None else native(*inputs, **kwargs)
     elif method == "__call__":
         result = ufunc_call(ufunc, inputs, kwargs)
+    elif method == "accumulate" and ufunc.__name__ in _ACCUMULATE and len(inputs) == 1:
+        kw = dict(kwargs)
+        kw.setdefault("axis", 0)
+        result = NATIVE[_ACCUMULATE[ufunc.__name__]](inputs[0], **kw)
     elif method == "outer" and ufunc is numpy.multiply and not kwargs:
         result = NATIVE["outer"](*inputs)
     elif method == "reduce" and ufunc.__name__ in _REDUCE and len(inputs) == 1:

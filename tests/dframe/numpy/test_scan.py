@@ -53,3 +53,11 @@ def test_diff_errors_and_fallback():
         dnp.diff(dnp.asarray(3))
     with pytest.warns(dnp.NumpyFallbackWarning, match="numpy.diff"):
         same(numpy.diff(numpy.arange(4), prepend=0), dnp.diff(dnp.arange(4), prepend=0))
+
+
+def test_ufunc_accumulate_is_a_native_scan(executor):
+    x = dnp.asarray(A, chunks=2)
+    same(numpy.add.accumulate(A), numpy.add.accumulate(x))
+    same(numpy.multiply.accumulate(A, axis=1), numpy.multiply.accumulate(x, axis=1))
+    with pytest.warns(dnp.NumpyFallbackWarning, match="maximum.accumulate"):
+        same(numpy.maximum.accumulate(A), numpy.maximum.accumulate(x))
