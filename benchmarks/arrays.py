@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import shutil
 import statistics
 import sys
 import tempfile
@@ -155,6 +156,7 @@ def parent(args) -> None:
     busy = {e: results[e].get("foreign_cpu_cores", 0.0) for e in ENGINES}
     note = C.busy_note(busy, args.cpus)
     lines += ["", "Ratios are speed-ups (> 1: dframe faster)."] + ([note] if note else [])
+    shutil.rmtree(tmp, ignore_errors=True)  # the values were checked; results are in the JSON
     out_dir = Path(tempfile.gettempdir()) / "bench" if args.quick else C.HERE / "results"
     C.write_report(out_dir, "arrays", {"results": results, "quick": args.quick}, "\n".join(lines) + "\n",
                    seconds=time.perf_counter() - t0)  # fmt: skip
