@@ -112,9 +112,10 @@ class ndarray:
         return collect(self._plan)
 
     def persist(self) -> ndarray:
-        """This array with its blocks computed and kept in the executor's store."""
-        lower.compute(self._plan)
-        return self
+        """This array with its blocks computed and kept in the executor's store. The array
+        returned stands for the stored blocks alone, so whatever built them (a NumPy array
+        handed to ``asarray``, say) can be freed."""
+        return wrap(lower.compute(self._plan))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> numpy.ndarray:
         out = self.compute()

@@ -144,3 +144,19 @@ def test_no_module_of_the_package_hides_a_numpy_name():
         name = path.stem
         if hasattr(numpy, name) and name != "random":
             assert not isinstance(getattr(dnp, name), types.ModuleType), name
+
+
+def test_persist_lets_the_source_go(executor):
+    import gc
+    import weakref
+
+    a = numpy.arange(20.0)
+    x = dnp.asarray(a, chunks=6)
+    source = weakref.ref(x._plan)
+    y = x.persist()
+    del x
+    gc.collect()
+    same(a, y)
+    same(a * 2, y * 2)
+    if isinstance(executor, RuntimeExecutor):
+        assert source() is None  # the blocks live in the store; the driver's copy is gone
