@@ -23,12 +23,14 @@ from dframe.core.series import Series
 from dframe.fallback import PandasFallbackWarning
 from dframe.io.api import read_csv, read_parquet
 from dframe.merge import merge  # the function shadows the package name on purpose
+from dframe.numpy.fallback import NumpyFallbackWarning
 from dframe.plan import nodes as _nodes
 from dframe.plan.wrap import from_pandas, wrap_plan
 from dframe.reshape import crosstab, get_dummies, melt, pivot, pivot_table
 
 __all__ = [
     "DataFrame",
+    "NumpyFallbackWarning",
     "PandasFallbackWarning",
     "Series",
     "compute",

@@ -293,6 +293,8 @@ def _input_bytes(plan: N.Node) -> int:
             for p in node.partitions:
                 usage = p.memory_usage(index=False, deep=False)
                 total += int(usage.sum() if isinstance(usage, pd.Series) else usage)
+        elif hasattr(node, "nbytes_in"):  # sources of other families (dframe.numpy arrays)
+            total += node.nbytes_in
         elif isinstance(node, N.ReadParquet | N.ReadCSV):
             for part in node.pieces if isinstance(node, N.ReadParquet) else node.blocks:
                 files[part.path] = None if part.identity is None else part.identity[0]

@@ -1,7 +1,7 @@
 """The package layout shows the architecture: imports run one way.
 
 namespace (``dframe/__init__``, ``tools``) → façade (``core``) → operation families (``groupby``,
-``merge``, ``sort``, ``reshape``, ``window``) → engine (``plan``, ``optimize``, ``execution``,
+``merge``, ``sort``, ``reshape``, ``window``, ``numpy``) → engine (``plan``, ``optimize``, ``execution``,
 ``algebra``, ``io``, ``fallback``, ``config``) → ``runtime``'s public API.
 
 The graph is read from the source with ``ast`` — every import statement, including those inside
@@ -17,7 +17,7 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2] / "dframe"
-FAMILIES = ("groupby", "merge", "sort", "reshape", "window")
+FAMILIES = ("groupby", "merge", "sort", "reshape", "window", "numpy")
 ENGINE = ("config", "plan", "optimize", "execution", "algebra", "io", "fallback")
 
 
