@@ -189,14 +189,21 @@ def test_drop_duplicates_without_columns(npartitions):
     same(pdf.drop_duplicates(keep=False), df.drop_duplicates(keep=False))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drop_duplicates(ignore_index=True) of a frame without rows gives a RangeIndex; "
-    "pandas returns an empty frame as it is (its index kept)",
-)
-def test_drop_duplicates_without_rows():
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_drop_duplicates_without_rows(npartitions):
+    """drop_duplicates(ignore_index=True) of a frame without rows gave a RangeIndex; pandas
+    returns an empty frame as it is (its index kept), also one a filter emptied (whose emptiness
+    dframe learns only when computing). A Series is renumbered all the same."""
     pdf = pd.DataFrame({"k": np.array([], dtype="int64")}, index=pd.Index([], name="idx"))
     same(pdf.drop_duplicates(ignore_index=True), df_of(pdf, 1).drop_duplicates(ignore_index=True))
+    pdf = pd.DataFrame({"k": [1, 1, 2, 3]}, index=pd.Index(list("abcd"), name="idx"))
+    df = df_of(pdf, npartitions)
+    for f in (
+        lambda d: d[d["k"] > 5].drop_duplicates(ignore_index=True),
+        lambda d: d[d["k"] > 1].drop_duplicates(ignore_index=True),
+        lambda d: d[d["k"] > 5]["k"].drop_duplicates(ignore_index=True),
+    ):
+        same(f(pdf), f(df))
 
 
 @pytest.mark.parametrize("npartitions", [1, 2, 7])
@@ -818,15 +825,12 @@ def test_join_object_index_true_matches_int_label_one():
         same(left.join(right), df_of(left, 3).join(df_of(right, 2)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drop_duplicates(ignore_index=True) of a frame without rows gives a RangeIndex; pandas "
-    "returns the empty frame as it is (its str index kept)",
-)
-def test_drop_duplicates_ignore_index_without_rows():
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_drop_duplicates_ignore_index_without_rows(npartitions):
+    """As test_drop_duplicates_without_rows, with a subset and a str index."""
     pdf = pd.DataFrame({"c": pd.Categorical([])}, index=pd.Index([], dtype="str"))
     f = lambda d: d.drop_duplicates(["c"], ignore_index=True)
-    same(f(pdf), f(df_of(pdf, 1)))
+    same(f(pdf), f(df_of(pdf, npartitions)))
 
 
 def test_sort_index_categorical_with_missing_label_across_partitions():

@@ -381,9 +381,7 @@ def _frame_drop_duplicates(draw: Draw, d: pd.DataFrame) -> str:
     keep = opt(draw, "last", False)
     if draw(st.booleans()):
         return call("d.duplicated", r(subset), keep=r(keep))
-    # KNOWN: drop_duplicates(ignore_index=True) of a frame without rows renumbers its index
-    # (pandas returns an empty frame as it is): frames with rows only.
-    ignore_index = opt(draw, True) if len(d) else None
+    ignore_index = opt(draw, True)
     return call("d.drop_duplicates", r(subset), keep=r(keep), ignore_index=ignore_index)
 
 
