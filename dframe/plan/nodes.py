@@ -174,7 +174,7 @@ class _AssignColumns:
                 # What pandas' setitem does, except on a partition a filter emptied: there
                 # pandas would adopt the Series' index and bring filtered-out rows back.
                 value = value.reindex(part.index)
-            out[name] = value
+            M.set_column(out, name, value)
         return out
 
 

@@ -377,16 +377,26 @@ def test_agg_min_max_keeps_dtype(values, npartitions):
     same(pdf.agg(["min", "max"]), df_of(pdf, npartitions).agg(["min", "max"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assign to a label that two columns share (after a rename) scrambles them at 2+ "
-    "partitions",
-)
-def test_assign_duplicate_column_label():
-    pdf = pd.DataFrame({"r": [1, 1, 1], "b": [True, False, True], "k": [3, 1, 2]})
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+@pytest.mark.parametrize("rows", [1, 2, 3, 5])
+def test_assign_duplicate_column_label(npartitions, rows):
+    """Assigning to a label two columns share (after a rename) scrambled them at 2+ partitions:
+    pandas' setitem lays the value out column-wise on a frame of as many rows as such columns,
+    which a partition of 2 rows was. At 2 rows pandas' whole frame is that case (its answer)."""
+    pdf = pd.DataFrame({"r": 1, "b": [True, False] * 3, "k": [3, 1, 2, 4, 0, 6]}).iloc[:rows]
     expected = pdf.rename(columns={"b": "r"})
-    result = df_of(pdf).rename(columns={"b": "r"})
-    same(expected.assign(r=expected["k"]), result.assign(r=result["k"]))
+    result = df_of(pdf, npartitions).rename(columns={"b": "r"})
+    for value in (
+        lambda d: d["k"],
+        lambda d: d["k"].astype("Int64"),
+        lambda d: list(range(rows)),
+        lambda d: pd.Series(range(rows), index=range(rows - 1, -1, -1)),  # aligned by label
+        lambda d: 5,
+    ):
+        same(expected.assign(r=value(expected)), result.assign(r=value(result)))
+        e, r = expected.copy(), result.copy()
+        e["r"], r["r"] = value(e), value(r)
+        same(e, r)
 
 
 @pytest.mark.xfail(
@@ -558,13 +568,25 @@ def test_groupby_observed_false_categorical_second_key():
     same(expected, df_of(pdf, 1).groupby(["k", "c"], observed=False).sum())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nlargest/nsmallest over two columns, the first nullable Int64 with <NA>: no rows",
-)
-def test_nlargest_two_columns_with_na():
-    pdf = pd.DataFrame({"n": pd.array([-3, None, None], dtype="Int64"), "k": [2, 3, 0]})
-    same(pdf.nlargest(1, ["n", "k"]), df_of(pdf, 1).nlargest(1, ["n", "k"]))
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+@pytest.mark.parametrize("n", [1, 2, 5])
+@pytest.mark.parametrize("keep", ["first", "last", "all"])
+def test_nlargest_two_columns_with_na(npartitions, n, keep):
+    """nlargest/nsmallest over two columns, the first nullable Int64 with <NA>, gave no rows:
+    each partition's candidates were pandas' own nlargest(n + 1), and pandas, where a group tied
+    on the first column has fewer than n values, takes none of the group (<NA>) or all of it
+    (NaN), more or fewer than n rows; the whole's answer needs rows that selection dropped."""
+    pdf = pd.DataFrame({
+        "n": pd.array([-3, None, None, 4, 4, None, 4], dtype="Int64"),
+        "f": [1.0, np.nan, 2.0, 4.0, 4.0, np.nan, 4.0],
+        "k": [2, 3, 0, 1, 1, 5, 0],
+    })
+    df = df_of(pdf, npartitions)
+    for cols in (["n", "k"], ["f", "k"], ["k", "n"], ["k", "f", "n"], ["f", "n"]):
+        for data, frame in ((pdf, df), (pdf.iloc[:3], df.iloc[:3])):
+            for method in ("nlargest", "nsmallest"):
+                expected = getattr(data, method)(n, cols, keep=keep)
+                same(expected, getattr(frame, method)(n, cols, keep=keep))
 
 
 def test_groupby_rolling_partition_of_missing_keys():
