@@ -260,8 +260,7 @@ def _frame_elementwise(draw: Draw, d: pd.DataFrame) -> str:
             f"d == {value(draw, d[col])}",
             f"d.astype({{{col!r}: {draw(st.sampled_from(astype_targets(d[col])))!r}}})",
         ]
-        if not {"dt", "dtz", "td"} & {kind_of(t) for t in d.dtypes}:
-            forms.append("d.astype('str')")  # KNOWN: see series.astype
+        forms.append("d.astype('str')")
     if num:
         picked = draw(st.lists(st.sampled_from(num), min_size=1, max_size=3, unique=True))
         p = repr(picked)
@@ -287,8 +286,7 @@ def _frame_elementwise(draw: Draw, d: pd.DataFrame) -> str:
 
 
 def astype_targets(s: pd.Series) -> list[str]:
-    timely = kind_of(s) in {"dt", "dtz", "td"}  # KNOWN: see series.astype
-    return ["float64", "Int64", "object", "category"] + ([] if timely else ["str"])
+    return ["float64", "Int64", "object", "category", "str"]
 
 
 @op("frame_rank", is_frame)
