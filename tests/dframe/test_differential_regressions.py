@@ -685,14 +685,30 @@ def test_groupby_observed_false_all_categories_dtype():
     same(f(pdf), f(df_of(pdf)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="astype(str) of datetimes/timedeltas formats each partition alone: '2024-01-01' where "
-    "pandas writes '2024-01-01 00:00:00' as another row has a time",
-)
-def test_astype_str_datetime_per_partition():
-    pdf = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-01-01 05:00"], format="ISO8601")})
-    same(pdf["t"].astype("str"), df_of(pdf, 2)["t"].astype("str"))
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+@pytest.mark.parametrize("target", ["str", "string", "U", object])
+def test_astype_str_datetime_per_partition(npartitions, target):
+    """astype(str) of datetimes/timedeltas formatted each partition alone: '2024-01-01' where
+    pandas writes '2024-01-01 00:00:00' as another row has a time, fractional digits as the
+    finest value of the column needs, days only when every timedelta is whole days."""
+    times = ["2024-01-01", "2024-01-02", "2024-01-01 05:00", "2023-12-31", "NaT", "2024-01-03"]
+    t = pd.Series(pd.to_datetime(times, format="ISO8601"))
+    pdf = pd.DataFrame({
+        "t": t,
+        "ms": t.astype("datetime64[ms]") + pd.to_timedelta([0, 0, 0, 0, 0, 3], unit="ms"),
+        "tz": t.dt.tz_localize("America/New_York"),
+        "d": t - pd.Timestamp("2023-12-31"),
+        "k": range(6),
+    })
+    df = df_of(pdf, npartitions)
+    for f in (
+        lambda d: d["t"].astype(target),
+        lambda d: d["d"].astype(target),
+        lambda d: d.astype(target),
+        lambda d: d.astype({"ms": target, "k": "float64"}),
+        lambda d: d.iloc[[0, 1, 3]].astype(target),  # all at midnight: dates only
+    ):
+        same(f(pdf), f(df))
 
 
 @pytest.mark.xfail(
@@ -924,21 +940,24 @@ def test_str_after_split_with_a_partition_of_missing_values():
     same(f(pdf), f(df_of(pdf, 3)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pivot on a categorical columns key holding missing values: pandas orders the columns "
-    "NaN first, then by value (x before z); dframe by category code",
-)
-def test_pivot_categorical_columns_with_missing_values_order():
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+@pytest.mark.parametrize("values", [["z", "x", "z", None, None], ["y", "x", "z", None, "x"]])
+def test_pivot_categorical_columns_with_missing_values_order(npartitions, values):
+    """pivot/unstack on a categorical key with unused categories and missing values: pandas
+    orders the level by first appearance and brings the missing value first by swapping it with
+    the first value (z, x, NaN -> NaN, x, z); dframe moved the missing value alone."""
     cats = ["z", "x", "y", "w"]
     pdf = pd.DataFrame(
         {
             "k": [2, 2, 1, 1, 0],
-            "c": pd.Categorical(["z", "x", "z", None, None], categories=cats, ordered=True),
+            "c": pd.Categorical(values, categories=cats, ordered=True),
             "v": [1, 2, 3, 4, 5],
         }
     )
-    same(pdf.pivot(index="k", columns="c"), df_of(pdf, 1).pivot(index="k", columns="c"))
+    df = df_of(pdf, npartitions)
+    same(pdf.pivot(index="k", columns="c"), df.pivot(index="k", columns="c"))
+    f = lambda d: d.set_index(["k", "c"])["v"].unstack()
+    same(f(pdf), f(df))
 
 
 def test_join_of_a_frame_with_repeated_column_labels():
@@ -977,14 +996,12 @@ def test_groupby_agg_list_of_several_keys_with_empty_partitions(npartitions):
     same(chain(pdf), chain(df_of(pdf, npartitions)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="unstack of a level holding <NA> (nullable boolean, from value_counts(dropna=False)): "
-    "pandas puts the <NA> column first here, dframe last",
-)
-@pytest.mark.parametrize("npartitions", [1, 3])
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
 def test_series_unstack_of_a_level_with_missing_values(npartitions):
-    """Found by CI's differential run after 3c13533 (value_counts, shift, unstack)."""
+    """Found by CI's differential run after 3c13533 (value_counts, shift, unstack): the level
+    holds <NA> as a value, but value_counts codes its rows as missing (-1), so pandas counts the
+    level as fully used and keeps level order with the missing rows' column first; dframe took
+    the <NA> for the level's own value and put it last."""
     pdf = pd.DataFrame({
         "c": pd.Categorical(["x"] * 4, categories=["x", "y"]), "i": [0] * 4,
         "nb": pd.array([True, True, True, None], dtype="boolean"),

@@ -409,10 +409,6 @@ def _pivot(draw: Draw, d: pd.DataFrame) -> str:
     )
     if column_kinds(d)[cols] == "float":
         index, cols = cols, index  # see LABEL_KEYS
-    if column_kinds(d)[cols] == "cat" and d[cols].isna().any():
-        # KNOWN: pivot on a categorical columns key holding missing values: pandas orders the
-        # columns NaN first, then by value; dframe by category code.
-        index, cols = cols, index
     rest = [c for c in columns(d) if c not in (index, cols)]
     values = opt(draw, draw(st.sampled_from(rest))) if rest else None
     return call("d.pivot", index=repr(index), columns=repr(cols), values=r(values))
