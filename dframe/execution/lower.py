@@ -65,12 +65,22 @@ def common_dtypes(infos: list[tuple[int, Any, list[bool]]]) -> pd.Series:
 
 
 def _conform(part: Any, meta: Any) -> Any:
-    """Make a partition's columns and dtypes those of ``meta`` (after a concat of unlike frames)."""
+    """Make a partition's columns, dtypes and index names those of ``meta`` (after a concat of
+    unlike frames: pandas names the index only where all inputs agree)."""
+    if _names_differ(part, meta):
+        part = part.rename_axis(index=meta.index.names)
     if isinstance(part, pd.DataFrame):
         if not part.columns.equals(meta.columns):
             part = part.reindex(columns=meta.columns)
         return part.astype(meta.dtypes.to_dict())
+    if part.name != meta.name:
+        part = part.rename(meta.name)
     return part.astype(meta.dtype)
+
+
+def _names_differ(part: Any, meta: Any) -> bool:
+    index = part.index
+    return index.nlevels == meta.index.nlevels and list(index.names) != list(meta.index.names)
 
 
 def _only_context(gather: Any, *summaries: Any) -> Any:
@@ -270,11 +280,13 @@ class Lowerer:
 
 
 def _differs(child_meta: Any, meta: Any) -> bool:
+    if _names_differ(child_meta, meta):
+        return True
     if isinstance(meta, pd.DataFrame):
         return not (
             child_meta.columns.equals(meta.columns) and child_meta.dtypes.equals(meta.dtypes)
         )
-    return child_meta.dtype != meta.dtype
+    return child_meta.dtype != meta.dtype or child_meta.name != meta.name
 
 
 # -- choosing an executor and computing ------------------------------------------------------------

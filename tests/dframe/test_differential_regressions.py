@@ -1010,14 +1010,18 @@ def test_series_unstack_of_a_level_with_missing_values(npartitions):
     same(chain(pdf), chain(df_of(pdf, npartitions)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="concat with a frame of no rows and no columns (an empty crosstab): pandas leaves it "
-    "out, index name included; dframe keeps its index name",
-)
-def test_concat_with_an_empty_frame_without_columns():
-    """Found by the differential run after b707c3b (crosstab of empty columns, then concat)."""
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_concat_with_an_empty_frame_without_columns(npartitions):
+    """Found by the differential run after b707c3b (crosstab of empty columns, then concat):
+    pandas leaves out a frame of no rows and no columns (index name and dtypes with it) when
+    anything else is left; a frame without columns but with rows stays (float64 then), and
+    the index is named only where all inputs agree (dframe kept the name of the partitions with
+    rows)."""
     pdf = pd.DataFrame({"k": np.array([], dtype="int64"), "i": np.array([], dtype="int64")})
     other = pd.DataFrame({"k": np.array([], dtype="int64")})
-    d, o = df_of(pdf, 1), df_of(other, 1)
+    d, o = df_of(pdf, npartitions), df_of(other, npartitions)
     same(pd.concat([pd.crosstab(pdf["k"], pdf["i"]), other]), dframe.concat([dframe.crosstab(d["k"], d["i"]), o]))
+    rows = pd.DataFrame(index=pd.Index(["a", "b"], name="q"))
+    for objs in ([rows.iloc[:0], other], [rows, other], [other, rows.iloc[:0], other]):
+        same(pd.concat(objs), dframe.concat([df_of(x, npartitions) for x in objs]))
+    same(pd.concat([rows.iloc[:0]] * 2), dframe.concat([df_of(rows.iloc[:0], npartitions)] * 2))

@@ -334,9 +334,7 @@ def _join(draw: Draw, d: pd.DataFrame) -> str:
 
 
 # KNOWN: concat turns object columns (mixed Python values) into str: none here.
-# KNOWN: pandas leaves out a frame without rows and columns (its index too, names included),
-# which dframe cannot know before computing how many rows it has: not for a frame without columns.
-@op("concat", lambda d: is_frame(d) and small(d, 300) and not has_object(d) and d.shape[1] > 0)
+@op("concat", lambda d: is_frame(d) and small(d, 300) and not has_object(d))
 def _concat(draw: Draw, d: pd.DataFrame) -> str:
     forms = ["[d, other]", "[other, d]", "[d, d.iloc[2:5]]"]
     forms += ["[d, d.head(3)]", "[d.tail(2), d]"]
