@@ -1025,3 +1025,36 @@ def test_concat_with_an_empty_frame_without_columns(npartitions):
     for objs in ([rows.iloc[:0], other], [rows, other], [other, rows.iloc[:0], other]):
         same(pd.concat(objs), dframe.concat([df_of(x, npartitions) for x in objs]))
     same(pd.concat([rows.iloc[:0]] * 2), dframe.concat([df_of(rows.iloc[:0], npartitions)] * 2))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_window_of_strings_without_rows(npartitions):
+    """Found by the differential run of this session (astype('str') of an empty frame, then a
+    grouped rolling sum): pandas sums no strings, or strings of numbers, without complaint;
+    dframe raised DataError at the call from its made-up sample values. Strings pandas rejects
+    raise pandas' DataError when computed."""
+    pdf = pd.DataFrame({"k": np.array([], dtype="int64"), "i": np.array([], dtype="int64")})
+    f = lambda d: d.astype("str").groupby(["k"])["i"].rolling(1).sum()
+    same(f(pdf), f(df_of(pdf, npartitions)))
+    numbers = pd.DataFrame({"k": [1, 2, 1], "i": [2, 3, 4]})
+    same(f(numbers), f(df_of(numbers, npartitions)))
+    words = pd.DataFrame({"k": [1, 2, 1], "i": ["a", "b", "c"]})
+    with pytest.raises(pd.errors.DataError):
+        f(words)
+    with pytest.raises(pd.errors.DataError):
+        f(df_of(words, npartitions)).to_pandas()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="merge of a str key on an int key when a side has no rows: pandas merges (no values "
+    "to reject), dframe raises ValueError from its made-up sample values (merge/api.py's meta "
+    "sample; merge/ is another engineer's area this session)",
+)
+def test_merge_of_unlike_keys_without_rows():
+    """Found by the differential run of this session (astype('str') of an empty frame, merge)."""
+    pdf = pd.DataFrame({"k": np.array([], dtype="int64"), "i": np.array([], dtype="int64")})
+    other = pd.DataFrame({"k": [0]})
+    f = lambda d, o: d.astype("str").merge(o, on="k", how="inner")
+    same(f(pdf, other), f(df_of(pdf, 1), df_of(other, 1)))
+
