@@ -1058,3 +1058,36 @@ def test_merge_of_unlike_keys_without_rows():
     f = lambda d, o: d.astype("str").merge(o, on="k", how="inner")
     same(f(pdf, other), f(df_of(pdf, 1), df_of(other, 1)))
 
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+@pytest.mark.parametrize("margins", [False, True])
+def test_pivot_table_without_rows(npartitions, margins):
+    """Found by a differential run with seed 11 (pivot_table with margins of an empty frame,
+    then rename and sort_values of the value column: KeyError): dframe's table had no columns
+    where pandas keeps the value column (and an 'All' row)."""
+    pdf = pd.DataFrame(
+        {"k": np.array([], dtype="int64"), "b": np.array([], dtype=bool)},
+        index=pd.Index([], dtype="int64", name="idx"),
+    )
+    for options in ({"aggfunc": "sum", "fill_value": 0}, {"aggfunc": "mean"}, {"sort": False}):
+        f = lambda d: d.pivot_table(index="k", values="b", margins=margins, **options)
+        same(f(pdf), f(df_of(pdf, npartitions)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="value_counts of several columns at 2+ partitions builds index levels from the "
+    "counted groups only; pandas' levels also hold values of rows value_counts dropped (a "
+    "missing value in another column), so a later unstack orders rows by first appearance "
+    "(unused level values) in pandas and by value in dframe",
+)
+def test_unstack_after_value_counts_of_rows_with_missing_values():
+    """Found by a differential run with seed 11 (value_counts, sort_index, head, unstack)."""
+    pdf = pd.DataFrame({
+        "k": [0] * 8, "i": [2, 3, 5, 0, 2, 5, 0, 2],
+        "n": pd.array([1, 1, 1, 1, 1, 1, None, 1], dtype="Int64"),
+        "s": pd.array(["a", "a", "a", None, "a", "a", "a", "a"], dtype="str"),
+    })
+    f = lambda d: d.value_counts().sort_index(ascending=False).head(3).unstack()
+    same(f(pdf), f(df_of(pdf, 3)))
+
