@@ -65,17 +65,24 @@ def common_dtypes(infos: list[tuple[int, Any, list[bool]]]) -> pd.Series:
 
 
 def _conform(part: Any, meta: Any) -> Any:
-    """Make a partition's columns, dtypes and index names those of ``meta`` (after a concat of
-    unlike frames: pandas names the index only where all inputs agree)."""
-    if _names_differ(part, meta):
-        part = part.rename_axis(index=meta.index.names)
+    """Make a partition's columns, dtypes and names those of ``meta`` (after a concat of unlike
+    frames)."""
+    part = _renamed(part, meta)
     if isinstance(part, pd.DataFrame):
         if not part.columns.equals(meta.columns):
             part = part.reindex(columns=meta.columns)
         return part.astype(meta.dtypes.to_dict())
-    if part.name != meta.name:
-        part = part.rename(meta.name)
     return part.astype(meta.dtype)
+
+
+def _renamed(part: Any, meta: Any) -> Any:
+    """``part`` with ``meta``'s index names (and Series name): pandas' concat names them only
+    where all inputs agree."""
+    if _names_differ(part, meta):
+        part = part.rename_axis(index=meta.index.names)
+    if isinstance(part, pd.Series) and part.name != meta.name:
+        part = part.rename(meta.name)
+    return part
 
 
 def _names_differ(part: Any, meta: Any) -> bool:
@@ -252,6 +259,10 @@ class Lowerer:
             child_handles = self.lower(child)
             if _differs(child.meta, node.meta):
                 child_handles = [self.ex.submit(_conform, h, node.meta) for h in child_handles]
+            elif _names_differ(child.meta, node.meta) or (
+                isinstance(node.meta, pd.Series) and child.meta.name != node.meta.name
+            ):  # (names only: the data keeps its dtypes)
+                child_handles = [self.ex.submit(_renamed, h, node.meta) for h in child_handles]
             handles.extend(child_handles)
         if node.ignore_index:
             lengths = list(node.lengths) if node.lengths is not None else None
@@ -280,13 +291,11 @@ class Lowerer:
 
 
 def _differs(child_meta: Any, meta: Any) -> bool:
-    if _names_differ(child_meta, meta):
-        return True
     if isinstance(meta, pd.DataFrame):
         return not (
             child_meta.columns.equals(meta.columns) and child_meta.dtypes.equals(meta.dtypes)
         )
-    return child_meta.dtype != meta.dtype or child_meta.name != meta.name
+    return child_meta.dtype != meta.dtype
 
 
 # -- choosing an executor and computing ------------------------------------------------------------
