@@ -1091,3 +1091,16 @@ def test_unstack_after_value_counts_of_rows_with_missing_values():
     f = lambda d: d.value_counts().sort_index(ascending=False).head(3).unstack()
     same(f(pdf), f(df_of(pdf, 3)))
 
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="idxmax of a frame without columns (a groupby sum with no value column, then isna): "
+    "the empty result's index is inferred 'string' in dframe, 'integer' (the keys' labels) in "
+    "pandas; not looked into",
+)
+def test_idxmax_of_a_frame_without_columns():
+    """Found by a differential run with seed 53 (melt, groupby sum, isna, idxmax)."""
+    pdf = pd.DataFrame({"k": np.array([0], dtype="int64")})
+    f = lambda d: d.melt().groupby(["variable", "value"]).sum().isna().idxmax(numeric_only=True)
+    same(f(pdf), f(df_of(pdf, 1)))
