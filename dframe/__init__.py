@@ -80,7 +80,16 @@ def concat(
     if not native:
         fn = fallback.function("concat", _pd.concat)
         return fn(objs, axis=axis, join=join, ignore_index=ignore_index, **kwargs)
+    if join == "outer":
+        items = _without_empty_frames(items)
     return wrap_plan(_nodes.Concat(tuple(o._plan for o in items), ignore_index=ignore_index))
+
+
+def _without_empty_frames(items: list[Any]) -> list[Any]:
+    """pandas leaves frames without rows and columns out (their index name and dtype too), when
+    anything else is left; a frame without columns has its rows counted to know."""
+    kept = [o for o in items if o._meta.ndim == 1 or len(o._meta.columns) or len(o)]
+    return kept or items
 
 
 def _same_columns(items: list[Any]) -> bool:

@@ -96,7 +96,7 @@ class SetAligned:
         if not value.index.equals(part.index):
             value = value.reindex(part.index)
         out = part.copy(deep=False)
-        out[self.name] = _cast(value, self.dtype)
+        M.set_column(out, self.name, _cast(value, self.dtype))
         return out
 
     def __repr__(self) -> str:

@@ -56,7 +56,7 @@ class _SetSlices:
     def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
         out = part.copy(deep=False)
         for name, values in zip(self.names, self.slices, strict=True):
-            out[name] = values.set_axis(out.index)  # by position: the labels are the rows'
+            M.set_column(out, name, values.set_axis(out.index))  # by position: the rows' labels
         return out
 
 
@@ -94,6 +94,8 @@ class Update:
 
 def column(plan: N.Node, name: Hashable, value: Any) -> N.Node | None:
     """``plan`` with column ``name`` set to ``value``, or None if only pandas can do it."""
+    if not is_scalar(value) and _laid_out_by_columns(plan, name):
+        return None
     if isinstance(value, DframeObject):
         if value.ndim != 1:
             return None
@@ -111,6 +113,16 @@ def column(plan: N.Node, name: Hashable, value: Any) -> N.Node | None:
     except (TypeError, ValueError):
         return None
     return by_position(plan, (name,), (values,))
+
+
+def _laid_out_by_columns(plan: N.Node, name: Hashable) -> bool:
+    """Whether pandas lays values set to ``name`` out along the columns: it does when ``name``
+    labels as many columns as the frame has rows (see ``M.set_column``); only pandas gives
+    that answer."""
+    labels = plan.meta.columns
+    if labels.is_unique or isinstance(labels, pd.MultiIndex) or name not in labels:
+        return False
+    return sum(lower.partition_lengths(plan)) == len(labels.get_indexer_for([name]))
 
 
 def columns(plan: N.Node, keys: list[Any], value: Any) -> N.Node | None:

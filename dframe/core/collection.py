@@ -17,7 +17,7 @@ from dframe import fallback
 from dframe.algebra import tree_reduce
 from dframe.algebra.elementwise import ARITHMETIC, COMPARISON, BinaryOp, MethodCall, UnaryOp
 from dframe.algebra.rows import index_of
-from dframe.core import row_labels
+from dframe.core import formatting, row_labels
 from dframe.core.indexing import IndexingMethods
 from dframe.execution import lower
 from dframe.execution.executors import in_partition_task
@@ -312,6 +312,9 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         meta = fn(self._meta)  # pandas' KeyError for a column the mapping names wrongly
         if isinstance(dtype, dict) and self.ndim == 2:
             fn = AstypeColumns(dtype, errors)
+        plan = formatting.astype_plan(self._plan, fn, meta)  # datetimes as text: one format
+        if plan is not None:
+            return self._new(plan)
         return self._map(fn, meta=meta, columnwise=True)
 
     def _with_categories(self, dtype: Any) -> Any:

@@ -281,12 +281,14 @@ class DistinctMethods:
         else:
             self._meta.drop_duplicates(subset=subset, keep=keep)
             keys = _subset(self._meta, subset)
-        if self.ndim == 2 and not len(self._meta.columns):
-            # pandas returns a frame without columns as it is (even with ignore_index).
+        known = self._plan.lengths
+        if self.ndim == 2 and (not len(self._meta.columns) or known is not None and not sum(known)):
+            # pandas returns a frame without columns or rows as it is (even with ignore_index).
             return self._inplace(self._new(self._plan), inplace, "drop_duplicates")
         plan: N.Node = self._dedup_plan(keys, keep, True, self._meta)
         if ignore_index:
-            plan = N.Concat((plan,), ignore_index=True)
+            # A Series is renumbered even without rows; a frame emptied by earlier steps is not.
+            plan = N.Renumbered(plan, unless_empty=self.ndim == 2)
         return self._inplace(self._new(plan), inplace, "drop_duplicates")
 
     def _dedup_plan(self, subset: Any, keep: Any, drop: bool, meta: Any) -> N.Node:

@@ -149,6 +149,43 @@ class InOrder:
         return rows.iloc[np.sort(chosen.index.to_numpy())]
 
 
+class TopCandidates:
+    """Rows that can be in a frame's ``nlargest``/``nsmallest(n, columns, keep)`` over several
+    columns, in their original order: pandas' selection on them equals its selection on all rows.
+
+    pandas goes column by column: the rows tied at the border value of one column are decided by
+    the next, and where such a tied group has fewer than the wanted count of values in a column
+    (a column with missing values) pandas takes every row of the group (NaN, NaT) or none
+    (``<NA>``), so pandas' own selection of a part can drop rows the whole needs. Kept here: the
+    first ``n + 1`` rows by the columns (missing last, ties by position as ``keep`` says; the spare
+    row keeps pandas' count decisions), rows tied with the last of those (``keep="all"``) and
+    every row with a missing value in a column that keeps ties."""
+
+    def __init__(self, name: str, n: int, columns: list[Any], keep: str) -> None:
+        self.n, self.columns, self.keep = n, columns, keep
+        self.ascending = name == "nsmallest"
+
+    def __call__(self, *parts: Any) -> Any:
+        rows = concat_parts(parts)
+        k = len(self.columns)
+        keys = rows[self.columns].reset_index(drop=True).set_axis(range(k), axis=1)
+        keys[k] = np.arange(len(rows))  # the tie-break: position
+        ascending = [self.ascending] * k + [self.keep != "last"]
+        order = keys.sort_values(list(keys.columns), ascending=ascending, na_position="last")
+        top = order[k].to_numpy()[: self.n + 1]
+        chosen = np.zeros(len(rows), dtype=bool)
+        chosen[top] = True
+        tied = self.columns if self.keep == "all" else self.columns[:-1]
+        if self.keep == "all" and len(rows) > self.n + 1:
+            same = np.ones(len(rows), dtype=bool)
+            for j in range(k):  # (a missing value ties nothing: such rows are kept below)
+                border = keys[j].iloc[top[-1]]
+                same &= False if pd.isna(border) else (keys[j] == border).fillna(False).to_numpy(bool)
+            chosen |= same
+        chosen |= rows[tied].isna().any(axis=1).to_numpy()
+        return rows.iloc[np.flatnonzero(chosen)]
+
+
 class LabelAsInt:
     """``call`` on the candidates; a label of a default RangeIndex is an ``int``, as in pandas."""
 
@@ -495,10 +532,24 @@ class SummaryMethods:
         # One spare candidate: pandas orders its answer differently when it has at most n rows
         # (it sorts them all), so the last step must see more than n rows when pandas did.
         keep = MethodCall(name, n + 1, *args, **kwargs) if n >= 0 else call
+        candidates: Any = InOrder(keep)
+        columns = _extreme_columns(self.ndim, args, kwargs)
+        if n >= 0 and len(columns) > 1:
+            option = kwargs.get("keep", args[1] if len(args) > 1 else "first")
+            candidates = TopCandidates(name, n, columns, option)
         plan = N.Reduce(
-            self._plan, InOrder(keep), InOrder(keep), ThenCall(call), meta, label=name
+            self._plan, candidates, candidates, ThenCall(call), meta, label=name
         )
         return self._new(plan)
 
     # -- duplicates ------------------------------------------------------------------------------
 
+
+def _extreme_columns(ndim: int, args: Any, kwargs: dict[str, Any]) -> list[Any]:
+    """The ``columns`` of a frame's ``nlargest``/``nsmallest`` as a list (a Series: none)."""
+    if ndim == 1:
+        return []
+    columns = kwargs.get("columns", args[0] if args else None)
+    if not pd.api.types.is_list_like(columns) or isinstance(columns, tuple):
+        return [columns]
+    return list(columns)

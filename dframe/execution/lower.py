@@ -65,12 +65,29 @@ def common_dtypes(infos: list[tuple[int, Any, list[bool]]]) -> pd.Series:
 
 
 def _conform(part: Any, meta: Any) -> Any:
-    """Make a partition's columns and dtypes those of ``meta`` (after a concat of unlike frames)."""
+    """Make a partition's columns, dtypes and names those of ``meta`` (after a concat of unlike
+    frames)."""
+    part = _renamed(part, meta)
     if isinstance(part, pd.DataFrame):
         if not part.columns.equals(meta.columns):
             part = part.reindex(columns=meta.columns)
         return part.astype(meta.dtypes.to_dict())
     return part.astype(meta.dtype)
+
+
+def _renamed(part: Any, meta: Any) -> Any:
+    """``part`` with ``meta``'s index names (and Series name): pandas' concat names them only
+    where all inputs agree."""
+    if _names_differ(part, meta):
+        part = part.rename_axis(index=meta.index.names)
+    if isinstance(part, pd.Series) and part.name != meta.name:
+        part = part.rename(meta.name)
+    return part
+
+
+def _names_differ(part: Any, meta: Any) -> bool:
+    index = part.index
+    return index.nlevels == meta.index.nlevels and list(index.names) != list(meta.index.names)
 
 
 def _only_context(gather: Any, *summaries: Any) -> Any:
@@ -245,6 +262,10 @@ class Lowerer:
             child_handles = self.lower(child)
             if _differs(child.meta, node.meta):
                 child_handles = [self.ex.submit(_conform, h, node.meta) for h in child_handles]
+            elif _names_differ(child.meta, node.meta) or (
+                isinstance(node.meta, pd.Series) and child.meta.name != node.meta.name
+            ):  # (names only: the data keeps its dtypes)
+                child_handles = [self.ex.submit(_renamed, h, node.meta) for h in child_handles]
             handles.extend(child_handles)
         if node.ignore_index:
             lengths = list(node.lengths) if node.lengths is not None else None

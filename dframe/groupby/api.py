@@ -169,6 +169,10 @@ class GroupBy(GroupWindowMethods):
         known = pairs is not None and all(c is not None or n == "size" for c, n in pairs)
         if used is None and known:
             used = frozenset(c for c, _ in pairs or () if c is not None)
+        if used is not None and self._spec.selection is not G.NONE:
+            # pandas' GroupBy over the rows selects these (size reads none, but a selected
+            # column must exist)
+            used = used | frozenset(self._selected_columns())
         node = GroupAgg(self._work, self._spec, op, tree, finish, self._split_out, used)
         # Unobserved categories' rows are filled with missing values (int64 -> float64): whether
         # any category is unobserved is known once computed.
@@ -223,6 +227,8 @@ class GroupBy(GroupWindowMethods):
             meta = G.no_rows(op(self._spec.grouped(work.meta, positional=True)))
         else:
             meta = G.no_rows(op(self._sample(positional=True)))
+            # The sample is labelled by position; the rows keep their own labels (HomeCombine).
+            meta = meta.set_axis(work.meta.index[:0])
         nin = work.npartitions
         nout = self._split_out if self._split_out and self._split_out > 1 else nin
         forward = shuffle.Shuffle(

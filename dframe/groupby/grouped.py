@@ -165,6 +165,12 @@ def group_order(index: pd.Index, firsts: Any, sort: bool) -> np.ndarray:
     groupby sorts (categories by code, missing last) or by first appearance."""
     if not sort:
         return np.argsort(np.asarray(firsts), kind="stable")
+    if isinstance(index, pd.CategoricalIndex):
+        # by code, missing last (sort_index of a CategoricalIndex puts missing values first,
+        # whatever na_position says)
+        codes = index.codes.astype(np.int64)
+        codes[codes < 0] = len(index.categories)
+        return np.argsort(codes, kind="stable")
     # sort_index orders keys as groupby does (categories by code, missing last), at a third of
     # the cost of grouping the keys again.
     positions = pd.Series(np.arange(len(index)), index=index)

@@ -236,3 +236,16 @@ def is_default_range(index: pd.Index) -> bool:
         and index.step == 1
         and index.name is None
     )
+
+
+def set_column(frame: pd.DataFrame, name: Hashable, value: Any) -> None:
+    """``frame[name] = value`` in place, as pandas sets a whole frame: where several columns are
+    labelled ``name``, each becomes ``value``. pandas' own setitem lays such a value out
+    column-wise when there are as many rows as columns so labelled, so a partition of that many
+    rows would come out scrambled where the whole frame does not (the caller sends that case of
+    the whole frame to pandas)."""
+    if frame.columns.is_unique or pd.api.types.is_scalar(value) or name not in frame.columns:
+        frame[name] = value
+        return
+    for loc in frame.columns.get_indexer_for([name]):
+        frame.isetitem(int(loc), value)

@@ -174,7 +174,7 @@ class _AssignColumns:
                 # What pandas' setitem does, except on a partition a filter emptied: there
                 # pandas would adopt the Series' index and bring filtered-out rows back.
                 value = value.reindex(part.index)
-            out[name] = value
+            M.set_column(out, name, value)
         return out
 
 
@@ -380,11 +380,16 @@ class SelectPartitions(Node):
 
 @dataclass(frozen=True, eq=False)
 class Renumbered(Node):
-    """``child`` with the labels 0..n-1 (``ignore_index=True``); dtypes untouched."""
+    """``child`` with the labels 0..n-1 (``ignore_index=True``); dtypes untouched.
+
+    ``unless_empty``: a result without rows keeps its labels, as pandas' ``DataFrame.drop_duplicates``
+    returns a frame without rows as it is (whether there are rows is known only once computed).
+    """
 
     input_fields: ClassVar[tuple[str, ...]] = ("child",)
 
     child: Node
+    unless_empty: bool = False
 
     def _derive(self) -> None:
         meta = self.child.meta.reset_index(drop=True)
@@ -393,13 +398,16 @@ class Renumbered(Node):
 
     def lower_with(self, lowerer: Any) -> list[Any]:
         handles = lowerer.lower(self.child)
-        return lowerer._renumber(handles, lowerer.lengths(self.child, handles))
+        lengths = lowerer.lengths(self.child, handles)
+        if self.unless_empty and not sum(lengths):
+            return handles
+        return lowerer._renumber(handles, lengths)
 
     def ends(self, n: int, which: str) -> Node | None:
         # Renumbered tails end at n - 1, not at the child's last label: leave them to the
         # full computation.
         inner = self.child.ends(n, which) if which == "head" else None
-        return None if inner is None else Renumbered(inner)
+        return None if inner is None else Renumbered(inner, self.unless_empty)
 
     def describe(self) -> str:
         return "Renumbered"

@@ -95,6 +95,10 @@ def pivot_table(data: Any, values: Any = None, index: Any = None, columns: Any =
     vals = _as_list(values) if values is not None else [c for c in meta.columns if c not in keys]
     if not native or not vals:
         return fallback.call_method(data, "pivot_table", (), full)
+    if not len(data):
+        # No rows: pandas' answer costs nothing, and it lays out an empty table its own way
+        # (margins keep the value columns, which the aggregated table has none of).
+        return from_pandas(pd.pivot_table(data.to_pandas(), **full), npartitions=1)
     result = _pivot_table(data, values, index, columns, aggfunc, fill_value, margins, dropna,
                           margins_name, observed, sort, vals)  # fmt: skip
     # One partition, like any aggregation result (cutting an object-dtype index into

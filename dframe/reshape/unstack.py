@@ -63,6 +63,8 @@ class LevelInfo:
     fingerprint: tuple[str, int, str]
     is_sorted: bool  # values ordered as pandas orders a union of levels
     fully_used: bool  # every level value occurs in this partition
+    missing_coded: bool = False  # a row's value is missing without being a level value (-1)
+    nan_value_used: bool = False  # a row holds the level's own missing value
 
 
 def _fingerprint(level: pd.Index) -> tuple[str, int, str]:
@@ -93,7 +95,11 @@ class SummarizeLevels:
         infos = []
         for lev, codes in zip(index.levels, index.codes, strict=True):
             used = np.bincount(codes[codes >= 0], minlength=len(lev)) > 0
-            infos.append(LevelInfo(_fingerprint(lev), _is_sorted(lev), bool(used.all())))
+            nan_used = bool(used[np.asarray(lev.isna())].any())
+            infos.append(LevelInfo(
+                _fingerprint(lev), _is_sorted(lev), bool(used.all()), bool((codes < 0).any()),
+                nan_used,
+            ))  # fmt: skip
         return infos, index.get_level_values(self.level).unique(), len(part)
 
 
@@ -139,12 +145,36 @@ def level_order(infos: list[LevelInfo], distinct: Any, levels: Any) -> pd.Index 
         for other in parts[1:]:
             level = level.union(other)
     values = distinct()
+    if (
+        level.hasnans
+        and any(i.missing_coded for i in infos)
+        and not any(i.nan_value_used for i in infos)
+        and len(values.dropna()) + 1 == len(level)
+    ):
+        # (value_counts(dropna=False) makes such levels.) pandas' remove_unused_levels counts
+        # the missing rows' code as a used value and, the count then equal to the level's
+        # length, leaves the level as it is: level order, the missing rows' column first and
+        # the unused missing level value without one.
+        kept = level.dropna()
+        return None if _is_sorted(kept) else kept
     if not level.hasnans:
         # A missing value is no level value (code -1): pandas puts it first, not by order.
-        values = values.dropna()
+        values = _missing_swapped_first(values).dropna()
     if len(values) == len(level):  # every level value used: level order
         return None if _is_sorted(level) else level
     return values
+
+
+def _missing_swapped_first(values: pd.Index) -> pd.Index:
+    """pandas (``remove_unused_levels``) brings a missing value to the front by swapping it with
+    the first value, which so moves to the missing value's place: appearance order x, z, NaN
+    becomes NaN, z, x."""
+    missing = np.flatnonzero(values.isna())
+    if not len(missing) or missing[0] == 0:
+        return values
+    order = np.arange(len(values))
+    order[[0, missing[0]]] = order[[missing[0], 0]]
+    return values.take(order)
 
 
 # -- row order and range partitioning -----------------------------------------------------------

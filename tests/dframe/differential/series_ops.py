@@ -185,9 +185,7 @@ def _map(draw: Draw, s: pd.Series) -> Callable[[str], str]:
 @series_op("astype", ALL)
 def _astype(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     kind = kind_of(s)
-    # KNOWN: astype("str") of datetimes/timedeltas formats each partition alone ("2024-01-01"
-    # where pandas writes "2024-01-01 00:00:00" as another row has a time).
-    targets = [] if kind in TIME | {"td"} else ["'str'"]
+    targets = ["'str'"]
     targets += ["'category'"]
     if kind in NUMB:
         targets += ["'float64'", "'Int64'", "'int64'", "'boolean'", "'Float64'"]
@@ -453,11 +451,7 @@ def _series_concat(draw: Draw, d: pd.Series) -> str:
 
 
 def _unstackable(d: Any) -> bool:
-    # KNOWN: unstack of a level holding missing values (a nullable boolean with <NA>, from
-    # value_counts(dropna=False)): dframe puts the <NA> column last, pandas may put it first.
-    if not (is_series(d) and isinstance(d.index, pd.MultiIndex)):
-        return False
-    return not d.index.get_level_values(-1).isna().any()
+    return is_series(d) and isinstance(d.index, pd.MultiIndex)
 
 
 @op("series.unstack", _unstackable)

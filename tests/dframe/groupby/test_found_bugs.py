@@ -209,3 +209,64 @@ def test_time_window_needs_ordered_groups(sync, npartitions):
     assert str(got.value) == str(want.value)
     ordered = data.iloc[[1, 3]]
     assert_same(op(ordered), op(dframe.from_pandas(ordered, npartitions=npartitions)))
+
+
+# -- 5. found in review (session xd) -------------------------------------------------------------
+
+
+STR_LABELS = pd.DataFrame(
+    {"k": [1, 2, 1, 2, 1, 3, 3], "v": [1, 2, 3, 4, 5, 6, 7]},
+    index=pd.Index(list("abcdefg"), name="ix"),
+)
+
+
+@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("sort", [False, True])
+def test_row_labels_of_rowwise_results_keep_their_dtype(executor, npartitions, sort):
+    """groupby(k).head(2) (and every row-wise result: tail, cumsum, shift, rank ...) said its
+    index was int64 before computing (the sample was labelled by position), so reset_index
+    made an int64 'ix' column holding strings and 'z' + d['ix'] raised UFuncTypeError."""
+    for op in (
+        lambda d: "z" + d.groupby("k", sort=sort).head(2).reset_index()["ix"],
+        lambda d: d.groupby("k", sort=sort).tail(1).reset_index(),
+        lambda d: d.groupby("k", sort=sort)["v"].cumsum().reset_index(),
+        lambda d: d.groupby("k", sort=sort).shift(1).reset_index(),
+    ):
+        assert_same(*_both(op, npartitions, STR_LABELS))
+
+
+CATEGORICAL_KEY = pd.DataFrame({
+    "c": pd.Categorical([None, "b", "a", "b", None, "a"], categories=["b", "a", "z"], ordered=True),
+    "k": [1, 2, 3, 4, 5, 6],
+    "v": [1.0, 2.0, 3.0, 4.0, 5.5, 6.0],
+})
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+@pytest.mark.parametrize("kernel", ["arrow", "pandas"])
+@pytest.mark.parametrize("observed", [False, True])
+def test_missing_categorical_key_comes_last(sync, npartitions, kernel, observed):
+    """groupby(c, dropna=False).median() of a categorical key whose first row is missing put
+    the NaN group first at 1 partition (pandas: last): groups were ordered by sort_index, which
+    on a CategoricalIndex puts missing values first whatever na_position says."""
+    with dframe.config.override(groupby_kernel=kernel):
+        for op in (
+            lambda d: d.groupby("c", dropna=False, observed=observed).median(),
+            lambda d: d.groupby("c", dropna=False, observed=observed)["v"].median(),
+            lambda d: d.groupby("c", dropna=False, observed=observed).nunique(),
+        ):
+            assert_same(*_both(op, npartitions, CATEGORICAL_KEY))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+@pytest.mark.parametrize("split_out", [2, 4])
+@pytest.mark.parametrize("selection", [["k"], "k", ["k", "v"]])
+def test_size_of_a_selection_with_split_out(sync, npartitions, split_out, selection):
+    """groupby(c, observed=False, split_out=2)[["k"]].size() raised KeyError: size reads no
+    column, so the plan pruned the selected one, which pandas' GroupBy over the shuffled rows
+    then selected. (pandas has no split_out: its answer is that of the same call without it.)"""
+    expected = CATEGORICAL_KEY.groupby("c", observed=False)[selection].size()
+    ddf = dframe.from_pandas(CATEGORICAL_KEY, npartitions=npartitions)
+    assert_same(expected, ddf.groupby("c", observed=False, split_out=split_out)[selection].size())
+    expected = CATEGORICAL_KEY.groupby("c", observed=False)[selection].count()
+    assert_same(expected, ddf.groupby("c", observed=False, split_out=split_out)[selection].count())
