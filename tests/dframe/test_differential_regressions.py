@@ -1033,11 +1033,6 @@ def test_pivot_table_without_rows(npartitions, margins):
         same(f(pdf), f(df_of(pdf, npartitions)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="unstack leaving a categorical level with missing values in the rows: pandas orders "
-    "them NaN, y, x here (not by category); dframe NaN, x, y",
-)
 def test_unstack_rows_of_a_categorical_level_with_missing_values():
     pdf = pd.DataFrame(
         {
