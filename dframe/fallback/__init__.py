@@ -27,7 +27,7 @@ from pandas.errors import Pandas4Warning
 from pandas.io.parsers import TextFileReader
 
 from dframe.fallback import inplace as _inplace
-from dframe.fallback import memory
+from dframe.fallback import memory, nested
 from dframe.plan.wrap import DframeObject, from_pandas
 
 # Warnings point at the user's line: the first frame outside the whole dframe package.
@@ -95,17 +95,7 @@ def _is_dframe(value: Any) -> bool:
 def to_pandas(value: Any) -> tuple[Any, bool]:
     """``value`` with every dframe object inside (lists, tuples, dicts) collected; and whether
     there was one."""
-    if _is_dframe(value):
-        return value.to_pandas(), True
-    if isinstance(value, list | tuple):
-        items = [to_pandas(v) for v in value]
-        found = any(f for _, f in items)
-        return (type(value)(v for v, _ in items) if found else value), found
-    if isinstance(value, dict):
-        pairs = {k: to_pandas(v) for k, v in value.items()}
-        found = any(f for _, f in pairs.values())
-        return ({k: v for k, (v, _) in pairs.items()} if found else value), found
-    return value, False
+    return nested.replace(value, _is_dframe, lambda obj: obj.to_pandas())
 
 
 def _collect_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple, dict, bool]:

@@ -17,6 +17,7 @@ import pandas as pd
 from dframe import config
 from dframe.execution import lower
 from dframe.execution.executors import SyncExecutor
+from dframe.fallback import nested
 from dframe.plan.wrap import DframeObject
 
 
@@ -46,32 +47,30 @@ def collected_bytes(obj: Any) -> int:
     return sum(int(n) for n in ex.get([ex.submit(partition_bytes, h) for h in mat.handles]))
 
 
-def _collections(value: Any, out: list[Any]) -> list[Any]:
-    if isinstance(value, DframeObject):
-        out.append(value)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            _collections(v, out)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _collections(v, out)
-    return out
-
-
 def check_fits(what: str, *values: Any) -> None:
     """Raise ``MemoryError`` naming ``what`` if the dframe objects among ``values`` (searched
     inside lists, tuples and dicts) would not fit in the driver's memory once collected."""
-    objs = _collections(values, [])
-    if not objs:
-        return
-    need = sum(collected_bytes(o) for o in objs)
-    budget = available_memory() * float(config.get("fallback_memory_fraction"))
-    if need > budget:
+    objs = nested.find(values, lambda v: isinstance(v, DframeObject))
+    if objs:
+        hint = (
+            " Rewrite this step with native operations (see docs/coverage.md), or select fewer "
+            "rows or columns first."
+        )
+        check_budget(sum(collected_bytes(o) for o in objs), f"{what} is", "dframe", "pandas",
+                     "data", hint)  # fmt: skip
+
+
+def check_budget(
+    need: int, what: str, library: str, runs_on: str, data: str, hint: str = ""
+) -> None:
+    """``MemoryError`` if ``need`` bytes collected in the driver would not fit: ``what`` is not
+    implemented natively by ``library`` and would run on ``runs_on`` over the collected
+    ``data``."""
+    if need > available_memory() * float(config.get("fallback_memory_fraction")):
         msg = (
-            f"{what} is not implemented natively by dframe and would run on pandas over the "
-            f"collected data: about {_human(need)}, but the driver has only "
-            f"{_human(available_memory())} available. Rewrite this step with native operations "
-            "(see docs/coverage.md), or select fewer rows or columns first."
+            f"{what} not implemented natively by {library} and would run on {runs_on} over the "
+            f"collected {data}: about {_human(need)}, but the driver has only "
+            f"{_human(available_memory())} available.{hint}"
         )
         raise MemoryError(msg)
 

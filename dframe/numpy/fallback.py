@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy
 
-from dframe import config
-from dframe.fallback import _user_stacklevel, memory
+from dframe.fallback import _user_stacklevel, memory, nested
 from dframe.numpy.array import ndarray, wrap_numpy
 
 _warned: set[str] = set()
@@ -44,48 +43,22 @@ def warn(name: str) -> None:
     warnings.warn(msg, NumpyFallbackWarning, stacklevel=_user_stacklevel())
 
 
-def _arrays(value: Any, out: list[ndarray]) -> list[ndarray]:
-    if isinstance(value, ndarray):
-        out.append(value)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            _arrays(v, out)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _arrays(v, out)
-    return out
+def _is_array(value: Any) -> bool:
+    return isinstance(value, ndarray)
 
 
 def check_fits(what: str, *values: Any) -> None:
     """``MemoryError`` naming ``what`` if the dframe arrays among ``values`` would not fit in
     the driver once collected (their size is known from the plan: nothing is computed)."""
-    need = sum(a.nbytes for a in _arrays(values, []))
-    if not need:
-        return
-    budget = memory.available_memory() * float(config.get("fallback_memory_fraction"))
-    if need > budget:
-        msg = (
-            f"{what} is not implemented natively by dframe.numpy and would run on NumPy over "
-            f"the collected arrays: about {memory._human(need)}, but the driver has only "
-            f"{memory._human(memory.available_memory())} available."
-        )
-        raise MemoryError(msg)
+    need = sum(a.nbytes for a in nested.find(values, _is_array))
+    if need:
+        memory.check_budget(need, f"{what} is", "dframe.numpy", "NumPy", "arrays")
 
 
 def collect(value: Any) -> tuple[Any, bool]:
     """``value`` with every dframe array inside computed into a NumPy array; and whether there
     was one."""
-    if isinstance(value, ndarray):
-        return value.compute(), True
-    if isinstance(value, list | tuple):
-        items = [collect(v) for v in value]
-        found = any(f for _, f in items)
-        return (type(value)(v for v, _ in items) if found else value), found
-    if isinstance(value, dict):
-        pairs = {k: collect(v) for k, v in value.items()}
-        found = any(f for _, f in pairs.values())
-        return ({k: v for k, (v, _) in pairs.items()} if found else value), found
-    return value, False
+    return nested.replace(value, _is_array, lambda a: a.compute())
 
 
 def wrap_result(value: Any) -> Any:
