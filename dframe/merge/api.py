@@ -157,7 +157,9 @@ def merge(
         pd.merge(lmeta, rmeta, validate=validate, **options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # made-up sample values, not the user's
-        sample = pd.merge(M.nonempty(lmeta), M.nonempty(rmeta), **options)
+        # A side known to have no rows stands in as it is: pandas merges a str key on an int
+        # key when there are no values to reject.
+        sample = pd.merge(_stand_in(left._plan), _stand_in(right._plan), **options)
     out_meta = sample.iloc[:0]
     node = _build(left, right, options, validate, out_meta)
     if node is None:
@@ -171,6 +173,11 @@ def merge(
         # pandas raises MergeError at the call; so do we (the check needs the data).
         lower.partition_lengths(node)
     return result
+
+
+def _stand_in(plan: N.Node) -> pd.DataFrame:
+    empty = plan.lengths is not None and not any(plan.lengths)
+    return plan.meta if empty else M.nonempty(plan.meta)
 
 
 def _dtypes_depend_on_matches(
