@@ -62,12 +62,17 @@ class MergeCounts:
 
     def __call__(self, *partials: pd.Series) -> pd.Series:
         counts = concat_parts(partials)
+        names = list(counts.index.names)
         levels = list(range(counts.index.nlevels))
+        # Levels named by their positions while grouping: an int level name (a frame's column
+        # label) would otherwise be read as a position by ``level=`` (5 names the level at 6).
+        counts = counts.set_axis(counts.index.set_names(levels))  # (a partial may be shared)
         merged = counts.groupby(level=levels, sort=False, dropna=False).sum()
         if isinstance(counts.index, pd.MultiIndex) and not isinstance(merged.index, pd.MultiIndex):
             # Grouping by the one level of a frame's counts flattens it; pandas keeps the
             # MultiIndex (of one level) for the rows of a frame.
             merged.index = pd.MultiIndex.from_arrays([merged.index])
+        merged.index = merged.index.set_names(names)
         merged.name = partials[0].name
         return merged
 

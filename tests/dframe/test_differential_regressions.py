@@ -1082,3 +1082,14 @@ def test_idxmax_of_a_frame_without_columns():
     pdf = pd.DataFrame({"k": np.array([0], dtype="int64")})
     f = lambda d: d.melt().groupby(["variable", "value"]).sum().isna().idxmax(numeric_only=True)
     same(f(pdf), f(df_of(pdf, 1)))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_value_counts_of_a_frame_with_int_column_labels(npartitions):
+    """Found by the fixed seed after session 6's generator changes (crosstab(normalize), concat,
+    value_counts): merging the partial counts grouped by ``level=[0, 1, ...]``, which pandas
+    reads as level *names* where column labels are ints, so the values of the rows were shuffled
+    between levels."""
+    pdf = pd.DataFrame({-1: [0.5, 0.5, 0.25], 0: [1.0, 1.0, 2.0], 2: [3, 3, 4], 1: [7, 7, 8]})
+    for options in ({}, {"sort": False}, {"normalize": True, "dropna": False}):
+        same(pdf.value_counts(**options), df_of(pdf, npartitions).value_counts(**options))
