@@ -21,8 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from _common import HERE, compare, fmt, git_revision, machine_info, timed, write_report  # noqa: I001
+from _common import HERE, compare, fmt, git_revision, machine_info, timed, write_report
 
 import dframe
 import runtime
@@ -75,8 +74,10 @@ def main() -> None:
     lines = [
         "# Fixed cost of a computation: a small persisted frame (4,000 rows, 4 partitions)",
         "",
-        f"{_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')} · {git_revision()} · "
-        f"median of {args.reps} runs, milliseconds · goal: a sum on the runtime <= 2 ms",
+        (
+            f"{_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')} · {git_revision()} · "
+            f"median of {args.reps} runs, milliseconds · goal: a sum on the runtime <= 2 ms"
+        ),
         "",
         "| question | " + " | ".join(engines) + " | result |",
         "|---|" + "--:|" * len(engines) + "---|",
