@@ -23,6 +23,15 @@ def same_dtype(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def concat_dtype(dtypes: list[Any]) -> Any:
+    """The dtype pandas gives a column concatenated from columns of ``dtypes`` (int + float ->
+    float64, bool + float -> object)."""
+    first = dtypes[0]
+    if all(same_dtype(d, first) for d in dtypes[1:]):
+        return first
+    return pd.concat([pd.Series([], dtype=d) for d in dtypes]).dtype
+
+
 def concat_rows(parts: list[Any], ignore_index: bool = False) -> Any:
     """``pd.concat(parts, ignore_index=...)`` of partitions; categorical columns whose
     categories agree are joined by their codes (pandas would hash the categories of every

@@ -35,19 +35,6 @@ def _is_scalar(value: Any) -> bool:
     return pd.api.types.is_scalar(value) or value is None
 
 
-def _known_empty(inputs: tuple[N.Node, ...]) -> bool:
-    return all(i.lengths is not None and not any(i.lengths) for i in inputs)
-
-
-def _meta_of_no_rows(fn: Any, metas: list[Any]) -> Any:
-    """``fn`` of the empty inputs, or None where pandas gives no frame for them."""
-    try:
-        out = fn(*metas)
-    except Exception:  # noqa: BLE001  # it surfaces when the partitions run
-        return None
-    return out.iloc[:0] if isinstance(out, pd.DataFrame | pd.Series) else None
-
-
 class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
     """Base of DataFrame and Series."""
 
@@ -112,10 +99,10 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         zeros show it (a mask leaving NaN in ints, ``dt.day`` over NaT)."""
         inputs = (self._plan, *(o._plan for o in others))
         metas = [i.meta for i in inputs]
-        empty = _known_empty(inputs)
+        empty = all(i.known_empty for i in inputs)
         if empty:
             # No values to pick dtypes from: pandas' answer is the one for no rows.
-            exact = _meta_of_no_rows(fn, metas)
+            exact = M.meta_of_no_rows(fn, *metas)
             meta = meta if exact is None else exact
         if meta is None:
             meta = M.infer_meta(fn, *metas)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from dframe import config
 from dframe.algebra import tree_reduce
-from dframe.algebra.rows import concat_rows
+from dframe.algebra.rows import concat_dtype, concat_rows
 from dframe.execution import progress
 from dframe.execution.executors import RuntimeExecutor, SyncExecutor, default_runtime, default_sync
 from dframe.optimize.rules import CACHE, optimize, toposort
@@ -60,7 +60,7 @@ def common_dtypes(infos: list[tuple[int, Any, list[bool]]]) -> pd.Series:
     out = {}
     for j, name in enumerate(metas[0].columns):
         seen = [m.dtypes.iloc[j] for _, m, has in infos if has[j]] or [metas[0].dtypes.iloc[j]]
-        out[name] = pd.concat([pd.Series([], dtype=d) for d in seen]).dtype
+        out[name] = concat_dtype(seen)
     return pd.Series(out, dtype=object)
 
 

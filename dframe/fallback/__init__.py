@@ -59,15 +59,20 @@ def _user_stacklevel() -> int:
     return level
 
 
+def warn_once(seen: set[str], name: str, message: str, category: type[Warning]) -> None:
+    """``message`` as a ``category`` warning at the user's line, the first time ``name`` is
+    reported (``seen`` remembers it)."""
+    if name not in seen:
+        seen.add(name)
+        warnings.warn(message, category, stacklevel=_user_stacklevel())
+
+
 def warn(name: str) -> None:
-    if name in _warned:
-        return
-    _warned.add(name)
     msg = (
         f"{name} is not implemented natively by dframe; it ran on pandas over the collected "
         "data (shown once per operation)"
     )
-    warnings.warn(msg, PandasFallbackWarning, stacklevel=_user_stacklevel())
+    warn_once(_warned, name, msg, PandasFallbackWarning)
 
 
 def warn_inplace_deprecated(owner: Any, method: str, inplace: Any) -> bool:

@@ -176,8 +176,7 @@ def merge(
 
 
 def _stand_in(plan: N.Node) -> pd.DataFrame:
-    empty = plan.lengths is not None and not any(plan.lengths)
-    return plan.meta if empty else M.nonempty(plan.meta)
+    return plan.meta if plan.known_empty else M.nonempty(plan.meta)
 
 
 def _dtypes_depend_on_matches(

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from dframe.algebra.rows import same_dtype
+from dframe.algebra.rows import concat_dtype, same_dtype
 from dframe.plan import meta as M
 
 
@@ -34,11 +34,7 @@ def common_dtypes(infos: list[tuple[int, pd.DataFrame, bool, bool]]) -> list | N
     metas = [m for n, m, *_ in infos if n] or [infos[0][1]]
     out = []
     for j in range(len(metas[0].columns)):
-        dtypes = [m.dtypes.iloc[j] for m in metas]
-        if all(same_dtype(dt, dtypes[0]) for dt in dtypes[1:]):
-            out.append(dtypes[0])
-        else:
-            out.append(pd.concat([pd.Series([], dtype=dt) for dt in dtypes]).dtype)
+        out.append(concat_dtype([m.dtypes.iloc[j] for m in metas]))
     if all(all(same_dtype(a, b) for a, b in zip(m.dtypes, out, strict=True)) for _, m, *_ in infos):
         return None
     return out

@@ -10,13 +10,12 @@ pandas fallback (``dframe.fallback.memory``) refuses to collect what would not f
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy
 
-from dframe.fallback import _user_stacklevel, memory, nested
+from dframe.fallback import memory, nested, warn_once
 from dframe.numpy.array import ndarray, wrap_numpy
 
 _warned: set[str] = set()
@@ -33,14 +32,11 @@ def reset_warnings() -> None:
 
 
 def warn(name: str) -> None:
-    if name in _warned:
-        return
-    _warned.add(name)
     msg = (
         f"{name} is not implemented natively by dframe.numpy; it ran on NumPy over the "
         "collected array (shown once per function)"
     )
-    warnings.warn(msg, NumpyFallbackWarning, stacklevel=_user_stacklevel())
+    warn_once(_warned, name, msg, NumpyFallbackWarning)
 
 
 def _is_array(value: Any) -> bool:

@@ -140,6 +140,16 @@ def infer_meta(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return result
 
 
+def meta_of_no_rows(func: Callable[..., Any], *metas: Any) -> Any:
+    """``func`` of empty inputs (pandas' answer for no rows), or None where pandas raises or
+    gives no frame for them (the error surfaces when the partitions run)."""
+    try:
+        out = func(*metas)
+    except Exception:  # noqa: BLE001
+        return None
+    return out.iloc[:0] if isinstance(out, pd.DataFrame | pd.Series) else None
+
+
 def depends_on_values(func: Callable[..., Any], meta: Any, *args: Any) -> bool:
     """Whether pandas picks the dtypes of ``func(*args)`` from the values: run on stand-ins
     whose rows are a missing value and a zero (a mask leaving NaN in ints, a fill of another

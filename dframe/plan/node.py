@@ -128,6 +128,11 @@ class Node:
         return None
 
     @property
+    def known_empty(self) -> bool:
+        """The plan knows this node's output has no rows (pandas' dtypes for no rows apply)."""
+        return self.lengths is not None and not any(self.lengths)
+
+    @property
     def is_series(self) -> bool:
         return isinstance(self.meta, pd.Series)
 

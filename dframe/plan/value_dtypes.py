@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from dframe.algebra.rows import concat_dtype, same_dtype
 from dframe.plan.nodes import Materialized, Node
 
 
@@ -88,9 +89,11 @@ def unsettled(root: Node) -> bool:
 
 def same_meta(a: Any, b: Any) -> bool:
     if isinstance(a, pd.DataFrame) and isinstance(b, pd.DataFrame):
-        return a.columns.equals(b.columns) and list(a.dtypes) == list(b.dtypes)
+        return a.columns.equals(b.columns) and all(
+            same_dtype(x, y) for x, y in zip(a.dtypes, b.dtypes, strict=True)
+        )
     if isinstance(a, pd.Series) and isinstance(b, pd.Series):
-        return a.dtype == b.dtype
+        return same_dtype(a.dtype, b.dtype)
     return type(a) is type(b)
 
 
@@ -108,13 +111,6 @@ def _dtypes(meta: Any) -> list[Any]:
     return list(meta.dtypes) if isinstance(meta, pd.DataFrame) else [meta.dtype]
 
 
-def _common(dtypes: list[Any]) -> Any:
-    first = dtypes[0]
-    if all(d == first for d in dtypes[1:]):
-        return first
-    return pd.concat([pd.Series([], dtype=d) for d in dtypes]).dtype
-
-
 def common_meta(infos: list[tuple[int, Any]], guess: Any) -> Any:
     """The partitions' metadata with, column by column (by position: labels may repeat), the
     dtype pandas gives their concatenation. Partitions without rows do not vote (pandas' one
@@ -129,17 +125,17 @@ def common_meta(infos: list[tuple[int, Any]], guess: Any) -> Any:
     ):
         # (str.partition of missing values only gives fewer columns than of strings)
         return pd.concat(voters).iloc[:0]
-    per_column = [_common(list(ds)) for ds in zip(*(_dtypes(m) for m in voters), strict=True)]
+    per_column = [concat_dtype(list(ds)) for ds in zip(*(_dtypes(m) for m in voters), strict=True)]
     return cast(meta, per_column)
 
 
 def cast(part: Any, dtypes: list[Any]) -> Any:
     """``part`` with its columns (by position) of ``dtypes``."""
     if isinstance(part, pd.Series):
-        return part if part.dtype == dtypes[0] else part.astype(dtypes[0])
+        return part if same_dtype(part.dtype, dtypes[0]) else part.astype(dtypes[0])
     out = part
     for j, dtype in enumerate(dtypes):
-        if out.dtypes.iloc[j] != dtype:
+        if not same_dtype(out.dtypes.iloc[j], dtype):
             if out is part:
                 out = part.copy(deep=False)
             out.isetitem(j, out.iloc[:, j].astype(dtype))

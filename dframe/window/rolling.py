@@ -19,27 +19,20 @@ from dframe.plan import value_dtypes
 
 
 def _halo(obj: Any, fn: Callable[[Any], Any], **where: Any) -> Any:
-    lengths = obj._plan.lengths
-    if lengths is not None and sum(lengths) == 0:
+    if obj._plan.known_empty:
         meta = fn(obj._meta).iloc[:0]  # no rows: pandas' own answer (shift keeps bools bool)
         by_values = False
     else:
         meta = M.infer_meta(fn, obj._meta)
         # Without rows, pandas keeps a shifted bool column bool (with rows: object); whether
         # there are rows (a filter's, say) is known once computed.
-        by_values = not value_dtypes.same_meta(_no_rows(fn, obj._meta, meta), meta)
+        no_rows = M.meta_of_no_rows(fn, obj._meta)
+        by_values = no_rows is not None and not value_dtypes.same_meta(no_rows, meta)
     halo = Halo(fn, meta, **where, source=obj._meta)
     node = N.MapWithContext(
         obj._plan, halo.summarize, halo.gather, halo.apply, meta, label=repr(fn)
     )
     return obj._new(node, by_values)
-
-
-def _no_rows(fn: Callable[[Any], Any], source: Any, guess: Any) -> Any:
-    try:
-        return fn(source)
-    except Exception:  # noqa: BLE001  # no answer for no rows: the guess stands
-        return guess
 
 
 def _is_int(value: Any) -> bool:
