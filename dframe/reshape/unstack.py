@@ -40,9 +40,11 @@ from pandas._libs import lib
 from pandas.api.types import infer_dtype
 
 from dframe import fallback
+from dframe.algebra.rows import same_dtype
 from dframe.execution import lower
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
+from dframe.plan.value_dtypes import SettleDtypes
 from dframe.plan.wrap import DframeObject, from_pandas
 from dframe.sort.nodes import SAMPLE_PER_OUTPUT, ChooseSplitters, RangeSplit, SampleKeys
 
@@ -519,6 +521,47 @@ class Stack:
         return f"stack({self.level!r})"
 
 
+def _columns_with_values(part: pd.DataFrame) -> list[bool]:
+    return part.notna().any().tolist()
+
+
+class _AnyPartition:
+    """Which columns hold a value in some partition, for every partition."""
+
+    def __call__(self, *has: list[bool]) -> list[list[bool]]:
+        anywhere = [any(col) for col in zip(*has, strict=True)]
+        return [anywhere] * len(has)
+
+
+class StackToSeries:
+    """``DataFrame.stack`` to a Series, of one partition, as pandas' stack of the whole frame.
+
+    pandas' one stack concatenates the columns and, like ``concat``, a column of missing values
+    only does not vote on the dtype: a partition where one column happens to be all missing
+    would pick another dtype (datetime64 for a categorical of NaN beside datetimes) and turn its
+    NaN into NaT. So each partition is stacked below a *witness* row — a value in the columns
+    that hold one in some partition, missing in the others — which makes pandas take the whole
+    frame's decision; the witness' cells are then dropped.
+    """
+
+    def __init__(self, level: Any, meta: pd.DataFrame) -> None:
+        self.level, self.meta = level, meta
+
+    def __call__(self, part: pd.DataFrame, has_values: list[bool]) -> pd.Series:
+        if not any(has_values):  # no values anywhere: every partition's answer is pandas'
+            return part.stack(self.level, future_stack=True)
+        witness = M.nonempty(self.meta, 1).copy()
+        for j, has in enumerate(has_values):
+            if not has:
+                column = witness.iloc[:, j]
+                witness.isetitem(j, column.where(np.zeros(len(column), dtype=bool)))
+        out = pd.concat([witness, part]).stack(self.level, future_stack=True)
+        return out.iloc[witness.shape[1]:]
+
+    def __repr__(self) -> str:
+        return f"stack({self.level!r})"
+
+
 def stack(frame: Any, level: Any = -1, dropna: Any = None, sort: Any = None,
           future_stack: bool = True) -> Any:
     """``DataFrame.stack``: partition-wise (each row's cells, row after row)."""
@@ -535,4 +578,13 @@ def stack(frame: Any, level: Any = -1, dropna: Any = None, sort: Any = None,
     sample = M.nonempty(meta).stack(level, future_stack=True)  # pandas' errors for a bad level
     out_meta = sample.iloc[:0]
     dtypes = out_meta.dtype if isinstance(out_meta, pd.Series) else out_meta.dtypes.to_dict()
-    return frame._map(Stack(level, dtypes), meta=out_meta, label="stack", preserves_rows=False)
+    if isinstance(out_meta, pd.DataFrame) or all(same_dtype(d, meta.dtypes.iloc[0]) for d in meta.dtypes):
+        # (one dtype: no column can change the answer; a DataFrame result: each of its columns
+        # has its own set of input columns — still cast per partition, see docs/STATUS.md)
+        return frame._map(Stack(level, dtypes), meta=out_meta, label="stack", preserves_rows=False)
+    plan = N.MapWithContext(
+        frame._plan, _columns_with_values, _AnyPartition(), StackToSeries(level, meta), out_meta,
+        label="stack", preserves_rows=False,
+    )
+    # Which columns are missing everywhere decides the dtype: known once computed.
+    return frame._new(SettleDtypes(plan, agreed=True))

@@ -74,6 +74,7 @@ def _summary(request):
 def _run(case: diff.Case, executor: str, name: str, partitions: tuple[int, ...]) -> None:
     start = time.perf_counter()
     diff.STATS.chains[name] += 1
+    diff.STATS.drawn[name].update(case.script(0, executor).encode())
     if case.error is not None:
         diff.STATS.pandas_errors[type(case.error).__name__] += 1
     try:

@@ -5,6 +5,7 @@ Fallback warnings are allowed and counted per operation."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import warnings
@@ -34,6 +35,9 @@ class Stats:
     seconds: Counter[str] = field(default_factory=Counter)
     metadata: Counter[str] = field(default_factory=Counter)  # last op -> metadata mismatches
     metadata_examples: dict[str, str] = field(default_factory=dict)
+    # test -> digest of the chains drawn: the same seed must draw the same chains, alone or
+    # inside the whole suite (if not, something global leaks into the generator)
+    drawn: dict[str, Any] = field(default_factory=lambda: defaultdict(hashlib.sha256))
 
     def summary(self) -> list[str]:
         lines = [
@@ -42,6 +46,8 @@ class Stats:
                 f"{k}: {v} chains ({self.seconds[k]:.0f} s running them on dframe)"
                 for k, v in sorted(self.chains.items())
             ),
+            "digest of the chains drawn: "
+            + ", ".join(f"{k} {h.hexdigest()[:12]}" for k, h in sorted(self.drawn.items())),
             "chains where pandas raised (dframe must raise the same): "
             + (", ".join(f"{k} {v}" for k, v in self.pandas_errors.most_common()) or "none"),
             (

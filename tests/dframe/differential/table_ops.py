@@ -422,14 +422,7 @@ def _crosstab(draw: Draw, d: pd.DataFrame) -> str:
 
 @op("stack_unstack", is_frame)
 def _stack_unstack(draw: Draw, d: pd.DataFrame) -> str:
-    # KNOWN: stack() of columns of different kinds (object values) infers the dtype per partition:
-    # a partition of strings and <NA> only becomes str, its <NA> NaN (pandas: object, <NA>), one
-    # of floats only float64: not when pandas' result is object.
-    try:
-        mixed = d.stack().dtype == object
-    except Exception:  # noqa: BLE001 - pandas' error is for the chain to meet
-        mixed = False
-    forms = [] if mixed else ["d.stack()"]
+    forms = ["d.stack()"]
     if isinstance(d.index, pd.MultiIndex):
         forms += ["d.unstack()", "d.unstack(0)", "d.unstack(fill_value=0)"]
     keys = columns(d, KEYS)
