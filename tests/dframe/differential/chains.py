@@ -73,6 +73,11 @@ class Case:
         outcome = f"pandas raises {type(self.error).__name__}" if self.error else "ok"
         return f"Case<{steps} | {outcome}>\n{self.script(self.npartitions)}"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # hypothesis' report of a falsifying example: the script, not the fields (a pandas
+        # result of a void dtype cannot even be printed)
+        printer.text(repr(self))
+
 
 def _as_statement(code: str) -> str:
     return code if not compiled_step(code)[1] else f"d = {code}"

@@ -119,6 +119,11 @@ def _not_s1(d):
     return d[d.s != "s1"]
 
 
+def _mask_over_all_rows(sorted_frame):
+    # the second mask is computed from the sorted rows, not from those the first filter kept
+    return _kept(sorted_frame)[sorted_frame.a > 2]
+
+
 def _positive(s):
     return s[s > 0]
 
@@ -137,6 +142,10 @@ FILTERED = {
     "iloc_head": lambda d: d.sort_values("b").iloc[:4],
     "iloc_tail": lambda d: d.sort_values("b")[["b"]].iloc[-3:],
     "filter_more_than_rows": lambda d: _kept(d.sort_values("a")).head(1000),
+    "two_filters": lambda d: _not_s1(_kept(d.sort_values("a"))).head(5),
+    "two_filters_tail": lambda d: _kept(_kept(d.sort_values("a")).assign(b=lambda x: x.b - 1)).tail(4),
+    "second_mask_over_all_rows": lambda d: _mask_over_all_rows(d.sort_values("a")).head(6),
+    "three_filters": lambda d: _positive(_not_s1(_kept(d.sort_values(["s", "a"]))).b).head(3),
 }
 
 
@@ -155,7 +164,8 @@ def test_filtered_topk_equals_pandas_without_a_full_sort(
 
 @pytest.mark.parametrize("nparts", [1, 3, 7, 80])
 @pytest.mark.parametrize(
-    "case", ["filter_head", "filter_tail", "filter_iloc", "filter_stable", "filter_two_keys"]
+    "case",
+    ["filter_head", "filter_tail", "filter_iloc", "filter_stable", "filter_two_keys", "two_filters"],
 )
 def test_filtered_topk_with_ties_equals_pandas(executor, full_sorts, case, nparts):
     """Keys 0..7 over 60 rows: ties at the cut. pandas sorts all rows, then filters, so the
@@ -180,8 +190,11 @@ def test_filter_between_sort_and_head_keeps_the_topk_plan():
     plan = topk.ends(_kept(s)[["a"]]._plan, 5, "head")
     assert plan is not None
     assert not any(isinstance(n, sort_nodes.SortValues) for n in _nodes(plan))
+    # a second filter's mask is over the rows the first one kept: folded into one mask
     twice = _kept(_kept(s).assign(b=lambda x: x.b - 1))
-    assert topk.ends(twice._plan, 5, "head") is None  # the second mask is over kept rows only
+    plan = topk.ends(twice._plan, 5, "head")
+    assert plan is not None
+    assert not any(isinstance(n, sort_nodes.SortValues) for n in _nodes(plan))
 
 
 def _nodes(plan):
