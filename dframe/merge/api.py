@@ -57,6 +57,17 @@ def _selectors(meta: pd.DataFrame, keys: list[Any], use_index: bool) -> list[tup
     return out
 
 
+def _same_codes(a: Any, b: Any) -> bool:
+    """Both keys are categoricals whose codes mean the same values: the same categories in the
+    same order (pandas' ``==`` of unordered dtypes ignores the order, the codes do not)."""
+    if not (isinstance(a, pd.CategoricalDtype) and isinstance(b, pd.CategoricalDtype)):
+        return False
+    if a.ordered != b.ordered or a.categories is None or b.categories is None:
+        return False
+    ca, cb = a.categories, b.categories
+    return ca is cb or (ca.dtype == cb.dtype and ca.equals(cb))
+
+
 def _key_dtype(meta: pd.DataFrame, sel: tuple[str, Any]) -> Any:
     kind, ref = sel
     return meta[ref].dtype if kind == "col" else meta.index.get_level_values(ref).dtype
@@ -258,9 +269,13 @@ def _build(
     ldt = [_key_dtype(lmeta, s) for s in lsel]
     rdt = [_key_dtype(rmeta, s) for s in rsel]
     normalize = tuple(a != b for a, b in zip(ldt, rdt, strict=True))
+    same = tuple(_same_codes(a, b) for a, b in zip(ldt, rdt, strict=True))
+    # Categoricals pandas calls equal (the same categories, maybe in another order) sort by the
+    # left's codes, as pandas' merge recodes the right side into the left's categories.
     codes = tuple(
         isinstance(a, pd.CategoricalDtype) and a == b for a, b in zip(ldt, rdt, strict=True)
     )
+    recode = tuple(a if c and not x else None for a, c, x in zip(ldt, codes, same, strict=True))
     by_keys = how == "outer" or (_sorts(options, lmeta, rmeta) and how != "cross")
     index_names, order_facts = None, False
     if options["left_index"] and options["right_index"] and how != "cross":
@@ -274,8 +289,8 @@ def _build(
     spec = Spec(
         how=how,
         kwargs=tuple(kwargs.items()),
-        left=Side(TAG_L, tuple(lsel), normalize, None, codes),
-        right=Side(TAG_R, tuple(rsel), normalize, None, codes),
+        left=Side(TAG_L, tuple(lsel), normalize, None, codes, same),
+        right=Side(TAG_R, tuple(rsel), normalize, None, codes, same, recode),
         order=(),
         nkeys_sorted=0,
         fresh_index=not (options["left_index"] or options["right_index"]) or how == "cross",

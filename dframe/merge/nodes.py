@@ -14,7 +14,9 @@ the shuffle every key's rows meet in one partition), index labels and dtypes are
 Row order. Before the exchange, each row is tagged with its global position (partition number
 and row in it, packed in one int64). pandas' order is then a sort: inner/left by (left position,
 right position), right by (right, left), and outer or ``sort=True`` by the keys (categorical keys
-by their codes, missing keys last) and then the positions. The result is range-partitioned on that
+by their codes in the left's categories, missing first as pandas' code -1; other missing keys
+last) and then the positions. The exchange hashes categorical keys by their codes when both sides
+share one dtype (no task hashes every category). The result is range-partitioned on that
 order: by the left (right) partition a tag came from when positions lead, else by boundaries
 sampled from the merged partitions. Every tag pair is unique, so a skewed key is spread over
 partitions like any other. A broadcast against the big side in its own order needs no reordering.
@@ -112,6 +114,8 @@ class Side:
     normalize: tuple[bool, ...]
     copies: str | None  # "l" / "r": add sortable key copies named _lkey/_rkey
     codes: tuple[bool, ...]
+    hash_codes: tuple[bool, ...] = ()  # per key: both sides share one categorical dtype
+    recode: tuple[Any, ...] = ()  # per key: the left's categorical dtype to sort the codes by
 
     def tagged(self, part: pd.DataFrame, i: int) -> pd.DataFrame:
         out = part.copy(deep=False)
@@ -121,6 +125,8 @@ class Side:
             for j, sel in enumerate(self.keys):
                 values = _key_values(part, sel)
                 if self.codes[j]:
+                    if self.recode and self.recode[j] is not None:
+                        values = pd.Categorical(values, dtype=self.recode[j])
                     values = values.codes
                 elif self.normalize[j]:
                     # Against a key of another dtype pandas merges and sorts the values in a
@@ -134,7 +140,12 @@ class Side:
         cols = {}
         for j, sel in enumerate(self.keys):
             values = _key_values(part, sel)
-            cols[j] = _hashable(values) if self.normalize[j] else values
+            if self.hash_codes and self.hash_codes[j]:
+                # Both sides hold this one categorical dtype: equal codes are equal values, and
+                # hashing the codes skips hashing every category in every task.
+                cols[j] = values.codes
+            else:
+                cols[j] = _hashable(values) if self.normalize[j] else values
         return pd.DataFrame(cols)
 
 

@@ -109,3 +109,40 @@ def test_a_chain_of_merges_waits_for_nothing_but_its_result(sync, monkeypatch, s
         got = da.merge(db, on="k").merge(dc, on="j", how=how)
         assert_same(want, got)
     assert len(gets) == 1, gets
+
+
+def _categorical_sides(categories: pd.Index, order: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(5)
+    keys = categories[rng.integers(0, len(categories), 3_000)]
+    big = pd.DataFrame({"k": pd.Categorical(keys, categories=categories), "v": np.arange(3_000)})
+    picked = categories[rng.integers(0, len(categories), 500)].append(pd.Index([None]))
+    small = pd.DataFrame({"k": pd.Categorical(picked, categories=order), "s": np.arange(501)})
+    big.loc[7, "k"] = None  # missing keys match each other, as in pandas
+    return big, small
+
+
+@pytest.mark.parametrize("how", ["inner", "left", "outer"])
+@pytest.mark.parametrize("same_order", [True, False])
+def test_categorical_keys_are_exchanged_by_their_codes(sync, monkeypatch, how, same_order):
+    """Gate 2's categorical keys: both sides of one categorical dtype (50,000 categories) are
+    hash-partitioned by their codes — no task hashes the categories. Categories in another order
+    (pandas' ``==`` says equal, the codes differ) are exchanged by value."""
+    hashed = []
+    original = pd.Categorical._hash_pandas_object
+
+    def spy(cat, **kwargs):
+        hashed.append(len(cat.categories))
+        return original(cat, **kwargs)
+
+    monkeypatch.setattr(pd.Categorical, "_hash_pandas_object", spy)
+    categories = pd.Index([f"c{i}" for i in range(50_000)])
+    order = categories if same_order else categories[::-1]
+    big, small = _categorical_sides(categories, order)
+    want = big.merge(small, on="k", how=how)
+    with config.override(merge_strategy="shuffle", progress=False):
+        for nbig, nsmall in [(1, 1), (4, 3), (7, 2)]:
+            hashed.clear()
+            got = dframe.from_pandas(big, nbig).merge(dframe.from_pandas(small, nsmall), on="k", how=how)
+            assert_same(want, got)
+            if same_order:
+                assert hashed == [], hashed
