@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
@@ -134,6 +135,14 @@ def cases(draw: Draw, max_steps: int = 4) -> Case:
         except Exception as error:  # noqa: BLE001  # pandas' error is the expected outcome
             case.error = error
             return case
+        if _has_void(d):
+            # KNOWN (a pandas bug): loc-setitem of "" into a new column of a frame without rows
+            # makes a void-dtype (V0) column, which pandas itself cannot print or join; the chain
+            # ends before that step.
+            case.steps.pop()
+            HISTORY.pop()
+            d = before
+            break
         exploded = exploded or chosen.name in ("explode", "series.explode")
         if chosen.name in ("merge", "join") and is_frame(d):
             # (an empty result too: dframe says float64 for the int columns that did not match,
@@ -141,6 +150,11 @@ def cases(draw: Draw, max_steps: int = 4) -> Case:
             widened = widened or _widens(before, other_pdf, d) or not len(d)
     case.expected = d
     return case
+
+
+def _has_void(d: Any) -> bool:
+    dtypes = d.dtypes if isinstance(d, pd.DataFrame) else [getattr(d, "dtype", None)]
+    return any(isinstance(t, np.dtype) and t.kind == "V" for t in dtypes)
 
 
 OBJECT_OK = frozenset({"select", "project", "series.explode"})
