@@ -60,6 +60,9 @@ class RankContexts:
                 total = counts[0].iloc[:0]
             if not self.options.ascending:
                 total = total.iloc[::-1]
+            # (index names dropped: a column labelled <NA> names them <NA>, and pandas'
+            # reindex compares names with ==, which <NA> cannot answer)
+            total = total.rename_axis(None)
             cnt = total.to_numpy(dtype=np.int64)
             table = pd.DataFrame(
                 {"less": np.cumsum(cnt) - cnt, "cnt": cnt, "dense": np.arange(len(cnt))},
@@ -68,6 +71,7 @@ class RankContexts:
             seen = total.iloc[:0].astype(np.int64)
             nan_before = 0
             for i, part_counts in enumerate(counts):
+                part_counts = part_counts.rename_axis(None)
                 local = table.reindex(part_counts.index)
                 if self.options.method == "first":
                     earlier = seen.reindex(part_counts.index, fill_value=0)

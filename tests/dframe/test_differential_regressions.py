@@ -1104,3 +1104,16 @@ def test_value_counts_of_a_frame_with_int_column_labels(npartitions):
     pdf = pd.DataFrame({-1: [0.5, 0.5, 0.25], 0: [1.0, 1.0, 2.0], 2: [3, 3, 4], 1: [7, 7, 8]})
     for options in ({}, {"sort": False}, {"normalize": True, "dropna": False}):
         same(pdf.value_counts(**options), df_of(pdf, npartitions).value_counts(**options))
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 3])
+def test_rank_of_a_column_labelled_missing(npartitions):
+    """Found by the long run with seed 9002 (quantile, get_dummies(dummy_na=True), rank): the
+    column labelled <NA> names its value counts <NA>, and pandas' reindex compared the names
+    with == (TypeError: boolean value of NA is ambiguous)."""
+    pdf = pd.DataFrame(
+        [[True, False, False], [False, True, False]],
+        index=["k", "n"],
+        columns=pd.array([1.0, 2.0, None], dtype="Float64"),
+    )
+    same(pdf.rank(ascending=False), df_of(pdf, npartitions).rank(ascending=False))
