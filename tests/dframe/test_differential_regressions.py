@@ -730,14 +730,29 @@ def test_stack_of_a_partition_where_a_column_is_all_missing(npartitions):
     same(pdf[["cn", "f"]].stack(), df_of(pdf, npartitions)[["cn", "f"]].stack())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="explode infers the dtype per partition: a partition of strings and <NA> only "
-    "becomes str, its <NA> NaN (pandas: object, <NA>)",
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [pd.NA, "z", True, "z"],
+        [["z", pd.NA], [], [True], None],
+        [[pd.NA], ["z", None], [], [np.nan, "y"]],
+        [[pd.NA, None], [], [pd.NA], None],
+        [["z"], ["y", pd.NaT], pd.NA, ["x"]],
+    ],
 )
-def test_explode_object_with_na_per_partition():
-    s = pd.Series([pd.NA, "z", True, "z"], dtype=object)
-    same(s.explode(), dframe.from_pandas(s, npartitions=2).explode())
+def test_explode_object_with_na_per_partition(npartitions, values):
+    """explode inferred the dtype per partition: a partition of strings and <NA> only became
+    str, its <NA> NaN, where pandas' whole column stays object and keeps <NA> (and a partition
+    of missing values only stayed object where the whole column is str)."""
+    s = pd.Series(values, dtype=object)
+    same(s.explode(), dframe.from_pandas(s, npartitions=npartitions).explode())
+    pdf = pd.DataFrame({"a": s, "b": s.map(lambda v: v[::-1] if isinstance(v, list) else v),
+                        "i": range(len(s))})
+    for column in ("a", ["a", "b"], ["b", "a"]):
+        for ignore_index in (False, True):
+            same(pdf.explode(column, ignore_index=ignore_index),
+                 df_of(pdf, npartitions).explode(column, ignore_index=ignore_index))
 
 
 @pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
