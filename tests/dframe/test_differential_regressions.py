@@ -1097,17 +1097,19 @@ def test_unstack_after_value_counts_of_rows_with_missing_values():
 
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="idxmax of a frame without columns (a groupby sum with no value column, then isna): "
-    "the empty result's index is inferred 'string' in dframe, 'integer' (the keys' labels) in "
-    "pandas; not looked into",
-)
-def test_idxmax_of_a_frame_without_columns():
-    """Found by a differential run with seed 53 (melt, groupby sum, isna, idxmax)."""
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_idxmax_of_a_frame_without_columns(npartitions):
+    """Found by a differential run with seed 53 (melt, groupby sum, isna, idxmax). pandas
+    answers a frame without columns by whether it has rows: with rows, an empty Series of the
+    index' dtype over a RangeIndex; without, one over the (empty) columns. The per-partition
+    candidates had no rows, so the answer was the one without rows (the columns' 'str')."""
     pdf = pd.DataFrame({"k": np.array([0], dtype="int64")})
     f = lambda d: d.melt().groupby(["variable", "value"]).sum().isna().idxmax(numeric_only=True)
-    same(f(pdf), f(df_of(pdf, 1)))
+    same(f(pdf), f(df_of(pdf, npartitions)))
+    no_columns = pd.DataFrame(index=pd.Index(["a", "b", "c"]), columns=pd.Index([], dtype="str"))
+    for frame in (no_columns, no_columns.iloc[:0], no_columns.iloc[:1]):
+        for name in ("idxmax", "idxmin"):
+            same(getattr(frame, name)(), getattr(df_of(frame, npartitions), name)())
 
 
 @pytest.mark.parametrize("npartitions", [1, 3])
