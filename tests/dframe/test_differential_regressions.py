@@ -1078,22 +1078,25 @@ def test_unstack_rows_of_a_categorical_level_with_missing_values():
     same(f(pdf), f(df_of(pdf, 1)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="value_counts of several columns at 2+ partitions builds index levels from the "
-    "counted groups only; pandas' levels also hold values of rows value_counts dropped (a "
-    "missing value in another column), so a later unstack orders rows by first appearance "
-    "(unused level values) in pandas and by value in dframe",
-)
-def test_unstack_after_value_counts_of_rows_with_missing_values():
-    """Found by a differential run with seed 11 (value_counts, sort_index, head, unstack)."""
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_unstack_after_value_counts_of_rows_with_missing_values(npartitions):
+    """Found by a differential run with seed 11 (value_counts, sort_index, head, unstack).
+    value_counts of several columns at 2+ partitions built its index levels from the counted
+    groups only; pandas' levels also hold values of rows value_counts dropped (a missing value
+    in another column), in order of first appearance, so a later unstack ordered rows by first
+    appearance (unused level values) in pandas and by value in dframe."""
     pdf = pd.DataFrame({
         "k": [0] * 8, "i": [2, 3, 5, 0, 2, 5, 0, 2],
         "n": pd.array([1, 1, 1, 1, 1, 1, None, 1], dtype="Int64"),
         "s": pd.array(["a", "a", "a", None, "a", "a", "a", "a"], dtype="str"),
     })
     f = lambda d: d.value_counts().sort_index(ascending=False).head(3).unstack()
-    same(f(pdf), f(df_of(pdf, 3)))
+    same(f(pdf), f(df_of(pdf, npartitions)))
+    for options in ({}, {"sort": False}, {"dropna": False}, {"subset": ["s", "i"]}):
+        expected = pdf.value_counts(**options).index
+        result = df_of(pdf, npartitions).value_counts(**options).to_pandas().index
+        for level, expected_level in zip(result.levels, expected.levels, strict=True):
+            pd.testing.assert_index_equal(level, expected_level)
 
 
 
