@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dframe import fallback
@@ -58,7 +59,13 @@ class CountValues:
 
 
 class MergeCounts:
-    """Add partial counts; keys keep the order of their first appearance."""
+    """Add partial counts; keys keep the order of their first appearance.
+
+    The counts of several columns keep pandas' levels too: pandas groups each column alone, so
+    a level holds the column's values in order of first appearance over all rows, also those of
+    rows not counted (a missing value in another column). A partition's counts have its own
+    levels so; the merged counts take them all, in partition order.
+    """
 
     def __call__(self, *partials: pd.Series) -> pd.Series:
         counts = concat_parts(partials)
@@ -72,9 +79,24 @@ class MergeCounts:
             # Grouping by the one level of a frame's counts flattens it; pandas keeps the
             # MultiIndex (of one level) for the rows of a frame.
             merged.index = pd.MultiIndex.from_arrays([merged.index])
+        elif isinstance(merged.index, pd.MultiIndex):
+            merged.index = _on_levels(merged.index, [p.index.levels for p in partials])
         merged.index = merged.index.set_names(names)
         merged.name = partials[0].name
         return merged
+
+
+def _on_levels(index: pd.MultiIndex, partial_levels: list[Any]) -> pd.MultiIndex:
+    """``index`` on the partials' levels, each the values of all partials' in their order."""
+    levels, codes = [], []
+    for j, (level, level_codes) in enumerate(zip(index.levels, index.codes, strict=True)):
+        parts = [p[j] for p in partial_levels]
+        joined = parts[0].append(parts[1:]).drop_duplicates() if len(parts) > 1 else parts[0]
+        # (a code of -1, a missing key pandas does not keep as a level value, stays -1)
+        at = np.append(joined.get_indexer(level), -1)
+        levels.append(joined)
+        codes.append(at[level_codes])
+    return pd.MultiIndex(levels=levels, codes=codes, names=index.names, verify_integrity=False)
 
 
 class FinishCounts:

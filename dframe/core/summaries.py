@@ -224,6 +224,10 @@ class IdxCandidates:
         self.name, self.positions, self.skipna = name, positions, skipna
 
     def __call__(self, part: Any) -> Any:
+        if part.ndim == 2 and part.shape[1] == 0:
+            # pandas answers a frame without columns by whether it has rows (an empty Series
+            # of the index' dtype if so, else one over the columns): a row, if any, says so
+            return part.iloc[:1]
         frame = part if self.positions is None else part.iloc[:, self.positions]
         columns = (
             [frame]

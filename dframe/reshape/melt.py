@@ -129,44 +129,91 @@ def _cast(block: pd.DataFrame, dtypes: dict[Any, Any]) -> pd.DataFrame:
     return block.astype(dtypes)
 
 
+class _Unconvertible:
+    """An element pandas' inference cannot convert: beside it, an exploded column stays object."""
+
+    def __repr__(self) -> str:
+        return "<unconvertible>"
+
+
+_OBJECT = _Unconvertible()
+
+
 class Explode:
-    """``explode`` with the exploded columns left as object: pandas infers ``str`` only when
-    every value of the whole column is a string, which one partition cannot know."""
+    """``explode`` of one partition, as pandas' explode of the whole column.
+
+    pandas infers an exploded object column's dtype from its elements (``str`` when they are
+    strings and missing values, the missing values becoming NaN), which one partition cannot
+    know: a partition of strings and <NA> would become ``str``, its <NA> NaN, where the whole
+    column (a ``True`` in another partition) stays object and keeps <NA>. So the partition is
+    exploded below a *witness* row holding an element that makes pandas take the whole column's
+    decision (a string where the whole column is ``str``, an unconvertible object where it stays
+    object), and the witness' output row is dropped.
+    """
 
     def __init__(self, column: Any) -> None:
         self.column = column
 
-    def columns(self, out: Any) -> list[Any]:
-        if isinstance(out, pd.Series):
-            return [None]
-        return _as_list(self.column)
+    def columns(self, part: Any) -> list[Any]:
+        """The exploded columns whose dtype pandas infers (object; others keep their dtype)."""
+        if isinstance(part, pd.Series):
+            return [None] if part.dtype == object else []
+        return [c for c in _as_list(self.column) if part[c].dtype == object]
 
-    def __call__(self, part: Any) -> Any:
-        out = part.explode() if self.column is None else part.explode(self.column)
-        # (a column that is not object, the float64 of str.split over missing values only, is
-        # exploded as it is: pandas keeps its dtype)
-        if isinstance(out, pd.Series):
-            return out.astype(object) if part.dtype == object else out
-        return out.astype({c: object for c in _as_list(self.column) if part[c].dtype == object})
+    def __call__(self, part: Any, elements: list[Any] | None = None) -> Any:
+        """``part`` exploded; with ``elements`` (one per column of ``columns``: the witness)
+        exploded below a row holding them, as the whole column's explode."""
+        if elements is None or not self.columns(part):
+            return self._explode(part)
+        if not len(part):  # nothing to infer from: the whole column's dtype
+            out = self._explode(part)
+            cast = {c: "str" for c, e in zip(self.columns(part), elements, strict=True) if e == ""}
+            if isinstance(out, pd.Series):
+                return out.astype("str") if cast else out
+            return out.astype(cast)
+        if isinstance(part, pd.Series):
+            witness = pd.Series([elements], index=part.index[:1], dtype=object, name=part.name)
+        else:
+            witness = part.iloc[:1].copy()
+            for c, element in zip(self.columns(part), elements, strict=True):
+                column = pd.Series([[element]], index=witness.index, dtype=object)
+                witness.isetitem(witness.columns.get_loc(c), column)
+        # (the witness row's lists have one element: one output row)
+        return self._explode(pd.concat([witness, part])).iloc[1:]
+
+    def _explode(self, part: Any) -> Any:
+        return part.explode() if self.column is None else part.explode(self.column)
 
 
 class ExplodeKinds:
-    """Per exploded column, pandas' inferred kind of this partition's values."""
+    """Per inferred column of a partition: whether its elements allow ``str`` (strings and
+    missing values: ``str`` with a string added) and whether they alone make it ``str`` (some
+    string). The whole column is ``str`` where every partition allows it and some partition
+    makes it. Decided by pandas' own inference on the partition's raw elements: exploded below
+    an unconvertible witness, which keeps them as they are (<NA> not yet NaN)."""
 
     def __init__(self, fn: Explode) -> None:
         self.fn = fn
 
-    def __call__(self, part: Any) -> list[str]:
-        out = self.fn(part)
-        cols = [out] if isinstance(out, pd.Series) else [out[c] for c in self.fn.columns(out)]
-        return [pd.api.types.infer_dtype(c.to_numpy(object), skipna=True) for c in cols]
+    def __call__(self, part: Any) -> list[tuple[bool, bool]]:
+        columns = self.fn.columns(part)
+        if not len(part):
+            return [(True, False)] * len(columns)
+        out = self.fn(part, [_OBJECT] * len(columns))
+        raw = [out] if isinstance(out, pd.Series) else [out[c] for c in columns]
+        return [(_infers_str(["", *r]), _infers_str(list(r))) for r in raw]
+
+
+def _infers_str(elements: list[Any]) -> bool:
+    # pandas' inference of exploded elements (its Series constructor's, as in Series.explode)
+    return isinstance(pd.Series([elements], dtype=object).explode().dtype, pd.StringDtype)
 
 
 class ExplodeDtypes:
-    def __call__(self, *kinds: list[str]) -> list[list[bool]]:
+    def __call__(self, *kinds: list[tuple[bool, bool]]) -> list[list[bool]]:
         as_str = [
-            all(k[j] in ("string", "empty") for k in kinds) and any(k[j] == "string" for k in kinds)
-            for j in range(len(kinds[0]))
+            all(k[j][0] for k in kinds) and any(k[j][1] for k in kinds)
+            for j in range(len(kinds[0]) if kinds else 0)
         ]
         return [as_str] * len(kinds)
 
@@ -176,11 +223,7 @@ class ApplyExplode:
         self.fn = fn
 
     def __call__(self, part: Any, as_str: list[bool]) -> Any:
-        out = self.fn(part)
-        if isinstance(out, pd.Series):
-            return out.astype("str") if as_str[0] else out
-        cast = {c: "str" for c, s in zip(self.fn.columns(out), as_str, strict=True) if s}
-        return out.astype(cast) if cast else out
+        return self.fn(part, ["" if s else _OBJECT for s in as_str])
 
 
 def _explode(obj: Any, column: Any, ignore_index: bool) -> Any:

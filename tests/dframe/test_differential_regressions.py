@@ -730,14 +730,29 @@ def test_stack_of_a_partition_where_a_column_is_all_missing(npartitions):
     same(pdf[["cn", "f"]].stack(), df_of(pdf, npartitions)[["cn", "f"]].stack())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="explode infers the dtype per partition: a partition of strings and <NA> only "
-    "becomes str, its <NA> NaN (pandas: object, <NA>)",
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [pd.NA, "z", True, "z"],
+        [["z", pd.NA], [], [True], None],
+        [[pd.NA], ["z", None], [], [np.nan, "y"]],
+        [[pd.NA, None], [], [pd.NA], None],
+        [["z"], ["y", pd.NaT], pd.NA, ["x"]],
+    ],
 )
-def test_explode_object_with_na_per_partition():
-    s = pd.Series([pd.NA, "z", True, "z"], dtype=object)
-    same(s.explode(), dframe.from_pandas(s, npartitions=2).explode())
+def test_explode_object_with_na_per_partition(npartitions, values):
+    """explode inferred the dtype per partition: a partition of strings and <NA> only became
+    str, its <NA> NaN, where pandas' whole column stays object and keeps <NA> (and a partition
+    of missing values only stayed object where the whole column is str)."""
+    s = pd.Series(values, dtype=object)
+    same(s.explode(), dframe.from_pandas(s, npartitions=npartitions).explode())
+    pdf = pd.DataFrame({"a": s, "b": s.map(lambda v: v[::-1] if isinstance(v, list) else v),
+                        "i": range(len(s))})
+    for column in ("a", ["a", "b"], ["b", "a"]):
+        for ignore_index in (False, True):
+            same(pdf.explode(column, ignore_index=ignore_index),
+                 df_of(pdf, npartitions).explode(column, ignore_index=ignore_index))
 
 
 @pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
@@ -1063,36 +1078,41 @@ def test_unstack_rows_of_a_categorical_level_with_missing_values():
     same(f(pdf), f(df_of(pdf, 1)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="value_counts of several columns at 2+ partitions builds index levels from the "
-    "counted groups only; pandas' levels also hold values of rows value_counts dropped (a "
-    "missing value in another column), so a later unstack orders rows by first appearance "
-    "(unused level values) in pandas and by value in dframe",
-)
-def test_unstack_after_value_counts_of_rows_with_missing_values():
-    """Found by a differential run with seed 11 (value_counts, sort_index, head, unstack)."""
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_unstack_after_value_counts_of_rows_with_missing_values(npartitions):
+    """Found by a differential run with seed 11 (value_counts, sort_index, head, unstack).
+    value_counts of several columns at 2+ partitions built its index levels from the counted
+    groups only; pandas' levels also hold values of rows value_counts dropped (a missing value
+    in another column), in order of first appearance, so a later unstack ordered rows by first
+    appearance (unused level values) in pandas and by value in dframe."""
     pdf = pd.DataFrame({
         "k": [0] * 8, "i": [2, 3, 5, 0, 2, 5, 0, 2],
         "n": pd.array([1, 1, 1, 1, 1, 1, None, 1], dtype="Int64"),
         "s": pd.array(["a", "a", "a", None, "a", "a", "a", "a"], dtype="str"),
     })
     f = lambda d: d.value_counts().sort_index(ascending=False).head(3).unstack()
-    same(f(pdf), f(df_of(pdf, 3)))
+    same(f(pdf), f(df_of(pdf, npartitions)))
+    for options in ({}, {"sort": False}, {"dropna": False}, {"subset": ["s", "i"]}):
+        expected = pdf.value_counts(**options).index
+        result = df_of(pdf, npartitions).value_counts(**options).to_pandas().index
+        for level, expected_level in zip(result.levels, expected.levels, strict=True):
+            pd.testing.assert_index_equal(level, expected_level)
 
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="idxmax of a frame without columns (a groupby sum with no value column, then isna): "
-    "the empty result's index is inferred 'string' in dframe, 'integer' (the keys' labels) in "
-    "pandas; not looked into",
-)
-def test_idxmax_of_a_frame_without_columns():
-    """Found by a differential run with seed 53 (melt, groupby sum, isna, idxmax)."""
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_idxmax_of_a_frame_without_columns(npartitions):
+    """Found by a differential run with seed 53 (melt, groupby sum, isna, idxmax). pandas
+    answers a frame without columns by whether it has rows: with rows, an empty Series of the
+    index' dtype over a RangeIndex; without, one over the (empty) columns. The per-partition
+    candidates had no rows, so the answer was the one without rows (the columns' 'str')."""
     pdf = pd.DataFrame({"k": np.array([0], dtype="int64")})
     f = lambda d: d.melt().groupby(["variable", "value"]).sum().isna().idxmax(numeric_only=True)
-    same(f(pdf), f(df_of(pdf, 1)))
+    same(f(pdf), f(df_of(pdf, npartitions)))
+    no_columns = pd.DataFrame(index=pd.Index(["a", "b", "c"]), columns=pd.Index([], dtype="str"))
+    for frame in (no_columns, no_columns.iloc[:0], no_columns.iloc[:1]):
+        for name in ("idxmax", "idxmin"):
+            same(getattr(frame, name)(), getattr(df_of(frame, npartitions), name)())
 
 
 @pytest.mark.parametrize("npartitions", [1, 3])

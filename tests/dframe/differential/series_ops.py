@@ -459,12 +459,7 @@ def _series_unstack(draw: Draw, d: pd.Series) -> str:
     return call("d.unstack", opt(draw, 0, -1), fill_value=opt(draw, 0))
 
 
-# KNOWN: explode infers the dtype per partition: a partition of strings and <NA> only becomes
-# str, its <NA> NaN (pandas: object, <NA>): not over <NA>.
-@op(
-    "series.explode",
-    lambda d: is_series(d) and d.dtype == object and small(d) and not any(v is pd.NA for v in d),
-)
+@op("series.explode", lambda d: is_series(d) and d.dtype == object and small(d))
 def _series_explode(draw: Draw, d: pd.Series) -> str:
     return call("d.explode", ignore_index=opt(draw, True))
 
