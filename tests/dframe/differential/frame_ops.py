@@ -14,7 +14,6 @@ from tests.dframe.differential.registry import (
     ALL,
     ARITH,
     COMPARE,
-    NULLABLE,
     NUM,
     NUMB,
     ORDERED,
@@ -312,6 +311,13 @@ def _frame_reduce(draw: Draw, d: pd.DataFrame) -> str:
     return call(f"d.{name}", numeric_only=numeric_only, skipna=skipna)
 
 
+def _booleans_with_na(d: pd.DataFrame) -> bool:
+    return any(
+        isinstance(t, pd.BooleanDtype) and d.iloc[:, j].isna().any()
+        for j, t in enumerate(d.dtypes)
+    )
+
+
 @op("frame_summary", is_frame)
 def _frame_summary(draw: Draw, d: pd.DataFrame) -> str:
     return draw(
@@ -324,7 +330,10 @@ def _frame_summary(draw: Draw, d: pd.DataFrame) -> str:
                 # re-inferred (see frame_reduce), and min/max of empty columns are wrong.
                 "d.agg(['min', 'max'])" if d.columns.dtype != object and len(d) else "d.count()",
                 "d.agg(['sum', 'mean'], numeric_only=True)",
-                "d.idxmax(numeric_only=True)",
+                # KNOWN (a pandas bug, fixed upstream by pandas PR #66250): DataFrame.idxmax
+                # of a nullable boolean column holding <NA> may point at a row whose value is
+                # not the largest (its own Series.idxmax does not): not then.
+                *(["d.idxmax(numeric_only=True)"] if not _booleans_with_na(d) else []),
                 "d.nunique()",
                 "d.count()",
                 "d.sum(numeric_only=True, min_count=1)",
