@@ -85,17 +85,22 @@ def test_merge_boolean_key_on_int_key(npartitions, sort):
     same(expected, result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outer merge of a boolean key on an int key at 3+ partitions: a right-only row's "
-    "key is <NA> where pandas' object column holds NaN (partitions keep boolean)",
-)
-def test_merge_boolean_key_on_int_key_partition_dtypes():
-    left = pd.DataFrame({"nb": pd.array([True, None, False], dtype="boolean")})
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+@pytest.mark.parametrize("how", ["outer", "right"])
+def test_merge_boolean_key_on_int_key_partition_dtypes(npartitions, how):
+    """A right-only row's boolean key was <NA> where pandas' object column holds NaN: pandas
+    coerces keys of different dtypes to object only when both sides have rows, and a pair of
+    partitions without left rows merged uncoerced. Where a side has no rows at all (a filter
+    emptied it), pandas coerces nothing and keeps boolean."""
+    left = pd.DataFrame({"nb": pd.array([True, None, False], dtype="boolean"), "v": [1, 2, 3]})
     right = pd.DataFrame({"k": [1, 5]})
-    expected = left.merge(right, left_on="nb", right_on="k", how="outer")
-    result = df_of(left, 3).merge(df_of(right, 1), left_on="nb", right_on="k", how="outer")
-    same(expected, result)
+    for f in (
+        lambda l, r: l.merge(r, left_on="nb", right_on="k", how=how),
+        lambda l, r: l[l["v"] > 5].merge(r, left_on="nb", right_on="k", how=how),
+        lambda l, r: l.merge(r[r["k"] > 5], left_on="nb", right_on="k", how=how),
+        lambda l, r: l.merge(r.rename(columns={"k": "nb"}), on="nb", how=how, sort=True),
+    ):
+        same(f(left, right), f(df_of(left, npartitions), df_of(right, 1)))
 
 
 @pytest.mark.parametrize("npartitions", [1, 2, 3])
