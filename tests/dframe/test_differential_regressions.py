@@ -1028,17 +1028,26 @@ def test_merge_of_unlike_keys_without_rows():
     same(f(pdf, other), f(df_of(pdf, 1), df_of(other, 1)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="merge of a str key on an int key when a filter emptied a side: pandas merges (no "
-    "values to reject); dframe does not know the side is empty and raises ValueError from its "
-    "made-up sample values",
-)
-def test_merge_of_unlike_keys_with_a_side_a_filter_emptied():
-    pdf = pd.DataFrame({"k": [1, 2], "i": [3, 4]})
-    other = pd.DataFrame({"k": [0]})
-    f = lambda d, o: d[d["i"] > 9].astype("str").merge(o, on="k", how="inner")
-    same(f(pdf, other), f(df_of(pdf, 1), df_of(other, 1)))
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+@pytest.mark.parametrize("strategy", ["auto", "shuffle"])
+def test_merge_of_unlike_keys_with_a_side_a_filter_emptied(npartitions, strategy):
+    """A str key on an int key where a filter emptied a side: pandas merges (it checks the keys
+    only when both sides have rows); dframe raised ValueError at the call, from its made-up
+    sample values. Where both sides have rows, pandas' ValueError is raised when computed."""
+    pdf = pd.DataFrame({"k": [1, 2, 0], "i": [3, 4, 12]})
+    other = pd.DataFrame({"k": [0, 1]})
+    with dframe.config.override(merge_strategy=strategy):
+        for how in ("inner", "outer"):
+            f = lambda d, o, how=how: d[d["i"] > 99].astype("str").merge(o, on="k", how=how)
+            same(f(pdf, other), f(df_of(pdf, npartitions), df_of(other, 1)))
+            g = lambda d, o, how=how: o.merge(d[d["i"] > 99].astype("str"), on="k", how=how)
+            same(g(pdf, other), g(df_of(pdf, npartitions), df_of(other, 1)))
+        f = lambda d, o: d[d["i"] > 9].astype("str").merge(o, on="k")
+        with pytest.raises(ValueError, match="You are trying to merge on") as expected:
+            f(pdf, other)
+        with pytest.raises(ValueError) as raised:
+            f(df_of(pdf, npartitions), df_of(other, 1)).to_pandas()
+        assert str(raised.value) == str(expected.value)
 
 
 @pytest.mark.parametrize("npartitions", [1, 3])

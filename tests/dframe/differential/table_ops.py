@@ -273,13 +273,6 @@ def _merge(draw: Draw, d: pd.DataFrame) -> str:
         # KNOWN: sorting on a categorical key whose dtype differs between the frames (ordered on
         # one side only, say) raises TypeError (Cannot set a Categorical with another).
         keys = [k for k in keys if column_kinds(d)[k] != "cat" or d[k].dtype == OTHER[0][k].dtype]
-    if OTHER and not (len(d) and len(OTHER[0])):
-        # KNOWN: keys of different kinds (str on int) merge in pandas when a side has no rows
-        # (no values to reject); where dframe does not know a side is empty (a filter emptied
-        # it) it checks made-up sample values and raises ValueError
-        # (test_merge_of_unlike_keys_with_a_side_a_filter_emptied): like kinds only then.
-        theirs = column_kinds(OTHER[0])
-        keys = [k for k in keys if column_kinds(d).get(k) == theirs.get(k)]
     suffixes = opt(draw, ("_l", "_r"))
     if how == "cross":
         return call("d.merge", "other", how=r(how), suffixes=r(suffixes))
