@@ -1001,23 +1001,27 @@ def test_window_of_strings_without_rows(npartitions):
         f(df_of(words, npartitions)).to_pandas()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pivot_table(observed=False, sort=False) with a categorical index: a plain columns "
-    "key comes out sorted; pandas keeps its first appearance",
-)
-def test_pivot_table_observed_false_unsorted_plain_columns():
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_pivot_table_observed_false_unsorted_plain_columns(npartitions):
+    """pivot_table(observed=False, sort=False) with a categorical index: a plain columns key
+    came out sorted where pandas keeps its first appearance — the groupby's index (every
+    category with each plain value) was built with sorted levels, which pivoting lays out."""
     pdf = pd.DataFrame(
         {
-            "k": [0, 0, 0],
-            "c": pd.Categorical(["x"] * 3, categories=["x", "y"]),
-            "t": pd.to_datetime(["2024-01-02", "2024-01-01", "2024-01-01"]),
+            "k": [0, 0, 0, 1],
+            "c": pd.Categorical(["x", "x", "x", "x"], categories=["x", "y"]),
+            "t": pd.to_datetime(["2024-01-02", "2024-01-01", "2024-01-01", "2023-12-31"]),
         }
     )
+    df = df_of(pdf, npartitions)
     f = lambda d: d.pivot_table(
         index="c", columns="t", values="k", aggfunc="count", observed=False, sort=False
     )
-    same(f(pdf), f(df_of(pdf, 1)))
+    same(f(pdf), f(df))
+    g = lambda d: d.groupby(["c", "t"], observed=False, sort=False)[["k"]].sum()
+    same(g(pdf), g(df))
+    levels = g(df).to_pandas().index.levels
+    assert [list(x) for x in levels] == [list(x) for x in g(pdf).index.levels]
 
 
 def test_merge_of_unlike_keys_without_rows():

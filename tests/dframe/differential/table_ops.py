@@ -365,11 +365,6 @@ def _pivot_table(draw: Draw, d: pd.DataFrame) -> str:
     # observed=False only when the columns are not categorical, until margins are checked.
     cat_columns = cols is not None and column_kinds(d)[cols] == "cat"
     observed = opt(draw, False) if not cat_columns else None
-    if observed is False and column_kinds(d)[index] == "cat":
-        # KNOWN: pivot_table(observed=False, sort=False) with a categorical index orders a
-        # plain columns key by value where pandas keeps first appearance
-        # (test_pivot_table_observed_false_unsorted_plain_columns): sorted then.
-        sort = None
     return call(
         "d.pivot_table",
         index=repr(index),
