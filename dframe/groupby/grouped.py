@@ -351,7 +351,18 @@ class Finish:
         product = pd.MultiIndex.from_product([levels[j] for j in order])
         product = product.reorder_levels(list(np.argsort(order)))
         observed = pd.MultiIndex.from_frame(keys)
-        return observed.append(product[~product.isin(observed)])
+        groups = observed.append(product[~product.isin(observed)])
+        # (from_product and from_frame sort the levels of plain keys; pandas' unsorted groupby
+        # keeps them in order of appearance, which a later unstack lays out)
+        return _over_levels(groups, levels)
+
+
+def _over_levels(index: pd.MultiIndex, levels: list[pd.Index]) -> pd.MultiIndex:
+    """``index``'s groups, in its order, with ``levels`` (holding all its values) as levels."""
+    codes = [level.get_indexer(index.get_level_values(j)) for j, level in enumerate(levels)]
+    if any((c < 0).any() for c in codes):
+        return index
+    return pd.MultiIndex(levels=levels, codes=codes, names=index.names, verify_integrity=False)
 
 
 def _all_groups(keys: pd.DataFrame, spec: GroupSpec) -> pd.Index:

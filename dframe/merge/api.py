@@ -168,16 +168,14 @@ def merge(
         pd.merge(lmeta, rmeta, validate=validate, **options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # made-up sample values, not the user's
-        # A side known to have no rows stands in as it is: pandas merges a str key on an int
-        # key when there are no values to reject.
-        sample = pd.merge(_stand_in(left._plan), _stand_in(right._plan), **options)
+        sample, keys_checked_later = _sample(left._plan, right._plan, options)
     out_meta = sample.iloc[:0]
     node = _build(left, right, options, validate, out_meta)
     if node is None:
         fn = fallback.function("merge", pd.merge)
         extra = {} if copy is None else {"copy": copy}
         return fn(left, right, validate=validate, **extra, **options)
-    if _dtypes_depend_on_matches(lmeta, rmeta, options, out_meta):
+    if keys_checked_later or _dtypes_depend_on_matches(lmeta, rmeta, options, out_meta):
         node = SettleDtypes(node, agreed=True)  # (Finish unifies the partitions)
     result = wrap_plan(node)
     if validate in _LEFT_UNIQUE | _RIGHT_UNIQUE:
@@ -188,6 +186,26 @@ def merge(
 
 def _stand_in(plan: N.Node) -> pd.DataFrame:
     return plan.meta if plan.known_empty else M.nonempty(plan.meta)
+
+
+def _sample(lplan: N.Node, rplan: N.Node, options: dict[str, Any]) -> tuple[pd.DataFrame, bool]:
+    """pandas' merge of stand-ins for the sides, and whether pandas' check of keys of unlike
+    dtypes is left to the computation.
+
+    pandas checks (and may reject) keys of different dtypes only when both sides have rows: a
+    str key merges on an int key when a side is empty. A side known to have no rows stands in as
+    it is; where pandas rejects the keys and a side's rows are not known (a filter may have
+    emptied it), the sample is pandas' merge with that side empty, and the merge's tasks raise
+    pandas' error if both sides turn out to have rows (see ``unlike_keys``)."""
+    try:
+        return pd.merge(_stand_in(lplan), _stand_in(rplan), **options), False
+    except ValueError as err:
+        unknown = [plan.lengths is None for plan in (lplan, rplan)]
+        if not str(err).startswith("You are trying to merge on") or not any(unknown):
+            raise
+    if unknown[0]:
+        return pd.merge(lplan.meta, M.nonempty(rplan.meta), **options), True
+    return pd.merge(M.nonempty(lplan.meta), rplan.meta, **options), True
 
 
 def _dtypes_depend_on_matches(

@@ -38,7 +38,7 @@ from dframe import config
 from dframe.algebra.rows import concat_rows
 from dframe.algebra.shuffle import ConcatPieces, assignment, split_by, split_grid
 from dframe.execution.executors import PartitionReader
-from dframe.merge import finish, index_join
+from dframe.merge import finish, index_join, unlike_keys
 from dframe.plan import nodes as N
 
 TAG_L, TAG_R = "__dframe_lpos__", "__dframe_rpos__"
@@ -167,6 +167,9 @@ class TagSplit:
     def __call__(self, part: pd.DataFrame, i: int) -> list[Any]:
         tagged = self.side.tagged(part, i)
         pieces = split_by(tagged, assignment(self.side.hash_keys(part), self.nout), self.nout)
+        if any(self.side.normalize):
+            # keys of different dtypes: every merge task learns that this side has rows
+            pieces = unlike_keys.with_witnesses(tagged, pieces, self.side.tag)
         return _without_labels(pieces, self.labels)
 
 
@@ -254,9 +257,17 @@ class MergePieces:
         self.pair, self.nleft = MergePair(spec), nleft
 
     def __call__(self, *pieces: pd.DataFrame) -> pd.DataFrame:
-        left = ConcatPieces()(0, *pieces[: self.nleft])
-        right = ConcatPieces()(0, *pieces[self.nleft :])
-        return self.pair(left, right)
+        spec = self.pair.spec
+        lpieces, rpieces = pieces[: self.nleft], pieces[self.nleft :]
+        if not any(spec.left.normalize):
+            return self.pair(ConcatPieces()(0, *lpieces), ConcatPieces()(0, *rpieces))
+        lreal, lwitness = unlike_keys.real_pieces(lpieces, spec.left.tag)
+        rreal, rwitness = unlike_keys.real_pieces(rpieces, spec.right.tag)
+        left, right = ConcatPieces()(0, *lreal), ConcatPieces()(0, *rreal)
+        kwargs = dict(spec.kwargs)
+        left, right, keep = unlike_keys.as_whole(left, right, lwitness, rwitness, spec.how, kwargs)
+        out = self.pair(left, right)
+        return out if keep else out.iloc[:0]
 
 
 class Sample:

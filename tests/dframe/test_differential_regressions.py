@@ -85,17 +85,22 @@ def test_merge_boolean_key_on_int_key(npartitions, sort):
     same(expected, result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outer merge of a boolean key on an int key at 3+ partitions: a right-only row's "
-    "key is <NA> where pandas' object column holds NaN (partitions keep boolean)",
-)
-def test_merge_boolean_key_on_int_key_partition_dtypes():
-    left = pd.DataFrame({"nb": pd.array([True, None, False], dtype="boolean")})
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+@pytest.mark.parametrize("how", ["outer", "right"])
+def test_merge_boolean_key_on_int_key_partition_dtypes(npartitions, how):
+    """A right-only row's boolean key was <NA> where pandas' object column holds NaN: pandas
+    coerces keys of different dtypes to object only when both sides have rows, and a pair of
+    partitions without left rows merged uncoerced. Where a side has no rows at all (a filter
+    emptied it), pandas coerces nothing and keeps boolean."""
+    left = pd.DataFrame({"nb": pd.array([True, None, False], dtype="boolean"), "v": [1, 2, 3]})
     right = pd.DataFrame({"k": [1, 5]})
-    expected = left.merge(right, left_on="nb", right_on="k", how="outer")
-    result = df_of(left, 3).merge(df_of(right, 1), left_on="nb", right_on="k", how="outer")
-    same(expected, result)
+    for f in (
+        lambda l, r: l.merge(r, left_on="nb", right_on="k", how=how),
+        lambda l, r: l[l["v"] > 5].merge(r, left_on="nb", right_on="k", how=how),
+        lambda l, r: l.merge(r[r["k"] > 5], left_on="nb", right_on="k", how=how),
+        lambda l, r: l.merge(r.rename(columns={"k": "nb"}), on="nb", how=how, sort=True),
+    ):
+        same(f(left, right), f(df_of(left, npartitions), df_of(right, 1)))
 
 
 @pytest.mark.parametrize("npartitions", [1, 2, 3])
@@ -1011,23 +1016,27 @@ def test_window_of_strings_without_rows(npartitions):
         f(df_of(words, npartitions)).to_pandas()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pivot_table(observed=False, sort=False) with a categorical index: a plain columns "
-    "key comes out sorted; pandas keeps its first appearance",
-)
-def test_pivot_table_observed_false_unsorted_plain_columns():
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_pivot_table_observed_false_unsorted_plain_columns(npartitions):
+    """pivot_table(observed=False, sort=False) with a categorical index: a plain columns key
+    came out sorted where pandas keeps its first appearance — the groupby's index (every
+    category with each plain value) was built with sorted levels, which pivoting lays out."""
     pdf = pd.DataFrame(
         {
-            "k": [0, 0, 0],
-            "c": pd.Categorical(["x"] * 3, categories=["x", "y"]),
-            "t": pd.to_datetime(["2024-01-02", "2024-01-01", "2024-01-01"]),
+            "k": [0, 0, 0, 1],
+            "c": pd.Categorical(["x", "x", "x", "x"], categories=["x", "y"]),
+            "t": pd.to_datetime(["2024-01-02", "2024-01-01", "2024-01-01", "2023-12-31"]),
         }
     )
+    df = df_of(pdf, npartitions)
     f = lambda d: d.pivot_table(
         index="c", columns="t", values="k", aggfunc="count", observed=False, sort=False
     )
-    same(f(pdf), f(df_of(pdf, 1)))
+    same(f(pdf), f(df))
+    g = lambda d: d.groupby(["c", "t"], observed=False, sort=False)[["k"]].sum()
+    same(g(pdf), g(df))
+    levels = g(df).to_pandas().index.levels
+    assert [list(x) for x in levels] == [list(x) for x in g(pdf).index.levels]
 
 
 def test_merge_of_unlike_keys_without_rows():
@@ -1038,17 +1047,26 @@ def test_merge_of_unlike_keys_without_rows():
     same(f(pdf, other), f(df_of(pdf, 1), df_of(other, 1)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="merge of a str key on an int key when a filter emptied a side: pandas merges (no "
-    "values to reject); dframe does not know the side is empty and raises ValueError from its "
-    "made-up sample values",
-)
-def test_merge_of_unlike_keys_with_a_side_a_filter_emptied():
-    pdf = pd.DataFrame({"k": [1, 2], "i": [3, 4]})
-    other = pd.DataFrame({"k": [0]})
-    f = lambda d, o: d[d["i"] > 9].astype("str").merge(o, on="k", how="inner")
-    same(f(pdf, other), f(df_of(pdf, 1), df_of(other, 1)))
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+@pytest.mark.parametrize("strategy", ["auto", "shuffle"])
+def test_merge_of_unlike_keys_with_a_side_a_filter_emptied(npartitions, strategy):
+    """A str key on an int key where a filter emptied a side: pandas merges (it checks the keys
+    only when both sides have rows); dframe raised ValueError at the call, from its made-up
+    sample values. Where both sides have rows, pandas' ValueError is raised when computed."""
+    pdf = pd.DataFrame({"k": [1, 2, 0], "i": [3, 4, 12]})
+    other = pd.DataFrame({"k": [0, 1]})
+    with dframe.config.override(merge_strategy=strategy):
+        for how in ("inner", "outer"):
+            f = lambda d, o, how=how: d[d["i"] > 99].astype("str").merge(o, on="k", how=how)
+            same(f(pdf, other), f(df_of(pdf, npartitions), df_of(other, 1)))
+            g = lambda d, o, how=how: o.merge(d[d["i"] > 99].astype("str"), on="k", how=how)
+            same(g(pdf, other), g(df_of(pdf, npartitions), df_of(other, 1)))
+        f = lambda d, o: d[d["i"] > 9].astype("str").merge(o, on="k")
+        with pytest.raises(ValueError, match="You are trying to merge on") as expected:
+            f(pdf, other)
+        with pytest.raises(ValueError) as raised:
+            f(df_of(pdf, npartitions), df_of(other, 1)).to_pandas()
+        assert str(raised.value) == str(expected.value)
 
 
 @pytest.mark.parametrize("npartitions", [1, 3])

@@ -273,13 +273,6 @@ def _merge(draw: Draw, d: pd.DataFrame) -> str:
         # KNOWN: sorting on a categorical key whose dtype differs between the frames (ordered on
         # one side only, say) raises TypeError (Cannot set a Categorical with another).
         keys = [k for k in keys if column_kinds(d)[k] != "cat" or d[k].dtype == OTHER[0][k].dtype]
-    if OTHER and not (len(d) and len(OTHER[0])):
-        # KNOWN: keys of different kinds (str on int) merge in pandas when a side has no rows
-        # (no values to reject); where dframe does not know a side is empty (a filter emptied
-        # it) it checks made-up sample values and raises ValueError
-        # (test_merge_of_unlike_keys_with_a_side_a_filter_emptied): like kinds only then.
-        theirs = column_kinds(OTHER[0])
-        keys = [k for k in keys if column_kinds(d).get(k) == theirs.get(k)]
     suffixes = opt(draw, ("_l", "_r"))
     if how == "cross":
         return call("d.merge", "other", how=r(how), suffixes=r(suffixes))
@@ -297,12 +290,10 @@ def _merge(draw: Draw, d: pd.DataFrame) -> str:
             indicator=indicator,
             suffixes=r(suffixes),
         )
-    # KNOWN: keys of different types differ: a bool/boolean key on the int key "k" at 3+
-    # partitions of an outer merge leaves <NA> where pandas' object column has NaN; a
-    # categorical key at 2+ partitions: the key column's dtype follows the partitions that
-    # matched (str or category), and with int categories and a missing value pandas raises
-    # ValueError where dframe does not. Int keys only.
-    keyish = columns(d, frozenset({"int"}))
+    # KNOWN: a categorical key on the int key "k" at 2+ partitions: the key column's dtype
+    # follows the partitions that matched (str or category), and with int categories and a
+    # missing value pandas raises ValueError where dframe does not. Int and bool keys only.
+    keyish = columns(d, frozenset({"int", "bool", "boolean"}))
     if not keyish:
         return call("d.merge", "other", how="'cross'")
     left = draw(st.sampled_from(keyish))
@@ -374,11 +365,6 @@ def _pivot_table(draw: Draw, d: pd.DataFrame) -> str:
     # observed=False only when the columns are not categorical, until margins are checked.
     cat_columns = cols is not None and column_kinds(d)[cols] == "cat"
     observed = opt(draw, False) if not cat_columns else None
-    if observed is False and column_kinds(d)[index] == "cat":
-        # KNOWN: pivot_table(observed=False, sort=False) with a categorical index orders a
-        # plain columns key by value where pandas keeps first appearance
-        # (test_pivot_table_observed_false_unsorted_plain_columns): sorted then.
-        sort = None
     return call(
         "d.pivot_table",
         index=repr(index),
