@@ -142,13 +142,15 @@ _OBJECT = _Unconvertible()
 class Explode:
     """``explode`` of one partition, as pandas' explode of the whole column.
 
-    pandas infers an exploded object column's dtype from its elements (``str`` when they are
-    strings and missing values, the missing values becoming NaN), which one partition cannot
-    know: a partition of strings and <NA> would become ``str``, its <NA> NaN, where the whole
-    column (a ``True`` in another partition) stays object and keeps <NA>. So the partition is
-    exploded below a *witness* row holding an element that makes pandas take the whole column's
-    decision (a string where the whole column is ``str``, an unconvertible object where it stays
-    object), and the witness' output row is dropped.
+    pandas infers an exploded object column's dtype from all its elements (``str`` from strings
+    and missing values, the missing values becoming NaN; datetime64 from Timestamps ...), which
+    one partition cannot know: a partition of strings and <NA> would become ``str``, its <NA>
+    NaN, where the whole column (a ``True`` in another partition) stays object and keeps <NA>.
+    So each partition is first exploded with its elements kept as they are (below a witness
+    row holding an element pandas cannot convert), then each such column is inferred by pandas'
+    own constructor together with *representatives* of the whole column — one element of each
+    kind found in any partition (``representatives``) — which makes pandas take the whole
+    column's decision; the representatives are then dropped.
     """
 
     def __init__(self, column: Any) -> None:
@@ -160,70 +162,103 @@ class Explode:
             return [None] if part.dtype == object else []
         return [c for c in _as_list(self.column) if part[c].dtype == object]
 
-    def __call__(self, part: Any, elements: list[Any] | None = None) -> Any:
-        """``part`` exploded; with ``elements`` (one per column of ``columns``: the witness)
-        exploded below a row holding them, as the whole column's explode."""
-        if elements is None or not self.columns(part):
+    def raw(self, part: Any) -> Any:
+        """``part`` exploded, its inferred columns left as object with their elements as is."""
+        columns = self.columns(part)
+        if not columns or not len(part):
             return self._explode(part)
-        if not len(part):  # nothing to infer from: the whole column's dtype
-            out = self._explode(part)
-            cast = {c: "str" for c, e in zip(self.columns(part), elements, strict=True) if e == ""}
-            if isinstance(out, pd.Series):
-                return out.astype("str") if cast else out
-            return out.astype(cast)
         if isinstance(part, pd.Series):
-            witness = pd.Series([elements], index=part.index[:1], dtype=object, name=part.name)
+            witness = pd.Series([[_OBJECT]], index=part.index[:1], dtype=object, name=part.name)
         else:
             witness = part.iloc[:1].copy()
-            for c, element in zip(self.columns(part), elements, strict=True):
-                column = pd.Series([[element]], index=witness.index, dtype=object)
+            for c in columns:
+                column = pd.Series([[_OBJECT]], index=witness.index, dtype=object)
                 witness.isetitem(witness.columns.get_loc(c), column)
         # (the witness row's lists have one element: one output row)
         return self._explode(pd.concat([witness, part])).iloc[1:]
+
+    def __call__(self, part: Any, whole: list[list[Any]] | None = None) -> Any:
+        """``part`` exploded; with ``whole`` (per column of ``columns``: the representatives of
+        the whole column's elements) its columns take the whole column's dtype."""
+        if whole is None or not self.columns(part):
+            return self._explode(part)
+        out = self.raw(part)
+        if isinstance(out, pd.Series):
+            return _infer_with(out, whole[0])
+        out = out.copy(deep=False)
+        for c, reps in zip(self.columns(part), whole, strict=True):
+            out.isetitem(out.columns.get_loc(c), _infer_with(out[c], reps))
+        return out
 
     def _explode(self, part: Any) -> Any:
         return part.explode() if self.column is None else part.explode(self.column)
 
 
+def _infer_with(raw: pd.Series, reps: list[Any]) -> pd.Series:
+    """``raw``'s elements as pandas' constructor (Series.explode's) infers them beside ``reps``."""
+    values = np.empty(len(reps) + len(raw), dtype=object)
+    values[: len(reps)] = reps
+    values[len(reps) :] = raw.to_numpy(dtype=object)
+    inferred = pd.Series(values, copy=False).iloc[len(reps) :]
+    return inferred.set_axis(raw.index).rename(raw.name)
+
+
+def _kind(x: Any) -> Any:
+    """What pandas' inference can tell apart about an element: its type, unit, time zone,
+    frequency and whether it is missing (NaN is a float but counts as missing)."""
+    missing = pd.api.types.is_scalar(x) and bool(pd.isna(x))
+    attrs = tuple(str(getattr(x, a, None)) for a in ("unit", "tz", "freq", "dtype"))
+    return (type(x), attrs, bool(missing))
+
+
+def representatives(elements: Any) -> list[Any]:
+    """One element of each kind, and the smallest and largest integers (their range decides
+    int64, uint64 or object)."""
+    out: dict[Any, Any] = {}
+    for x in elements:
+        key = _kind(x)
+        if isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_):
+            low, high = (key, "min"), (key, "max")
+            if low not in out or x < out[low]:
+                out[low] = x
+            if high not in out or x > out[high]:
+                out[high] = x
+        elif key not in out:
+            out[key] = x
+    return list(out.values())
+
+
 class ExplodeKinds:
-    """Per inferred column of a partition: whether its elements allow ``str`` (strings and
-    missing values: ``str`` with a string added) and whether they alone make it ``str`` (some
-    string). The whole column is ``str`` where every partition allows it and some partition
-    makes it. Decided by pandas' own inference on the partition's raw elements: exploded below
-    an unconvertible witness, which keeps them as they are (<NA> not yet NaN)."""
+    """Per inferred column of a partition: representatives of its exploded elements, as they
+    are (before pandas' inference turned <NA> into NaN)."""
 
     def __init__(self, fn: Explode) -> None:
         self.fn = fn
 
-    def __call__(self, part: Any) -> list[tuple[bool, bool]]:
+    def __call__(self, part: Any) -> list[list[Any]]:
         columns = self.fn.columns(part)
         if not len(part):
-            return [(True, False)] * len(columns)
-        out = self.fn(part, [_OBJECT] * len(columns))
+            return [[] for _ in columns]
+        out = self.fn.raw(part)
         raw = [out] if isinstance(out, pd.Series) else [out[c] for c in columns]
-        return [(_infers_str(["", *r]), _infers_str(list(r))) for r in raw]
-
-
-def _infers_str(elements: list[Any]) -> bool:
-    # pandas' inference of exploded elements (its Series constructor's, as in Series.explode)
-    return isinstance(pd.Series([elements], dtype=object).explode().dtype, pd.StringDtype)
+        return [representatives(r.to_numpy(dtype=object)) for r in raw]
 
 
 class ExplodeDtypes:
-    def __call__(self, *kinds: list[tuple[bool, bool]]) -> list[list[bool]]:
-        as_str = [
-            all(k[j][0] for k in kinds) and any(k[j][1] for k in kinds)
-            for j in range(len(kinds[0]) if kinds else 0)
-        ]
-        return [as_str] * len(kinds)
+    """Every partition gets the representatives of the whole columns."""
+
+    def __call__(self, *reps: list[list[Any]]) -> list[list[list[Any]]]:
+        ncols = len(reps[0]) if reps else 0
+        whole = [representatives([x for r in reps for x in r[j]]) for j in range(ncols)]
+        return [whole] * len(reps)
 
 
 class ApplyExplode:
     def __init__(self, fn: Explode) -> None:
         self.fn = fn
 
-    def __call__(self, part: Any, as_str: list[bool]) -> Any:
-        return self.fn(part, ["" if s else _OBJECT for s in as_str])
+    def __call__(self, part: Any, whole: list[list[Any]]) -> Any:
+        return self.fn(part, whole)
 
 
 def _explode(obj: Any, column: Any, ignore_index: bool) -> Any:

@@ -1155,3 +1155,27 @@ def test_rank_of_a_column_labelled_missing(npartitions):
         columns=pd.array([1.0, 2.0, None], dtype="Float64"),
     )
     same(pdf.rank(ascending=False), df_of(pdf, npartitions).rank(ascending=False))
+
+
+EXPLODED_KINDS = {
+    "timestamps_and_nan": [[pd.Timestamp("2024-01-01")], [np.nan], [pd.Timestamp("2024-01-05")]],
+    "units": [[pd.Timestamp("2024-01-01")], [None], [pd.Timestamp("2024-01-01 00:00:00.000001")]],
+    "time_zones": [[pd.Timestamp("2024-01-01")], [pd.NaT], [pd.Timestamp("2024-01-01", tz="UTC")]],
+    "timedeltas": [[pd.Timedelta(1)], [None], []],
+    "uint64_range": [[1, 2], [2**63], [None]],
+    "beyond_int64": [[1, 2], [2**63], [-1]],
+    "periods": [[pd.Period("2024-01", "M")], [pd.Period("2024-02", "M")], [None]],
+    "floats_and_ints": [[1.5], [2], [np.int64(-3)]],
+}
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 6])
+@pytest.mark.parametrize("kind", sorted(EXPLODED_KINDS))
+def test_explode_infers_the_whole_column(kind, npartitions):
+    """Found by the long run with seed 9006 (std(skipna=False), explode): pandas infers an
+    exploded column's dtype from all its elements (datetime64[s] from Timestamps and NaN); each
+    partition now infers beside one element of each kind found in any partition."""
+    s = pd.Series(EXPLODED_KINDS[kind] * 2, dtype=object)
+    same(s.explode(), dframe.from_pandas(s, npartitions=npartitions).explode())
+    pdf = pd.DataFrame({"a": s, "b": s, "x": range(len(s))})
+    same(pdf.explode(["a", "b"]), df_of(pdf, npartitions).explode(["a", "b"]))
