@@ -29,6 +29,7 @@ from dframe.core import alignment as align
 from dframe.core.accessors import infer_meta
 from dframe.fallback.inplace import NO_DEFAULT, flag
 from dframe.plan import nodes as N
+from dframe.plan.value_dtypes import same_meta
 from dframe.plan.wrap import DframeObject, from_pandas
 
 _no_default = object()
@@ -269,6 +270,10 @@ class ValueMethods:
         out = None
         if same_kind and other_ok and axis is None and level is None:
             out = self._slot_map(name, (cond,), kwargs)
+            if out is not None and not same_meta(out._meta, self._meta):
+                # a replacement changes the dtype (NaN into ints): whether one happens at all
+                # depends on the values, so the dtype is known once computed
+                out = self._slot_map(name, (cond,), kwargs, by_values=True)
         if out is None:
             full = {**kwargs, "inplace": inplace, "axis": axis, "level": level}
             return fallback.call_method(self, name, (cond,), full)

@@ -48,7 +48,9 @@ def _cumulative(name: str) -> Any:
             return self._map(rowwise, label=repr(rowwise))
         if axis not in (None, 0, "index"):
             return fallback.call_method(self, name, (axis, skipna), kwargs)
-        meta = M.infer_meta(fn, self._meta)
+        # (the scan casts to its planned dtypes: planned on the input's computed ones when
+        # pandas picks them from the values, a mask that left no NaN keeping int64)
+        meta = M.infer_meta(fn, self._known_meta())
         scan = Cumulative(name, skipna, meta)
         node = N.MapWithContext(
             self._plan, scan.summarize, scan.gather, scan.apply, meta, label=repr(fn)

@@ -1179,3 +1179,16 @@ def test_explode_infers_the_whole_column(kind, npartitions):
     same(s.explode(), dframe.from_pandas(s, npartitions=npartitions).explode())
     pdf = pd.DataFrame({"a": s, "b": s, "x": range(len(s))})
     same(pdf.explode(["a", "b"]), df_of(pdf, npartitions).explode(["a", "b"]))
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 3])
+def test_where_that_replaces_nothing_keeps_int64(npartitions):
+    """Found by the long run with seed 9008 (value_counts, where, cumsum): ``where`` whose
+    condition holds everywhere keeps int64 (pandas), and a cumsum after it plans on that."""
+    pdf = pd.DataFrame({"b": [True] * 5 + [False] * 19 + [True] * 3})
+    pdf["i"] = pdf.b.astype(int)
+    f = lambda d: d.b.value_counts(sort=False).where(lambda c: c >= 5)
+    same(f(pdf), f(df_of(pdf, npartitions)))
+    same(f(pdf).cumsum(skipna=False), f(df_of(pdf, npartitions)).cumsum(skipna=False))
+    g = lambda d: d.i.where(d.i > -1)  # no NaN made: int64 at any partitioning
+    same(g(pdf), g(df_of(pdf, npartitions)))
