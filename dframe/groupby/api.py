@@ -39,7 +39,7 @@ from dframe.groupby.nodes import Gather, GroupAgg, GroupNumbers, GroupShuffle
 from dframe.groupby.windows import GroupWindowMethods
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
-from dframe.plan.value_dtypes import SettleDtypes
+from dframe.plan.value_dtypes import SettleDtypes, same_meta
 from dframe.plan.wrap import from_pandas, wrap_plan
 
 __all__ = ["DataFrameGroupBy", "FallbackGroupBy", "GroupBy", "SeriesGroupBy"]
@@ -254,6 +254,10 @@ class GroupBy(GroupWindowMethods):
             label="home",
             aligned=where,
         )
+        if not same_meta(missing_meta, meta):
+            # whether any key is missing (rows of dropped groups hold NaN) decides the dtypes,
+            # which the partitions agree on (HomeCombine): known once computed
+            return _wrap(SettleDtypes(home, agreed=True))
         return _wrap(home)
 
     def _per_group(

@@ -329,7 +329,7 @@ def _level_number(meta: Any, level: Any) -> int:
 def unstack_native(obj: Any, level: Any, fill_value: Any) -> Any:
     """``obj.unstack(level, fill_value=fill_value)`` computed in parallel, or ``None`` when the
     layout is one this module leaves to pandas."""
-    meta = obj._meta
+    meta = obj._known_meta()  # (the result's dtypes are planned from these)
     lev = _level_number(meta, level)
     lower.compute(obj._plan)  # several passes read the input: compute it once
     summaries = [s for s in lower.collect_partitions(obj._map(

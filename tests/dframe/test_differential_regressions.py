@@ -1192,3 +1192,14 @@ def test_where_that_replaces_nothing_keeps_int64(npartitions):
     same(f(pdf).cumsum(skipna=False), f(df_of(pdf, npartitions)).cumsum(skipna=False))
     g = lambda d: d.i.where(d.i > -1)  # no NaN made: int64 at any partitioning
     same(g(pdf), g(df_of(pdf, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 3])
+def test_unstack_of_a_groupby_cumcount_over_missing_keys(npartitions):
+    """Found by the long run with seed 9007 (groupby agg, groupby cumcount, unstack): a
+    cumcount is float64 when a key is missing (NaN in those rows), int64 otherwise — known once
+    computed; unstack planned its columns' dtypes on int64 and failed to cast NaN."""
+    pdf = pd.DataFrame({"a": [1, 1, 2, 2], "b": [0, 1, 0, 1], "x": [1.0, np.nan, 1.0, 2.0]})
+    f = lambda d: d.set_index(["a", "b"]).groupby("x").cumcount().unstack(0)
+    same(f(pdf), f(df_of(pdf, npartitions)))
+    same(f(pdf.fillna(3.0)), f(df_of(pdf.fillna(3.0), npartitions)))  # no missing key: int64
