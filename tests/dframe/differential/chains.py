@@ -133,6 +133,10 @@ def cases(draw: Draw, max_steps: int = 4) -> Case:
                 warnings.simplefilter("ignore")
                 d = run_step(code, d, pd, other_pdf)
         except Exception as error:  # noqa: BLE001  # pandas' error is the expected outcome
+            if _pandas_bug(error):
+                case.steps.pop()
+                HISTORY.pop()
+                break
             case.error = error
             return case
         if _has_void(d):
@@ -150,6 +154,16 @@ def cases(draw: Draw, max_steps: int = 4) -> Case:
             widened = widened or _widens(before, other_pdf, d) or not len(d)
     case.expected = d
     return case
+
+
+def _pandas_bug(error: Exception) -> bool:
+    """KNOWN (a pandas bug): pandas' internal error for what it otherwise answers with another
+    one — comparing a str column with timedeltas after drop_duplicates/reset_index raises
+    ValueError from the Arrow string array's constructor (TypeError otherwise); the chain ends
+    before that step."""
+    return isinstance(error, ValueError) and str(error).startswith(
+        "ArrowStringArray requires a PyArrow (chunked) array"
+    )
 
 
 def _has_void(d: Any) -> bool:
