@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
 from dframe import fallback
 from dframe.algebra.elementwise import MethodCall
@@ -81,6 +82,11 @@ class MergeCounts:
             merged.index = pd.MultiIndex.from_arrays([merged.index])
         elif isinstance(merged.index, pd.MultiIndex):
             merged.index = _on_levels(merged.index, [p.index.levels for p in partials])
+        elif isinstance(merged.index.dtype, BaseMaskedDtype):
+            # pandas counts a nullable column's values, then appends <NA>'s count: last
+            missing = merged.index.isna()
+            if missing.any():
+                merged = pd.concat([merged[~missing], merged[missing]])
         merged.index = merged.index.set_names(names)
         merged.name = partials[0].name
         return merged

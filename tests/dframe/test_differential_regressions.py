@@ -1216,3 +1216,15 @@ def test_melt_of_a_value_column_missing_everywhere(npartitions):
     """Found by the long run with seed 9002 (a right merge matching nothing, then melt)."""
     pdf = pd.DataFrame({"i": [np.nan] * 3, "t": pd.to_datetime(["2024-01-01", None, "2024-01-02"])})
     same(pdf.melt(), df_of(pdf, npartitions).melt())
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+@pytest.mark.parametrize("dtype", ["Int64", "boolean", "Float64"])
+def test_value_counts_of_a_nullable_column_counts_na_last(dtype, npartitions):
+    """Found by the long run with seed 9007 (value_counts(dropna=False), nsmallest keep='all'):
+    pandas appends <NA>'s count after a nullable column's values; merged partial counts put it
+    where a partition first held it."""
+    values = [1, None, 0, 0, None, 1, 1] if dtype != "boolean" else [1, None, 0, 0, None, 1, 1]
+    s = pd.Series(values, dtype=dtype, name="n")
+    for kwargs in ({"sort": False}, {}, {"ascending": True}):
+        same(s.value_counts(dropna=False, **kwargs), df_of(s.to_frame(), npartitions).n.value_counts(dropna=False, **kwargs))
