@@ -35,9 +35,9 @@ class MeltBlock:
     """One value column of a partition, melted (in the dtypes of its own values)."""
 
     def __init__(self, id_vars: list[Any], var: Hashable, names: tuple[Any, Any],
-                 ignore_index: bool) -> None:
+                 ignore_index: bool, value_dtype: Any = None) -> None:
         self.id_vars, self.var, self.names = id_vars, var, names
-        self.ignore_index = ignore_index
+        self.ignore_index, self.value_dtype = ignore_index, value_dtype
 
     def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
         return pd.melt(
@@ -71,7 +71,7 @@ def melt(frame: Any, id_vars: Any = None, value_vars: Any = None, var_name: Any 
         return fallback.call_method(frame, "melt", (), kwargs)
     out_meta = pd.melt(M.nonempty(meta), **kwargs).iloc[:0]
     names = (out_meta.columns[-2], out_meta.columns[-1])
-    blocks = tuple(MeltBlock(ids, v, names, ignore_index) for v in values)
+    blocks = tuple(MeltBlock(ids, v, names, ignore_index, meta[v].dtype) for v in values)
     return frame._new(Melt(frame._plan, blocks, out_meta, ignore_index))
 
 
@@ -105,11 +105,21 @@ class Melt(N.Node):
         # The blocks agree on the dtypes their values give together (int and float value
         # columns: float), not on the meta's: a dtype that depends on the values (an int
         # column an outer merge filled with NaN is float) is known only now.
-        infos = ex.get([ex.submit(_block_info, h) for h in handles])
+        mixed = len({str(b.value_dtype) for b in self.blocks}) > 1
+        found = ex.get([ex.submit(BlockInfo(mixed), h) for h in handles])
+        infos, reps = [f[:3] for f in found], [x for f in found for x in f[3]]
         if not any(n for n, _, _ in infos):
             # no rows at all: every value column still has its dtype (int, str: object)
             infos = [(n, m, [True] * len(has)) for n, m, has in infos]
         dtypes = common_dtypes(infos).to_dict()
+        value = self.out_meta.columns[-1]
+        if mixed and dtypes[value] == object and reps:
+            # pandas concatenates value columns of unlike dtypes into objects, then its
+            # constructor infers their dtype from all the values (datetimes beside a column of
+            # NaN only: datetime64): each block infers beside representatives of them all
+            whole = representatives(reps)
+            handles = [ex.submit(_InferValues(whole), h) for h in handles]
+            dtypes[value] = _infer_with(pd.Series([], dtype=object), whole).dtype
         lengths = [n for n, _, _ in infos]
         lowerer.found_lengths.setdefault(self, lengths)
         if self.ignore_index:
@@ -120,9 +130,30 @@ class Melt(N.Node):
         return f"Melt({len(self.blocks)} value columns)"
 
 
-def _block_info(block: pd.DataFrame) -> tuple[int, pd.DataFrame, list[bool]]:
-    # A block without rows holds no values: its dtypes do not vote.
-    return len(block), block.iloc[:0], [len(block) > 0] * block.shape[1]
+class BlockInfo:
+    """A block's rows, empty self and which columns vote on the dtypes (a block without rows
+    holds no values: its dtypes do not vote); with ``mixed`` value columns, representatives of
+    its values as objects (see ``representatives``)."""
+
+    def __init__(self, mixed: bool) -> None:
+        self.mixed = mixed
+
+    def __call__(self, block: pd.DataFrame) -> tuple[int, pd.DataFrame, list[bool], list[Any]]:
+        reps = representatives(block.iloc[:, -1].to_numpy(dtype=object)) if self.mixed else []
+        return len(block), block.iloc[:0], [len(block) > 0] * block.shape[1], reps
+
+
+class _InferValues:
+    """A block's value column as objects, inferred beside the whole column's representatives."""
+
+    def __init__(self, whole: list[Any]) -> None:
+        self.whole = whole
+
+    def __call__(self, block: pd.DataFrame) -> pd.DataFrame:
+        out = block.copy(deep=False)
+        values = block.iloc[:, -1].astype(object)
+        out.isetitem(block.shape[1] - 1, _infer_with(values, self.whole))
+        return out
 
 
 def _cast(block: pd.DataFrame, dtypes: dict[Any, Any]) -> pd.DataFrame:

@@ -1205,17 +1205,19 @@ def test_unstack_of_a_groupby_cumcount_over_missing_keys(npartitions):
     same(f(pdf.fillna(3.0)), f(df_of(pdf.fillna(3.0), npartitions)))  # no missing key: int64
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="melt of value columns of different dtypes where one is missing everywhere: pandas' "
-    "concat lets that column not vote on the dtype (and fills it with the result's missing "
-    "value); every dframe block votes, so the value column is object where pandas' is datetime64",
-)
-@pytest.mark.parametrize("npartitions", [1, 3])
+@pytest.mark.parametrize("npartitions", [1, 2, 3])
 def test_melt_of_a_value_column_missing_everywhere(npartitions):
-    """Found by the long run with seed 9002 (a right merge matching nothing, then melt)."""
-    pdf = pd.DataFrame({"i": [np.nan] * 3, "t": pd.to_datetime(["2024-01-01", None, "2024-01-02"])})
-    same(pdf.melt(), df_of(pdf, npartitions).melt())
+    """Found by the long run with seed 9002 (a right merge matching nothing, then melt):
+    pandas concatenates value columns of unlike dtypes into objects and its constructor infers
+    their dtype from all of them (datetimes beside NaN only: datetime64; strings: str)."""
+    frames = [
+        pd.DataFrame({"i": [np.nan] * 3, "t": pd.to_datetime(["2024-01-01", None, "2024-01-02"])}),
+        pd.DataFrame({"f": [np.nan] * 3, "s": pd.array(["a", None, "b"], dtype="str")}),
+        pd.DataFrame({"f": [np.nan, 1.0, np.nan], "s": pd.array(["a", None, "b"], dtype="str")}),
+    ]
+    for pdf in frames:
+        same(pdf.melt(), df_of(pdf, npartitions).melt())
+        same(pdf.melt(ignore_index=False), df_of(pdf, npartitions).melt(ignore_index=False))
 
 
 @pytest.mark.parametrize("npartitions", [1, 3, 7])

@@ -331,22 +331,11 @@ def _melt(draw: Draw, d: pd.DataFrame) -> str:
     cols = columns(d)
     ids = opt(draw, draw(st.lists(st.sampled_from(cols), max_size=2, unique=True)))
     rest = [c for c in cols if ids is None or c not in ids]
-    all_missing = [c for c in rest if len(d) and d[c].isna().all()]
-    if all_missing and len({str(t) for t in d[rest].dtypes}) > 1:
-        # KNOWN: melt of value columns of different dtypes, one of them missing everywhere:
-        # pandas' concat lets that column not vote on the dtype and fills it with the result's
-        # missing value; every dframe block votes
-        # (test_melt_of_a_value_column_missing_everywhere): not those columns.
-        rest = [c for c in rest if c not in all_missing]
-        if not rest:
-            return "d.count()"
-        values = draw(st.lists(st.sampled_from(rest), min_size=1, max_size=3, unique=True))
-    else:
-        values = (
-            opt(draw, draw(st.lists(st.sampled_from(rest), min_size=1, max_size=3, unique=True)))
-            if rest
-            else None
-        )
+    values = (
+        opt(draw, draw(st.lists(st.sampled_from(rest), min_size=1, max_size=3, unique=True)))
+        if rest
+        else None
+    )
     form = draw(st.sampled_from(["d.melt", "lib.melt"]))
     args = ["d"] if form == "lib.melt" else []
     return call(
