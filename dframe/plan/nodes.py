@@ -382,8 +382,9 @@ class SelectPartitions(Node):
 class Renumbered(Node):
     """``child`` with the labels 0..n-1 (``ignore_index=True``); dtypes untouched.
 
-    ``unless_empty``: a result without rows keeps its labels, as pandas' ``DataFrame.drop_duplicates``
-    returns a frame without rows as it is (whether there are rows is known only once computed).
+    ``unless_empty``: a result computed from an input without rows keeps its labels, as pandas'
+    ``DataFrame.drop_duplicates`` returns a frame without rows as it is (whether there are rows
+    is known only once computed; the input is the child's first input).
     """
 
     input_fields: ClassVar[tuple[str, ...]] = ("child",)
@@ -400,7 +401,10 @@ class Renumbered(Node):
         handles = lowerer.lower(self.child)
         lengths = lowerer.lengths(self.child, handles)
         if self.unless_empty and not sum(lengths):
-            return handles
+            # (a frame whose rows were all dropped as duplicates is renumbered)
+            source = self.child.inputs[0] if self.child.inputs else self.child
+            if not sum(lowerer.lengths(source, lowerer.lower(source))):
+                return handles
         return lowerer._renumber(handles, lengths)
 
     def ends(self, n: int, which: str) -> Node | None:

@@ -1230,3 +1230,14 @@ def test_value_counts_of_a_nullable_column_counts_na_last(dtype, npartitions):
     s = pd.Series(values, dtype=dtype, name="n")
     for kwargs in ({"sort": False}, {}, {"ascending": True}):
         same(s.value_counts(dropna=False, **kwargs), df_of(s.to_frame(), npartitions).n.value_counts(dropna=False, **kwargs))
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 3])
+def test_drop_duplicates_that_drops_every_row_renumbers(npartitions):
+    """Found by the long run with seed 9008 (pivot_table, drop_duplicates(keep=False,
+    ignore_index=True)): a frame whose rows are all duplicates comes back renumbered (an empty
+    RangeIndex); only a frame that had no rows keeps its labels."""
+    pdf = pd.DataFrame({"a": [1, 1, 2, 2]}, index=["w", "x", "y", "z"])
+    f = lambda d: d.drop_duplicates(keep=False, ignore_index=True)
+    same(f(pdf), f(df_of(pdf, npartitions)))
+    same(f(pdf.iloc[:0]), f(df_of(pdf.iloc[:0], npartitions)))
