@@ -189,7 +189,12 @@ class DataFrame(
             )
             return fallback.call_method(self, "drop", (), kwargs)
         # pandas validates the labels and raises its own KeyError.
-        kept = self._meta.drop(columns=labels if columns is None else columns, errors=errors)
+        dropped = labels if columns is None else columns
+        kept = self._meta.drop(columns=dropped, errors=errors)
+        if self._meta.columns.has_duplicates:
+            # (a projection selects by label: a repeated label kept would be taken twice)
+            fn = MethodCall("drop", columns=dropped, errors=errors)
+            return self._inplace(self._map(fn, meta=kept, label="drop"), inplace, "drop")
         return self._inplace(self._new(N.Project(self._plan, tuple(kept.columns))), inplace, "drop")
 
     def rename(

@@ -1241,3 +1241,12 @@ def test_drop_duplicates_that_drops_every_row_renumbers(npartitions):
     f = lambda d: d.drop_duplicates(keep=False, ignore_index=True)
     same(f(pdf), f(df_of(pdf, npartitions)))
     same(f(pdf.iloc[:0]), f(df_of(pdf.iloc[:0], npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_drop_beside_a_repeated_column_label(npartitions):
+    """Found by the long run with seed 9006 (assign, rename to a label in use, drop): dropping a
+    column of a frame whose other labels repeat kept each repeated column twice."""
+    pdf = pd.DataFrame({"c": [1, 2, 3], "k": [4, 5, 6], "r": [7, 8, 9]}).rename(columns={"k": "r"})
+    same(pdf.drop(columns=["c"]), df_of(pdf, npartitions).drop(columns=["c"]))
+    same(pdf.drop("c", axis=1), df_of(pdf, npartitions).drop("c", axis=1))
