@@ -1250,3 +1250,17 @@ def test_drop_beside_a_repeated_column_label(npartitions):
     pdf = pd.DataFrame({"c": [1, 2, 3], "k": [4, 5, 6], "r": [7, 8, 9]}).rename(columns={"k": "r"})
     same(pdf.drop(columns=["c"]), df_of(pdf, npartitions).drop(columns=["c"]))
     same(pdf.drop("c", axis=1), df_of(pdf, npartitions).drop("c", axis=1))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="unstack after stack of a frame whose index is not sorted: pandas' stack has the "
+    "whole index as its level (in the frame's order) and unstack orders rows by it; each dframe "
+    "partition's stack has its own piece of the index as its level, and the union of those "
+    "pieces is sorted",
+)
+def test_unstack_after_stack_of_an_unsorted_index():
+    """Found by the long run with seed 9002 (rank, stack, unstack(-1))."""
+    pdf = pd.DataFrame({"k": [0, 2, 3, 1], "n": [5, 1, 2, 2]}, index=pd.RangeIndex(2, -2, -1))
+    f = lambda d: d.stack().unstack(-1)
+    same(f(pdf), f(df_of(pdf, 2)))
