@@ -1137,3 +1137,52 @@ def test_rank_of_a_column_labelled_missing(npartitions):
         columns=pd.array([1.0, 2.0, None], dtype="Float64"),
     )
     same(pdf.rank(ascending=False), df_of(pdf, npartitions).rank(ascending=False))
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+@pytest.mark.parametrize("name", ["median", "quantile"])
+def test_median_quantile_of_object_column_labels(npartitions, name):
+    """Was left out of the generator (frame_reduce, frame_summary): an object Index of int
+    column labels came back int64. Matches since."""
+    pdf = pd.DataFrame(
+        [[0.5, 1.0], [1.0, 2.0], [3.0, 4.0]], columns=pd.Index([1, 3], dtype=object)
+    )
+    f = lambda d: getattr(d, name)(numeric_only=True)
+    same(f(pdf), f(df_of(pdf, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_agg_min_max_of_object_column_labels(npartitions):
+    """agg(['min', 'max']) re-inferred an object Index of int column labels as int64 (the
+    columns were joined by concat of a dict)."""
+    pdf = pd.DataFrame(
+        [[0.5, 1.0], [1.0, 2.0], [3.0, 4.0]], columns=pd.Index([1, 3], dtype=object, name="n")
+    )
+    same(pdf.agg(["min", "max"]), df_of(pdf, npartitions).agg(["min", "max"]))
+
+
+@pytest.mark.parametrize(
+    "dtype", ["bool", "int64", "float64", "boolean", "Int64", "timedelta64[ns]", "str"]
+)
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_min_max_without_rows(dtype, npartitions):
+    """Was left out of the generator (series.reduce, frame_reduce, frame_summary): min/max of
+    columns without rows. The reductions match since; agg(['min', 'max']) cast the NaN of an
+    empty int64 column back to int64 (IntCastingNaNError), kept bool, and took a timedelta
+    column's NaT for datetimes (TypeError)."""
+    pdf = pd.DataFrame({"x": pd.Series([], dtype=dtype), "f": pd.Series([], dtype=float)})
+    df = df_of(pdf, npartitions)
+    for name in ("min", "max"):
+        same(getattr(pdf, name)(), getattr(df, name)())
+        same(getattr(pdf, name)(numeric_only=True), getattr(df, name)(numeric_only=True))
+        expected, result = getattr(pdf["x"], name)(), getattr(df["x"], name)()
+        assert type(result) is type(expected) and pd.isna(result) and pd.isna(expected)
+    same(pdf.agg(["min", "max"]), df.agg(["min", "max"]))
+    same(pdf.agg(["min", "count"]), df.agg(["min", "count"]))
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 3])
+def test_agg_min_max_of_a_timedelta_column_without_values(npartitions):
+    """The NaT a timedelta column without values gives was taken for datetimes (TypeError)."""
+    pdf = pd.DataFrame({"t": pd.Series([None, None, None], dtype="m8[ns]"), "i": [1, 2, 3]})
+    same(pdf.agg(["min", "max"]), df_of(pdf, npartitions).agg(["min", "max"]))
