@@ -302,6 +302,18 @@ def _agg_plan(obj: Any, func: Any) -> list[tuple[Any, list[str]]] | None:
     return [(None, found)]
 
 
+def _agg_depends_on_rows(meta: pd.DataFrame, func: Any) -> bool:
+    """Whether pandas' ``agg(func)`` of the frame gives other dtypes when it has no rows."""
+    try:
+        without_rows = meta.agg(func)
+        with_rows = M.nonempty(meta).agg(func)
+    except Exception:  # noqa: BLE001 - pandas cannot say on a sample: rows or not, ours
+        return False
+    if isinstance(without_rows, pd.DataFrame) and isinstance(with_rows, pd.DataFrame):
+        return not without_rows.dtypes.equals(with_rows.dtypes)
+    return without_rows.dtype != with_rows.dtype
+
+
 def _from_result(result: pd.DataFrame | pd.Series) -> Any:
     return from_pandas(result, npartitions=1)
 
@@ -440,6 +452,10 @@ class SummaryMethods:
             return getattr(self, func)()
         if self.ndim == 2 and not len(self._meta.columns):
             return _from_result(self._meta.agg(func))  # no column: no data to reduce
+        if self.ndim == 2 and _agg_depends_on_rows(self._meta, func) and len(self) == 0:
+            # An empty column's min is NaN (its int/bool dtype goes), where a column with rows
+            # keeps its dtype: without rows, pandas' answer is its own on the empty frame.
+            return _from_result(self._meta.agg(func))
         wanted = [(column, name) for column, names in plan for name in names]
         calls = [getattr(self if column is None else self[column], name)() for column, name in wanted]
         values = dict(zip(wanted, compute(*calls), strict=True))
@@ -461,6 +477,10 @@ class SummaryMethods:
                 columns[column] = pd.Series([values[column, n] for n in names], index=names)
         out = pd.concat(columns, axis=1)
         out.columns.names = self._meta.columns.names  # pandas keeps the columns' name
+        if plan[0][0] is None:
+            # concat re-infers the labels (an object Index of ints comes back int64); a list for
+            # every column keeps the frame's own.
+            out.columns = self._meta.columns
         # A list for every column reduces each column alone in pandas (an int column's min
         # stays int), here all at once: each column gets the dtype pandas gives it.
         try:
@@ -470,6 +490,12 @@ class SummaryMethods:
         if dtypes is not None and dtypes.index.equals(out.columns):
             changed = {c: d for c, d, o in zip(out.columns, dtypes, out.dtypes) if d != o}
             if changed and out.columns.is_unique:
+                # Missing values do not always cast: a timedelta column's NaT alone was taken
+                # for datetimes, and <NA> (of a frame's reduction to Float64) is no float. They
+                # cast as None.
+                for c in changed:
+                    if changed[c] != object and out[c].isna().any():
+                        out[c] = out[c].astype(object).where(out[c].notna(), None)
                 out = out.astype(changed)
         return _from_result(out)
 

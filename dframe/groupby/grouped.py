@@ -188,6 +188,14 @@ _FILL = {
 }
 
 
+def _fill(name: str, dtype: Any) -> Any:
+    """The value of aggregation ``name`` for a group without rows, in a column of ``dtype``:
+    pandas sums strings of a string dtype (not object) to the empty string."""
+    if name == "sum" and isinstance(dtype, pd.StringDtype):
+        return ""
+    return _FILL[name]
+
+
 def _as_unstacked(result: Any) -> Any:
     """``result`` (groups in group order) as pandas' ``unstack`` of it would give it: levels
     without unused values (those of dropped rows; reordered by first appearance, see
@@ -300,11 +308,12 @@ class Finish:
         out = result.reindex(full)
         if isinstance(out, pd.Series):
             if fills and fills[0] in _FILL:
-                out = out.fillna(_FILL[fills[0]]).astype(result.dtype)
+                out = out.fillna(_fill(fills[0], result.dtype)).astype(result.dtype)
             return out
         for j, name in enumerate(fills):
             if name in _FILL:
-                col = out.iloc[:, j].fillna(_FILL[name]).astype(result.dtypes.iloc[j])
+                dtype = result.dtypes.iloc[j]
+                col = out.iloc[:, j].fillna(_fill(name, dtype)).astype(dtype)
                 out.isetitem(j, col)
         return out
 

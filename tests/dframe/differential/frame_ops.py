@@ -294,15 +294,7 @@ def _frame_rank(draw: Draw, d: pd.DataFrame) -> str:
 
 @op("frame_reduce", is_frame)
 def _frame_reduce(draw: Draw, d: pd.DataFrame) -> str:
-    names = REDUCTIONS
-    if d.columns.dtype == object:
-        # KNOWN: median/quantile of a frame whose column labels are an object Index (ints, say)
-        # give an int64 index (pandas keeps object).
-        names = [n for n in names if n != "median"]
-    if not len(d):
-        # KNOWN: min/max of empty columns are wrong (see series.reduce).
-        names = [n for n in names if n not in ("min", "max")]
-    name = draw(st.sampled_from(names))
+    name = draw(st.sampled_from(REDUCTIONS))
     if name in ("count", "nunique"):
         return call(f"d.{name}", dropna=opt(draw, False) if name == "nunique" else None)
     # any/all take no numeric_only: pandas raises TypeError, and so must dframe.
@@ -324,11 +316,8 @@ def _frame_summary(draw: Draw, d: pd.DataFrame) -> str:
         st.sampled_from(
             [
                 "d.describe()",
-                # KNOWN: quantile/median of object column labels (see frame_reduce).
-                *(["d.quantile(0.5, numeric_only=True)"] if d.columns.dtype != object else []),
-                # KNOWN: agg(['min', 'max']) of an object Index of column labels comes back
-                # re-inferred (see frame_reduce), and min/max of empty columns are wrong.
-                "d.agg(['min', 'max'])" if d.columns.dtype != object and len(d) else "d.count()",
+                "d.quantile(0.5, numeric_only=True)",
+                "d.agg(['min', 'max'])",
                 "d.agg(['sum', 'mean'], numeric_only=True)",
                 # KNOWN (a pandas bug, fixed upstream by pandas PR #66250): DataFrame.idxmax
                 # of a nullable boolean column holding <NA> may point at a row whose value is
@@ -338,9 +327,8 @@ def _frame_summary(draw: Draw, d: pd.DataFrame) -> str:
                 "d.count()",
                 "d.sum(numeric_only=True, min_count=1)",
                 "d.mean(numeric_only=True)",
-                *(["d.median(numeric_only=True)"] if d.columns.dtype != object else []),
-                # KNOWN: min/max of empty columns are wrong (see series.reduce).
-                "d.min(numeric_only=True)" if len(d) else "d.count()",
+                "d.median(numeric_only=True)",
+                "d.min(numeric_only=True)",
                 "d.std(numeric_only=True, ddof=0)",
             ]
         )

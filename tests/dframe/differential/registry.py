@@ -79,9 +79,6 @@ def kind_of(s: Any) -> str:
 NUM = frozenset({"int", "Int", "float", "Float"})
 NUMB = NUM | {"bool", "boolean"}
 NULLABLE = frozenset({"Int", "Float", "boolean"})
-# Kinds a missing value changes (int64 -> float64, bool -> object): groupby's shift of an empty
-# column and row-wise ops over missing keys (see their KNOWN comments) avoid them.
-RESHAPED_BY_MISSING = frozenset({"int", "bool"})
 TIME = frozenset({"dt", "dtz"})
 ORDERED = NUMB | TIME | {"td", "str"}
 ALL = ORDERED | {"cat"}
