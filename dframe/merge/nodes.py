@@ -28,6 +28,7 @@ as pandas would for the whole result) and, unless an index was merged on, are nu
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -39,9 +40,11 @@ from dframe.algebra.rows import concat_rows
 from dframe.algebra.shuffle import ConcatPieces, assignment, split_by, split_grid
 from dframe.execution.executors import PartitionReader
 from dframe.merge import finish, index_join, unlike_keys
+from dframe.plan import meta as M
 from dframe.plan import nodes as N
 
 TAG_L, TAG_R = "__dframe_lpos__", "__dframe_rpos__"
+_EMPTINESS = ((False, False), (True, False), (False, True), (True, True))
 _SHIFT = 1 << 40  # position = partition * _SHIFT + row within the partition
 HOWS = ("inner", "left", "right", "outer", "cross")
 _VALIDATE = {None, "one_to_one", "1:1", "one_to_many", "1:m", "many_to_one", "m:1",
@@ -523,6 +526,10 @@ class Merge(N.Node):
         """The index names by which sides turn out empty: the plan's, except that pandas keeps
         the index of the side with rows (name and all) when a side of an outer join is empty."""
         names = spec.index_names
+        if names is None and not spec.fresh_index:
+            # A merge that keeps a side's labels: each partition's pandas merge names its
+            # index by which of its own sides are empty; the whole merge's by the whole sides'.
+            return {e: self._kept_index_names(spec, *e) for e in _EMPTINESS}
         out = {(False, False): names}
         for empty in ((True, False), (False, True), (True, True)):
             rule = None
@@ -530,6 +537,19 @@ class Merge(N.Node):
                 rule = index_join.rule(self.left, self.right, "outer", True, *empty)
             out[empty] = names if rule is None else rule.names
         return out
+
+    def _kept_index_names(self, spec: Spec, lempty: bool, rempty: bool) -> Any:
+        """pandas' index names for this merge when the sides are empty or not, or None."""
+        lmeta, rmeta = self.left.meta, self.right.meta
+        left = lmeta.iloc[:0] if lempty else M.nonempty(lmeta)
+        right = rmeta.iloc[:0] if rempty else M.nonempty(rmeta)
+        kwargs = {k: v for k, v in spec.kwargs if k != "validate"}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return list(pd.merge(left, right, how=spec.how, **kwargs).index.names)
+        except Exception:  # noqa: BLE001  # no answer from these stand-ins: leave the names
+            return None
 
     def _order(self, ex: Any, merged: list[Any], spec: Spec) -> list[Any]:
         order, nout = spec.order, self._output_count()

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import dframe
+from dframe.execution.lower import collect_partitions
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -1420,3 +1421,17 @@ def test_merge_categorical_key_on_int_key_partition_dtypes():
     expected = left.merge(right, left_on="c", right_on="k", how="outer")
     result = df_of(left, 7).merge(df_of(right, 1), left_on="c", right_on="k", how="outer")
     same(expected, result)
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_join_on_a_column_keeps_the_left_index_name_in_empty_partitions(npartitions):
+    """Found by the long run with seed 9008 (filter, join on a column, pivot_table): a pair of
+    partitions with an empty left side named its index after the right's ('k'), so a later
+    groupby on 'k' found it both a level and a column; pandas' whole join keeps the left's."""
+    pdf = pd.DataFrame({"k": [3, 2, 0, 0, 1, 0, 1, 3]}, index=pd.Index([f"r{i}" for i in range(8)], name="idx"))
+    other = pd.DataFrame({"k": [0, 1, 1, 2], "v": [1.0, 2.0, 3.0, 4.0]})
+    f = lambda d, o: d[d.k < 2].join(o.set_index("k"), on="k", how="inner")
+    got = f(df_of(pdf, npartitions), df_of(other, 2))
+    same(f(pdf, other), got)
+    assert all(p.index.names == ["idx"] for p in collect_partitions(got._plan))
+    same(f(pdf, other).groupby("k").v.sum(), got.groupby("k").v.sum())
