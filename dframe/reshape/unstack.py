@@ -578,9 +578,11 @@ def stack(frame: Any, level: Any = -1, dropna: Any = None, sort: Any = None,
     sample = M.nonempty(meta).stack(level, future_stack=True)  # pandas' errors for a bad level
     out_meta = sample.iloc[:0]
     dtypes = out_meta.dtype if isinstance(out_meta, pd.Series) else out_meta.dtypes.to_dict()
-    if isinstance(out_meta, pd.DataFrame) or all(same_dtype(d, meta.dtypes.iloc[0]) for d in meta.dtypes):
-        # (one dtype: no column can change the answer; a DataFrame result: each of its columns
-        # has its own set of input columns — still cast per partition, see docs/STATUS.md)
+    one_dtype = all(same_dtype(d, meta.dtypes.iloc[0]) for d in meta.dtypes)
+    if one_dtype or isinstance(out_meta, pd.DataFrame):
+        # (one dtype: no column can change the answer; a DataFrame result — MultiIndex columns —
+        # still casts each partition's own answer: not yet checked for columns missing in one
+        # partition only)
         return frame._map(Stack(level, dtypes), meta=out_meta, label="stack", preserves_rows=False)
     plan = N.MapWithContext(
         frame._plan, _columns_with_values, _AnyPartition(), StackToSeries(level, meta), out_meta,
