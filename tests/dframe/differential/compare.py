@@ -153,7 +153,10 @@ def assert_equivalent(expected: Any, result: Any, check_index_type: bool | str =
     elif isinstance(expected, np.ndarray):
         assert isinstance(result, np.ndarray), type(result)
         assert result.dtype == expected.dtype, (result.dtype, expected.dtype)
-        np.testing.assert_array_equal(result, expected)
+        if expected.dtype.kind in "fc":  # floats to a relative 1e-9, as in the frames
+            np.testing.assert_allclose(result, expected, rtol=1e-9, equal_nan=True)
+        else:
+            np.testing.assert_array_equal(result, expected)
     elif isinstance(expected, pd.api.extensions.ExtensionArray):
         assert isinstance(result, pd.api.extensions.ExtensionArray), type(result)
         pd.testing.assert_extension_array_equal(result, expected)
