@@ -57,6 +57,22 @@ def _seeded(test):
 
 
 @pytest.fixture(scope="module", autouse=True)
+def _same_chains_alone_or_in_the_suite():
+    """The fixed seed draws the same chains whatever ran before: hypothesis also draws
+    constants it found in the project's modules loaded so far (and caches them per process on
+    first use), so inside the whole suite it drew other chains than alone. The differential
+    runs with no such constants and a cache of its own (hypothesis' private hooks)."""
+    from hypothesis.internal.conjecture import providers
+
+    empty = type(providers._local_constants)(integers=set(), floats=set(), bytes=set(), strings=set())
+    cache = type(providers.CONSTANTS_CACHE)(providers.CONSTANTS_CACHE.max_size)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(providers, "_get_local_constants", lambda: empty)
+        patch.setattr(providers, "CONSTANTS_CACHE", cache)
+        yield
+
+
+@pytest.fixture(scope="module", autouse=True)
 def _summary(request):
     """After the module: the summary, on the terminal (past output capture) and to a file."""
     yield
