@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 from pandas.core.reshape.merge import _MergeOperation
 
-from dframe.algebra.rows import same_dtype
+from dframe.plan.value_dtypes import cast
 
 WITNESS = -1  # the tag of a witness row (real rows are tagged with positions >= 0)
 
@@ -86,10 +86,4 @@ def as_whole(
 def _cast_like(part: pd.DataFrame, coerced: pd.DataFrame) -> pd.DataFrame:
     if not coerced.columns.equals(part.columns):
         return part  # (a key was an index level pandas dropped: it cast no column then)
-    out = part
-    for j, dtype in enumerate(coerced.dtypes):
-        if not same_dtype(out.dtypes.iloc[j], dtype):
-            if out is part:
-                out = part.copy(deep=False)
-            out.isetitem(j, out.iloc[:, j].astype(dtype))
-    return out
+    return cast(part, list(coerced.dtypes))
