@@ -157,6 +157,53 @@ def test_arrow_backed_pandas_columns_travel_without_copies(ray):
     pd.testing.assert_frame_equal(ray.get(identity.remote(frame)), frame)
 
 
+def test_datetime_columns_travel_out_of_band(ray):
+    """NumPy pickles datetime64/timedelta64 arrays in band (a copy, and no zero-copy read):
+    they travel as int64 views instead and come back with their exact dtype."""
+    import pandas as pd
+
+    from runtime import serialization
+
+    n = 50_000
+    frame = pd.DataFrame({
+        "t": pd.date_range("2000-01-01", periods=n, freq="s", unit="s"),
+        "z": pd.date_range("2000-01-01", periods=n, freq="h", tz="Europe/Paris"),
+        "d": pd.to_timedelta(np.arange(n), unit="ms"),
+    }, index=pd.date_range("1999-01-01", periods=n, freq="min", name="when"))
+    for value in (frame, frame["z"], frame["t"].to_numpy(), frame.index.to_numpy()):
+        ser = serialization.serialize(value)
+        assert len(ser.inband) < 4096
+        back = serialization.deserialize(ser.inband, ser.buffers)
+        if isinstance(value, np.ndarray):
+            assert back.dtype == value.dtype
+            np.testing.assert_array_equal(back, value)
+        else:
+            check = pd.testing.assert_frame_equal if value.ndim == 2 else pd.testing.assert_series_equal
+            check(back, value)
+    pd.testing.assert_frame_equal(ray.get(identity.remote(frame)), frame)
+
+
+def test_frames_holding_a_local_class_take_cloudpickle(ray):
+    """A frame's object column or labels may hold instances of a class only cloudpickle can
+    pickle (defined in ``__main__`` or a function): such frames still travel."""
+    import pandas as pd
+
+    class Local:
+        def __init__(self, v):
+            self.v = v
+
+        def __eq__(self, other):
+            return isinstance(other, Local) and other.v == self.v
+
+        __hash__ = None
+
+    frame = pd.DataFrame({"o": [Local(1), Local(2)], "x": [1.0, 2.0]})
+    back = ray.get(identity.remote(frame))
+    assert back["o"].tolist() == frame["o"].tolist()
+    labelled = pd.Series([1, 2], index=pd.Index([Local(3), Local(4)], dtype=object))
+    assert ray.get(identity.remote(labelled)).index.tolist() == labelled.index.tolist()
+
+
 @runtime.remote
 def y_of(points):
     return points[0].y
