@@ -298,8 +298,11 @@ def prune_columns(root: N.Node) -> N.Node:
     for node in toposort(root):
         need = needs.get(node, frozenset())
         child_needs = _input_needs(node, need)
-        if node.partitioning in keep:
-            child_needs = [None] * len(node.inputs)  # rebuilt, it would be another partitioning
+        if node.partitioning in keep and node.partitioning is node.token:
+            # Rebuilt, it would be another partitioning. (A node that takes its partitioning
+            # from its input — a filter's mask, a projection of the data read — keeps it when
+            # rebuilt over a narrowed input: it is narrowed like any other.)
+            child_needs = [None] * len(node.inputs)
         for child, child_need in zip(node.inputs, child_needs, strict=True):
             if child.is_series:
                 child_need = None

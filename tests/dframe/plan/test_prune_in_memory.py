@@ -78,6 +78,26 @@ def test_merge_moves_only_used_columns(sync, npartitions, how):
     assert_same(query(pdf, dims), query(d, dd))
 
 
+@pytest.mark.parametrize("npartitions", [1, 3, 7, 50])
+def test_sides_filtered_before_the_merge_are_narrowed_first(sync, npartitions, tmp_path):
+    """Each side filtered by a mask on its own columns, then merged (how TPC-H queries are
+    written), over what ``read_parquet`` returned: the data is narrowed below the filters, so
+    they copy only the used columns. (The mask shares the data's partitioning, which had kept
+    the data whole: a node taking its input's partitioning is narrowed with it.)"""
+    pdf, dims = frame(), _dims()
+    pdf.to_parquet(tmp_path / "facts.parquet", row_group_size=max(1, 40 // npartitions))
+    d = dframe.read_parquet(tmp_path / "facts.parquet")
+    assert isinstance(d._plan, N.Materialized)
+    dd = dframe.from_pandas(dims, 2).persist()
+
+    def query(lib_frame, lib_dims):
+        j = lib_frame[lib_frame.w > 0].merge(lib_dims[lib_dims.unused < 3], on="k")
+        return j.groupby("region", as_index=False).v_x.sum()
+
+    assert ("k", "v", "w") in _projections_over_sources(prune_columns(query(d, dd)._plan))
+    assert_same(query(pdf, dims), query(d, dd))
+
+
 @pytest.mark.parametrize("npartitions", [1, 3, 7])
 def test_merge_narrowed_after_the_merge_keeps_pandas_columns(sync, npartitions):
     pdf, dims = frame(), _dims()
