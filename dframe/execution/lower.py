@@ -112,9 +112,16 @@ class _CombineFinalize:
 class Lowerer:
     """Visit an optimized plan, submitting tasks to ``executor``; each node is lowered once."""
 
-    def __init__(self, executor: Any) -> None:
+    def __init__(self, executor: Any, *roots: N.Node) -> None:
         self.ex = executor
         self._done: dict[N.Node, list[Any]] = {}
+        # How many nodes of the plans ``roots`` read each node: a node read by one only may
+        # hand its last per-partition step to that reader (``lower_then``).
+        self._readers: dict[N.Node, int] = {}
+        for root in roots:
+            for node in toposort(root):
+                for child in node.inputs:
+                    self._readers[child] = self._readers.get(child, 0) + 1
         # Rows per partition of nodes whose plan does not know them, learned while lowering
         # (a CSV read counts its rows to number them): kept with the computed partitions.
         self.found_lengths: dict[N.Node, list[int]] = {}
@@ -210,6 +217,12 @@ class Lowerer:
 
     def _visit_partitionwise(self, node: N.Node) -> list[Any]:
         fn = node.partition_function()
+        if len(node.inputs) == 1:
+            (child,) = node.inputs
+            if hasattr(child, "lower_then") and self._readers.get(child) == 1:
+                # Its only reader: ``fn`` runs in the child's last task on each partition
+                # (a merge's finish), so the child's result is neither stored nor read again.
+                return child.lower_then(self, fn)
         per_input = self._partition_args(node)
         return [self.ex.submit(fn, *args) for args in zip(*per_input, strict=True)]
 
@@ -354,7 +367,7 @@ def compute(root: N.Node, settle: bool = True) -> N.Materialized:
     if isinstance(plan, N.Materialized):
         return plan
     ex = choose_executor(plan)
-    lowerer = Lowerer(ex)
+    lowerer = Lowerer(ex, plan)
     meta = root.meta
     unsettled = value_dtypes.unsettled(root)
     with progress.tracking(ex) as tracker:
@@ -496,7 +509,7 @@ def collect_many(roots: list[N.Node]) -> list[Any]:
     if len(executors) != 1:  # inputs live in different places: one at a time
         return [collect(r) for r in roots]
     (ex,) = executors.values()
-    lowerer = Lowerer(ex)
+    lowerer = Lowerer(ex, *optimized)
     with progress.tracking(ex) as tracker:
         handles = [
             list(p.handles) if isinstance(p, N.Materialized) else lowerer.lower(p)

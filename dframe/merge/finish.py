@@ -60,10 +60,14 @@ class Finish:
     """Partition ``j``: drop the helper columns, give it the common dtypes, its labels
     start..start+n-1 (when numbered afresh) and the index names (given ``Agree``'s answer)."""
 
-    def __init__(self, hidden: tuple[str, ...], j: int) -> None:
-        self.hidden, self.j = hidden, j
+    def __init__(self, hidden: tuple[str, ...], j: int, then: Any = None) -> None:
+        self.hidden, self.j, self.then = hidden, j, then  # then: what reads it, in this task
 
-    def __call__(self, part: pd.DataFrame, common: tuple[Any, ...]) -> pd.DataFrame:
+    def __call__(self, part: pd.DataFrame, common: tuple[Any, ...]) -> Any:
+        out = self._finish(part, common)
+        return out if self.then is None else self.then(out)
+
+    def _finish(self, part: pd.DataFrame, common: tuple[Any, ...]) -> pd.DataFrame:
         dtypes, starts, names = common
         start = starts[self.j]
         out = part.drop(columns=[c for c in self.hidden if c in part.columns])

@@ -461,6 +461,11 @@ class Merge(N.Node):
         return strategy if size < config.get("merge_broadcast_bytes") else "shuffle"
 
     def lower_with(self, lowerer: Any) -> list[Any]:
+        return self.lower_then(lowerer, None)
+
+    def lower_then(self, lowerer: Any, then: Any) -> list[Any]:
+        """The merged partitions, each passed through ``then`` (its only reader's partition
+        function, or None) in the task that finishes it."""
         ex, spec = lowerer.ex, self.spec
         # A side read from Parquet is read inside the tasks that use it: no partition of it is
         # stored on its own (or held by the driver while the merge waits for lengths below).
@@ -497,7 +502,9 @@ class Merge(N.Node):
         infos = [ex.submit(finish.info, h, hidden, (TAG_L, TAG_R)) for h in ordered]
         names = self._names_by_emptiness(spec)
         common = ex.submit(finish.Agree(spec.fresh_index, names), *infos)
-        return [ex.submit(finish.Finish(hidden, j), h, common) for j, h in enumerate(ordered)]
+        return [
+            ex.submit(finish.Finish(hidden, j, then), h, common) for j, h in enumerate(ordered)
+        ]
 
     @staticmethod
     def _broadcast(ex: Any, side: Side, parts: list[Any], fresh_index: bool) -> tuple[Any, bool]:

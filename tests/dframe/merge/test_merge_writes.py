@@ -146,3 +146,29 @@ def test_categorical_keys_are_exchanged_by_their_codes(sync, monkeypatch, how, s
             assert_same(want, got)
             if same_order:
                 assert hashed == [], hashed
+
+
+@pytest.mark.parametrize("strategy", ["broadcast", "shuffle"])
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_what_reads_a_merge_alone_runs_in_its_finishing_task(sync, strategy, npartitions):
+    """A filter (or assign, projection) that is a merge's only reader runs in the task that
+    finishes each merged partition: the merge's result is not stored and read again. A merge
+    with two readers is finished on its own, so neither computes it twice."""
+    rng = np.random.default_rng(5)
+    facts = pd.DataFrame({"k": rng.integers(0, 9, 40), "v": rng.normal(size=40)})
+    dims = pd.DataFrame({"k": np.arange(9), "w": rng.normal(size=9)})
+    f, d = dframe.from_pandas(facts, npartitions), dframe.from_pandas(dims, 2)
+
+    def tasks(make) -> int:
+        before = sync.tasks_submitted
+        make().to_pandas()
+        return sync.tasks_submitted - before
+
+    with config.override(merge_strategy=strategy):
+        merged = tasks(lambda: f.merge(d, on="k"))
+        filtered = tasks(lambda: (lambda j: j[j.v > j.w].assign(s=j.v + j.w))(f.merge(d, on="k")))
+        assert filtered == merged
+        j, pj = f.merge(d, on="k"), facts.merge(dims, on="k")
+        assert_same(pj[pj.v > pj.w].assign(s=pj.v + pj.w), j[j.v > j.w].assign(s=j.v + j.w))
+        both = dframe.concat([j[j.v > 0], j[j.v <= 0]])  # two readers: finished once, alone
+        assert_same(pd.concat([pj[pj.v > 0], pj[pj.v <= 0]]), both)
