@@ -1334,18 +1334,22 @@ def test_groupby_sum_of_strings_over_unobserved_categories(npartitions):
         same(g(pdf), g(df))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="unstack after stack of a frame whose index is not sorted: pandas' stack has the "
-    "whole index as its level (in the frame's order) and unstack orders rows by it; each dframe "
-    "partition's stack has its own piece of the index as its level, and the union of those "
-    "pieces is sorted",
-)
-def test_unstack_after_stack_of_an_unsorted_index():
-    """Found by the long run with seed 9002 (rank, stack, unstack(-1))."""
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_unstack_after_stack_of_an_unsorted_index(npartitions):
+    """Found by the long run with seed 9002 (rank, stack, unstack(-1)): pandas' stack has the
+    whole index as its level (in the frame's order) and unstack orders rows by it; each
+    partition's stack had its own piece of the index as its level, and the union of those
+    pieces is sorted."""
     pdf = pd.DataFrame({"k": [0, 2, 3, 1], "n": [5, 1, 2, 2]}, index=pd.RangeIndex(2, -2, -1))
+    df = df_of(pdf, npartitions)
     f = lambda d: d.stack().unstack(-1)
-    same(f(pdf), f(df_of(pdf, 2)))
+    same(f(pdf), f(df))
+    same(pdf.stack().unstack(0), df.stack().unstack(0))
+    g = lambda d: d[d["k"] > 0].stack().unstack(-1)  # a level with values no row uses
+    same(g(pdf), g(df))
+    mixed = pdf.assign(s=["a", None, "c", "d"], n=[5.0, None, 2.0, 2.0])
+    mixed.index = pd.Index([1.0, np.nan, 0.5, 2.0])  # a missing label is a level value
+    same(mixed.stack().unstack(-1), df_of(mixed, npartitions).stack().unstack(-1))
 
 
 @pytest.mark.xfail(
