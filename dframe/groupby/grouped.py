@@ -352,9 +352,9 @@ class Finish:
         for j, level in enumerate(leveled.levels):
             dtype = keys.dtypes.iloc[j]
             if isinstance(dtype, pd.CategoricalDtype):
-                # seen categories by first appearance, then the others in the categories' order
-                rest = dtype.categories.difference(level, sort=False)
-                level = pd.CategoricalIndex(level.append(rest), dtype=dtype)
+                # every category, in the categories' order, as pandas' grouping of a categorical
+                # key with observed=False has it (sorted or not)
+                level = pd.CategoricalIndex(dtype.categories, dtype=dtype)
             levels.append(level)
         order = plain + [j for j in range(len(levels)) if j not in plain]
         product = pd.MultiIndex.from_product([levels[j] for j in order])

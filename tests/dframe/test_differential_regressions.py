@@ -1352,12 +1352,11 @@ def test_unstack_after_stack_of_an_unsorted_index(npartitions):
     same(mixed.stack().unstack(-1), df_of(mixed, npartitions).stack().unstack(-1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pivot_table(observed=False, sort=False, dropna=False) with categorical columns puts "
-    "a missing index value where it first appears; pandas puts it first",
-)
-def test_pivot_table_observed_false_unsorted_categorical_columns_missing_index():
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_pivot_table_observed_false_unsorted_categorical_columns_missing_index(npartitions):
+    """pivot_table(observed=False, sort=False, dropna=False) with categorical columns put a
+    missing index value where it first appears; pandas puts it first (its code is -1 in the
+    aggregation's index, though the level holds NaN). Its column stays at the level's NaN."""
     pdf = pd.DataFrame(
         {
             "c": pd.Categorical(["x", "y", "x"], categories=["x", "y"]),
@@ -1365,10 +1364,40 @@ def test_pivot_table_observed_false_unsorted_categorical_columns_missing_index()
             "v": [1, 2, 3],
         }
     )
-    f = lambda d: d.pivot_table(
-        index="f", columns="c", values="v", aggfunc="sum", observed=False, dropna=False, sort=False
+    df = df_of(pdf, npartitions)
+    for index, columns in (("f", "c"), ("c", "f")):
+        f = lambda d, index=index, columns=columns: d.pivot_table(
+            index=index, columns=columns, values="v", aggfunc="sum", observed=False,
+            dropna=False, sort=False,
+        )  # fmt: skip
+        same(f(pdf), f(df))
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+@pytest.mark.parametrize("missing", [False, True])
+def test_groupby_observed_false_unsorted_categorical_key_level(npartitions, missing):
+    """pivot_table(observed=False, sort=False) with a categorical index laid out x, z, y where
+    pandas gives z, x, y: with several keys and dropna, the groupby's level of a categorical
+    key was its categories by first appearance; pandas' is every category in the categories'
+    order (which its unstack, and so pivot_table, lays out)."""
+    pdf = pd.DataFrame(
+        {
+            "i": pd.Categorical(["x", None if missing else "x", "z", "y", "x"],
+                                categories=["z", "x", "y"]),  # fmt: skip
+            "c": [1, 2, 1, 2, 2],
+            "v": [1, 2, 3, 4, 5],
+        }
     )
-    same(f(pdf), f(df_of(pdf, 1)))
+    df = df_of(pdf, npartitions)
+    for sort in (False, True):
+        g = lambda d, sort=sort: d.groupby(["i", "c"], observed=False, sort=sort)["v"].sum()
+        same(g(pdf), g(df))
+        same(g(pdf).unstack("c"), g(df).unstack("c"))  # (the levels decide its order)
+        same(g(pdf).unstack("i"), g(df).unstack("i"))
+        f = lambda d, sort=sort: d.pivot_table(
+            index="i", columns="c", values="v", aggfunc="sum", observed=False, sort=sort
+        )
+        same(f(pdf), f(df))
 
 
 @pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
