@@ -232,7 +232,9 @@ class MergePair:
     def __init__(self, spec: Spec, i: int | None = None, tag_small: bool = False) -> None:
         self.spec, self.i, self.tag_small = spec, i, tag_small
 
-    def __call__(self, left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    def __call__(
+        self, left: pd.DataFrame, right: pd.DataFrame, coerced: bool = False
+    ) -> pd.DataFrame:
         spec = self.spec
         if spec.strategy == "broadcast_right":
             left = spec.left.tagged(left, self.i)
@@ -240,7 +242,8 @@ class MergePair:
         elif spec.strategy == "broadcast_left":
             right = spec.right.tagged(right, self.i)
             left = spec.left.tagged(left, 0) if self.tag_small else left
-        out = pd.merge(left, right, how=spec.how, sort=False, **dict(spec.kwargs))
+        merge = unlike_keys.merge_coerced if coerced else pd.merge
+        out = merge(left, right, how=spec.how, sort=False, **dict(spec.kwargs))
         for j in range(spec.nkeys_sorted):
             lk, rk = out.pop(_lkey(j)), out.pop(_rkey(j))
             out[_skey(j)] = lk.where(lk.notna(), rk) if len(out) else lk
@@ -268,8 +271,10 @@ class MergePieces:
         rreal, rwitness = unlike_keys.real_pieces(rpieces, spec.right.tag)
         left, right = ConcatPieces()(0, *lreal), ConcatPieces()(0, *rreal)
         kwargs = dict(spec.kwargs)
-        left, right, keep = unlike_keys.as_whole(left, right, lwitness, rwitness, spec.how, kwargs)
-        out = self.pair(left, right)
+        left, right, keep, coerced = unlike_keys.as_whole(
+            left, right, lwitness, rwitness, spec.how, kwargs
+        )
+        out = self.pair(left, right, coerced)
         return out if keep else out.iloc[:0]
 
 

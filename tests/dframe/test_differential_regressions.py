@@ -1443,17 +1443,33 @@ def test_merge_sorted_on_categorical_keys_of_different_dtypes(npartitions, how):
             same(expected, result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outer merge of a categorical key on an int key: the key column's dtype follows the "
-    "partitions (category at 7, str at 3); pandas gives str (generator: int keys only)",
-)
-def test_merge_categorical_key_on_int_key_partition_dtypes():
-    left = pd.DataFrame({"c": pd.Categorical(["x", None, "y"], categories=["x", "y"])})
-    right = pd.DataFrame({"k": [1, 5]})
-    expected = left.merge(right, left_on="c", right_on="k", how="outer")
-    result = df_of(left, 7).merge(df_of(right, 1), left_on="c", right_on="k", how="outer")
-    same(expected, result)
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+@pytest.mark.parametrize("how", ["inner", "left", "right", "outer"])
+@pytest.mark.parametrize("strategy", ["shuffle", "broadcast"])
+def test_merge_categorical_key_on_int_key_partition_dtypes(npartitions, how, strategy):
+    """outer merge of a categorical key on an int key raised pandas' ValueError (str and
+    int64) at 7 partitions: where both sides were empty in a pair, their witnesses' keys were
+    coerced as pandas' one merge does (the categorical to str), and pandas' merge of the pair
+    checked the coerced keys again. pandas checks once."""
+    right = pd.DataFrame({"k": [1, 5], "w": [7.0, 8.0]})
+    lefts = (
+        pd.DataFrame({"c": pd.Categorical(["x", None, "y"], categories=["x", "y"])}),
+        pd.DataFrame({"c": pd.Categorical([1, None, 5], categories=[1, 5])}),  # pandas raises
+        pd.DataFrame({"c": pd.Categorical([1, 2, 5], categories=[1, 2, 5])}),
+    )
+    with dframe.config.override(merge_strategy=strategy):
+        for left in lefts:
+            for f in (
+                lambda l, r: l.merge(r, left_on="c", right_on="k", how=how),
+                lambda l, r: l.merge(r[r["w"] > 9], left_on="c", right_on="k", how=how),
+            ):
+                try:
+                    expected = f(left, right)
+                except ValueError:
+                    with pytest.raises(ValueError):
+                        f(df_of(left, npartitions), df_of(right, 1)).to_pandas()
+                    continue
+                same(expected, f(df_of(left, npartitions), df_of(right, 1)))
 
 
 @pytest.mark.parametrize("npartitions", [1, 3, 7])

@@ -282,10 +282,7 @@ def _merge(draw: Draw, d: pd.DataFrame) -> str:
             indicator=indicator,
             suffixes=r(suffixes),
         )
-    # KNOWN: a categorical key on the int key "k" at 2+ partitions: the key column's dtype
-    # follows the partitions that matched (str or category), and with int categories and a
-    # missing value pandas raises ValueError where dframe does not. Int and bool keys only.
-    keyish = columns(d, frozenset({"int", "bool", "boolean"}))
+    keyish = columns(d, frozenset({"int", "bool", "boolean", "cat"}))
     if not keyish:
         return call("d.merge", "other", how="'cross'")
     left = draw(st.sampled_from(keyish))
