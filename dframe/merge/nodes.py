@@ -242,6 +242,10 @@ class MergePair:
         elif spec.strategy == "broadcast_left":
             right = spec.right.tagged(right, self.i)
             left = spec.left.tagged(left, 0) if self.tag_small else left
+        if isinstance(coerced, unlike_keys.BigSideRows):
+            # keys of unlike dtypes against an empty broadcast side: pandas' one merge checks
+            # them only if the big side has no rows anywhere
+            coerced = not len(left) and not len(right) and coerced.any
         merge = unlike_keys.merge_coerced if coerced else pd.merge
         out = merge(left, right, how=spec.how, sort=False, **dict(spec.kwargs))
         for j in range(spec.nkeys_sorted):
@@ -474,16 +478,19 @@ class Merge(N.Node):
             spec = dataclasses.replace(spec, strategy=self._broadcast_now(ex, lparts, rparts))
         if spec.order_facts:
             spec = self._index_order_now(ex, spec, lparts, rparts)
-        if spec.strategy == "broadcast_right":
-            small, whole = self._broadcast(ex, spec.right, rparts, spec.fresh_index)
+        if spec.strategy in ("broadcast_right", "broadcast_left"):
+            small_side = spec.right if spec.strategy == "broadcast_right" else spec.left
+            big, rest = (lparts, rparts) if spec.strategy == "broadcast_right" else (rparts, lparts)
+            small, whole = self._broadcast(ex, small_side, rest, spec.fresh_index)
+            extra = []
+            if any(spec.left.normalize):
+                # whether the big side has rows anywhere decides pandas' check of the keys
+                extra = [ex.submit(unlike_keys.BigSideRows.of, *big)]
             merged = [
-                ex.submit(MergePair(spec, i, whole), p, small) for i, p in enumerate(lparts)
-            ]
-        elif spec.strategy == "broadcast_left":
-            small, whole = self._broadcast(ex, spec.left, lparts, spec.fresh_index)
-            merged = [
-                ex.submit(MergePair(spec, i, whole), small, p) for i, p in enumerate(rparts)
-            ]
+                ex.submit(MergePair(spec, i, whole), *((p, small) if small_side is spec.right
+                                                       else (small, p)), *extra)
+                for i, p in enumerate(big)
+            ]  # fmt: skip
         else:
             n = self._merge_count()
             labels = not spec.fresh_index

@@ -85,6 +85,20 @@ def as_whole(
 
 
 
+class BigSideRows:
+    """Whether the big side of a broadcast merge has rows in any partition. pandas' one merge
+    checks keys of unlike dtypes only when both sides have rows: against an empty broadcast
+    side, a pair whose big partition is empty must skip the check (which pandas' merge of two
+    empty frames makes, raising for datetime keys on int keys) unless the whole big side is."""
+
+    def __init__(self, any_rows: bool) -> None:
+        self.any = any_rows
+
+    @classmethod
+    def of(cls, *parts: pd.DataFrame) -> BigSideRows:
+        return cls(any(len(p) for p in parts))
+
+
 class _KeysChecked(_MergeOperation):
     """pandas' merge of keys already coerced as its one merge of the whole sides did: that
     merge checks (and coerces) once, and a categorical key made str must not be checked again

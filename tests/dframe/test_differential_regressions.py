@@ -1484,3 +1484,22 @@ def test_join_on_a_column_keeps_the_left_index_name_in_empty_partitions(npartiti
     same(f(pdf, other), got)
     assert all(p.index.names == ["idx"] for p in collect_partitions(got._plan))
     same(f(pdf, other).groupby("k").v.sum(), got.groupby("k").v.sum())
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+@pytest.mark.parametrize("how", ["inner", "left"])
+def test_broadcast_merge_datetime_key_on_int_key_with_an_empty_broadcast_side(npartitions, how):
+    """A broadcast merge of a datetime key on an int key raised pandas' ValueError where the
+    broadcast side was empty: a big partition without rows merged with it made pandas check
+    the keys (two empty frames), which pandas' one merge skips as long as the big side has
+    rows anywhere (and raises, as here, when it has none)."""
+    left = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-01-02", None]), "v": [1, 2, 3]})
+    right = pd.DataFrame({"k": [1, 5], "w": [7.0, 8.0]})
+    f = lambda l, r: l.merge(r[r["w"] > 9], left_on="t", right_on="k", how=how)
+    with dframe.config.override(merge_strategy="broadcast"):
+        same(f(left, right), f(df_of(left, npartitions), df_of(right, 1)))
+        g = lambda l, r: f(l[l["v"] > 5], r)  # no rows on either side: pandas checks, and raises
+        with pytest.raises(ValueError):
+            g(left, right)
+        with pytest.raises(ValueError):
+            g(df_of(left, npartitions), df_of(right, 1)).to_pandas()
