@@ -233,8 +233,10 @@ class MergePair:
         self.spec, self.i, self.tag_small = spec, i, tag_small
 
     def __call__(
-        self, left: pd.DataFrame, right: pd.DataFrame, coerced: bool = False
+        self, left: pd.DataFrame, right: pd.DataFrame, coerced: Any = False
     ) -> pd.DataFrame:
+        """``coerced``: True when ``unlike_keys.as_whole`` coerced the keys already; for a
+        broadcast of keys of unlike dtypes, whether the big side has rows (``BigSideRows``)."""
         spec = self.spec
         if spec.strategy == "broadcast_right":
             left = spec.left.tagged(left, self.i)

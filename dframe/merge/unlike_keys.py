@@ -84,7 +84,6 @@ def as_whole(
     return _cast_like(left, op.left), _cast_like(right, op.right), True, True
 
 
-
 class BigSideRows:
     """Whether the big side of a broadcast merge has rows in any partition. pandas' one merge
     checks keys of unlike dtypes only when both sides have rows: against an empty broadcast

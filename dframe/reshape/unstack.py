@@ -620,8 +620,8 @@ def stack(frame: Any, level: Any = -1, dropna: Any = None, sort: Any = None,
     dtypes = out_meta.dtype if isinstance(out_meta, pd.Series) else out_meta.dtypes.to_dict()
     one_dtype = all(same_dtype(d, meta.dtypes.iloc[0]) for d in meta.dtypes)
     plain = one_dtype or isinstance(out_meta, pd.DataFrame)
-    # (a frame numbered 0..n-1, or with a MultiIndex, whose levels pandas keeps: each
-    # partition's own level is a piece of pandas')
+    # Not for a frame numbered 0..n-1 (the union of its pieces is sorted) nor a MultiIndex,
+    # whose levels pandas keeps as they are (and the partitions carry whatever they have).
     whole_level = not frame._plan.range_index and not isinstance(meta.index, pd.MultiIndex)
     if plain and not whole_level:
         # (one dtype: no column can change the answer; a DataFrame result — MultiIndex columns —
