@@ -348,16 +348,21 @@ class Finish:
                     extra.append(rows)
             return _all_groups(pd.concat([keys, *extra], ignore_index=True), self.spec)
         leveled = pandas_levels(index, [False] * len(seen), [True] * len(seen), positions, seen)
-        levels = []
+        levels, by_appearance = [], []
         for j, level in enumerate(leveled.levels):
             dtype = keys.dtypes.iloc[j]
             if isinstance(dtype, pd.CategoricalDtype):
-                # seen categories by first appearance, then the others in the categories' order
+                # groups: seen categories by first appearance, then the others in the
+                # categories' order; the level: every category in the categories' order, as
+                # pandas' grouping of a categorical key with observed=False has it
                 rest = dtype.categories.difference(level, sort=False)
-                level = pd.CategoricalIndex(level.append(rest), dtype=dtype)
+                by_appearance.append(pd.CategoricalIndex(level.append(rest), dtype=dtype))
+                level = pd.CategoricalIndex(dtype.categories, dtype=dtype)
+            else:
+                by_appearance.append(level)
             levels.append(level)
         order = plain + [j for j in range(len(levels)) if j not in plain]
-        product = pd.MultiIndex.from_product([levels[j] for j in order])
+        product = pd.MultiIndex.from_product([by_appearance[j] for j in order])
         product = product.reorder_levels(list(np.argsort(order)))
         observed = pd.MultiIndex.from_frame(keys)
         groups = observed.append(product[~product.isin(observed)])

@@ -232,7 +232,11 @@ class MergePair:
     def __init__(self, spec: Spec, i: int | None = None, tag_small: bool = False) -> None:
         self.spec, self.i, self.tag_small = spec, i, tag_small
 
-    def __call__(self, left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    def __call__(
+        self, left: pd.DataFrame, right: pd.DataFrame, coerced: Any = False
+    ) -> pd.DataFrame:
+        """``coerced``: True when ``unlike_keys.as_whole`` coerced the keys already; for a
+        broadcast of keys of unlike dtypes, whether the big side has rows (``BigSideRows``)."""
         spec = self.spec
         if spec.strategy == "broadcast_right":
             left = spec.left.tagged(left, self.i)
@@ -240,7 +244,12 @@ class MergePair:
         elif spec.strategy == "broadcast_left":
             right = spec.right.tagged(right, self.i)
             left = spec.left.tagged(left, 0) if self.tag_small else left
-        out = pd.merge(left, right, how=spec.how, sort=False, **dict(spec.kwargs))
+        if isinstance(coerced, unlike_keys.BigSideRows):
+            # keys of unlike dtypes against an empty broadcast side: pandas' one merge checks
+            # them only if the big side has no rows anywhere
+            coerced = not len(left) and not len(right) and coerced.any
+        merge = unlike_keys.merge_coerced if coerced else pd.merge
+        out = merge(left, right, how=spec.how, sort=False, **dict(spec.kwargs))
         for j in range(spec.nkeys_sorted):
             lk, rk = out.pop(_lkey(j)), out.pop(_rkey(j))
             out[_skey(j)] = lk.where(lk.notna(), rk) if len(out) else lk
@@ -268,8 +277,10 @@ class MergePieces:
         rreal, rwitness = unlike_keys.real_pieces(rpieces, spec.right.tag)
         left, right = ConcatPieces()(0, *lreal), ConcatPieces()(0, *rreal)
         kwargs = dict(spec.kwargs)
-        left, right, keep = unlike_keys.as_whole(left, right, lwitness, rwitness, spec.how, kwargs)
-        out = self.pair(left, right)
+        left, right, keep, coerced = unlike_keys.as_whole(
+            left, right, lwitness, rwitness, spec.how, kwargs
+        )
+        out = self.pair(left, right, coerced)
         return out if keep else out.iloc[:0]
 
 
@@ -474,16 +485,19 @@ class Merge(N.Node):
             spec = dataclasses.replace(spec, strategy=self._broadcast_now(ex, lparts, rparts))
         if spec.order_facts:
             spec = self._index_order_now(ex, spec, lparts, rparts)
-        if spec.strategy == "broadcast_right":
-            small, whole = self._broadcast(ex, spec.right, rparts, spec.fresh_index)
+        if spec.strategy in ("broadcast_right", "broadcast_left"):
+            small_side = spec.right if spec.strategy == "broadcast_right" else spec.left
+            big, rest = (lparts, rparts) if spec.strategy == "broadcast_right" else (rparts, lparts)
+            small, whole = self._broadcast(ex, small_side, rest, spec.fresh_index)
+            extra = []
+            if any(spec.left.normalize):
+                # whether the big side has rows anywhere decides pandas' check of the keys
+                extra = [ex.submit(unlike_keys.BigSideRows.of, *big)]
             merged = [
-                ex.submit(MergePair(spec, i, whole), p, small) for i, p in enumerate(lparts)
-            ]
-        elif spec.strategy == "broadcast_left":
-            small, whole = self._broadcast(ex, spec.left, lparts, spec.fresh_index)
-            merged = [
-                ex.submit(MergePair(spec, i, whole), small, p) for i, p in enumerate(rparts)
-            ]
+                ex.submit(MergePair(spec, i, whole), *((p, small) if small_side is spec.right
+                                                       else (small, p)), *extra)
+                for i, p in enumerate(big)
+            ]  # fmt: skip
         else:
             n = self._merge_count()
             labels = not spec.fresh_index

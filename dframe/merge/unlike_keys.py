@@ -57,21 +57,22 @@ def as_whole(
     rwitness: pd.DataFrame | None,
     how: str,
     kwargs: dict[str, Any],
-) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
+) -> tuple[pd.DataFrame, pd.DataFrame, bool, bool]:
     """``left`` and ``right`` with their keys coerced as pandas' merge of the whole sides would
-    (raising its error for keys it rejects), when one of them is empty here only; and whether
-    the rows of their merge are kept (False: merge them for the result's dtypes only)."""
+    (raising its error for keys it rejects), when one of them is empty here only; whether the
+    rows of their merge are kept (False: merge them for the result's dtypes only); and whether
+    the keys are coerced already (merge them with ``merge_coerced``)."""
     if len(left) and len(right):
-        return left, right, True  # pandas checks these keys itself
+        return left, right, True, False  # pandas checks these keys itself
     lrows, rrows = len(left) or lwitness is not None, len(right) or rwitness is not None
     if not lrows and not rrows:
-        return left, right, True  # pandas checks the empty keys as its one merge does
+        return left, right, True, False  # pandas checks the empty keys as its one merge does
     if not lrows or not rrows:
         if len(left) or len(right):
-            return left, right, True  # pandas skips the check as its one merge does
+            return left, right, True, False  # pandas skips the check as its one merge does
         # Both empty here, one side has rows elsewhere: pandas' one merge skips the check, as
         # a merge with that side's witness does (its rows are dropped).
-        return (lwitness if lrows else left), (rwitness if rrows else right), False
+        return (lwitness if lrows else left), (rwitness if rrows else right), False, False
     options = {k: v for k, v in kwargs.items() if k != "validate"}  # (the real merge checks)
     op = _MergeOperation(
         left if len(left) else lwitness,
@@ -80,7 +81,35 @@ def as_whole(
         sort=False,
         **options,
     )
-    return _cast_like(left, op.left), _cast_like(right, op.right), True
+    return _cast_like(left, op.left), _cast_like(right, op.right), True, True
+
+
+class BigSideRows:
+    """Whether the big side of a broadcast merge has rows in any partition. pandas' one merge
+    checks keys of unlike dtypes only when both sides have rows: against an empty broadcast
+    side, a pair whose big partition is empty must skip the check (which pandas' merge of two
+    empty frames makes, raising for datetime keys on int keys) unless the whole big side is."""
+
+    def __init__(self, any_rows: bool) -> None:
+        self.any = any_rows
+
+    @classmethod
+    def of(cls, *parts: pd.DataFrame) -> BigSideRows:
+        return cls(any(len(p) for p in parts))
+
+
+class _KeysChecked(_MergeOperation):
+    """pandas' merge of keys already coerced as its one merge of the whole sides did: that
+    merge checks (and coerces) once, and a categorical key made str must not be checked again
+    against the int key it was checked with (pandas would then reject the pair)."""
+
+    def _maybe_coerce_merge_keys(self) -> None:
+        pass
+
+
+def merge_coerced(left: pd.DataFrame, right: pd.DataFrame, how: str, **kwargs: Any) -> Any:
+    """``pd.merge(left, right, how=how, **kwargs)`` of sides ``as_whole`` coerced."""
+    return _KeysChecked(left, right, how=how, **kwargs).get_result()
 
 
 def _cast_like(part: pd.DataFrame, coerced: pd.DataFrame) -> pd.DataFrame:

@@ -158,9 +158,15 @@ def _in_level_order(table: pd.DataFrame, index: pd.Index, keys: list[Any], axis:
         )[0]
     sort_keys = []
     for k in reversed(keys):
-        level = index.levels[index.names.index(k)]
-        codes = level.get_indexer(labels.get_level_values(k))
-        if (codes < 0).any():  # (a margin's label)
+        n = index.names.index(k)
+        values = labels.get_level_values(k)
+        codes = index.levels[n].get_indexer(values)
+        missing = np.asarray(values.isna())
+        if axis == 0 and missing.any() and (index.codes[n] == -1).any():
+            # The aggregation's missing value has code -1 (even where its level holds NaN):
+            # unstack lays its row out first (its column stays at the level's NaN).
+            codes[missing] = -1
+        elif (codes < 0).any():  # (a margin's label)
             return table
         sort_keys.append(codes)
     order = np.lexsort([*sort_keys, outer])

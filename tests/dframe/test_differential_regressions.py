@@ -1334,26 +1334,29 @@ def test_groupby_sum_of_strings_over_unobserved_categories(npartitions):
         same(g(pdf), g(df))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="unstack after stack of a frame whose index is not sorted: pandas' stack has the "
-    "whole index as its level (in the frame's order) and unstack orders rows by it; each dframe "
-    "partition's stack has its own piece of the index as its level, and the union of those "
-    "pieces is sorted",
-)
-def test_unstack_after_stack_of_an_unsorted_index():
-    """Found by the long run with seed 9002 (rank, stack, unstack(-1))."""
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_unstack_after_stack_of_an_unsorted_index(npartitions):
+    """Found by the long run with seed 9002 (rank, stack, unstack(-1)): pandas' stack has the
+    whole index as its level (in the frame's order) and unstack orders rows by it; each
+    partition's stack had its own piece of the index as its level, and the union of those
+    pieces is sorted."""
     pdf = pd.DataFrame({"k": [0, 2, 3, 1], "n": [5, 1, 2, 2]}, index=pd.RangeIndex(2, -2, -1))
+    df = df_of(pdf, npartitions)
     f = lambda d: d.stack().unstack(-1)
-    same(f(pdf), f(df_of(pdf, 2)))
+    same(f(pdf), f(df))
+    same(pdf.stack().unstack(0), df.stack().unstack(0))
+    g = lambda d: d[d["k"] > 0].stack().unstack(-1)  # a level with values no row uses
+    same(g(pdf), g(df))
+    mixed = pdf.assign(s=["a", None, "c", "d"], n=[5.0, None, 2.0, 2.0])
+    mixed.index = pd.Index([1.0, np.nan, 0.5, 2.0])  # a missing label is a level value
+    same(mixed.stack().unstack(-1), df_of(mixed, npartitions).stack().unstack(-1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pivot_table(observed=False, sort=False, dropna=False) with categorical columns puts "
-    "a missing index value where it first appears; pandas puts it first",
-)
-def test_pivot_table_observed_false_unsorted_categorical_columns_missing_index():
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+def test_pivot_table_observed_false_unsorted_categorical_columns_missing_index(npartitions):
+    """pivot_table(observed=False, sort=False, dropna=False) with categorical columns put a
+    missing index value where it first appears; pandas puts it first (its code is -1 in the
+    aggregation's index, though the level holds NaN). Its column stays at the level's NaN."""
     pdf = pd.DataFrame(
         {
             "c": pd.Categorical(["x", "y", "x"], categories=["x", "y"]),
@@ -1361,10 +1364,40 @@ def test_pivot_table_observed_false_unsorted_categorical_columns_missing_index()
             "v": [1, 2, 3],
         }
     )
-    f = lambda d: d.pivot_table(
-        index="f", columns="c", values="v", aggfunc="sum", observed=False, dropna=False, sort=False
+    df = df_of(pdf, npartitions)
+    for index, columns in (("f", "c"), ("c", "f")):
+        f = lambda d, index=index, columns=columns: d.pivot_table(
+            index=index, columns=columns, values="v", aggfunc="sum", observed=False,
+            dropna=False, sort=False,
+        )  # fmt: skip
+        same(f(pdf), f(df))
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+@pytest.mark.parametrize("missing", [False, True])
+def test_groupby_observed_false_unsorted_categorical_key_level(npartitions, missing):
+    """pivot_table(observed=False, sort=False) with a categorical index laid out x, z, y where
+    pandas gives z, x, y: with several keys and dropna, the groupby's level of a categorical
+    key was its categories by first appearance; pandas' is every category in the categories'
+    order (which its unstack, and so pivot_table, lays out)."""
+    pdf = pd.DataFrame(
+        {
+            "i": pd.Categorical(["x", None if missing else "x", "z", "y", "x"],
+                                categories=["z", "x", "y"]),  # fmt: skip
+            "c": [1, 2, 1, 2, 2],
+            "v": [1, 2, 3, 4, 5],
+        }
     )
-    same(f(pdf), f(df_of(pdf, 1)))
+    df = df_of(pdf, npartitions)
+    for sort in (False, True):
+        g = lambda d, sort=sort: d.groupby(["i", "c"], observed=False, sort=sort)["v"].sum()
+        same(g(pdf), g(df))
+        same(g(pdf).unstack("c"), g(df).unstack("c"))  # (the levels decide its order)
+        same(g(pdf).unstack("i"), g(df).unstack("i"))
+        f = lambda d, sort=sort: d.pivot_table(
+            index="i", columns="c", values="v", aggfunc="sum", observed=False, sort=sort
+        )
+        same(f(pdf), f(df))
 
 
 @pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
@@ -1410,17 +1443,33 @@ def test_merge_sorted_on_categorical_keys_of_different_dtypes(npartitions, how):
             same(expected, result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outer merge of a categorical key on an int key: the key column's dtype follows the "
-    "partitions (category at 7, str at 3); pandas gives str (generator: int keys only)",
-)
-def test_merge_categorical_key_on_int_key_partition_dtypes():
-    left = pd.DataFrame({"c": pd.Categorical(["x", None, "y"], categories=["x", "y"])})
-    right = pd.DataFrame({"k": [1, 5]})
-    expected = left.merge(right, left_on="c", right_on="k", how="outer")
-    result = df_of(left, 7).merge(df_of(right, 1), left_on="c", right_on="k", how="outer")
-    same(expected, result)
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 7])
+@pytest.mark.parametrize("how", ["inner", "left", "right", "outer"])
+@pytest.mark.parametrize("strategy", ["shuffle", "broadcast"])
+def test_merge_categorical_key_on_int_key_partition_dtypes(npartitions, how, strategy):
+    """outer merge of a categorical key on an int key raised pandas' ValueError (str and
+    int64) at 7 partitions: where both sides were empty in a pair, their witnesses' keys were
+    coerced as pandas' one merge does (the categorical to str), and pandas' merge of the pair
+    checked the coerced keys again. pandas checks once."""
+    right = pd.DataFrame({"k": [1, 5], "w": [7.0, 8.0]})
+    lefts = (
+        pd.DataFrame({"c": pd.Categorical(["x", None, "y"], categories=["x", "y"])}),
+        pd.DataFrame({"c": pd.Categorical([1, None, 5], categories=[1, 5])}),  # pandas raises
+        pd.DataFrame({"c": pd.Categorical([1, 2, 5], categories=[1, 2, 5])}),
+    )
+    with dframe.config.override(merge_strategy=strategy):
+        for left in lefts:
+            for f in (
+                lambda l, r: l.merge(r, left_on="c", right_on="k", how=how),
+                lambda l, r: l.merge(r[r["w"] > 9], left_on="c", right_on="k", how=how),
+            ):
+                try:
+                    expected = f(left, right)
+                except ValueError:
+                    with pytest.raises(ValueError):
+                        f(df_of(left, npartitions), df_of(right, 1)).to_pandas()
+                    continue
+                same(expected, f(df_of(left, npartitions), df_of(right, 1)))
 
 
 @pytest.mark.parametrize("npartitions", [1, 3, 7])
@@ -1435,3 +1484,22 @@ def test_join_on_a_column_keeps_the_left_index_name_in_empty_partitions(npartiti
     same(f(pdf, other), got)
     assert all(p.index.names == ["idx"] for p in collect_partitions(got._plan))
     same(f(pdf, other).groupby("k").v.sum(), got.groupby("k").v.sum())
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+@pytest.mark.parametrize("how", ["inner", "left"])
+def test_broadcast_merge_datetime_key_on_int_key_with_an_empty_broadcast_side(npartitions, how):
+    """A broadcast merge of a datetime key on an int key raised pandas' ValueError where the
+    broadcast side was empty: a big partition without rows merged with it made pandas check
+    the keys (two empty frames), which pandas' one merge skips as long as the big side has
+    rows anywhere (and raises, as here, when it has none)."""
+    left = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-01-02", None]), "v": [1, 2, 3]})
+    right = pd.DataFrame({"k": [1, 5], "w": [7.0, 8.0]})
+    f = lambda l, r: l.merge(r[r["w"] > 9], left_on="t", right_on="k", how=how)
+    with dframe.config.override(merge_strategy="broadcast"):
+        same(f(left, right), f(df_of(left, npartitions), df_of(right, 1)))
+        g = lambda l, r: f(l[l["v"] > 5], r)  # no rows on either side: pandas checks, and raises
+        with pytest.raises(ValueError):
+            g(left, right)
+        with pytest.raises(ValueError):
+            g(df_of(left, npartitions), df_of(right, 1)).to_pandas()

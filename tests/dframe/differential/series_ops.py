@@ -16,7 +16,6 @@ from tests.dframe.differential.registry import (
     ALL,
     ARITH,
     COMPARE,
-    HISTORY,
     KEYS,
     NUM,
     NUMB,
@@ -452,13 +451,7 @@ def _series_concat(draw: Draw, d: pd.Series) -> str:
 
 
 def _unstackable(d: Any) -> bool:
-    if not (is_series(d) and isinstance(d.index, pd.MultiIndex)):
-        return False
-    # KNOWN: a stack of a frame whose index is not sorted has that whole index as its level
-    # (in pandas' order), where dframe's partitions each have their own piece, which an unstack
-    # then unions (sorted) (test_unstack_after_stack_of_an_unsorted_index): not then.
-    stacked = any("stack()" in step.code for step in HISTORY)
-    return not (stacked and not all(level.is_monotonic_increasing for level in d.index.levels))
+    return is_series(d) and isinstance(d.index, pd.MultiIndex)
 
 
 @op("series.unstack", _unstackable)

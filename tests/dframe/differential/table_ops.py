@@ -282,10 +282,7 @@ def _merge(draw: Draw, d: pd.DataFrame) -> str:
             indicator=indicator,
             suffixes=r(suffixes),
         )
-    # KNOWN: a categorical key on the int key "k" at 2+ partitions: the key column's dtype
-    # follows the partitions that matched (str or category), and with int categories and a
-    # missing value pandas raises ValueError where dframe does not. Int and bool keys only.
-    keyish = columns(d, frozenset({"int", "bool", "boolean"}))
+    keyish = columns(d, frozenset({"int", "bool", "boolean", "cat"}))
     if not keyish:
         return call("d.merge", "other", how="'cross'")
     left = draw(st.sampled_from(keyish))
@@ -353,12 +350,6 @@ def _pivot_table(draw: Draw, d: pd.DataFrame) -> str:
     values = opt(draw, draw(st.sampled_from(values_pool))) if values_pool else None
     sort = opt(draw, False)
     observed = opt(draw, False)
-    cat_columns = cols is not None and column_kinds(d)[cols] == "cat"
-    if observed is False and cat_columns:
-        # KNOWN: pivot_table(observed=False, sort=False) with categorical columns puts a
-        # missing index value's row otherwise than pandas
-        # (test_pivot_table_observed_false_unsorted_categorical_columns_missing_index): sorted.
-        sort = None
     return call(
         "d.pivot_table",
         index=repr(index),
