@@ -9,8 +9,21 @@ import pytest
 from dframe import config, fallback
 from dframe.execution.executors import RuntimeExecutor, SyncExecutor
 
-# Partition counts of the parity suite: one, a few, odd, and more partitions than rows.
+# Partition counts of the parity suite: one, a few, odd, and more partitions than rows (for data
+# of up to 39 rows).
 NPARTITIONS = [1, 3, 7, 40]
+# The same cases for data of at most 15 rows (``make_frame()``'s 13): 16 partitions still leave
+# single rows and empty partitions, at 16/40 of the cost (each partition is a task, empty or not).
+SMALL_NPARTITIONS = [1, 3, 7, 16]
+
+
+def on_executors(npartitions=NPARTITIONS):
+    """Parametrize ``(executor, npartitions)``: every count of ``npartitions`` in process, and one
+    partition and a few (7) on the runtime, which runs the same tasks in worker processes. More
+    partitions than rows, whose plans the in-process runs check, would cost the runtime most
+    (each partition is a task); the parity tests of ``tests/dframe/core`` still run them there."""
+    pairs = [("sync", n) for n in npartitions] + [("runtime", 1), ("runtime", 7)]
+    return pytest.mark.parametrize(("executor", "npartitions"), pairs, indirect=["executor"])
 
 
 @pytest.fixture(params=["sync", "runtime"])

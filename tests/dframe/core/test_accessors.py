@@ -8,7 +8,7 @@ import pytest
 
 import dframe
 from dframe import PandasFallbackWarning
-from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, make_frame
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -67,7 +67,7 @@ OPS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 @pytest.mark.parametrize("name", list(OPS))
 def test_accessor_parity(name, npartitions, sync):
     pdf = frame()
@@ -84,7 +84,7 @@ def test_accessor_parity_on_both_executors(executor):
         assert_same(op(pdf), op(df))
 
 
-@pytest.mark.parametrize("npartitions", [1, 3, 40])
+@pytest.mark.parametrize("npartitions", [1, 3, 16])
 def test_meta_and_cat_reduction(npartitions, sync):
     pdf = frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import dframe
-from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, make_frame
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.filterwarnings("error::dframe.PandasFallbackWarning")]
 
@@ -17,7 +17,7 @@ def queries(d):
             d[d.a > 0].s.str.upper(), d.median(numeric_only=True), d.a.value_counts()]
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 def test_compute_matches_pandas(npartitions, executor):
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -60,7 +60,7 @@ AGGS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 @pytest.mark.parametrize("name", list(AGGS))
 def test_agg_by_names_is_native(name, npartitions, executor):
     pdf = make_frame()

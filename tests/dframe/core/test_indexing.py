@@ -10,7 +10,7 @@ import dframe
 from dframe.optimize import optimize
 from dframe.optimize.rules import toposort
 from dframe.plan import nodes as N
-from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, make_frame
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -65,7 +65,7 @@ OPS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 @pytest.mark.parametrize("name", list(OPS))
 def test_indexing_op(name, npartitions, executor):
     pdf = make_frame()
@@ -83,7 +83,7 @@ SETTERS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", [1, 3, 40])
+@pytest.mark.parametrize("npartitions", [1, 3, 16])
 @pytest.mark.parametrize("name", list(SETTERS))
 def test_setting_values(name, npartitions, executor):
     pdf = make_frame()[["a", "b", "flag", "s"]]
@@ -95,7 +95,7 @@ def test_setting_values(name, npartitions, executor):
     assert_same(pdf, df)
 
 
-@pytest.mark.parametrize("npartitions", [1, 3, 40])
+@pytest.mark.parametrize("npartitions", [1, 3, 16])
 def test_setting_whole_rows(npartitions, executor):
     pdf = make_frame()[["a", "b"]]
     df = dframe.from_pandas(pdf, npartitions=npartitions)

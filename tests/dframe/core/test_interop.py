@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 
 import dframe
-from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, make_frame
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -28,7 +28,7 @@ def _info(obj, **kwargs) -> str:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("n", NPARTITIONS)
+@pytest.mark.parametrize("n", SMALL_NPARTITIONS)
 def test_info_and_memory_usage(n, executor):
     # Numeric, bool and datetime columns use the same bytes however the rows are cut.
     pdf = make_frame(13).drop(columns="s")
@@ -46,7 +46,7 @@ def test_info_and_memory_usage(n, executor):
     assert _info(indexed) == _info(pdf.set_index("a"))
 
 
-@pytest.mark.parametrize("n", [3, 40])
+@pytest.mark.parametrize("n", [3, 16])
 def test_info_with_strings_is_that_of_the_collected_frame(n, executor):
     # Arrow-backed strings own per-chunk buffers: the numbers are those of the collected frame.
     df = dframe.from_pandas(make_frame(13), npartitions=n)
@@ -55,7 +55,7 @@ def test_info_with_strings_is_that_of_the_collected_frame(n, executor):
     assert_same(collected.memory_usage(deep=True), df.memory_usage(deep=True))
 
 
-@pytest.mark.parametrize("n", NPARTITIONS)
+@pytest.mark.parametrize("n", SMALL_NPARTITIONS)
 def test_to_arrow(n, executor):
     pdf = make_frame(13)
     df = dframe.from_pandas(pdf, npartitions=n)
@@ -82,7 +82,7 @@ def test_interchange_protocol(executor):
         assert df.__dataframe__().num_rows() == 13
 
 
-@pytest.mark.parametrize("n", NPARTITIONS)
+@pytest.mark.parametrize("n", SMALL_NPARTITIONS)
 def test_pickle_and_copy(n, executor):
     pdf = make_frame(13)
     df = dframe.from_pandas(pdf, npartitions=n)
@@ -96,7 +96,7 @@ def test_pickle_and_copy(n, executor):
     np.testing.assert_array_equal(np.asarray(df[["a", "b"]]), np.asarray(pdf[["a", "b"]]))
 
 
-@pytest.mark.parametrize("n", NPARTITIONS)
+@pytest.mark.parametrize("n", SMALL_NPARTITIONS)
 def test_repartition(n, executor):
     pdf = make_frame(13)
     df = dframe.from_pandas(pdf, npartitions=3)
@@ -111,7 +111,7 @@ def test_repartition(n, executor):
         df.repartition()
 
 
-@pytest.mark.parametrize("n", NPARTITIONS)
+@pytest.mark.parametrize("n", SMALL_NPARTITIONS)
 def test_concat_columns(n, executor):
     pdf = make_frame(13)
     other = pd.DataFrame({"x": range(13), "y": [f"y{i}" for i in range(13)]})

@@ -14,7 +14,7 @@ from dframe import config
 from dframe.execution import lower
 from dframe.execution.executors import RuntimeExecutor, SyncExecutor
 from dframe.optimize.rules import CACHE
-from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, make_frame
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -89,7 +89,7 @@ def test_persist_keeps_partitions_until_the_frame_is_deleted(shared_ray):
         assert _live_objects(shared_ray) <= live - 4
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 def test_object_index_of_ints_stays_object(npartitions, executor):
     # pd.concat of the partitions alone would re-infer the labels as int64.
     pdf = make_frame().set_index(pd.Index(list(range(13)), dtype=object))
@@ -97,7 +97,7 @@ def test_object_index_of_ints_stays_object(npartitions, executor):
     assert_same(pdf.a, dframe.from_pandas(pdf, npartitions=npartitions).a)
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 def test_index_property_keeps_pandas_dtype(npartitions, executor):
     for index in (pd.Index(list(range(13)), dtype=object), pd.Index([f"r{i}" for i in range(13)])):
         pdf = make_frame().set_index(index)
@@ -128,7 +128,7 @@ def test_dframe_constructors_inside_user_functions_make_pandas_objects(npartitio
     assert isinstance(dframe.Series([1, 2]), dframe.Series)  # outside a task: dframe's own
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 def test_categorical_columns_collect_like_pandas(npartitions, executor):
     """Collecting joins categorical columns by their codes when the categories agree (pandas'
     concat hashes them per pair of partitions): same result, missing values included."""

@@ -23,7 +23,7 @@ import pytest
 from pandas.errors import ChainedAssignmentError, Pandas4Warning
 
 import dframe
-from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import NPARTITIONS, SMALL_NPARTITIONS, assert_same, make_frame
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -211,13 +211,13 @@ def _check(name: str, forms: dict[str, tuple[Form, bool]], npartitions: int, ser
         assert_same(pdf, df)
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 @pytest.mark.parametrize("name", _params(FRAME_FORMS))
 def test_frame_mutation(name, npartitions, executor):
     _check(name, FRAME_FORMS, npartitions, series=False)
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 @pytest.mark.parametrize("name", _params(SERIES_FORMS))
 def test_series_mutation(name, npartitions, executor):
     _check(name, SERIES_FORMS, npartitions, series=True)
@@ -250,7 +250,7 @@ CHAINED = [_item_of_column, _loc_of_column, _iloc_of_column, _column_of_columns,
 
 
 @NATIVE
-@pytest.mark.parametrize("npartitions", [1, 40])
+@pytest.mark.parametrize("npartitions", [1, 16])
 @pytest.mark.parametrize("chain", CHAINED, ids=lambda f: f.__name__.strip("_"))
 def test_chained_assignment_warns_and_changes_nothing(chain, npartitions, executor):
     """``df["a"][0] = 1`` sets a temporary: pandas 3 warns and ``df`` stays as it was."""
@@ -287,7 +287,7 @@ def test_assignment_to_named_objects_is_not_chained(sync):
 # -- the bugs, and the mechanism behind them ------------------------------------------------------
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 def test_update_of_a_copy_changes_only_the_copy(npartitions, executor):
     """Found bug: ``upd = base.copy(); upd.update(patch)`` changed ``base`` (in-driver
     executor) or nothing (runtime executor)."""
@@ -305,7 +305,7 @@ def test_update_of_a_copy_changes_only_the_copy(npartitions, executor):
 
 
 @NATIVE
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 def test_to_pandas_hands_out_an_object_of_its_own(npartitions, executor):
     """Changing what ``to_pandas`` returned changes no dframe object (the computed result is
     cached and shared)."""
@@ -382,7 +382,7 @@ def test_memory_usage_counts_categories_once(npartitions, executor):
 
 
 @NATIVE
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 def test_first_level_of_multiindex_columns(npartitions, executor):
     """Found bug: ``g["amount"]`` on ``groupby(k).agg({"amount": ["sum", "mean"]})`` raised
     KeyError; pandas returns the sub-frame."""

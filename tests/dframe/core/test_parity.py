@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import dframe
-from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, make_frame
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -92,7 +92,7 @@ SCALAR_OPS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 @pytest.mark.parametrize("name", list(FRAME_OPS))
 def test_frame_op(name, npartitions, executor):
     pdf = make_frame()
@@ -106,7 +106,7 @@ def test_frame_op(name, npartitions, executor):
     assert_same(expected, result)
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 @pytest.mark.parametrize("name", list(SCALAR_OPS))
 def test_scalar_reduction(name, npartitions, executor):
     pdf = make_frame()
@@ -114,7 +114,7 @@ def test_scalar_reduction(name, npartitions, executor):
     assert_same(SCALAR_OPS[name](pdf), SCALAR_OPS[name](df))
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 def test_inplace_column_ops(npartitions, executor):
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -128,7 +128,7 @@ def test_inplace_column_ops(npartitions, executor):
     assert before is df  # same wrapper, new plan
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 def test_properties(npartitions, executor):
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -146,7 +146,7 @@ def test_properties(npartitions, executor):
     assert df.a.name == "a" and df.a.dtype == pdf.a.dtype
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 def test_constructors(npartitions, executor):
     data = {"x": [1, 2, 3, 4], "y": [0.5, None, 2.5, 3.5]}
     assert_same(pd.DataFrame(data), dframe.DataFrame(data, npartitions=npartitions))
@@ -164,7 +164,7 @@ def test_constructors(npartitions, executor):
     assert_same(pdf, dframe.DataFrame(pdf, npartitions=npartitions))
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 def test_concat(npartitions, executor):
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -177,7 +177,7 @@ def test_concat(npartitions, executor):
     )
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 def test_repr_matches_pandas(npartitions, executor):
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -237,7 +237,7 @@ def test_partitions_are_put_into_the_store_once(executor):
 AXIS_NONE = ["sum", "prod", "mean", "min", "max", "std", "var", "any", "all"]
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 @pytest.mark.parametrize("columns", [["a", "b"], ["a"], ["b"], ["flag"]])
 def test_reduction_over_all_values(columns, npartitions, executor):
     """``frame.<reduction>(axis=None)``: one scalar over every value, as pandas' 2-D reduction."""
@@ -278,7 +278,7 @@ CATEGORY_CASTS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 @pytest.mark.parametrize("name", list(CATEGORY_CASTS))
 def test_astype_category_infers_categories_from_all_rows(name, npartitions, executor):
     pdf = make_frame()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import dframe
-from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, make_frame
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -101,7 +101,7 @@ def check(expected, result) -> None:
         pd.testing.assert_extension_array_equal(pd.array(result), pd.array(expected))
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 @pytest.mark.parametrize("name", list(OPS) + list(SCALARS))
 def test_summary_parity(name, npartitions, sync):
     pdf = frame()

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import dframe
-from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, make_frame
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -70,7 +70,7 @@ OPS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
 @pytest.mark.parametrize("name", list(OPS))
 def test_value_parity(name, npartitions, sync):
     pdf = frame()
@@ -90,7 +90,7 @@ def test_value_parity_on_both_executors(executor):
 @pytest.mark.filterwarnings(
     "ignore::pandas.errors.Pandas4Warning"
 )  # inplace is deprecated
-@pytest.mark.parametrize("npartitions", [1, 3, 40])
+@pytest.mark.parametrize("npartitions", [1, 3, 16])
 def test_inplace_and_empty(npartitions, sync):
     pdf = frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)

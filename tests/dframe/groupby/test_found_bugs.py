@@ -1,5 +1,6 @@
 """Regressions of issue 10 in the groupby family, each equal to pandas at every partition count
-on both executors (natively: a ``PandasFallbackWarning`` fails the test unless it is expected).
+in process and at one and a few partitions on the runtime (natively: a
+``PandasFallbackWarning`` fails the test unless it is expected).
 
 * a column picked after the window (``gb.rolling(2).v.sum()``) computed a placeholder;
 * ``ngroup`` numbered the groups of each shuffled partition on its own;
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 
 import dframe
-from tests.dframe.conftest import NPARTITIONS, assert_same
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, on_executors
 from tests.dframe.groupby.test_groupby import DATA
 
 pytestmark = [
@@ -49,7 +50,7 @@ AFTER_WINDOW = {
 }
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@on_executors()
 @pytest.mark.parametrize("name", list(AFTER_WINDOW))
 def test_column_after_window(executor, name, npartitions):
     assert_same(*_both(AFTER_WINDOW[name], npartitions))
@@ -109,7 +110,7 @@ NGROUP = {
 }
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@on_executors()
 @pytest.mark.parametrize("name", list(NGROUP))
 def test_ngroup(executor, name, npartitions):
     assert_same(*_both(NGROUP[name], npartitions))
@@ -137,7 +138,7 @@ LEVELS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@on_executors()
 @pytest.mark.parametrize("name", list(LEVELS))
 def test_result_levels(executor, name, npartitions):
     expected, result = _both(LEVELS[name], npartitions)
@@ -165,7 +166,7 @@ UNSTACKED = {
 }
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@on_executors()
 @pytest.mark.parametrize("name", list(UNSTACKED))
 def test_unstack_of_result(executor, name, npartitions):
     assert_same(*_both(UNSTACKED[name], npartitions))
@@ -187,7 +188,7 @@ TIME_WINDOWS = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@on_executors()
 @pytest.mark.parametrize("name", list(TIME_WINDOWS))
 def test_time_window(executor, name, npartitions):
     data, op = TIME_WINDOWS[name]
@@ -220,7 +221,7 @@ STR_LABELS = pd.DataFrame(
 )
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@on_executors(SMALL_NPARTITIONS)  # 7 rows
 @pytest.mark.parametrize("sort", [False, True])
 def test_row_labels_of_rowwise_results_keep_their_dtype(executor, npartitions, sort):
     """groupby(k).head(2) (and every row-wise result: tail, cumsum, shift, rank ...) said its

@@ -1,6 +1,6 @@
 """Regressions of issue 10 in the reshape family: ``unstack`` orders rows and columns as pandas
-does, which follows the index *levels* behind the values, at every partition count on both
-executors.
+does, which follows the index *levels* behind the values, at every partition count in process
+and at one and a few partitions on the runtime.
 
 ``Series.unstack()`` of a groupby result came out in another order than pandas': the groupby's
 result carried the levels its pieces brought (fixed in the groupby family), and ``unstack``
@@ -16,7 +16,7 @@ import pytest
 
 import dframe
 import dframe.reshape.unstack
-from tests.dframe.conftest import NPARTITIONS, assert_same
+from tests.dframe.conftest import NPARTITIONS, assert_same, on_executors
 
 pytestmark = [
     pytest.mark.timeout(180),
@@ -53,7 +53,7 @@ CALLS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@on_executors()
 @pytest.mark.parametrize("call", list(CALLS))
 @pytest.mark.parametrize("name", list(INPUTS))
 def test_unstack_follows_levels(executor, name, call, npartitions):
@@ -83,7 +83,7 @@ GROUPBY_THEN_UNSTACK = {
 }
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@on_executors()
 @pytest.mark.parametrize("name", list(GROUPBY_THEN_UNSTACK))
 def test_unstack_of_groupby_result(executor, name, npartitions):
     op = GROUPBY_THEN_UNSTACK[name]
