@@ -59,6 +59,46 @@ class CountValues:
         return part.value_counts(sort=False, **self.kwargs)
 
 
+class _MissingOf:
+    """A missing value as a key of a merge: equal to the missing values of its type only (as
+    pandas' hash table keeps None, NaN and <NA> apart), where grouping makes them one."""
+
+    def __init__(self, value: Any) -> None:
+        self.kind = type(value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _MissingOf) and other.kind is self.kind
+
+    def __hash__(self) -> int:
+        return hash(self.kind)
+
+
+def _object_keys(counts: pd.Series) -> bool:
+    index = counts.index
+    return not isinstance(index, pd.MultiIndex) and index.dtype == object
+
+
+def _merge_object_counts(partials: tuple[pd.Series, ...]) -> pd.Series:
+    """Counts of an object column, added by key in order of first appearance, as pandas'
+    count of the whole column: labels stay object (appending the partials' labels would infer
+    a dtype from them) and missing values of unlike types (None, NaN, <NA>) stay apart, where
+    grouping would make them one NaN."""
+    keys_of = [p.index.to_numpy(dtype=object) for p in partials]
+    index = pd.Index(np.concatenate(keys_of), dtype=object, name=partials[0].index.name)
+    counts = pd.Series(np.concatenate([p.to_numpy() for p in partials]), index=index,
+                       name=partials[0].name)
+    if not index.hasnans:
+        merged = counts.groupby(level=0, sort=False).sum()
+        return merged.set_axis(merged.index.astype(object))
+    keys = [_MissingOf(k) if missing else k for k, missing in zip(index, index.isna())]
+    labels = dict(zip(reversed(keys), reversed(index)))  # the first label of each key
+    total: dict[Any, Any] = {}
+    for key, count in zip(keys, counts.to_numpy()):
+        total[key] = total.get(key, 0) + count
+    out_index = pd.Index([labels[k] for k in total], dtype=object, name=index.name)
+    return pd.Series(list(total.values()), index=out_index, name=counts.name, dtype=counts.dtype)
+
+
 class MergeCounts:
     """Add partial counts; keys keep the order of their first appearance.
 
@@ -69,6 +109,8 @@ class MergeCounts:
     """
 
     def __call__(self, *partials: pd.Series) -> pd.Series:
+        if all(_object_keys(p) for p in partials):
+            return _merge_object_counts(partials)
         counts = concat_parts(partials)
         names = list(counts.index.names)
         levels = list(range(counts.index.nlevels))

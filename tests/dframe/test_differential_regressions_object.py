@@ -1,0 +1,110 @@
+"""Regression tests for object columns (mixed Python values, or strings with None kept as object):
+differences the differential test (``test_differential.py``) found once its frames held such
+columns. In pandas 3 an object column is not ``str``, yet pandas infers ``str`` from the values
+of some results (melt of strings and None): such dtypes follow the whole column's values, which
+one partition cannot know.
+
+Each test compares with pandas at several partition counts (more partitions than rows too).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dframe
+from tests.dframe.test_differential_regressions import df_of, same
+
+pytestmark = pytest.mark.timeout(60)
+
+PARTITIONS = [1, 3, 7]
+
+
+@pytest.fixture(autouse=True)
+def _sync():
+    with dframe.config.override(executor="sync"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", dframe.PandasFallbackWarning)
+        yield
+
+
+def objects(*values) -> np.ndarray:
+    return np.array(values, dtype=object)
+
+
+def series_of(pdf_or_series, npartitions):
+    return dframe.from_pandas(pdf_or_series, npartitions=npartitions)
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "values",
+    [
+        objects(1, "a", None, 2.5, "a"),
+        objects("a", None, "b", np.nan, "b"),
+        objects(None, "a", pd.NA, "b", None),
+        objects(None, np.nan, 1, None),
+        objects("a", "b", None, None, None, None, None, 1),
+        objects(None, np.nan, None),
+        objects(1, 1.0, True, "a", None),
+    ],
+    ids=["mixed", "none_and_nan", "none_and_na", "ints", "many_none", "missing_only", "equal"],
+)
+@pytest.mark.parametrize(
+    "options", [{"dropna": False}, {"dropna": False, "sort": False}, {"normalize": True}, {}]
+)
+def test_value_counts_of_an_object_column_with_missing_values(values, options, npartitions):
+    """value_counts(dropna=False) of an object column with None gave NaN labels at 2+ partitions:
+    the merge of the partitions' counts grouped None, NaN and <NA> into one NaN, where pandas'
+    count of the whole column keeps each (an object column is counted by its Python values)."""
+    s = pd.Series(values, dtype=object, name="o")
+    same(s.value_counts(**options), series_of(s, npartitions).value_counts(**options))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_value_counts_of_object_ints_keeps_object_labels(npartitions):
+    """value_counts of an object column of ints and None gave int64 labels at 2+ partitions
+    (appending the partitions' object labels inferred int64); pandas keeps object."""
+    s = pd.Series(objects(1, 2, None, None), dtype=object, name="o")
+    same(s.value_counts(), series_of(s, npartitions).value_counts())
+
+
+def _object_frame(values) -> pd.DataFrame:
+    n = len(values)
+    return pd.DataFrame(
+        {
+            "k": np.arange(n, dtype="int64"),
+            "o": pd.Series(objects(*values), dtype=object),
+            "f": np.arange(n) * 1.5,
+        }
+    )
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "values",
+    [("a", None, "b"), ("a", 1, None), (None, None), (), ("a", "b"), (None, "a", np.nan, pd.NA)],
+    ids=["strings_none", "mixed", "none", "empty", "strings", "missing_kinds"],
+)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"id_vars": ["k"], "value_vars": ["o"]},
+        {"id_vars": ["o"]},
+        {"id_vars": ["k"], "value_vars": ["o", "f"]},
+        {"id_vars": ["o"], "ignore_index": False},
+        {},
+    ],
+    ids=["value", "id", "value_and_float", "id_keep_index", "all"],
+)
+def test_melt_of_object_columns(values, options, npartitions):
+    """melt of an object column said str before computing (the stand-in's strings) and was
+    object where pandas infers str (strings and None: a partition of None alone stayed object):
+    pandas infers a melted object column's dtype from all its values."""
+    pdf = _object_frame(values)
+    expected = pdf.melt(**options)
+    result = df_of(pdf, npartitions).melt(**options)
+    assert list(result.dtypes) == list(expected.dtypes)  # before computing
+    same(expected, result)
