@@ -21,6 +21,7 @@ import pandas as pd
 from dframe import config
 from dframe.groupby import arrow_agg
 from dframe.groupby.grouped import NONE, Finish, GroupSpec, concat_parts
+from dframe.plan import meta as M
 
 MOMENTS = ("mean", "var", "std", "sem")
 # Partial statistics each aggregation needs, and how partials of a statistic merge.
@@ -194,7 +195,7 @@ class TreeAgg:
             else:
                 columns.append(sub)
             index = columns[-1].index
-        return pd.DataFrame({k: c.array for k, c in enumerate(columns)}, index=index)
+        return M.frame_of({k: c.array for k, c in enumerate(columns)}, index=index)
 
     def combine(self, *partials: pd.DataFrame) -> pd.DataFrame:
         merged = concat_parts(partials)
@@ -224,10 +225,10 @@ class TreeAgg:
                     )
                 )
             else:
-                column = pd.Series(merged[k].array)
+                column = M.series_of(merged[k].array)
                 op = _MERGE.get(stat, stat)
                 out[k] = getattr(column.groupby(codes, sort=True), op)().array
-        return pd.DataFrame(out, index=index)
+        return M.frame_of(out, index=index)
 
     def finalize(self, partial: pd.DataFrame, seen: Any = None) -> Any:
         """The result from the merged partial; ``seen``: see ``Finish``."""
@@ -269,9 +270,9 @@ class TreeAgg:
                 # values (the float64 NaN of the arithmetic above).
                 values[j] = pd.array(values[j], dtype=targets[j])
         if isinstance(meta, pd.Series):
-            result: Any = pd.Series(values[0], index=partial.index, name=meta.name)
+            result: Any = M.series_of(values[0], index=partial.index, name=meta.name)
         else:
-            result = pd.DataFrame(dict(enumerate(values)), index=partial.index)
+            result = M.frame_of(dict(enumerate(values)), index=partial.index)
             result.columns = meta.columns
         return self.finish(result, None, seen)
 
