@@ -120,8 +120,10 @@ class MergeCounts:
         merged = counts.groupby(level=levels, sort=False, dropna=False).sum()
         if isinstance(counts.index, pd.MultiIndex) and not isinstance(merged.index, pd.MultiIndex):
             # Grouping by the one level of a frame's counts flattens it; pandas keeps the
-            # MultiIndex (of one level) for the rows of a frame.
-            merged.index = pd.MultiIndex.from_arrays([merged.index])
+            # MultiIndex (of one level) for the rows of a frame, on the partials' levels (an
+            # object column's level is inferred from its values: str for strings).
+            one_level = pd.MultiIndex.from_arrays([merged.index])
+            merged.index = _on_levels(one_level, [p.index.levels for p in partials])
         elif isinstance(merged.index, pd.MultiIndex):
             merged.index = _on_levels(merged.index, [p.index.levels for p in partials])
         elif isinstance(merged.index.dtype, BaseMaskedDtype):
@@ -138,7 +140,9 @@ def _on_levels(index: pd.MultiIndex, partial_levels: list[Any]) -> pd.MultiIndex
     """``index`` on the partials' levels, each the values of all partials' in their order."""
     levels, codes = [], []
     for j, (level, level_codes) in enumerate(zip(index.levels, index.codes, strict=True)):
-        parts = [p[j] for p in partial_levels]
+        # (a partition whose keys were all missing has an empty level, of object dtype even
+        # where the others' are str: it holds no value to vote with)
+        parts = [p[j] for p in partial_levels if len(p[j])] or [partial_levels[0][j]]
         joined = parts[0].append(parts[1:]).drop_duplicates() if len(parts) > 1 else parts[0]
         # (a code of -1, a missing key pandas does not keep as a level value, stays -1)
         at = np.append(joined.get_indexer(level), -1)

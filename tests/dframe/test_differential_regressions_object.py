@@ -108,3 +108,69 @@ def test_melt_of_object_columns(values, options, npartitions):
     result = df_of(pdf, npartitions).melt(**options)
     assert list(result.dtypes) == list(expected.dtypes)  # before computing
     same(expected, result)
+
+
+def _keyed_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "k": [1, 2, 1, 3, 2, 1, 5],
+            "o": pd.Series(objects(1, "a", None, 2.5, "a", None, "b"), dtype=object),
+            "so": pd.Series(objects("a", None, "b", "a", None, "b", None), dtype=object),
+            "f": np.arange(7.0),
+        }
+    )
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "chain",
+    [
+        lambda d: d.groupby("k")["so"].first(),
+        lambda d: d.groupby("k").agg({"o": "first", "so": "last"}),
+        lambda d: d.groupby("k").last(),
+        lambda d: d.pivot_table(index="k", values=["o", "so"], aggfunc="first"),
+    ],
+    ids=["first", "agg", "last", "pivot_table_first"],
+)
+def test_groupby_first_last_of_object_columns_stay_object(chain, npartitions):
+    """groupby first/last of an object column of strings came out str (also at 1 partition):
+    the partials were rebuilt with pd.DataFrame/pd.Series from the columns' object arrays,
+    which pandas 3 infers as str."""
+    pdf = _keyed_frame()
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "chain",
+    [
+        lambda d: d.groupby("o", dropna=False).size(),
+        lambda d: d.groupby("o").sum(),
+        lambda d: d.groupby(["o", "k"], dropna=False)["f"].mean(),
+    ],
+    ids=["size", "sum", "two_keys"],
+)
+def test_groupby_on_mixed_object_keys(chain, npartitions):
+    """groupby on an object key of ints and strings raised TypeError (sorting the groups);
+    pandas orders such keys its own way (numbers, then strings)."""
+    pdf = _keyed_frame()
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_reset_index_of_an_object_index_of_strings(npartitions):
+    """set_index of an object column of strings and None, then reset_index: pandas infers str
+    for the whole column; a partition holding only None stayed object and made the column
+    object at 7 partitions."""
+    pdf = _keyed_frame()
+    same(pdf.set_index("so").reset_index(), df_of(pdf, npartitions).set_index("so").reset_index())
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("columns", [["so"], ["so", "k"]], ids=["one", "two"])
+def test_value_counts_of_a_frame_with_an_object_column_of_strings(columns, npartitions):
+    """A frame's value_counts(dropna=False) over an object column of strings and None: pandas'
+    level is str (inferred from the values); a partition whose keys were all None has an empty
+    object level, which made the joined level object."""
+    pdf = _keyed_frame()[columns]
+    same(pdf.value_counts(dropna=False), df_of(pdf, npartitions).value_counts(dropna=False))
