@@ -269,12 +269,27 @@ class TreeAgg:
                 # Means of nullable columns are Float64 in pandas, <NA> for a group without
                 # values (the float64 NaN of the arithmetic above).
                 values[j] = pd.array(values[j], dtype=targets[j])
+            elif name in ("min", "max", "first", "last") and _str_or_object(
+                values[j], targets[j]
+            ):
+                # An object column's min/max/first/last: pandas gives str by the SeriesGroupBy
+                # and object by the DataFrameGroupBy (the chunks, by column, gave str); the
+                # meta, pandas' own answer for these dtypes, says which.
+                values[j] = pd.array(np.asarray(values[j], dtype=object), dtype=targets[j])
         if isinstance(meta, pd.Series):
             result: Any = M.series_of(values[0], index=partial.index, name=meta.name)
         else:
             result = M.frame_of(dict(enumerate(values)), index=partial.index)
             result.columns = meta.columns
         return self.finish(result, None, seen)
+
+
+def _str_or_object(values: Any, target: Any) -> bool:
+    """Whether ``values`` are strings of the other of the two dtypes ``target`` (str, object)."""
+    have = values.dtype
+    return (isinstance(have, pd.StringDtype) and target == object) or (
+        isinstance(target, pd.StringDtype) and getattr(have, "numpy_dtype", have) == object
+    )
 
 
 def _replaced(part: pd.DataFrame, columns: dict[Any, pd.Series]) -> pd.DataFrame:

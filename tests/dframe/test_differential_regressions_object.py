@@ -174,3 +174,23 @@ def test_value_counts_of_a_frame_with_an_object_column_of_strings(columns, npart
     object level, which made the joined level object."""
     pdf = _keyed_frame()[columns]
     same(pdf.value_counts(dropna=False), df_of(pdf, npartitions).value_counts(dropna=False))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "chain",
+    [
+        lambda d: d.groupby("k").min(),
+        lambda d: d.groupby("k", sort=False).max(),
+        lambda d: d.groupby(["k", "f"], sort=False).min(),
+        lambda d: d.groupby("k")["so"].max(),
+        lambda d: d.groupby("k").agg({"so": "min"}),
+    ],
+    ids=["frame_min", "frame_max", "two_keys", "series_max", "agg_min"],
+)
+def test_groupby_min_max_of_an_object_column(chain, npartitions):
+    """groupby min/max of an object column of strings: pandas gives object by the frame's
+    groupby and str by the Series' (its SeriesGroupBy infers); dframe's chunks, by column, gave
+    str for both."""
+    pdf = _keyed_frame()[["k", "so", "f"]]
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
