@@ -59,6 +59,46 @@ class CountValues:
         return part.value_counts(sort=False, **self.kwargs)
 
 
+class _MissingOf:
+    """A missing value as a key of a merge: equal to the missing values of its type only (as
+    pandas' hash table keeps None, NaN and <NA> apart), where grouping makes them one."""
+
+    def __init__(self, value: Any) -> None:
+        self.kind = type(value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _MissingOf) and other.kind is self.kind
+
+    def __hash__(self) -> int:
+        return hash(self.kind)
+
+
+def _object_keys(counts: pd.Series) -> bool:
+    index = counts.index
+    return not isinstance(index, pd.MultiIndex) and index.dtype == object
+
+
+def _merge_object_counts(partials: tuple[pd.Series, ...]) -> pd.Series:
+    """Counts of an object column, added by key in order of first appearance, as pandas'
+    count of the whole column: labels stay object (appending the partials' labels would infer
+    a dtype from them) and missing values of unlike types (None, NaN, <NA>) stay apart, where
+    grouping would make them one NaN."""
+    keys_of = [p.index.to_numpy(dtype=object) for p in partials]
+    index = pd.Index(np.concatenate(keys_of), dtype=object, name=partials[0].index.name)
+    counts = pd.Series(np.concatenate([p.to_numpy() for p in partials]), index=index,
+                       name=partials[0].name)
+    if not index.hasnans:
+        merged = counts.groupby(level=0, sort=False).sum()
+        return merged.set_axis(merged.index.astype(object))
+    keys = [_MissingOf(k) if missing else k for k, missing in zip(index, index.isna())]
+    labels = dict(zip(reversed(keys), reversed(index)))  # the first label of each key
+    total: dict[Any, Any] = {}
+    for key, count in zip(keys, counts.to_numpy()):
+        total[key] = total.get(key, 0) + count
+    out_index = pd.Index([labels[k] for k in total], dtype=object, name=index.name)
+    return pd.Series(list(total.values()), index=out_index, name=counts.name, dtype=counts.dtype)
+
+
 class MergeCounts:
     """Add partial counts; keys keep the order of their first appearance.
 
@@ -69,6 +109,8 @@ class MergeCounts:
     """
 
     def __call__(self, *partials: pd.Series) -> pd.Series:
+        if all(_object_keys(p) for p in partials):
+            return _merge_object_counts(partials)
         counts = concat_parts(partials)
         names = list(counts.index.names)
         levels = list(range(counts.index.nlevels))
@@ -78,8 +120,10 @@ class MergeCounts:
         merged = counts.groupby(level=levels, sort=False, dropna=False).sum()
         if isinstance(counts.index, pd.MultiIndex) and not isinstance(merged.index, pd.MultiIndex):
             # Grouping by the one level of a frame's counts flattens it; pandas keeps the
-            # MultiIndex (of one level) for the rows of a frame.
-            merged.index = pd.MultiIndex.from_arrays([merged.index])
+            # MultiIndex (of one level) for the rows of a frame, on the partials' levels (an
+            # object column's level is inferred from its values: str for strings).
+            one_level = pd.MultiIndex.from_arrays([merged.index])
+            merged.index = _on_levels(one_level, [p.index.levels for p in partials])
         elif isinstance(merged.index, pd.MultiIndex):
             merged.index = _on_levels(merged.index, [p.index.levels for p in partials])
         elif isinstance(merged.index.dtype, BaseMaskedDtype):
@@ -96,7 +140,9 @@ def _on_levels(index: pd.MultiIndex, partial_levels: list[Any]) -> pd.MultiIndex
     """``index`` on the partials' levels, each the values of all partials' in their order."""
     levels, codes = [], []
     for j, (level, level_codes) in enumerate(zip(index.levels, index.codes, strict=True)):
-        parts = [p[j] for p in partial_levels]
+        # (a partition whose keys were all missing has an empty level, of object dtype even
+        # where the others' are str: it holds no value to vote with)
+        parts = [p[j] for p in partial_levels if len(p[j])] or [partial_levels[0][j]]
         joined = parts[0].append(parts[1:]).drop_duplicates() if len(parts) > 1 else parts[0]
         # (a code of -1, a missing key pandas does not keep as a level value, stays -1)
         at = np.append(joined.get_indexer(level), -1)

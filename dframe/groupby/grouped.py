@@ -174,7 +174,13 @@ def group_order(index: pd.Index, firsts: Any, sort: bool) -> np.ndarray:
     # sort_index orders keys as groupby does (categories by code, missing last), at a third of
     # the cost of grouping the keys again.
     positions = pd.Series(np.arange(len(index)), index=index)
-    return positions.sort_index(na_position="last", kind="stable").to_numpy()
+    try:
+        return positions.sort_index(na_position="last", kind="stable").to_numpy()
+    except TypeError:
+        # object keys of unlike types (ints and strings): pandas' groupby orders them its own
+        # way (numbers, then strings), which grouping the keys again gives
+        levels = list(range(index.nlevels))
+        return positions.groupby(level=levels, sort=True, dropna=False).first().to_numpy()
 
 
 _FILL = {

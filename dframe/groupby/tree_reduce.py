@@ -21,6 +21,7 @@ import pandas as pd
 from dframe import config
 from dframe.groupby import arrow_agg
 from dframe.groupby.grouped import NONE, Finish, GroupSpec, concat_parts
+from dframe.plan import meta as M
 
 MOMENTS = ("mean", "var", "std", "sem")
 # Partial statistics each aggregation needs, and how partials of a statistic merge.
@@ -194,7 +195,7 @@ class TreeAgg:
             else:
                 columns.append(sub)
             index = columns[-1].index
-        return pd.DataFrame({k: c.array for k, c in enumerate(columns)}, index=index)
+        return M.frame_of({k: c.array for k, c in enumerate(columns)}, index=index)
 
     def combine(self, *partials: pd.DataFrame) -> pd.DataFrame:
         merged = concat_parts(partials)
@@ -224,10 +225,10 @@ class TreeAgg:
                     )
                 )
             else:
-                column = pd.Series(merged[k].array)
+                column = M.series_of(merged[k].array)
                 op = _MERGE.get(stat, stat)
                 out[k] = getattr(column.groupby(codes, sort=True), op)().array
-        return pd.DataFrame(out, index=index)
+        return M.frame_of(out, index=index)
 
     def finalize(self, partial: pd.DataFrame, seen: Any = None) -> Any:
         """The result from the merged partial; ``seen``: see ``Finish``."""
@@ -268,12 +269,27 @@ class TreeAgg:
                 # Means of nullable columns are Float64 in pandas, <NA> for a group without
                 # values (the float64 NaN of the arithmetic above).
                 values[j] = pd.array(values[j], dtype=targets[j])
+            elif name in ("min", "max", "first", "last") and _str_or_object(
+                values[j], targets[j]
+            ):
+                # An object column's min/max/first/last: pandas gives str by the SeriesGroupBy
+                # and object by the DataFrameGroupBy (the chunks, by column, gave str); the
+                # meta, pandas' own answer for these dtypes, says which.
+                values[j] = pd.array(np.asarray(values[j], dtype=object), dtype=targets[j])
         if isinstance(meta, pd.Series):
-            result: Any = pd.Series(values[0], index=partial.index, name=meta.name)
+            result: Any = M.series_of(values[0], index=partial.index, name=meta.name)
         else:
-            result = pd.DataFrame(dict(enumerate(values)), index=partial.index)
+            result = M.frame_of(dict(enumerate(values)), index=partial.index)
             result.columns = meta.columns
         return self.finish(result, None, seen)
+
+
+def _str_or_object(values: Any, target: Any) -> bool:
+    """Whether ``values`` are strings of the other of the two dtypes ``target`` (str, object)."""
+    have = values.dtype
+    return (isinstance(have, pd.StringDtype) and target == object) or (
+        isinstance(target, pd.StringDtype) and getattr(have, "numpy_dtype", have) == object
+    )
 
 
 def _replaced(part: pd.DataFrame, columns: dict[Any, pd.Series]) -> pd.DataFrame:

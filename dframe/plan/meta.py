@@ -248,6 +248,40 @@ def is_default_range(index: pd.Index) -> bool:
     )
 
 
+def frame_of(columns: dict[Hashable, Any], index: Any = None) -> pd.DataFrame:
+    """``pd.DataFrame(columns, index=index)`` with each array's dtype kept: pandas 3's
+    constructor infers ``str`` from an object array of strings (and missing values), where the
+    column the array came from is object.
+
+    >>> values = np.array(["a", None], dtype=object)
+    >>> pd.DataFrame({"o": values}).dtypes["o"], frame_of({"o": values}).dtypes["o"]
+    (<StringDtype(na_value=nan)>, dtype('O'))
+    """
+    out = pd.DataFrame(columns, index=index)
+    for j, values in enumerate(columns.values()):
+        if _object_array(values) and out.dtypes.iloc[j] != object:
+            column = pd.Series(np.asarray(values, dtype=object), index=out.index, dtype=object)
+            out.isetitem(j, column)
+    return out
+
+
+def series_of(values: Any, index: Any = None, name: Hashable = None) -> pd.Series:
+    """``pd.Series(values, index=index, name=name)``, an object array staying object (see
+    ``frame_of``)."""
+    dtype = object if _object_array(values) else None
+    return pd.Series(values, index=index, name=name, dtype=dtype)
+
+
+def _object_array(values: Any) -> bool:
+    # (a Series keeps its dtype in the constructors: arrays only; a NumpyExtensionArray says
+    # its NumPy dtype by ``numpy_dtype``)
+    if isinstance(values, pd.Series | pd.Index):
+        return False
+    dtype = getattr(values, "dtype", None)
+    dtype = getattr(dtype, "numpy_dtype", dtype)
+    return isinstance(dtype, np.dtype) and dtype == object
+
+
 def set_column(frame: pd.DataFrame, name: Hashable, value: Any) -> None:
     """``frame[name] = value`` in place, as pandas sets a whole frame: where several columns are
     labelled ``name``, each becomes ``value``. pandas' own setitem lays such a value out

@@ -100,23 +100,39 @@ def same_meta(a: Any, b: Any) -> bool:
 # -- the partitions' side -------------------------------------------------------------------
 
 
-def rows_and_meta(part: Any) -> tuple[int, Any]:
-    """What a partition tells the driver: its rows and its empty self (columns and dtypes)."""
+def rows_and_meta(part: Any) -> tuple[int, Any, frozenset[int]]:
+    """What a partition tells the driver: its rows, its empty self (columns and dtypes) and
+    the positions of its object columns that hold missing values only (see ``common_meta``)."""
     if isinstance(part, pd.DataFrame | pd.Series):
-        return len(part), part.iloc[:0]
-    return 0, part
+        return len(part), part.iloc[:0], _blank_objects(part)
+    return 0, part, frozenset()
+
+
+def _blank_objects(part: Any) -> frozenset[int]:
+    if not len(part):
+        return frozenset()
+    columns = [part] if isinstance(part, pd.Series) else [part.iloc[:, j] for j in
+                                                          range(part.shape[1])]
+    return frozenset(
+        j for j, c in enumerate(columns) if c.dtype == object and bool(c.isna().all())
+    )
 
 
 def _dtypes(meta: Any) -> list[Any]:
     return list(meta.dtypes) if isinstance(meta, pd.DataFrame) else [meta.dtype]
 
 
-def common_meta(infos: list[tuple[int, Any]], guess: Any) -> Any:
+def common_meta(infos: list[tuple[Any, ...]], guess: Any) -> Any:
     """The partitions' metadata with, column by column (by position: labels may repeat), the
     dtype pandas gives their concatenation. Partitions without rows do not vote (pandas' one
     pass never saw them) unless no partition has rows (pandas' answer for no values is then
-    every partition's)."""
-    voters = [m for n, m in infos if n] or [m for _, m in infos]
+    every partition's).
+
+    A partition whose strings were all missing values was left object by pandas' inference
+    (``reset_index`` of an object index, say) where the whole column, strings beside them, is
+    ``str``: such a column votes for nothing beside ``str`` columns."""
+    voting = [i for i in infos if i[0]] or list(infos)
+    voters = [i[1] for i in voting]
     if not voters or not isinstance(voters[0], pd.DataFrame | pd.Series):
         return guess
     meta = voters[0]
@@ -125,7 +141,16 @@ def common_meta(infos: list[tuple[int, Any]], guess: Any) -> Any:
     ):
         # (str.partition of missing values only gives fewer columns than of strings)
         return pd.concat(voters).iloc[:0]
-    per_column = [concat_dtype(list(ds)) for ds in zip(*(_dtypes(m) for m in voters), strict=True)]
+    blanks = [i[2] if len(i) > 2 else frozenset() for i in voting]
+    per_column = []
+    for j, ds in enumerate(zip(*(_dtypes(m) for m in voters), strict=True)):
+        strings = [d for d in ds if isinstance(d, pd.StringDtype)]
+        if strings and all(
+            isinstance(d, pd.StringDtype) or (d == object and j in blank)
+            for d, blank in zip(ds, blanks, strict=True)
+        ):
+            ds = tuple(strings)
+        per_column.append(concat_dtype(list(ds)))
     return cast(meta, per_column)
 
 
@@ -155,10 +180,10 @@ def settle(ex: Any, handles: list[Any], guess: Any) -> tuple[list[Any], Any, tup
     infos = ex.get([ex.submit(rows_and_meta, h) for h in handles])
     meta = common_meta(infos, guess)
     out = []
-    for handle, (_, part_meta) in zip(handles, infos, strict=True):
+    for handle, (_, part_meta, _) in zip(handles, infos, strict=True):
         differs = isinstance(meta, pd.DataFrame | pd.Series) and not same_meta(part_meta, meta)
         out.append(ex.submit(conform, handle, meta) if differs else handle)
-    return out, meta, tuple(int(n) for n, _ in infos)
+    return out, meta, tuple(int(n) for n, _, _ in infos)
 
 
 def settled_parts(parts: list[Any], mat: Materialized) -> tuple[list[Any], Materialized | None]:
@@ -168,10 +193,10 @@ def settled_parts(parts: list[Any], mat: Materialized) -> tuple[list[Any], Mater
     meta = common_meta(infos, mat.meta)
     if not isinstance(meta, pd.DataFrame | pd.Series):
         return parts, None
-    differ = [not same_meta(m, meta) for _, m in infos]
+    differ = [not same_meta(m, meta) for _, m, _ in infos]
     if any(differ):
         return [conform(p, meta) if d else p for p, d in zip(parts, differ, strict=True)], None
-    lengths = tuple(n for n, _ in infos)
+    lengths = tuple(n for n, _, _ in infos)
     return parts, Materialized(mat.handles, mat.executor, meta, lengths, mat.range_index, mat.key)
 
 

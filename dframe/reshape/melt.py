@@ -32,14 +32,29 @@ def _as_list(value: Any) -> list[Any]:
 
 
 class MeltBlock:
-    """One value column of a partition, melted (in the dtypes of its own values)."""
+    """One value column of a partition, melted (in the dtypes of its own values; its object
+    columns, ``raw``, as they are: pandas infers their dtype from the whole column's values,
+    which the lowering decides)."""
 
     def __init__(self, id_vars: list[Any], var: Hashable, names: tuple[Any, Any],
-                 ignore_index: bool, value_dtype: Any = None) -> None:
+                 ignore_index: bool, value_dtype: Any = None, raw: tuple[Any, ...] = ()) -> None:
         self.id_vars, self.var, self.names = id_vars, var, names
-        self.ignore_index, self.value_dtype = ignore_index, value_dtype
+        self.ignore_index, self.value_dtype, self.raw = ignore_index, value_dtype, raw
 
     def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
+        if not self.raw or not len(part):
+            return self._melt(part)
+        # below a witness row holding what pandas cannot convert, pandas' inference leaves
+        # the object columns' values as they are (a partition of strings and None alone
+        # would become str, its None NaN)
+        witness = part.iloc[:1].copy()
+        for c in self.raw:
+            column = pd.Series([_OBJECT], index=witness.index, dtype=object)
+            witness.isetitem(witness.columns.get_loc(c), column)
+        out = self._melt(pd.concat([witness, part])).iloc[1:]
+        return out.set_axis(pd.RangeIndex(len(out))) if self.ignore_index else out
+
+    def _melt(self, part: pd.DataFrame) -> pd.DataFrame:
         return pd.melt(
             part, id_vars=self.id_vars, value_vars=[self.var], var_name=self.names[0],
             value_name=self.names[1], ignore_index=self.ignore_index,
@@ -71,8 +86,19 @@ def melt(frame: Any, id_vars: Any = None, value_vars: Any = None, var_name: Any 
         return fallback.call_method(frame, "melt", (), kwargs)
     out_meta = pd.melt(M.nonempty(meta), **kwargs).iloc[:0]
     names = (out_meta.columns[-2], out_meta.columns[-1])
-    blocks = tuple(MeltBlock(ids, v, names, ignore_index, meta[v].dtype) for v in values)
-    return frame._new(Melt(frame._plan, blocks, out_meta, ignore_index))
+    objects = tuple(c for c in ids if meta[c].dtype == object)
+    blocks = tuple(
+        MeltBlock(ids, v, names, ignore_index, meta[v].dtype,
+                  objects + ((v,) if meta[v].dtype == object else ()))
+        for v in values
+    )
+    plan: N.Node = Melt(frame._plan, blocks, out_meta, ignore_index)
+    if objects or any(meta[v].dtype == object for v in values):
+        # pandas infers the dtype of melted object columns from their values (str from
+        # strings and missing values, object beside other values): the stand-in's strings
+        # tell nothing, the blocks' dtypes (unified by Melt) are known once computed.
+        plan = SettleDtypes(plan, agreed=True)
+    return frame._new(plan)
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,20 +132,31 @@ class Melt(N.Node):
         # columns: float), not on the meta's: a dtype that depends on the values (an int
         # column an outer merge filled with NaN is float) is known only now.
         mixed = len({str(b.value_dtype) for b in self.blocks}) > 1
-        found = ex.get([ex.submit(BlockInfo(mixed), h) for h in handles])
-        infos, reps = [f[:3] for f in found], [x for f in found for x in f[3]]
+        # Output columns (by position) pandas' constructor infers from all their values: the
+        # value column of unlike or object value columns, object id columns.
+        width = len(self.out_meta.columns)
+        objects = self.blocks[0].raw if self.blocks else ()
+        infer = [j for j, c in enumerate(self.blocks[0].id_vars) if c in objects]
+        if mixed or any(b.value_dtype == object for b in self.blocks):
+            infer.append(width - 1)
+        found = ex.get([ex.submit(BlockInfo(infer), h) for h in handles])
+        infos = [f[:3] for f in found]
         if not any(n for n, _, _ in infos):
             # no rows at all: every value column still has its dtype (int, str: object)
             infos = [(n, m, [True] * len(has)) for n, m, has in infos]
         dtypes = common_dtypes(infos).to_dict()
-        value = self.out_meta.columns[-1]
-        if mixed and dtypes[value] == object and reps:
+        columns = list(self.out_meta.columns)
+        infer = [j for j in infer if dtypes[columns[j]] == object]
+        wholes = [representatives([x for f in found for x in f[3].get(j, [])]) for j in infer]
+        if any(wholes):
             # pandas concatenates value columns of unlike dtypes into objects, then its
             # constructor infers their dtype from all the values (datetimes beside a column of
-            # NaN only: datetime64): each block infers beside representatives of them all
-            whole = representatives(reps)
-            handles = [ex.submit(_InferValues(whole), h) for h in handles]
-            dtypes[value] = _infer_with(pd.Series([], dtype=object), whole).dtype
+            # NaN only: datetime64; strings and None: str): each block infers beside
+            # representatives of them all
+            pairs = tuple((j, w) for j, w in zip(infer, wholes, strict=True) if w)
+            handles = [ex.submit(_InferValues(pairs), h) for h in handles]
+            for j, whole in pairs:
+                dtypes[columns[j]] = _infer_with(pd.Series([], dtype=object), whole).dtype
         lengths = [n for n, _, _ in infos]
         lowerer.found_lengths.setdefault(self, lengths)
         if self.ignore_index:
@@ -135,24 +172,27 @@ class BlockInfo:
     holds no values: its dtypes do not vote); with ``mixed`` value columns, representatives of
     its values as objects (see ``representatives``)."""
 
-    def __init__(self, mixed: bool) -> None:
-        self.mixed = mixed
+    def __init__(self, infer: list[int]) -> None:
+        self.infer = infer  # positions of the columns whose values are inferred together
 
-    def __call__(self, block: pd.DataFrame) -> tuple[int, pd.DataFrame, list[bool], list[Any]]:
-        reps = representatives(block.iloc[:, -1].to_numpy(dtype=object)) if self.mixed else []
+    def __call__(
+        self, block: pd.DataFrame
+    ) -> tuple[int, pd.DataFrame, list[bool], dict[int, list[Any]]]:
+        reps = {j: representatives(block.iloc[:, j].to_numpy(dtype=object)) for j in self.infer}
         return len(block), block.iloc[:0], [len(block) > 0] * block.shape[1], reps
 
 
 class _InferValues:
-    """A block's value column as objects, inferred beside the whole column's representatives."""
+    """A block's columns (by position) as objects, each inferred beside the whole column's
+    representatives."""
 
-    def __init__(self, whole: list[Any]) -> None:
-        self.whole = whole
+    def __init__(self, pairs: tuple[tuple[int, list[Any]], ...]) -> None:
+        self.pairs = pairs
 
     def __call__(self, block: pd.DataFrame) -> pd.DataFrame:
         out = block.copy(deep=False)
-        values = block.iloc[:, -1].astype(object)
-        out.isetitem(block.shape[1] - 1, _infer_with(values, self.whole))
+        for j, whole in self.pairs:
+            out.isetitem(j, _infer_with(block.iloc[:, j].astype(object), whole))
         return out
 
 

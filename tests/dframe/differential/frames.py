@@ -1,6 +1,7 @@
 """Random input frames, as code: pandas 3's default dtypes (int64, float64 with NaN and inf,
 nullable Int64 and boolean, bool, str, categorical, datetime64[ns] with and without a time zone,
-timedelta64[ns]), missing values, 0..30 rows, and default, non-default and duplicate indexes.
+timedelta64[ns], and object: mixed Python values, or strings with None), missing values, 0..30
+rows, and default, non-default and duplicate indexes.
 
 A frame is drawn as the code that builds it, so a failing example prints as a runnable repro;
 values come from small pools (typical values first, which is what shrinking goes to) so ties,
@@ -21,7 +22,9 @@ Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 MAX_ROWS = 30
 # Column name -> kind of data. "k" is a small-cardinality key shared with the second frame.
-COLUMNS = ("k", "i", "f", "n", "b", "nb", "s", "c", "t", "tz", "td")
+# "o" holds mixed Python values and "so" strings with None, both as object (pandas 3 infers str
+# for strings, so an object column of them is made on purpose, as by a user or an old file).
+COLUMNS = ("k", "i", "f", "n", "b", "nb", "s", "c", "t", "tz", "td", "o", "so")
 STRINGS = ("a", "b", "ab", "B a", "", "a,b", "ba,a")
 CATEGORIES = ("x", "y", "z")
 TIMEZONES = ("UTC", "Europe/Berlin")
@@ -37,6 +40,7 @@ def _values(draw: Draw, n: int, pool: Any) -> list[Any]:
 FLOATS = [1.0, 0.0, -2.0, 3.0, 0.25, -1.5, 2.5, 1000.0, -0.0, math.inf, math.nan, math.nan]
 NULLABLE_INTS = [1, 0, -3, 2, 5, None]
 NULLABLE_BOOLS = [True, False, True, False, None]
+MIXED = ["a", 1, 2.5, "b", 0, None]
 TIMES = [
     str(BASE + pd.Timedelta(minutes=m))
     for m in (
@@ -84,6 +88,10 @@ def column_code(draw: Draw, name: str, n: int) -> str:
         return f"pd.array({_values(draw, n, TIMES)!r}, dtype='datetime64[ns, {tz}]')"
     if name == "td":
         return f"pd.array({_values(draw, n, DELTAS)!r}, dtype='timedelta64[ns]')"
+    if name == "o":
+        return f"np.array({_values(draw, n, MIXED)!r}, dtype=object)"
+    if name == "so":
+        return f"np.array({_values(draw, n, [*STRINGS, None])!r}, dtype=object)"
     raise ValueError(name)
 
 
@@ -113,7 +121,9 @@ def index_code(draw: Draw, n: int) -> str | None:
 def frame_code(draw: Draw, names: list[str], n: int, index: str | None) -> str:
     body = ",\n".join(f"    {name!r}: {column_code(draw, name, n)}" for name in names)
     tail = "" if index is None else f", index={index}"
-    return f"pd.DataFrame({{\n{body}\n}}{tail})"
+    # (the constructor infers str from an object array of strings: cast back)
+    cast = ".astype({'so': object})" if "so" in names else ""
+    return f"pd.DataFrame({{\n{body}\n}}{tail}){cast}"
 
 
 @st.composite
@@ -131,7 +141,9 @@ def other_frames(draw: Draw) -> str:
     """Code of the second frame (merge, join, concat): always has the key "k", a few more of
     ``COLUMNS`` (same names make suffixes), a default index."""
     n = draw(st.integers(0, 12))
-    more = draw(st.lists(st.sampled_from(["f", "s", "i", "c", "n", "t"]), max_size=3, unique=True))
+    more = draw(
+        st.lists(st.sampled_from(["f", "s", "i", "c", "n", "t", "o"]), max_size=3, unique=True)
+    )
     return frame_code(draw, ["k", *more], n, None)
 
 

@@ -73,6 +73,8 @@ def kind_of(s: Any) -> str:
         return "Int" if isinstance(dtype, pd.api.extensions.ExtensionDtype) else "int"
     if pd.api.types.is_float_dtype(dtype):
         return "Float" if isinstance(dtype, pd.api.extensions.ExtensionDtype) else "float"
+    if dtype == object:
+        return "obj"
     return "other"
 
 
@@ -81,7 +83,8 @@ NUMB = NUM | {"bool", "boolean"}
 NULLABLE = frozenset({"Int", "Float", "boolean"})
 TIME = frozenset({"dt", "dtz"})
 ORDERED = NUMB | TIME | {"td", "str"}
-ALL = ORDERED | {"cat"}
+# object columns (mixed Python values) are not ordered: sorting them raises TypeError
+ALL = ORDERED | {"cat", "obj"}
 KEYS = frozenset({"int", "Int", "str", "cat", "bool", "boolean", "dt", "dtz", "float"})
 
 ARITH = ["+", "-", "*", "/", "//", "%", "**"]
@@ -104,6 +107,7 @@ DEFAULT_VALUES = {
     "cat": ["'x'", "'y'"],
     "dt": ["pd.Timestamp('2024-01-02')", "pd.Timestamp('2024-01-20 12:00:00')"],
     "td": ["pd.Timedelta('1h')", "pd.Timedelta('-30min')"],
+    "obj": ["'a'", "1", "2.5"],
 }
 # One value of another kind in each pool: type errors must be pandas' errors.
 FOREIGN = {"str": "1", "cat": "'w'", "dt": "1", "dtz": "pd.Timestamp('2024-01-02')", "td": "1"}
@@ -286,9 +290,8 @@ HISTORY: list[Any] = []  # chains.Step
 
 
 def metadata_ok(d: Any) -> bool:
-    """KNOWN: object columns come out as str from some operations (melt, pivot_table): no
-    ``d.dtypes`` then."""
-    return not has_object(d)
+    """Whether ``d.dtypes`` may be drawn (always, now that object columns keep their dtype)."""
+    return True
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,0 +1,196 @@
+"""Regression tests for object columns (mixed Python values, or strings with None kept as object):
+differences the differential test (``test_differential.py``) found once its frames held such
+columns. In pandas 3 an object column is not ``str``, yet pandas infers ``str`` from the values
+of some results (melt of strings and None): such dtypes follow the whole column's values, which
+one partition cannot know.
+
+Each test compares with pandas at several partition counts (more partitions than rows too).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dframe
+from tests.dframe.test_differential_regressions import df_of, same
+
+pytestmark = pytest.mark.timeout(60)
+
+PARTITIONS = [1, 3, 7]
+
+
+@pytest.fixture(autouse=True)
+def _sync():
+    with dframe.config.override(executor="sync"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", dframe.PandasFallbackWarning)
+        yield
+
+
+def objects(*values) -> np.ndarray:
+    return np.array(values, dtype=object)
+
+
+def series_of(pdf_or_series, npartitions):
+    return dframe.from_pandas(pdf_or_series, npartitions=npartitions)
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "values",
+    [
+        objects(1, "a", None, 2.5, "a"),
+        objects("a", None, "b", np.nan, "b"),
+        objects(None, "a", pd.NA, "b", None),
+        objects(None, np.nan, 1, None),
+        objects("a", "b", None, None, None, None, None, 1),
+        objects(None, np.nan, None),
+        objects(1, 1.0, True, "a", None),
+    ],
+    ids=["mixed", "none_and_nan", "none_and_na", "ints", "many_none", "missing_only", "equal"],
+)
+@pytest.mark.parametrize(
+    "options", [{"dropna": False}, {"dropna": False, "sort": False}, {"normalize": True}, {}]
+)
+def test_value_counts_of_an_object_column_with_missing_values(values, options, npartitions):
+    """value_counts(dropna=False) of an object column with None gave NaN labels at 2+ partitions:
+    the merge of the partitions' counts grouped None, NaN and <NA> into one NaN, where pandas'
+    count of the whole column keeps each (an object column is counted by its Python values)."""
+    s = pd.Series(values, dtype=object, name="o")
+    same(s.value_counts(**options), series_of(s, npartitions).value_counts(**options))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_value_counts_of_object_ints_keeps_object_labels(npartitions):
+    """value_counts of an object column of ints and None gave int64 labels at 2+ partitions
+    (appending the partitions' object labels inferred int64); pandas keeps object."""
+    s = pd.Series(objects(1, 2, None, None), dtype=object, name="o")
+    same(s.value_counts(), series_of(s, npartitions).value_counts())
+
+
+def _object_frame(values) -> pd.DataFrame:
+    n = len(values)
+    return pd.DataFrame(
+        {
+            "k": np.arange(n, dtype="int64"),
+            "o": pd.Series(objects(*values), dtype=object),
+            "f": np.arange(n) * 1.5,
+        }
+    )
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "values",
+    [("a", None, "b"), ("a", 1, None), (None, None), (), ("a", "b"), (None, "a", np.nan, pd.NA)],
+    ids=["strings_none", "mixed", "none", "empty", "strings", "missing_kinds"],
+)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"id_vars": ["k"], "value_vars": ["o"]},
+        {"id_vars": ["o"]},
+        {"id_vars": ["k"], "value_vars": ["o", "f"]},
+        {"id_vars": ["o"], "ignore_index": False},
+        {},
+    ],
+    ids=["value", "id", "value_and_float", "id_keep_index", "all"],
+)
+def test_melt_of_object_columns(values, options, npartitions):
+    """melt of an object column said str before computing (the stand-in's strings) and was
+    object where pandas infers str (strings and None: a partition of None alone stayed object):
+    pandas infers a melted object column's dtype from all its values."""
+    pdf = _object_frame(values)
+    expected = pdf.melt(**options)
+    result = df_of(pdf, npartitions).melt(**options)
+    assert list(result.dtypes) == list(expected.dtypes)  # before computing
+    same(expected, result)
+
+
+def _keyed_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "k": [1, 2, 1, 3, 2, 1, 5],
+            "o": pd.Series(objects(1, "a", None, 2.5, "a", None, "b"), dtype=object),
+            "so": pd.Series(objects("a", None, "b", "a", None, "b", None), dtype=object),
+            "f": np.arange(7.0),
+        }
+    )
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "chain",
+    [
+        lambda d: d.groupby("k")["so"].first(),
+        lambda d: d.groupby("k").agg({"o": "first", "so": "last"}),
+        lambda d: d.groupby("k").last(),
+        lambda d: d.pivot_table(index="k", values=["o", "so"], aggfunc="first"),
+    ],
+    ids=["first", "agg", "last", "pivot_table_first"],
+)
+def test_groupby_first_last_of_object_columns_stay_object(chain, npartitions):
+    """groupby first/last of an object column of strings came out str (also at 1 partition):
+    the partials were rebuilt with pd.DataFrame/pd.Series from the columns' object arrays,
+    which pandas 3 infers as str."""
+    pdf = _keyed_frame()
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "chain",
+    [
+        lambda d: d.groupby("o", dropna=False).size(),
+        lambda d: d.groupby("o").sum(),
+        lambda d: d.groupby(["o", "k"], dropna=False)["f"].mean(),
+    ],
+    ids=["size", "sum", "two_keys"],
+)
+def test_groupby_on_mixed_object_keys(chain, npartitions):
+    """groupby on an object key of ints and strings raised TypeError (sorting the groups);
+    pandas orders such keys its own way (numbers, then strings)."""
+    pdf = _keyed_frame()
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_reset_index_of_an_object_index_of_strings(npartitions):
+    """set_index of an object column of strings and None, then reset_index: pandas infers str
+    for the whole column; a partition holding only None stayed object and made the column
+    object at 7 partitions."""
+    pdf = _keyed_frame()
+    same(pdf.set_index("so").reset_index(), df_of(pdf, npartitions).set_index("so").reset_index())
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("columns", [["so"], ["so", "k"]], ids=["one", "two"])
+def test_value_counts_of_a_frame_with_an_object_column_of_strings(columns, npartitions):
+    """A frame's value_counts(dropna=False) over an object column of strings and None: pandas'
+    level is str (inferred from the values); a partition whose keys were all None has an empty
+    object level, which made the joined level object."""
+    pdf = _keyed_frame()[columns]
+    same(pdf.value_counts(dropna=False), df_of(pdf, npartitions).value_counts(dropna=False))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "chain",
+    [
+        lambda d: d.groupby("k").min(),
+        lambda d: d.groupby("k", sort=False).max(),
+        lambda d: d.groupby(["k", "f"], sort=False).min(),
+        lambda d: d.groupby("k")["so"].max(),
+        lambda d: d.groupby("k").agg({"so": "min"}),
+    ],
+    ids=["frame_min", "frame_max", "two_keys", "series_max", "agg_min"],
+)
+def test_groupby_min_max_of_an_object_column(chain, npartitions):
+    """groupby min/max of an object column of strings: pandas gives object by the frame's
+    groupby and str by the Series' (its SeriesGroupBy infers); dframe's chunks, by column, gave
+    str for both."""
+    pdf = _keyed_frame()[["k", "so", "f"]]
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
