@@ -9,7 +9,7 @@ from typing import Any
 from pandas._libs import lib
 
 from dframe.plan.wrap import attach
-from dframe.reshape import unstack
+from dframe.reshape import stack, unstack
 from dframe.reshape.melt import _explode, melt
 from dframe.reshape.pivot_table import pivot_table
 
@@ -47,7 +47,7 @@ class FrameReshapeMethods:
               future_stack: bool = True) -> Any:
         """Columns into the innermost index level (pandas 3 semantics), partition-wise;
         ``future_stack=False`` and duplicate column labels take the pandas fallback."""
-        return unstack.stack(self, level, dropna, sort, future_stack)
+        return stack.stack(self, level, dropna, sort, future_stack)
 
     def unstack(self: Any, level: Any = -1, fill_value: Any = None, sort: bool = True) -> Any:
         """An index level into the columns; rows are range-partitioned by the other levels.

@@ -246,7 +246,15 @@ def main() -> None:
         else:
             server.serve()
     finally:
-        server.close()
+        while True:
+            # The driver's death arrives twice (its pidfd, then PDEATHSIG's SIGTERM); the
+            # second can land before ``close`` ignores SIGTERM and cut it short, leaving the
+            # session's files behind (seen on a loaded machine): close again, it is idempotent.
+            try:
+                server.close()
+                break
+            except SystemExit:
+                continue
 
 
 if __name__ == "__main__":
