@@ -40,18 +40,31 @@ class _Pickler(cloudpickle.Pickler):
     def reducer_override(self, obj):
         custom = _custom.get(type(obj))
         if custom is not None:
-            serializer, deserializer = custom
-            return _rebuild_custom, (deserializer, serializer(obj))
+            return _custom_reduce(*custom, obj)
         if type(obj) in _pandas_types():
-            return _rebuild_pandas, obj.__reduce_ex__(5)[:3]
+            return _reduce_pandas(obj)
         if _is_time_ndarray(obj):
             return _reduce_ndarray(obj)
         arrow_array = _arrow_array_type()
         if arrow_array is not None and isinstance(obj, arrow_array) and _compact(obj):
-            # pandas' own pickling combines the Arrow chunks into one new array: a copy of the
-            # whole column. Arrow's arrays pickle their buffers out of band, copy-free.
-            return _rebuild_arrow_array, (type(obj), {**obj.__dict__, "_cache": {}})
+            return _reduce_arrow(obj)
         return super().reducer_override(obj)
+
+
+def _custom_reduce(serializer, deserializer, obj):
+    return _rebuild_custom, (deserializer, serializer(obj))
+
+
+def _reduce_pandas(obj):
+    return _rebuild_pandas, obj.__reduce_ex__(5)[:3]
+
+
+def _reduce_arrow(obj):
+    """pandas' own pickling combines the Arrow chunks into one new array: a copy of the whole
+    column. Arrow's arrays pickle their buffers out of band, copy-free (if ``_compact``)."""
+    if _compact(obj):
+        return _rebuild_arrow_array, (type(obj), {**obj.__dict__, "_cache": {}})
+    return obj.__reduce_ex__(5)
 
 
 # Serializers registered with ``register_serializer``: type -> (serializer, deserializer).
@@ -140,8 +153,8 @@ def _rebuild_pandas(func, args, state):
 class _PlainPickler(pickle.Pickler):
     """The C pickler, for frames and series of library types only (most task results):
     cloudpickle calls Python for every object a frame holds (~50 for five columns), four times
-    the cost of pandas' own pickling of a small frame. The reductions of frames, series and
-    Arrow arrays above are kept, found by exact type in C (``dispatch_table``)."""
+    the cost of pandas' own pickling of a small frame. The same reductions as ``_Pickler``'s,
+    found by exact type in C (``dispatch_table``)."""
 
     dispatch_table: dict = {}
     version = -1  # the ``_custom_version`` the table was built for
@@ -156,28 +169,16 @@ def _plain_pickler() -> type[_PlainPickler]:
     return _PlainPickler
 
 
-def _custom_reduce(serializer, deserializer, obj):
-    return _rebuild_custom, (deserializer, serializer(obj))
-
-
 def _library_reductions() -> dict:
     from pandas.core.arrays.arrow.array import ArrowExtensionArray
 
-    def pandas_reduce(obj):
-        return _rebuild_pandas, obj.__reduce_ex__(5)[:3]
-
-    def arrow_reduce(obj):
-        if _compact(obj):
-            return _rebuild_arrow_array, (type(obj), {**obj.__dict__, "_cache": {}})
-        return obj.__reduce_ex__(5)
-
     table = dict(copyreg.dispatch_table)
-    table.update(dict.fromkeys(_pandas_types(), pandas_reduce))
+    table.update(dict.fromkeys(_pandas_types(), _reduce_pandas))
     table[sys.modules["numpy"].ndarray] = _reduce_ndarray
     todo = [ArrowExtensionArray]
     while todo:  # exact types only: every subclass (the str arrays) too
         cls = todo.pop()
-        table[cls] = arrow_reduce
+        table[cls] = _reduce_arrow
         todo.extend(cls.__subclasses__())
     return table
 
