@@ -16,6 +16,7 @@ import pandas as pd
 
 from dframe.algebra.rows import concat_dtype, same_dtype
 from dframe.plan import meta as M
+from dframe.plan.value_dtypes import cast
 
 
 def info(
@@ -73,10 +74,7 @@ class Finish:
         out = part.drop(columns=[c for c in self.hidden if c in part.columns])
         if dtypes is not None:
             # by position: column labels may repeat (get_dummies with one prefix for two columns)
-            out = out.copy(deep=False)
-            for j, dtype in enumerate(dtypes):
-                if not same_dtype(out.dtypes.iloc[j], dtype):
-                    out.isetitem(j, out.iloc[:, j].astype(dtype))
+            out = cast(out, list(dtypes))
         if start is not None:
             out.index = pd.RangeIndex(start, start + len(out))
         if names is not None and list(out.index.names) != list(names):
