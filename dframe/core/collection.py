@@ -17,7 +17,7 @@ from dframe import fallback
 from dframe.algebra import tree_reduce
 from dframe.algebra.elementwise import ARITHMETIC, COMPARISON, BinaryOp, MethodCall, UnaryOp
 from dframe.algebra.rows import index_of
-from dframe.core import formatting, row_labels
+from dframe.core import categorize, formatting, row_labels
 from dframe.core.indexing import IndexingMethods
 from dframe.execution import lower
 from dframe.execution.executors import in_partition_task
@@ -91,12 +91,14 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         meta: Any = None,
         label: str = "",
         by_values: bool = False,
+        probe: bool = True,
         **flags: Any,
     ) -> Any:
         """``fn`` on each partition (of ``self`` and the aligned ``others``). The result's dtypes
         are settled when computed if pandas picks them from the values: where ``by_values``
         says so (a map through a dict: do all values hit?) or stand-ins of missing values and
-        zeros show it (a mask leaving NaN in ints, ``dt.day`` over NaT)."""
+        zeros show it (a mask leaving NaN in ints, ``dt.day`` over NaT); ``probe=False`` where
+        ``meta`` is exact whatever the values."""
         inputs = (self._plan, *(o._plan for o in others))
         metas = [i.meta for i in inputs]
         empty = all(i.known_empty for i in inputs)
@@ -107,7 +109,7 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         if meta is None:
             meta = M.infer_meta(fn, *metas)
         plan = N.MapPartitions(fn, inputs, meta, label=label or repr(fn), **flags)
-        by_values = by_values or M.depends_on_values(fn, meta, *metas)
+        by_values = by_values or (probe and M.depends_on_values(fn, meta, *metas))
         return self._new(plan, not empty and by_values)
 
     def to_pandas(self) -> Any:
@@ -297,12 +299,15 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         fn = MethodCall("astype", dtype, errors=errors)
         # Made-up sample values might not convert ("a" to int); the empty meta always does.
         meta = fn(self._meta)  # pandas' KeyError for a column the mapping names wrongly
-        if isinstance(dtype, dict) and self.ndim == 2:
-            fn = AstypeColumns(dtype, errors)
+        columnwise = isinstance(dtype, dict) and self.ndim == 2
+        if columnwise or isinstance(dtype, pd.CategoricalDtype):
+            fn = categorize.Astype(dtype, errors, columnwise)
         plan = formatting.astype_plan(self._plan, fn, meta)  # datetimes as text: one format
         if plan is not None:
             return self._new(plan)
-        return self._map(fn, meta=meta, columnwise=True)
+        # The result's dtypes are the ones asked for, whatever the values: no stand-in probe
+        # (which would code made-up values against every category).
+        return self._map(fn, meta=meta, columnwise=True, probe=False)
 
     def _with_categories(self, dtype: Any) -> Any:
         """``dtype`` with every "category" (categories to infer) replaced by the categories
@@ -314,7 +319,7 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
                 # pandas keeps a categorical's own categories (and order, unless told)
                 return column._meta.dtype.update_dtype(target)
             ordered = bool(getattr(target, "ordered", False))
-            return pd.CategoricalDtype(pd.Categorical(column.unique()).categories, ordered)
+            return categorize.sorted_categories(column.unique(), ordered)
 
         if self.ndim == 1:
             return infer(self, dtype)
@@ -408,21 +413,6 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
         empty = getattr(self._meta, name)(**full)
         final = tree_reduce.Pooled(name, sample, empty, frame_options)
         return lower.collect(N.Reduce(self._plan, chunk, combine, final, sample, label=name))
-
-
-class AstypeColumns:
-    """``astype(mapping)`` of the mapped columns the partition has: a column-wise step may run
-    on some columns only (the others pruned away), where pandas would reject the mapping."""
-
-    def __init__(self, mapping: dict[Any, Any], errors: str) -> None:
-        self.mapping, self.errors = mapping, errors
-
-    def __call__(self, part: Any) -> Any:
-        present = {c: t for c, t in self.mapping.items() if c in part.columns}
-        return part.astype(present, errors=self.errors) if present else part
-
-    def __repr__(self) -> str:
-        return f"astype({self.mapping!r})"
 
 
 class UfuncCall:

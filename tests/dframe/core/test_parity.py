@@ -284,3 +284,46 @@ def test_astype_category_infers_categories_from_all_rows(name, npartitions, exec
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)
     assert_same(CATEGORY_CASTS[name](pdf), CATEGORY_CASTS[name](df))
+
+
+STRING_CASTS = {
+    "str": lambda d: d.s.astype("category"),
+    "string": lambda d: d.n.astype("category"),
+    "frame": lambda d: d.astype("category"),
+    "mapping": lambda d: d.astype({"s": "category", "v": "float32"}),
+    "given": lambda d: d.s.astype(pd.CategoricalDtype(["y", "x", "w"], ordered=True)),
+    "given_in_mapping": lambda d: d.astype({"n": pd.CategoricalDtype(["u", "v", "z"])}),
+}
+
+
+@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
+@pytest.mark.parametrize("name", list(STRING_CASTS))
+@pytest.mark.filterwarnings("ignore:Constructing a Categorical with a dtype")
+def test_astype_category_of_arrow_strings(name, npartitions, executor):
+    """Arrow strings are coded by Arrow (``categorize.to_categorical``): missing values, both
+    string dtypes, values outside given categories (left to pandas) as pandas codes them."""
+    pdf = pd.DataFrame(
+        {
+            "s": pd.array(["x", None, "y", "z", "x", "é"] * 2, dtype="str"),
+            "n": pd.array(["u", "v", None, "u"] * 3, dtype="string"),
+            "v": np.arange(12),
+        }
+    )
+    df = dframe.from_pandas(pdf, npartitions=npartitions)
+    assert_same(STRING_CASTS[name](pdf), STRING_CASTS[name](df))
+
+
+def test_arrow_strings_are_coded_by_arrow(monkeypatch):
+    """The path above is Arrow's, not pandas' lookup (which would turn every category into a
+    Python object in every partition)."""
+    from dframe.core import categorize
+
+    values = pd.Series(pd.array(["b", None, "a", "b"], dtype="str"), index=[3, 1, 2, 0], name="k")
+    dtype = pd.CategoricalDtype(pd.Index(["a", "b", "c"], dtype="str"))
+    expected = values.astype(dtype)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("coded by pandas")
+
+    monkeypatch.setattr(pd.Series, "astype", refuse)
+    assert_same(expected, categorize.to_categorical(values, dtype))
