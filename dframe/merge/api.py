@@ -73,15 +73,24 @@ def _key_dtype(meta: pd.DataFrame, sel: tuple[str, Any]) -> Any:
     return meta[ref].dtype if kind == "col" else meta.index.get_level_values(ref).dtype
 
 
-def _row_bytes(meta: pd.DataFrame) -> float:
-    sample = M.nonempty(meta, 2)
-    return max(1.0, float(sample.memory_usage(deep=True, index=True).sum()) / 2)
+def _bytes(meta: pd.DataFrame, rows: int) -> float:
+    """The size of ``rows`` rows like a sample row of ``meta``'s dtypes. A categorical column
+    costs its codes per row and its categories once (they are stored once per column, not
+    with every row: 10k categories counted per row made a 10k-row table look like 2 GB)."""
+    sample = M.nonempty(meta, 2).copy(deep=False)
+    categories = 0
+    for j, dtype in enumerate(sample.dtypes):
+        if isinstance(dtype, pd.CategoricalDtype):
+            categories += dtype.categories.memory_usage(deep=True)
+            sample.isetitem(j, sample.iloc[:, j].cat.codes)
+    per_row = max(1.0, float(sample.memory_usage(deep=True, index=True).sum()) / 2)
+    return rows * per_row + categories
 
 
 def estimate_bytes(plan: N.Node) -> float:
     """A size estimate of ``plan``'s result: known rows × a sample row, or its input bytes."""
     if plan.lengths is not None:
-        return sum(plan.lengths) * _row_bytes(plan.meta)
+        return _bytes(plan.meta, sum(plan.lengths))
     # An upper bound from the sources below (a filter only shrinks them): computed partitions
     # (what read_* returns) by their rows, files and pandas data by their bytes.
     total = 0.0
@@ -89,7 +98,7 @@ def estimate_bytes(plan: N.Node) -> float:
         if isinstance(node, N.Materialized):
             if node.lengths is None:
                 return math.inf
-            total += sum(node.lengths) * _row_bytes(node.meta)
+            total += _bytes(node.meta, sum(node.lengths))
         elif not node.inputs:
             total += float(lower._input_bytes(node))
     return total
