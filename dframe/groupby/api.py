@@ -29,6 +29,7 @@ import pandas as pd
 from dframe import fallback
 from dframe.algebra import shuffle
 from dframe.execution import lower
+from dframe.groupby import apply_parts as A
 from dframe.groupby import grouped as G
 from dframe.groupby import levels as L
 from dframe.groupby import rowwise as R
@@ -287,7 +288,7 @@ class GroupBy(GroupWindowMethods):
             work, nout, G.GroupSplit(self._spec, nout), label="groupby"
         )
         return N.MapPartitions(
-            G.GroupsOf(self._spec, func, args, kwargs),
+            A.GroupsOf(self._spec, func, args, kwargs),
             (forward,),
             None,
             label="groups",
@@ -430,7 +431,7 @@ class GroupBy(GroupWindowMethods):
         )
         name = self._spec.series_name if self._spec.series else self._spec.selection
         gather = Gather(
-            (keys, groups), G.ApplyCombine(self._spec, name, self._spec.opt("sort"))
+            (keys, groups), A.ApplyCombine(self._spec, name, self._spec.opt("sort"))
         )
         (result,) = lower.collect_partitions(gather)
         n = self._work.npartitions
@@ -444,7 +445,7 @@ class GroupBy(GroupWindowMethods):
     def __iter__(self) -> Any:
         """``(key, rows)`` of each group in pandas' order; the rows are dframe objects."""
         pieces = lower.collect_partitions(self._groups())
-        groups = G.ordered_groups(pieces, self._spec.opt("sort"))
+        groups = A.ordered_groups(pieces, self._spec.opt("sort"))
         return (fallback.wrap_item(group) for group in groups)
 
     def pipe(self, func: Any, *args: Any, **kwargs: Any) -> Any:

@@ -137,3 +137,28 @@ def test_on_the_runtime(shared_ray):
         for sort in (True, False):
             for question in ("named", "median"):
                 assert_same(QUESTIONS[question](pdf, sort), QUESTIONS[question](d, sort))
+
+
+def test_first_rows_from_pandas_group_numbers():
+    """Shuffled aggregations with ``sort=False`` order groups by their first row, read from
+    pandas' own ``ngroup`` numbers (first-appearance order) instead of grouping again."""
+    from dframe.groupby.grouped import first_rows
+
+    positions = np.arange(7) * 10
+    numbers = np.array([0, 1, -1, 0, 2, 1, -1])  # -1: a row whose key pandas drops
+    assert first_rows(numbers, positions, 3).tolist() == [0, 10, 40]
+    assert first_rows(np.array([1, 0, 1]), positions[:3], 2) is None  # another order: regroup
+    assert first_rows(np.zeros(0, np.int64), positions[:0], 0).tolist() == []
+
+
+@pytest.mark.parametrize("dropna", [True, False])
+@pytest.mark.parametrize("npartitions", [1, 3, 7, 16])
+def test_unsorted_shuffled_groups_in_order_of_first_rows(sync, npartitions, dropna):
+    keys = np.random.default_rng(3).integers(0, 40, 600)
+    pdf = pd.DataFrame(
+        {"a": np.where(keys % 11 == 0, np.nan, keys % 7), "b": keys % 5, "v": np.arange(600.0)}
+    )
+    df = dframe.from_pandas(pdf, npartitions=npartitions)
+    with dframe.config.override(groupby_strategy="shuffle"):
+        got = df.groupby(["a", "b"], sort=False, dropna=dropna).agg({"v": ["sum", "median"]})
+    assert_same(pdf.groupby(["a", "b"], sort=False, dropna=dropna).agg({"v": ["sum", "median"]}), got)
