@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dframe.groupby.grouped import NONE, VAL, GroupSpec, concat_parts, group_order
+from dframe.plan.wrap import DframeObject
 
 
 class GroupsOf:
@@ -36,12 +37,61 @@ class GroupsOf:
                 items.append((None, self.func(rows, *self.args, **self.kwargs)))
 
             gb.apply(record)
+            items = AlikeSeries.pack(items)
         sizes = (  # indexed by the group keys whatever ``as_index`` says
             self.spec.with_selection(NONE)
             .grouped(part, sort=False, observed=True, as_index=True)
             .size()
         )
         return sizes.index, items, self.spec.first_positions(part).to_numpy()
+
+
+class AlikeSeries:
+    """``func``'s results when each is a Series with the same index, name and numeric dtype
+    (``pd.Series({"r2": ...})`` per group): the rows of one 2-D array, so a partition's results
+    travel as one buffer rather than one pickled Series per group (10k groups: ~4 s of
+    pickling and unpickling). Iterates as the ``(None, result)`` items it stands for."""
+
+    def __init__(self, values: np.ndarray, index: pd.Index, name: Hashable) -> None:
+        self.values, self.index, self.name = values, index, name
+
+    @classmethod
+    def pack(cls, items: list[Any]) -> Any:
+        results = [_as_pandas(r) for _, r in items]
+        if len(results) < 2 or not all(type(r) is pd.Series for r in results):
+            return items
+        first = results[0]
+        dtype, index, name = first.dtype, first.index, first.name
+        if not (isinstance(dtype, np.dtype) and dtype.kind in "biufc"):
+            return items
+        try:
+            alike = all(
+                r.dtype == dtype
+                and not r.attrs
+                and (r.name is name or bool(r.name == name))
+                and (r.index is index or _same_index(r.index, index))
+                for r in results
+            )
+        except (TypeError, ValueError):  # names that do not compare
+            return items
+        if not alike or first.attrs:
+            return items
+        return cls(np.vstack([r.to_numpy() for r in results]), index, name)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __iter__(self) -> Any:
+        for row in self.values:
+            yield None, pd.Series(row, index=self.index, name=self.name, copy=False)
+
+
+def _as_pandas(result: Any) -> Any:
+    return result.to_pandas() if isinstance(result, DframeObject) else result
+
+
+def _same_index(a: pd.Index, b: pd.Index) -> bool:
+    return type(a) is type(b) and a.dtype == b.dtype and a.names == b.names and a.equals(b)
 
 
 def ordered_groups(

@@ -469,7 +469,9 @@ class ShuffledAgg:
             # Sorted groups need no first positions (a second grouping of the partition).
             return result, np.zeros(len(result), np.int64)
         firsts = None
-        if self.spec.presort is None:  # (a presort reorders the rows pandas numbers)
+        # Groups numbered by pandas, when the result lists them in that order (describe's
+        # does not) and no presort reordered the rows pandas numbered.
+        if self.spec.presort is None and result.index.equals(gb.size().index):
             numbers = gb.ngroup().fillna(-1).to_numpy(np.int64)  # (NaN: a dropped key)
             firsts = first_rows(numbers, part[POS].to_numpy(), len(result))
         if firsts is not None:

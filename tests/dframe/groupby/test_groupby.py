@@ -141,6 +141,16 @@ APPLY_OPS = {
     ),
     "apply_series": lambda g: g("k")["v"].apply(lambda x: x.max()),
     "apply_unsorted": lambda g: g("s", sort=False).apply(lambda x: len(x)),
+    # Series alike (one index, name and dtype) travel packed as one array (apply_parts)
+    "apply_series_alike": lambda g: g(["s", "k"], sort=False, dropna=False).apply(
+        lambda x: pd.Series({"total": x["v"].sum(), "top": x["w"].max()})
+    ),
+    "apply_series_alike_ints": lambda g: g("k", as_index=False).apply(
+        lambda x: pd.Series({"n": len(x), "m": 2 * len(x)}, name="sizes")
+    ),
+    "apply_series_unlike": lambda g: g("k").apply(
+        lambda x: pd.Series({f"n{len(x) % 2}": float(len(x))})
+    ),
 }
 
 
@@ -202,6 +212,17 @@ def test_runtime_apply_and_iteration(executor):
     assert_same(expected, result)
     ddf = dframe.from_pandas(DATA, npartitions=7)
     _same_groups(DATA.groupby(["s", "k"]), ddf.groupby(["s", "k"]))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_apply_returning_dframe_series(executor, npartitions):
+    """``import dframe as pd`` makes the function's ``pd.Series`` dframe's: pandas' answer."""
+    def r2(pd):
+        return lambda x: pd.Series({"r2": x.corr()["v"]["w"] ** 2})
+
+    expected = DATA.groupby("k", sort=False)[VALS].apply(r2(pd))
+    ddf = dframe.from_pandas(DATA, npartitions=npartitions)
+    assert_same(expected, ddf.groupby("k", sort=False)[VALS].apply(r2(dframe)))
 
 
 def _same_groups(expected, result):
