@@ -42,6 +42,13 @@ from dframe.algebra.tree_reduce import combine_partials
 from dframe.plan import nodes as N
 
 SAMPLE_PER_OUTPUT = 32  # sample keys per partition = this x output partitions (capped by rows)
+# Keys sampled per partition before an unstable sort bets on unique keys. A sample of s of N
+# rows holds each of the column's D pairs of equal keys with odds (s/N)^2, so it sees ~D s^2/N^2
+# of them: h2o's 10M floats of 6 decimals have ~5e5 pairs, which 4 x 32 x 4 samples never see
+# (the range sort then ran in full before its own exact check found ties, and was thrown away:
+# q8 took 22 s instead of 12), nor did 4 x 4096; 4 x 16384 see ~13. Either answer is right; the
+# sample (a few ms) only saves the wasted pass.
+TIE_CHECK_SAMPLE = 16_384
 KEY = "__key__"
 
 
@@ -345,8 +352,8 @@ class SortValues(N.Node):
         samples = self._samples(ex, parts)
         return [ex.submit(SortPieces(self.spec), *col) for col in self._ranges(ex, parts, samples)]
 
-    def _samples(self, ex: Any, parts: list[Any]) -> list[Any]:
-        size = SAMPLE_PER_OUTPUT * len(parts)
+    def _samples(self, ex: Any, parts: list[Any], at_least: int = 0) -> list[Any]:
+        size = max(SAMPLE_PER_OUTPUT * len(parts), at_least)
         return [ex.submit(SampleKeys(self.spec, size), p) for p in parts]
 
     def _ranges(self, ex: Any, parts: list[Any], samples: list[Any]) -> list[list[Any]]:
@@ -360,7 +367,7 @@ class SortValues(N.Node):
         return [[row[j] for row in grid] for j in range(nout)]
 
     def _range_sorted_if_tie_free(self, ex: Any, parts: list[Any]) -> list[Any] | None:
-        samples = self._samples(ex, parts)
+        samples = self._samples(ex, parts, TIE_CHECK_SAMPLE)
         if not ex.get(ex.submit(SamplesTieFree(), *samples)):
             return None  # ties already among the samples: skip the range pass
         checked = [
