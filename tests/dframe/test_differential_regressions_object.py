@@ -194,3 +194,46 @@ def test_groupby_min_max_of_an_object_column(chain, npartitions):
     str for both."""
     pdf = _keyed_frame()[["k", "so", "f"]]
     same(chain(pdf), chain(df_of(pdf, npartitions)))
+
+
+def _indexed(index: pd.Index, column: str) -> pd.DataFrame:
+    return pd.DataFrame({column: np.arange(len(index), dtype="int64")}, index=index)
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("how", ["outer", "inner", "left", "right"])
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        (pd.Index([0, 1, 2]), pd.Index(objects(0.0, 1.5, "All"))),
+        (pd.Index(objects(0.0, 1.5, "All")), pd.Index([0, 1, 2])),
+        (pd.RangeIndex(4), pd.Index(objects(2.0, 0.0, 1.0, 3.0, "All"))),
+        (pd.Index(objects(1, "a", 1, 0.0)), pd.Index(objects(0.0, 1.0, 2.0))),
+    ],
+    ids=["int_margins", "margins_int", "range_margins", "repeated_labels"],
+)
+def test_join_with_an_object_index_keeps_pandas_labels(left, right, how, npartitions):
+    """A join of an int index with crosstab margins (floats and "All", object) turned the int
+    label 0 into the float 0.0 at 3+ partitions, and an outer join put the rows out of pandas'
+    order: which side's label an equal pair (0 and 0.0) keeps, and the order, follow facts of
+    the whole indexes (monotonic, unique) that a partition's index does not share. Equal labels
+    of other types (1 and 1.0) also met in different partitions (hashed as they were)."""
+    a, b = _indexed(left, "x"), _indexed(right, "y")
+    for sort in (False, True):
+        expected = a.join(b, how=how, sort=sort)
+        result = df_of(a, npartitions).join(df_of(b, npartitions), how=how, sort=sort)
+        result = result.to_pandas()
+        same(expected, result)
+        assert [type(v) for v in result.index] == [type(v) for v in expected.index]
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_object_index_of_numbers_stays_object(npartitions):
+    """A filtered frame with an object index of ints and floats came back float64 (pandas'
+    concat of the partitions infers a dtype from object labels); pandas keeps the labels."""
+    pdf = _indexed(pd.Index(objects(1, 2.0, "a", 3)), "x")
+    expected = pdf[pdf.x != 2]
+    result = df_of(pdf, npartitions)
+    result = result[result.x != 2].to_pandas()
+    same(expected, result)
+    assert [type(v) for v in result.index] == [type(v) for v in expected.index]

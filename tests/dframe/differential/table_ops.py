@@ -289,13 +289,7 @@ def _merge(draw: Draw, d: pd.DataFrame) -> str:
     return call("d.merge", "other", left_on=repr(left), right_on="'k'", how=r(how), sort=sort)
 
 
-# KNOWN: an outer join of an object index of numbers and strings (crosstab's margins: floats
-# and "All") with an int index: dframe's union makes the int label 0 a float 0.0 (on main
-# too). Not on object indexes.
-@op(
-    "join",
-    lambda d: is_frame(d) and small(d, 300) and bool(columns(d)) and d.index.dtype != object,
-)
+@op("join", lambda d: is_frame(d) and small(d, 300) and bool(columns(d)))
 def _join(draw: Draw, d: pd.DataFrame) -> str:
     how = opt(draw, "inner", "outer", "right")
     if "k" in columns(d, KEYS) and draw(st.booleans()):
