@@ -348,10 +348,7 @@ def _meta(draw: Draw, d: Any) -> str:
     return draw(st.sampled_from(forms))
 
 
-# KNOWN: a frame's value_counts over an object column of numbers and missing values: pandas
-# infers the level from the whole column's values (ints beside NaN: float64), dframe joins the
-# partitions' levels (int64). Not with object columns.
-@op("value_counts", lambda d: has(ALL)(d) and not has_object(d))
+@op("value_counts", has(ALL))
 def _frame_value_counts(draw: Draw, d: pd.DataFrame) -> str:
     subset = opt(draw, some(draw, d))
     return call(
