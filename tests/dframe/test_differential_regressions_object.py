@@ -325,3 +325,24 @@ def test_value_counts_of_a_frame_infers_the_level_from_the_whole_column(
     pdf = pd.DataFrame({"o": pd.Series(objects(*values), dtype=object), "k": [1, 1, 2, 2, 3, 3]})
     pdf = pdf[columns]
     same(pdf.value_counts(dropna=dropna), df_of(pdf, npartitions).value_counts(dropna=dropna))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("options", [{}, {"method": "dense"}, {"ascending": False}])
+@pytest.mark.parametrize(
+    "values", [(1, "a", 2, None), (1, 2.5, None, 3), ("b", "a", None, "c")],
+    ids=["unlike", "numbers", "strings"],
+)
+def test_rank_of_an_object_column(values, options, npartitions):
+    """rank of a frame (or Series) with an object column of ints and strings ranked them
+    (merging the partitions' counts sorts numbers before strings) where pandas raises
+    TypeError: the values do not compare."""
+    pdf = pd.DataFrame({"o": pd.Series(objects(*values), dtype=object), "f": [1.0, 3.0, 2.0, 4.0]})
+    for chain in (lambda d: d.rank(**options), lambda d: d["o"].rank(**options)):
+        try:
+            expected = chain(pdf)
+        except TypeError:
+            with pytest.raises(TypeError):
+                chain(df_of(pdf, npartitions)).to_pandas()
+            continue
+        same(expected, chain(df_of(pdf, npartitions)))
