@@ -256,6 +256,8 @@ class SemFinal:
     def __call__(self, partial: tuple[int, Any]) -> Any:
         n = partial[1][0]
         var = self.var_final(partial)
+        if var is pd.NA:  # a nullable Series without two values: pandas' sem is <NA> too
+            return var
         with np.errstate(invalid="ignore", divide="ignore"):
             if isinstance(var, pd.Series):
                 return np.sqrt(var) / np.sqrt(pd.Series(n, index=var.index))
