@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -48,7 +49,7 @@ def concat_rows(parts: list[Any], ignore_index: bool = False) -> Any:
         for p in parts[1:]
     )
     if not slots or not same:
-        return pd.concat(parts, ignore_index=ignore_index)
+        return _object_labels_kept(pd.concat(parts, ignore_index=ignore_index), parts, ignore_index)
     if not frame:
         codes = pd.concat([pd.Series(p.array.codes, index=p.index) for p in parts],
                           ignore_index=ignore_index)
@@ -63,7 +64,19 @@ def concat_rows(parts: list[Any], ignore_index: bool = False) -> Any:
     out = pd.concat(as_codes, ignore_index=ignore_index)
     for j in slots:
         out.isetitem(j, pd.Categorical.from_codes(out.iloc[:, j].to_numpy(), dtype=dtypes[j]))
-    return out
+    return _object_labels_kept(out, parts, ignore_index)
+
+
+def _object_labels_kept(out: Any, parts: list[Any], ignore_index: bool) -> Any:
+    """``out`` with the object index its parts had: pandas' concat infers a dtype from object
+    labels (partitions of ints and floats would come back float64), where the whole frame the
+    partitions were cut from keeps its object labels as they are."""
+    if ignore_index or out.index.dtype == object or out.index.nlevels != 1:
+        return out
+    if not all(p.index.dtype == object for p in parts):
+        return out
+    values = np.concatenate([p.index.to_numpy(dtype=object) for p in parts])
+    return out.set_axis(pd.Index(values, dtype=object, name=out.index.name))
 
 
 def index_of(part: Any) -> pd.Index:

@@ -164,6 +164,9 @@ class Combine:
             dtype = pd.BooleanDtype()  # <NA> partials combine by Kleene logic, as pandas' do
         elif self.name not in ("min", "max"):
             dtype = None
+        if pd.api.types.is_object_dtype(dtype):
+            # the partitions' Python values as they are (pandas' min of 1 and 2.5 is the int 1)
+            return pd.Series(values, dtype=object)
         if isinstance(dtype, pd.api.extensions.ExtensionDtype):
             try:
                 return pd.Series(values, dtype=dtype)

@@ -393,7 +393,15 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
             return self._reduce_all(name, full, options)
         if axis not in (0, "index", None):
             return fallback.call_method(self, name, (), full)
-        chunk, combine, finalize, out_meta = tree_reduce.plan_reduction(name, self._meta, **options)
+        try:
+            planned = tree_reduce.plan_reduction(name, self._meta, **options)
+        except TypeError:
+            if not M.holds_objects(self._meta):
+                raise  # pandas' error for these dtypes, at the user's line
+            # The stand-in's object values are strings; the data's may be numbers, which pandas
+            # reduces (or no values at all: NaN). Only pandas on the data can tell.
+            return fallback.call_method(self, name, (), full)
+        chunk, combine, finalize, out_meta = planned
         if chunk.dtypes is None or not tree_reduce.supported(name, chunk.dtypes):
             return fallback.call_method(self, name, (), full)
         plan = N.Reduce(self._plan, chunk, combine, finalize, out_meta, label=name)

@@ -52,11 +52,30 @@ class UniqueFinal:
 
 
 class CountValues:
-    def __init__(self, kwargs: dict[str, Any]) -> None:
-        self.kwargs = kwargs
+    def __init__(self, kwargs: dict[str, Any], objects: tuple[int, ...] = ()) -> None:
+        self.kwargs, self.objects = kwargs, objects  # objects: as ``MergeCounts``'
 
     def __call__(self, part: Any) -> pd.Series:
-        return part.value_counts(sort=False, **self.kwargs)
+        counts = part.value_counts(sort=False, **self.kwargs)
+        if not self.objects or not isinstance(counts.index, pd.MultiIndex):
+            return counts
+        # pandas inferred each object column's level from this partition's values (1 beside
+        # NaN: 1.0); the level of the whole column is inferred when merged, from the values.
+        index, subset = counts.index, self.kwargs.get("subset")
+        frame = part if subset is None else part[subset if isinstance(subset, list) else [subset]]
+        for j in self.objects:
+            level = index.levels[j]
+            if level.dtype == object:
+                continue
+            raw = pd.Index(frame.iloc[:, j].dropna().unique(), dtype=object)
+            missing = np.asarray(level.isna())
+            at = raw.get_indexer(level.astype(object))
+            if (at[~missing] >= 0).all():
+                values = level.to_numpy(dtype=object)  # (a missing value stays as it is)
+                values[~missing] = raw.take(at[~missing]).to_numpy()
+                level = pd.Index(values, dtype=object, name=level.name)
+                index = index.set_levels(level, level=j, verify_integrity=False)
+        return counts.set_axis(index)
 
 
 class _MissingOf:
@@ -71,6 +90,14 @@ class _MissingOf:
 
     def __hash__(self) -> int:
         return hash(self.kind)
+
+
+def _object_positions(meta: Any, subset: Any) -> tuple[int, ...]:
+    """Which of a frame's counted columns are of object dtype (by position)."""
+    if not isinstance(meta, pd.DataFrame):
+        return ()
+    frame = meta if subset is None else meta[subset if pd.api.types.is_list_like(subset) else [subset]]
+    return tuple(j for j, dt in enumerate(frame.dtypes) if dt == object)
 
 
 def _object_keys(counts: pd.Series) -> bool:
@@ -108,6 +135,9 @@ class MergeCounts:
     levels so; the merged counts take them all, in partition order.
     """
 
+    def __init__(self, objects: tuple[int, ...] = ()) -> None:
+        self.objects = objects  # the levels of object columns (a frame's counts)
+
     def __call__(self, *partials: pd.Series) -> pd.Series:
         if all(_object_keys(p) for p in partials):
             return _merge_object_counts(partials)
@@ -123,9 +153,11 @@ class MergeCounts:
             # MultiIndex (of one level) for the rows of a frame, on the partials' levels (an
             # object column's level is inferred from its values: str for strings).
             one_level = pd.MultiIndex.from_arrays([merged.index])
-            merged.index = _on_levels(one_level, [p.index.levels for p in partials])
+            merged.index = _on_levels(one_level, [p.index.levels for p in partials], self.objects)
         elif isinstance(merged.index, pd.MultiIndex):
-            merged.index = _on_levels(merged.index, [p.index.levels for p in partials])
+            merged.index = _on_levels(
+                merged.index, [p.index.levels for p in partials], self.objects
+            )
         elif isinstance(merged.index.dtype, BaseMaskedDtype):
             # pandas counts a nullable column's values, then appends <NA>'s count: last
             missing = merged.index.isna()
@@ -136,14 +168,23 @@ class MergeCounts:
         return merged
 
 
-def _on_levels(index: pd.MultiIndex, partial_levels: list[Any]) -> pd.MultiIndex:
+def _on_levels(
+    index: pd.MultiIndex, partial_levels: list[Any], objects: tuple[int, ...] = ()
+) -> pd.MultiIndex:
     """``index`` on the partials' levels, each the values of all partials' in their order."""
     levels, codes = [], []
     for j, (level, level_codes) in enumerate(zip(index.levels, index.codes, strict=True)):
         # (a partition whose keys were all missing has an empty level, of object dtype even
         # where the others' are str: it holds no value to vote with)
         parts = [p[j] for p in partial_levels if len(p[j])] or [partial_levels[0][j]]
-        joined = parts[0].append(parts[1:]).drop_duplicates() if len(parts) > 1 else parts[0]
+        if j in objects and len(parts) > 1:
+            # raw object values (``CountValues``): appended without inferring a dtype
+            values = np.concatenate([p.to_numpy(dtype=object) for p in parts])
+            joined = pd.Index(values, dtype=object).drop_duplicates()
+        elif len(parts) > 1:
+            joined = parts[0].append(parts[1:]).drop_duplicates()
+        else:
+            joined = parts[0]
         # (a code of -1, a missing key pandas does not keep as a level value, stays -1)
         at = np.append(joined.get_indexer(level), -1)
         levels.append(joined)
@@ -151,11 +192,31 @@ def _on_levels(index: pd.MultiIndex, partial_levels: list[Any]) -> pd.MultiIndex
     return pd.MultiIndex(levels=levels, codes=codes, names=index.names, verify_integrity=False)
 
 
+def _inferred_level(joined: pd.Index, missing: bool) -> pd.Index:
+    """The level of an object column as pandas infers it from the whole column's distinct
+    values, a counted missing value among them (ints beside NaN: float64), where each
+    partition inferred its own from its values."""
+    values = joined.to_numpy(dtype=object)
+    inferred = pd.Index([*values, np.nan] if missing else list(values))  # (a list: inferred)
+    inferred = inferred[: len(values)]
+    return inferred if len(inferred) == len(joined) else joined
+
+
 class FinishCounts:
-    def __init__(self, normalize: bool, sort: bool, ascending: bool) -> None:
+    def __init__(
+        self, normalize: bool, sort: bool, ascending: bool, objects: tuple[int, ...] = ()
+    ) -> None:
         self.normalize, self.sort, self.ascending = normalize, sort, ascending
+        self.objects = objects  # as ``MergeCounts``'
 
     def __call__(self, counts: pd.Series) -> pd.Series:
+        index = counts.index
+        if self.objects and isinstance(index, pd.MultiIndex):
+            for j in self.objects:
+                missing = bool((index.codes[j] < 0).any())
+                level = _inferred_level(index.levels[j], missing)
+                index = index.set_levels(level, level=j, verify_integrity=False)
+            counts = counts.set_axis(index)
         if self.sort:
             # pandas: count order, ties in order of first appearance.
             counts = counts.sort_values(ascending=self.ascending, kind="stable")
@@ -314,11 +375,12 @@ class DistinctMethods:
         meta = self._meta.value_counts(
             **{**options, "bins": None} if self.ndim == 1 else options
         )
+        objects = _object_positions(self._meta, options["subset"]) if self.ndim == 2 else ()
         plan = N.Reduce(
             self._plan,
-            CountValues(count_kwargs),
-            MergeCounts(),
-            FinishCounts(options["normalize"], options["sort"], options["ascending"]),
+            CountValues(count_kwargs, objects),
+            MergeCounts(objects),
+            FinishCounts(options["normalize"], options["sort"], options["ascending"], objects),
             meta.iloc[:0],
             label="value_counts",
         )

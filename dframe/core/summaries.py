@@ -256,6 +256,8 @@ class SemFinal:
     def __call__(self, partial: tuple[int, Any]) -> Any:
         n = partial[1][0]
         var = self.var_final(partial)
+        if var is pd.NA:  # a nullable Series without two values: pandas' sem is <NA> too
+            return var
         with np.errstate(invalid="ignore", divide="ignore"):
             if isinstance(var, pd.Series):
                 return np.sqrt(var) / np.sqrt(pd.Series(n, index=var.index))
@@ -362,7 +364,12 @@ class SummaryMethods:
             return self._map(fn, meta=M.infer_meta(fn, self._meta), label=name)
         if axis not in (0, "index", None):
             return fallback.call_method(self, name, (), {"axis": axis, **kwargs})
-        sample_out = getattr(M.nonempty(self._meta), name)(**kwargs)
+        try:
+            sample_out = getattr(M.nonempty(self._meta), name)(**kwargs)
+        except TypeError:
+            if not M.holds_objects(self._meta):
+                raise
+            return fallback.call_method(self, name, (), {"axis": axis, **kwargs})
         try:
             return self._gathered(name, kwargs, sample_out)
         except _Unsupported:
@@ -427,10 +434,13 @@ class SummaryMethods:
                 fn = MethodCall("sem", axis=1, **options)
                 return self._map(fn, meta=M.infer_meta(fn, self._meta), label="sem")
             return fallback.call_method(self, "sem", (), full)
-        chunk, combine, final, _ = tree_reduce.plan_reduction(
-            "var", self._meta, **options
-        )
-        out_meta = M.nonempty(self._meta).sem(**options)
+        try:
+            chunk, combine, final, _ = tree_reduce.plan_reduction("var", self._meta, **options)
+            out_meta = M.nonempty(self._meta).sem(**options)
+        except TypeError:
+            if not M.holds_objects(self._meta):
+                raise
+            return fallback.call_method(self, "sem", (), full)
         if isinstance(out_meta, pd.Series):
             out_meta = out_meta.iloc[:0]
         if chunk.dtypes is None or not tree_reduce.supported("var", chunk.dtypes):

@@ -99,6 +99,17 @@ class GroupBy(GroupWindowMethods):
             M.nonempty(self._work.meta), positional=positional, **override
         )
 
+    def _sample_of(self, op: Any) -> Any:
+        """pandas' answer on the stand-in, without rows; None where pandas raises only because
+        object columns stand in as strings (the data may hold numbers, or only missing values:
+        pandas then runs on the data)."""
+        try:
+            return G.no_rows(op(self._sample()))
+        except (TypeError, ValueError):
+            if not M.holds_objects(self._work.meta):
+                raise
+            return None
+
     def _keys_categorical(self) -> bool:
         dtypes = [self._work.meta[c].dtype for c in self._spec.key_columns]
         return any(isinstance(d, pd.CategoricalDtype) for d in dtypes)
@@ -199,7 +210,9 @@ class GroupBy(GroupWindowMethods):
 
     def _named(self, name: str, *args: Any, **kwargs: Any) -> Any:
         op = G.Call(name, *args, **kwargs)
-        out_meta = G.no_rows(op(self._sample()))
+        out_meta = self._sample_of(op)
+        if out_meta is None:
+            return self._fb.call(name, *args, **kwargs)
         pairs = self._pairs_for(name, out_meta) if not args else None
         if (
             pairs is not None
@@ -301,7 +314,9 @@ class GroupBy(GroupWindowMethods):
         if isinstance(func, str) and not args:
             return self._named(func, **kwargs)
         op = G.Call("agg", func, *args, **kwargs)
-        out_meta = G.no_rows(op(self._sample()))
+        out_meta = self._sample_of(op)
+        if out_meta is None:
+            return self._fb.call("agg", func, *args, **kwargs)
         pairs = self._agg_pairs(func, kwargs, out_meta) if not args else None
         used = self._agg_columns(func, kwargs) if not args else None
         return self._aggregate(op, pairs, "agg", (func, *args), kwargs, used=used)

@@ -15,7 +15,7 @@ import pandas as pd
 from dframe import config, fallback
 from dframe.algebra.elementwise import MethodCall
 from dframe.execution import lower
-from dframe.merge import index_join
+from dframe.merge import index_join, whole_index
 from dframe.merge.nodes import (
     _LEFT_UNIQUE,
     _RIGHT_UNIQUE,
@@ -304,7 +304,7 @@ def _build(
     )
     recode = tuple(a if c and not x else None for a, c, x in zip(ldt, codes, same, strict=True))
     by_keys = how == "outer" or (_sorts(options, lmeta, rmeta) and how != "cross")
-    index_names, order_facts = None, False
+    index_names, order_facts, whole_labels = None, False, False
     if options["left_index"] and options["right_index"] and how != "cross":
         # pandas decides the index's names and order for the whole indexes, not per partition
         lplan, rplan, sort = left._plan, right._plan, options["sort"]
@@ -313,6 +313,8 @@ def _build(
             by_keys, index_names = bool(rule.by_keys), rule.names
             out_meta = out_meta.set_axis(out_meta.index.set_names(list(rule.names)))
             order_facts = index_join.needs_order_facts(lplan, rplan, how, sort)
+        whole_labels = whole_index.applies(lmeta.index, rmeta.index)
+        order_facts = order_facts and not whole_labels
     spec = Spec(
         how=how,
         kwargs=tuple(kwargs.items()),
@@ -325,6 +327,7 @@ def _build(
         index_names=index_names,
         sort=bool(options["sort"]),
         order_facts=order_facts,
+        whole_labels=whole_labels,
     )
     spec = with_order(spec, by_keys)
     return Merge(left._plan, right._plan, spec, out_meta)

@@ -39,7 +39,7 @@ from dframe import config
 from dframe.algebra.rows import concat_rows
 from dframe.algebra.shuffle import ConcatPieces, assignment, split_by, split_grid
 from dframe.execution.executors import PartitionReader
-from dframe.merge import finish, index_join, unlike_keys
+from dframe.merge import finish, index_join, unlike_keys, whole_index
 from dframe.merge.order import Bounds, RangeSplit, Sample, SortPieces, without_labels
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
@@ -149,7 +149,9 @@ class Side:
                 # hashing the codes skips hashing every category in every task.
                 cols[j] = values.codes
             else:
-                cols[j] = _hashable(values) if self.normalize[j] else values
+                # Object keys too: pandas matches equal numbers of other types (1 and 1.0)
+                common = self.normalize[j] or pd.api.types.is_object_dtype(values.dtype)
+                cols[j] = _hashable(values) if common else values
         return pd.DataFrame(cols)
 
 
@@ -196,6 +198,8 @@ class Spec:
     # pandas' order for this join of two indexes depends on whether they are sorted: look
     order_facts: bool = False
     keep_order: bool = True  # False: nothing looks at the rows' order (``Merge.unordered``)
+    # A join of object indexes: labels and order from pandas' join of the whole indexes
+    whole_labels: bool = False
 
 
 def with_order(spec: Spec, by_keys: bool) -> Spec:
@@ -205,6 +209,12 @@ def with_order(spec: Spec, by_keys: bool) -> Spec:
     nsorted = len(spec.left.keys) if by_keys else 0
     tags = (TAG_R, TAG_L) if spec.how == "right" else (TAG_L, TAG_R)
     order: tuple[str, ...] = (*(_skey(j) for j in range(nsorted)), *tags)
+    if spec.whole_labels:
+        # the first order column is each row's place in the whole join (``whole_index``)
+        order = (_skey(0), TAG_L, TAG_R) if spec.keep_order else ()
+        left = dataclasses.replace(spec.left, copies=None)
+        right = dataclasses.replace(spec.right, copies=None)
+        return dataclasses.replace(spec, order=order, nkeys_sorted=1, left=left, right=right)
     in_order = not by_keys and (
         spec.strategy == "broadcast_right"
         or (spec.strategy == "broadcast_left" and spec.how == "right")
@@ -242,7 +252,7 @@ class MergePair:
             coerced = not len(left) and not len(right) and coerced.any
         merge = unlike_keys.merge_coerced if coerced else pd.merge
         out = merge(left, right, how=spec.how, sort=False, **dict(spec.kwargs))
-        for j in range(spec.nkeys_sorted):
+        for j in range(spec.nkeys_sorted if spec.left.copies else 0):
             lk, rk = out.pop(_lkey(j)), out.pop(_rkey(j))
             out[_skey(j)] = lk.where(lk.notna(), rk) if len(out) else lk
         return out
@@ -421,6 +431,8 @@ class Merge(N.Node):
                 ex.submit(merge, *[row[j] for row in lgrid], *[row[j] for row in rgrid])
                 for j in range(n)
             ]
+        if spec.whole_labels:
+            merged = self._whole_labels(ex, merged, spec, lparts, rparts)
         ordered = self._order(ex, merged, spec)
         # What every partition must agree on (dtypes, first labels, index names) is worked out
         # by a task from each partition's info, not by the driver: the tasks of what follows
@@ -441,6 +453,16 @@ class Merge(N.Node):
         if len(parts) == 1 and not isinstance(parts[0], PartitionReader):
             return parts[0], True
         return ex.submit(TagConcat(side, not fresh_index), *parts), False
+
+    @staticmethod
+    def _whole_labels(ex: Any, merged: list[Any], spec: Spec, lparts: list, rparts: list) -> list:
+        """The merged partitions with the labels and places of pandas' join of the whole
+        indexes (gathered by one task: the labels only)."""
+        indexes = [ex.submit(whole_index.index_of, p) for p in [*lparts, *rparts]]
+        join = whole_index.WholeJoin(spec.how, spec.sort, len(lparts), _SHIFT)
+        whole = ex.submit(join, *indexes)
+        relabel = whole_index.Relabel((TAG_L, TAG_R), _skey(0))
+        return [ex.submit(relabel, h, whole) for h in merged]
 
     def _index_order_now(self, ex: Any, spec: Spec, lparts: list, rparts: list) -> Spec:
         """pandas' names and order for this join of two indexes, once it is known which sides

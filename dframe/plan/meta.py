@@ -128,16 +128,51 @@ def _make_nonempty(meta: Any, n: int) -> Any:
     return meta
 
 
+def holds_objects(meta: Any) -> bool:
+    """Whether ``meta`` is or has an object column: its stand-in holds strings where the data
+    may hold numbers (or no values), so pandas' error on the stand-in need not be its answer on
+    the data — the call then runs on pandas."""
+    dtypes = meta.dtypes if isinstance(meta, pd.DataFrame) else [getattr(meta, "dtype", None)]
+    return any(dt is not None and pd.api.types.is_object_dtype(dt) for dt in dtypes)
+
+
 def infer_meta(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Meta of ``func(*args)`` found by running it on non-empty stand-ins of pandas arguments.
 
     Errors pandas would raise for these dtypes (a bad operand type, a missing column) surface
     here, at the user's call, which is where a pandas user expects them.
     """
-    result = func(*[nonempty(a) for a in args], **kwargs)
+    try:
+        result = func(*[nonempty(a) for a in args], **kwargs)
+    except TypeError:
+        if not any(holds_objects(a) for a in args if isinstance(a, pd.DataFrame | pd.Series)):
+            raise
+        # Object columns stand in as strings; the data may hold numbers, which pandas takes
+        # (an object column compared with 1). If numbers pass, the data decides when computed.
+        try:
+            result = func(*[_numbers_for_objects(nonempty(a)) for a in args], **kwargs)
+        except Exception:  # noqa: BLE001  # neither stand-in passes: pandas' first error
+            pass
+        else:
+            return result.iloc[:0] if isinstance(result, pd.DataFrame | pd.Series) else result
+        raise
     if isinstance(result, pd.DataFrame | pd.Series):
         return result.iloc[:0]
     return result
+
+
+def _numbers_for_objects(stand_in: Any) -> Any:
+    """``stand_in`` with numbers in its object columns."""
+    if not isinstance(stand_in, pd.DataFrame | pd.Series) or not holds_objects(stand_in):
+        return stand_in
+    numbers = np.arange(1, len(stand_in) + 1).astype(object)
+    if isinstance(stand_in, pd.Series):
+        return pd.Series(numbers, index=stand_in.index, name=stand_in.name, dtype=object)
+    out = stand_in.copy()
+    for i, dt in enumerate(out.dtypes):
+        if pd.api.types.is_object_dtype(dt):
+            out.isetitem(i, pd.Series(numbers, index=out.index, dtype=object))
+    return out
 
 
 def meta_of_no_rows(func: Callable[..., Any], *metas: Any) -> Any:

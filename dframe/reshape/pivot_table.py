@@ -121,9 +121,11 @@ def _pivot_table(data: Any, values: Any, index: Any, columns: Any, aggfunc: Any,
         grouped = data.groupby(keys, observed=observed, sort=sort, dropna=dropna)[vals]
         by_group = grouped.agg(func).to_pandas()
         agged = by_group.reset_index()
+        # skipna=False: each cell holds one value, kept as it is (skipping a missing one would
+        # make an object column's NaN a None)
         table = pd.pivot_table(agged, values=layout_values, index=index, columns=columns,
                                aggfunc="first", fill_value=fill_value, dropna=dropna,
-                               observed=observed, sort=sort)  # fmt: skip
+                               observed=observed, sort=sort, skipna=False)  # fmt: skip
         if not sort:
             table = _in_level_order(table, by_group.index, rows, axis=0)
             table = _in_level_order(table, by_group.index, cols, axis=1)

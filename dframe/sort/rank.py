@@ -58,6 +58,11 @@ class RankContexts:
                 total = pd.concat(nonempty).groupby(level=0).sum()
             else:
                 total = counts[0].iloc[:0]
+            if total.index.dtype == object:
+                # pandas ranks object values by Python's comparisons, and raises TypeError
+                # for values that do not compare (ints and strings), where the grouping above
+                # sorts numbers before strings
+                total = total.iloc[np.argsort(total.index.to_numpy(dtype=object), kind="stable")]
             if not self.options.ascending:
                 total = total.iloc[::-1]
             # (index names dropped: a column labelled <NA> names them <NA>, and pandas'

@@ -194,3 +194,155 @@ def test_groupby_min_max_of_an_object_column(chain, npartitions):
     str for both."""
     pdf = _keyed_frame()[["k", "so", "f"]]
     same(chain(pdf), chain(df_of(pdf, npartitions)))
+
+
+def _indexed(index: pd.Index, column: str) -> pd.DataFrame:
+    return pd.DataFrame({column: np.arange(len(index), dtype="int64")}, index=index)
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("how", ["outer", "inner", "left", "right"])
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        (pd.Index([0, 1, 2]), pd.Index(objects(0.0, 1.5, "All"))),
+        (pd.Index(objects(0.0, 1.5, "All")), pd.Index([0, 1, 2])),
+        (pd.RangeIndex(4), pd.Index(objects(2.0, 0.0, 1.0, 3.0, "All"))),
+        (pd.Index(objects(1, "a", 1, 0.0)), pd.Index(objects(0.0, 1.0, 2.0))),
+    ],
+    ids=["int_margins", "margins_int", "range_margins", "repeated_labels"],
+)
+def test_join_with_an_object_index_keeps_pandas_labels(left, right, how, npartitions):
+    """A join of an int index with crosstab margins (floats and "All", object) turned the int
+    label 0 into the float 0.0 at 3+ partitions, and an outer join put the rows out of pandas'
+    order: which side's label an equal pair (0 and 0.0) keeps, and the order, follow facts of
+    the whole indexes (monotonic, unique) that a partition's index does not share. Equal labels
+    of other types (1 and 1.0) also met in different partitions (hashed as they were)."""
+    a, b = _indexed(left, "x"), _indexed(right, "y")
+    for sort in (False, True):
+        expected = a.join(b, how=how, sort=sort)
+        result = df_of(a, npartitions).join(df_of(b, npartitions), how=how, sort=sort)
+        result = result.to_pandas()
+        same(expected, result)
+        assert [type(v) for v in result.index] == [type(v) for v in expected.index]
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_object_index_of_numbers_stays_object(npartitions):
+    """A filtered frame with an object index of ints and floats came back float64 (pandas'
+    concat of the partitions infers a dtype from object labels); pandas keeps the labels."""
+    pdf = _indexed(pd.Index(objects(1, 2.0, "a", 3)), "x")
+    expected = pdf[pdf.x != 2]
+    result = df_of(pdf, npartitions)
+    result = result[result.x != 2].to_pandas()
+    same(expected, result)
+    assert [type(v) for v in result.index] == [type(v) for v in expected.index]
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "name", ["mean", "sum", "min", "max", "std", "var", "median", "prod", "sem", "count"]
+)
+@pytest.mark.parametrize(
+    "values", [(), (1, 2.5, None), (3, 1, 2)], ids=["empty", "numbers", "ints"]
+)
+def test_reduction_of_an_object_series_of_numbers(values, name, npartitions):
+    """A reduction of an object Series (an empty frame's stack, say) raised TypeError when
+    planned ("Could not convert 'a' to numeric": its stand-in holds strings) where pandas
+    answers NaN or reduces the numbers; min/max of object ints came back floats."""
+    s = pd.Series(objects(*values), dtype=object, name="o")
+    expected = getattr(s, name)()
+    result = getattr(series_of(s, npartitions), name)()
+    assert type(result) is type(expected)
+    assert repr(result) == repr(expected)
+    stacked = pd.DataFrame({"o": s}).iloc[:0]
+    assert repr(getattr(stacked.stack(), name)()) == repr(
+        getattr(df_of(stacked, npartitions).stack(), name)()
+    )
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("expression", ["d['o'] < 1", "d['o'] >= 2.5", "d < 2", "d['o'] == 'a'"])
+@pytest.mark.parametrize(
+    "values", [(1, 2.5, None), ("a", None, "b"), (None, None, None)], ids=["numbers", "strings", "none"]
+)
+def test_object_column_compared_with_a_number(values, expression, npartitions):
+    """An object column compared with a number raised TypeError when planned (its stand-in
+    holds strings) where pandas compares the numbers the column holds; with strings, pandas'
+    TypeError (when computed)."""
+    pdf = pd.DataFrame({"o": pd.Series(objects(*values), dtype=object), "f": [1.0, 2.0, 3.0]})
+    try:
+        expected = eval(expression, {"d": pdf})
+    except TypeError:
+        with pytest.raises(TypeError):
+            eval(expression, {"d": df_of(pdf, npartitions)}).to_pandas()
+        return
+    same(expected, eval(expression, {"d": df_of(pdf, npartitions)}))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "chain",
+    [
+        lambda d: d.pivot_table(index="k", aggfunc="mean"),
+        lambda d: d.pivot_table(index="k", aggfunc="median"),
+        lambda d: d.pivot_table(index="k", aggfunc="first"),
+        lambda d: d.groupby("k").mean(),
+        lambda d: d.groupby("k")[["o", "f"]].agg("std"),
+        lambda d: d.groupby("k")["o"].var(),
+    ],
+    ids=["pivot_mean", "pivot_median", "pivot_first", "mean", "agg_std", "series_var"],
+)
+@pytest.mark.parametrize(
+    "values", [(None, None, None, None), (1, None, 2.5, None)], ids=["missing_only", "numbers"]
+)
+def test_groupby_mean_beside_an_object_column(values, chain, npartitions):
+    """pivot_table (mean) beside an object column of missing values raised TypeError (the
+    groupby planned on the stand-in's strings) where pandas leaves the column out; with
+    numbers, pandas averages them, and the layout step turned the missing cells' NaN into
+    None."""
+    pdf = pd.DataFrame(
+        {"k": [1, 2, 1, 2], "o": pd.Series(objects(*values), dtype=object), "f": np.arange(4.0)}
+    )
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("columns", [["o"], ["o", "k"]], ids=["one", "two"])
+@pytest.mark.parametrize("dropna", [True, False])
+@pytest.mark.parametrize(
+    "values",
+    [(1, 2, None, 1, np.nan, 2), (True, 1, 0, None, 1.5, "x"), (True, False, None) * 2],
+    ids=["ints_nan", "mixed", "bools"],
+)
+def test_value_counts_of_a_frame_infers_the_level_from_the_whole_column(
+    values, dropna, columns, npartitions
+):
+    """A frame's value_counts(dropna=False) over an object column of ints and NaN: pandas
+    infers the level from the whole column's values (float64); the partitions' levels, each
+    inferred from its own values (a partition of ints alone: int64; of 0 beside NaN: 0.0),
+    were joined."""
+    pdf = pd.DataFrame({"o": pd.Series(objects(*values), dtype=object), "k": [1, 1, 2, 2, 3, 3]})
+    pdf = pdf[columns]
+    same(pdf.value_counts(dropna=dropna), df_of(pdf, npartitions).value_counts(dropna=dropna))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("options", [{}, {"method": "dense"}, {"ascending": False}])
+@pytest.mark.parametrize(
+    "values", [(1, "a", 2, None), (1, 2.5, None, 3), ("b", "a", None, "c")],
+    ids=["unlike", "numbers", "strings"],
+)
+def test_rank_of_an_object_column(values, options, npartitions):
+    """rank of a frame (or Series) with an object column of ints and strings ranked them
+    (merging the partitions' counts sorts numbers before strings) where pandas raises
+    TypeError: the values do not compare."""
+    pdf = pd.DataFrame({"o": pd.Series(objects(*values), dtype=object), "f": [1.0, 3.0, 2.0, 4.0]})
+    for chain in (lambda d: d.rank(**options), lambda d: d["o"].rank(**options)):
+        try:
+            expected = chain(pdf)
+        except TypeError:
+            with pytest.raises(TypeError):
+                chain(df_of(pdf, npartitions)).to_pandas()
+            continue
+        same(expected, chain(df_of(pdf, npartitions)))

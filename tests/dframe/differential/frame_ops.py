@@ -26,7 +26,6 @@ from tests.dframe.differential.registry import (
     is_frame,
     kind_of,
     lit,
-    has_object,
     metadata_ok,
     op,
     opt,
@@ -279,9 +278,7 @@ def astype_targets(s: pd.Series) -> list[str]:
     return ["float64", "Int64", "object", "category", "str"]
 
 
-# KNOWN: rank of a frame with an object column of unlike types (ints and strings): pandas
-# raises TypeError, dframe ranks. Not with object columns.
-@op("frame_rank", lambda d: is_frame(d) and not has_object(d))
+@op("frame_rank", is_frame)
 def _frame_rank(draw: Draw, d: pd.DataFrame) -> str:
     return call(
         "d.rank",
@@ -348,10 +345,7 @@ def _meta(draw: Draw, d: Any) -> str:
     return draw(st.sampled_from(forms))
 
 
-# KNOWN: a frame's value_counts over an object column of numbers and missing values: pandas
-# infers the level from the whole column's values (ints beside NaN: float64), dframe joins the
-# partitions' levels (int64). Not with object columns.
-@op("value_counts", lambda d: has(ALL)(d) and not has_object(d))
+@op("value_counts", has(ALL))
 def _frame_value_counts(draw: Draw, d: pd.DataFrame) -> str:
     subset = opt(draw, some(draw, d))
     return call(

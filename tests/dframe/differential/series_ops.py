@@ -97,9 +97,7 @@ def _unary(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     return lambda x: form.replace("{x}", x)
 
 
-# KNOWN: an object column compared with a number: dframe plans on a stand-in of strings for
-# object columns and raises TypeError where the data (numbers) compares. Not object columns.
-@series_op("compare_scalar", ALL - {"obj"})
+@series_op("compare_scalar", ALL)
 def _compare_scalar(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     o, v = draw(st.sampled_from(COMPARE)), value(draw, s)
     return lambda x: f"({x} {o} {v})"
@@ -333,10 +331,7 @@ def _dt(draw: Draw, s: pd.Series) -> Callable[[str], str]:
 # ---- Series operations that change the index or return a scalar ----------------------------
 
 
-# KNOWN: a reduction of an object Series (an empty frame's stack, say): dframe plans on a
-# stand-in of strings and raises TypeError (mean: "Could not convert 'a' to numeric") where
-# pandas answers NaN. Not object Series.
-@series_op("reduce", ALL - {"obj"}, elementwise=False)
+@series_op("reduce", ALL, elementwise=False)
 def _reduce(draw: Draw, s: pd.Series) -> Callable[[str], str]:
     name = draw(st.sampled_from(REDUCTIONS))
     if name == "nunique":
