@@ -1515,3 +1515,27 @@ def test_sem_of_a_nullable_series_without_two_values(values, dtype, npartitions)
     with dframe.config.override(executor="sync"):
         s = pd.Series(pd.array(values, dtype=dtype))
         assert repr(df_of(s, npartitions).sem()) == repr(s.sem())
+
+
+@pytest.mark.xfail(strict=True, reason="key level dtype from the partitions (issue 10, open)")
+def test_groupby_key_of_a_clipped_int_column_after_a_filter():
+    """Found by the long run (seed 9001, session 9; also on eff88ef): after ``clip(-1.5, 3)``
+    (ints become floats) and a filter leaving one row, the groupby's key column ``i`` comes back
+    int64 at 7 partitions where pandas has float64 (at 1 and 3 partitions it is right)."""
+    pdf = pd.DataFrame(
+        {
+            "i": np.array([15, -4, 16, 2, -4, 19, 12, 17, 0, 20, 14, 16, 14, -3, 12, 5, 3, 16, 7,
+                           10, 8]),
+            "f": np.array([-2.0, -2.0, -2.0, 0.0, np.nan, 3.0, 2.5, -1.5, np.inf, 2.5, np.nan,
+                           -0.0, np.nan, -0.0, np.nan, 1000.0, 0.0, np.nan, np.inf, 2.5, 0.25]),
+        }
+    )
+
+    def chain(d):
+        d = d[["i", "f"]].clip(-1.5, 3).query("f > 0 and i < 3")
+        return d.groupby(["f", "i"], sort=False, observed=False, as_index=False).agg(
+            x=("f", "size")
+        )
+
+    with dframe.config.override(executor="sync"):
+        same(chain(pdf), chain(df_of(pdf, 7)))
