@@ -75,8 +75,14 @@ def _object_labels_kept(out: Any, parts: list[Any], ignore_index: bool) -> Any:
         return out
     if not all(p.index.dtype == object for p in parts):
         return out
-    values = np.concatenate([p.index.to_numpy(dtype=object) for p in parts])
-    return out.set_axis(pd.Index(values, dtype=object, name=out.index.name))
+    return out.set_axis(append_objects([p.index for p in parts], out.index.name))
+
+
+def append_objects(indexes: list[pd.Index], name: Any = None) -> pd.Index:
+    """Object labels of ``indexes`` one after the other, as they are (``Index.append`` infers a
+    dtype from object labels: floats alone would become float64)."""
+    values = np.concatenate([ix.to_numpy(dtype=object) for ix in indexes])
+    return pd.Index(values, dtype=object, name=name)
 
 
 def index_of(part: Any) -> pd.Index:

@@ -18,6 +18,7 @@ from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
 from dframe import fallback
 from dframe.algebra.elementwise import MethodCall
+from dframe.algebra.rows import append_objects
 from dframe.core.summaries import Columnwise, CombineColumnwise, concat_parts
 from dframe.execution import lower
 from dframe.fallback.inplace import NO_DEFAULT
@@ -179,8 +180,7 @@ def _on_levels(
         parts = [p[j] for p in partial_levels if len(p[j])] or [partial_levels[0][j]]
         if j in objects and len(parts) > 1:
             # raw object values (``CountValues``): appended without inferring a dtype
-            values = np.concatenate([p.to_numpy(dtype=object) for p in parts])
-            joined = pd.Index(values, dtype=object).drop_duplicates()
+            joined = append_objects(parts).drop_duplicates()
         elif len(parts) > 1:
             joined = parts[0].append(parts[1:]).drop_duplicates()
         else:

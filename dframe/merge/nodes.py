@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from dframe import config
-from dframe.algebra.rows import concat_rows
+from dframe.algebra.rows import concat_rows, index_of
 from dframe.algebra.shuffle import ConcatPieces, assignment, split_by, split_grid
 from dframe.execution.executors import PartitionReader
 from dframe.merge import finish, index_join, unlike_keys, whole_index
@@ -458,7 +458,7 @@ class Merge(N.Node):
     def _whole_labels(ex: Any, merged: list[Any], spec: Spec, lparts: list, rparts: list) -> list:
         """The merged partitions with the labels and places of pandas' join of the whole
         indexes (gathered by one task: the labels only)."""
-        indexes = [ex.submit(whole_index.index_of, p) for p in [*lparts, *rparts]]
+        indexes = [ex.submit(index_of, p) for p in [*lparts, *rparts]]
         join = whole_index.WholeJoin(spec.how, spec.sort, len(lparts), _SHIFT)
         whole = ex.submit(join, *indexes)
         relabel = whole_index.Relabel((TAG_L, TAG_R), _skey(0))

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dframe.algebra.rows import append_objects
+
 
 def applies(left: pd.Index, right: pd.Index) -> bool:
     """Whether joining these indexes needs the whole indexes' labels: one-level indexes, one of
@@ -31,10 +33,6 @@ def applies(left: pd.Index, right: pd.Index) -> bool:
     if left.nlevels != 1 or right.nlevels != 1:
         return False
     return left.dtype == object or right.dtype == object
-
-
-def index_of(part: pd.DataFrame) -> pd.Index:
-    return part.index
 
 
 def _tags(indexes: tuple[pd.Index, ...], shift: int) -> np.ndarray:
@@ -47,9 +45,7 @@ def _whole(indexes: tuple[pd.Index, ...]) -> pd.Index:
     if len(indexes) == 1:
         return indexes[0]
     if all(ix.dtype == object for ix in indexes):
-        # (Index.append infers a dtype from object labels: floats alone would become float64)
-        values = np.concatenate([ix.to_numpy(dtype=object) for ix in indexes])
-        return pd.Index(values, dtype=object, name=indexes[0].name)
+        return append_objects(list(indexes), indexes[0].name)
     return indexes[0].append(list(indexes[1:]))
 
 
