@@ -43,6 +43,24 @@ def _is_collection(value: Any) -> bool:
     return isinstance(value, DframeObject)
 
 
+def _may_upcast(meta: Any, bound: Any) -> bool:
+    """Whether clipping ``meta``'s ints or booleans at ``bound`` can change their dtype."""
+    if bound is None or (_is_scalar(bound) and pd.isna(bound)):
+        return False
+    dtypes = meta.dtypes if isinstance(meta, pd.DataFrame) else [meta.dtype]
+    for dtype in dtypes:
+        if not (isinstance(dtype, np.dtype) and dtype.kind in "iub"):
+            continue
+        if _is_collection(bound) or dtype.kind == "b":
+            return True
+        if not pd.api.types.is_number(bound) or float(bound) != int(bound):
+            return True
+        info = np.iinfo(dtype)
+        if not info.min <= int(bound) <= info.max:
+            return True
+    return False
+
+
 class SlotCall:
     """``part.<name>(*args, **kwargs)`` where some arguments are the other partitions.
 
@@ -295,7 +313,10 @@ class ValueMethods:
         )
         out = None
         if bounds_ok and axis is None and not kwargs:
-            out = self._slot_map("clip", (lower, upper), {})
+            # pandas upcasts an int column only if a value is actually replaced by a bound it
+            # cannot hold (``clip(-1.5, 3)``): then the dtype is known once computed
+            by_values = any(_may_upcast(self._meta, b) for b in (lower, upper))
+            out = self._slot_map("clip", (lower, upper), {}, by_values=by_values)
         if out is None:
             full = {"axis": axis, "inplace": inplace, **kwargs}
             return fallback.call_method(self, "clip", (lower, upper), full)

@@ -1517,11 +1517,10 @@ def test_sem_of_a_nullable_series_without_two_values(values, dtype, npartitions)
         assert repr(df_of(s, npartitions).sem()) == repr(s.sem())
 
 
-@pytest.mark.xfail(strict=True, reason="key level dtype from the partitions (issue 10, open)")
 def test_groupby_key_of_a_clipped_int_column_after_a_filter():
-    """Found by the long run (seed 9001, session 9; also on eff88ef): after ``clip(-1.5, 3)``
-    (ints become floats) and a filter leaving one row, the groupby's key column ``i`` comes back
-    int64 at 7 partitions where pandas has float64 (at 1 and 3 partitions it is right)."""
+    """Found by the long run (seed 9001, session 9): ``clip(-1.5, 3)`` turns ints into floats
+    only where a value is raised to -1.5; the partitions that had none stayed int64, and after a
+    filter left one of those the key column was int64 at 7 partitions (pandas: float64)."""
     pdf = pd.DataFrame(
         {
             "i": np.array([15, -4, 16, 2, -4, 19, 12, 17, 0, 20, 14, 16, 14, -3, 12, 5, 3, 16, 7,
@@ -1539,3 +1538,33 @@ def test_groupby_key_of_a_clipped_int_column_after_a_filter():
 
     with dframe.config.override(executor="sync"):
         same(chain(pdf), chain(df_of(pdf, 7)))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+@pytest.mark.parametrize("left_rows", [0, 2])
+@pytest.mark.parametrize("filtered", [False, True])
+def test_inner_join_on_a_column_names_the_index_by_the_left_input(npartitions, left_rows, filtered):
+    """Found by the long run (seed 9002, session 9): pandas names the index of an empty inner
+    ``join(on=...)`` after the right index only when the left *input* had no rows; dframe read
+    the left side's emptiness from the merged rows, which an inner join with no match lacks.
+    ``filtered``: the sides' lengths are not known when planning (a length task each)."""
+    pdf = pd.DataFrame({"k": np.arange(left_rows), "i": np.arange(left_rows)})
+    other = pd.DataFrame({"k": np.array([], dtype="int64")})
+
+    def chain(d, o):
+        if filtered:
+            d, o = d[d["i"] >= 0], o[o["k"] >= 0]
+        return d.join(o.set_index("k"), on="k", how="inner")
+
+    same(chain(pdf, other), chain(df_of(pdf, npartitions), df_of(other, npartitions)))
+
+
+@pytest.mark.timeout(120)
+def test_inner_join_on_a_column_names_the_index_on_runtime(shared_ray):
+    pdf = pd.DataFrame({"k": [0, 1, 2], "i": [0, 1, 2]})
+    other = pd.DataFrame({"k": np.array([7], dtype="int64"), "v": [1.0]})
+    with dframe.config.override(executor="runtime", progress=False):
+        for left in (pdf, pdf.iloc[:0]):
+            d, o = df_of(left, 2), df_of(other, 2)
+            expected = left[left["i"] >= 0].join(other[other["k"] > 0].set_index("k"), on="k", how="inner")
+            same(expected, d[d["i"] >= 0].join(o[o["k"] > 0].set_index("k"), on="k", how="inner"))
