@@ -186,9 +186,14 @@ class GroupBy(GroupWindowMethods):
             # column must exist)
             used = used | frozenset(self._selected_columns())
         node = GroupAgg(self._work, self._spec, op, tree, finish, self._split_out, used)
-        # Unobserved categories' rows are filled with missing values (int64 -> float64): whether
-        # any category is unobserved is known once computed.
-        return _wrap(SettleDtypes(node) if complete else node)
+        # Unobserved categories' rows are filled with missing values (int64 -> float64), and an
+        # object column's min/max is str only if its values are strings: known once computed.
+        return _wrap(SettleDtypes(node) if complete or self._str_if_strings(pairs) else node)
+
+    def _str_if_strings(self, pairs: list[tuple[Any, str]] | None) -> bool:
+        return any(
+            self._value_dtype(c) == object and n in ("min", "max") for c, n in pairs or ()
+        )
 
     def _pairs_for(self, name: str, out_meta: Any) -> list[tuple[Any, str]] | None:
         if name == "size":

@@ -274,8 +274,12 @@ class TreeAgg:
             ):
                 # An object column's min/max/first/last: pandas gives str by the SeriesGroupBy
                 # and object by the DataFrameGroupBy (the chunks, by column, gave str); the
-                # meta, pandas' own answer for these dtypes, says which.
-                values[j] = pd.array(np.asarray(values[j], dtype=object), dtype=targets[j])
+                # meta, pandas' own answer for string stand-ins, says which — str only if
+                # the values are strings (numbers stay object: the dtype is settled by values)
+                target = targets[j]
+                if isinstance(target, pd.StringDtype) and not _all_strings(values[j]):
+                    target = np.dtype(object)
+                values[j] = pd.array(np.asarray(values[j], dtype=object), dtype=target)
         if isinstance(meta, pd.Series):
             result: Any = M.series_of(values[0], index=partial.index, name=meta.name)
         else:
@@ -290,6 +294,10 @@ def _str_or_object(values: Any, target: Any) -> bool:
     return (isinstance(have, pd.StringDtype) and target == object) or (
         isinstance(target, pd.StringDtype) and getattr(have, "numpy_dtype", have) == object
     )
+
+
+def _all_strings(values: Any) -> bool:
+    return pd.api.types.infer_dtype(values, skipna=True) == "string"
 
 
 def _replaced(part: pd.DataFrame, columns: dict[Any, pd.Series]) -> pd.DataFrame:

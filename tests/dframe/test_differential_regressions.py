@@ -1568,3 +1568,20 @@ def test_inner_join_on_a_column_names_the_index_on_runtime(shared_ray):
             d, o = df_of(left, 2), df_of(other, 2)
             expected = left[left["i"] >= 0].join(other[other["k"] > 0].set_index("k"), on="k", how="inner")
             same(expected, d[d["i"] >= 0].join(o[o["k"] > 0].set_index("k"), on="k", how="inner"))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 5])
+@pytest.mark.parametrize(
+    "values", [["a", None, "b", "c"], [3, None, 2.5, 1], ["a", None, 3, 4], [None] * 4]
+)
+@pytest.mark.parametrize("stat", ["min", "max", "first", "last"])
+def test_groupby_min_of_an_object_column_is_str_only_for_strings(npartitions, values, stat):
+    """Noticed in session 9: a SeriesGroupBy's min/max of an object column is str in pandas
+    only when the values are strings (numbers, mixed or none stay object); dframe took str from
+    its string stand-in and turned numbers into strings."""
+    pdf = pd.DataFrame({"k": [1, 1, 2, 2], "o": pd.Series(values, dtype=object)})
+    df = df_of(pdf, npartitions)
+    result = getattr(df.groupby("k")["o"], stat)()
+    assert result.dtype == getattr(pdf.groupby("k")["o"], stat)().dtype  # before computing
+    same(getattr(pdf.groupby("k")["o"], stat)(), result)
+    same(getattr(pdf.groupby("k"), stat)(), getattr(df.groupby("k"), stat)())
