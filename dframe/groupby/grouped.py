@@ -27,8 +27,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dframe import config
 from dframe.algebra import shuffle
 from dframe.algebra.rows import concat_rows
+from dframe.groupby import arrow_agg
 from dframe.groupby.levels import pandas_levels
 
 VAL = "__dframe_values__"  # the values of a grouped Series
@@ -451,8 +453,14 @@ class ShuffledAgg:
 
     def __init__(self, spec: GroupSpec, op: Any) -> None:
         self.spec, self.op = spec, op
+        # Read here, in the driver: tasks run in workers, which do not see its overrides.
+        self.kernel = config.get("groupby_kernel")
 
     def __call__(self, part: pd.DataFrame) -> tuple[Any, Any]:
+        if len(part) and isinstance(self.op, Call) and self.op.method == "nunique":
+            counted = self._nunique_on_arrow(part)
+            if counted is not None:
+                return counted
         gb = self.spec.grouped(part, sort=False, observed=True, as_index=True)
         if gb.ngroups == 0:
             # No group here; an empty result is skipped when the results are put together.
@@ -480,6 +488,48 @@ class ShuffledAgg:
         if len(by_keys) != len(result) or not by_keys.index.equals(result.index):
             by_keys = by_keys.reindex(result.index)
         return result, by_keys.to_numpy()
+
+
+    def _nunique_on_arrow(self, part: pd.DataFrame) -> tuple[Any, Any] | None:
+        """pandas' ``nunique`` of the partition's groups (in first-appearance order) and
+        their first positions, by one Arrow hash aggregation, or None where the kernel or
+        the dtypes say pandas (``arrow_agg.native``)."""
+        spec, kwargs = self.spec, self.op.kwargs
+        if self.op.args or set(kwargs) - {"dropna"} or spec.presort is not None:
+            return None
+        columns = _counted_columns(spec, part)
+        if columns is None or not part.columns.is_unique:
+            return None
+        stat = "nunique" if kwargs.get("dropna", True) else "nunique_all"
+        stats = [(c, stat) for c in columns]
+        dtypes = part.dtypes
+        keys = [dtypes[c] for c in spec.key_columns]
+        if not arrow_agg.native(self.kernel, keys, stats, {c: dtypes[c] for c in columns}):
+            return None
+        names = [it[2] if it[0] == "tmp" else it[1] for it in spec.items]
+        multi = spec.by_is_list and len(spec.items) > 1
+        out = arrow_agg.partials(
+            spec.key_columns, names, multi, spec.opt("dropna"), [*stats, (POS, "min")], part
+        )
+        firsts = out.iloc[:, -1].to_numpy()
+        if spec.series or not isinstance(spec.selection, list | _NoSelection):
+            name = spec.series_name if spec.series else spec.selection
+            return out.iloc[:, 0].rename(name), firsts
+        return out.iloc[:, :-1].set_axis(columns, axis=1), firsts
+
+
+def _counted_columns(spec: GroupSpec, part: pd.DataFrame) -> list[Hashable] | None:
+    """The columns pandas' ``nunique`` of this groupby counts, or None if unsure."""
+    if spec.series:
+        return [VAL]
+    if isinstance(spec.selection, list):
+        return list(spec.selection)
+    if spec.selection is not NONE:
+        return [spec.selection]
+    if any(it[0] != "col" for it in spec.items):
+        return None  # (whether pandas counts a column a key Series was taken from: its call)
+    skip = {*spec.hidden, POS, *(it[1] for it in spec.items if it[0] == "col")}
+    return [c for c in part.columns if c not in skip]
 
 
 def first_rows(numbers: np.ndarray, positions: np.ndarray, ngroups: int) -> np.ndarray | None:

@@ -257,3 +257,26 @@ def test_unobserved_categories_and_missing_keys(sync):
                         ddf.groupby(["kc", "ks"], split_out=1, **options)[["w", "I"]].sum())  # fmt: skip
             assert_same(DATA.groupby("kc", **options)["v"].agg(["mean", "count", "first"]),
                         ddf.groupby("kc", split_out=1, **options)["v"].agg(["mean", "count", "first"]))  # fmt: skip
+
+
+@pytest.mark.parametrize("dropna", [True, False])
+@pytest.mark.parametrize("kind", list(KEYS))
+def test_nunique_counts_on_arrow_in_the_shuffled_partitions(sync, arrow_calls, kind, dropna):
+    """``nunique`` needs every value of a group, so it shuffles; under the Arrow kernel each
+    shuffled partition counts with Arrow's ``count_distinct`` (pandas' answer, not its time)."""
+    by = KEYS[kind]
+    ddf = dframe.from_pandas(DATA, npartitions=4)
+    counted = ["w", "b", "s", "I", "kc"]
+    with config.override(groupby_kernel="arrow"):
+        for sort in (True, False):
+            gb, dgb = DATA.groupby(by, sort=sort, dropna=dropna), ddf.groupby(by, sort=sort, dropna=dropna)
+            assert_same(gb[counted].nunique(), dgb[counted].nunique())
+            assert_same(gb["s"].nunique(dropna=False), dgb["s"].nunique(dropna=False))
+        assert arrow_calls  # the shuffled partitions (those holding groups) counted on Arrow
+        calls = len(arrow_calls)
+        # floats: Arrow counts 0.0 and -0.0 apart, so pandas counts them
+        assert_same(DATA.groupby(by, dropna=dropna)["v"].nunique(), ddf.groupby(by, dropna=dropna)["v"].nunique())
+        assert len(arrow_calls) == calls
+    with config.override(groupby_kernel="pandas"):
+        assert_same(DATA.groupby(by)[counted].nunique(), ddf.groupby(by)[counted].nunique())
+    assert len(arrow_calls) == calls
