@@ -191,7 +191,7 @@ class GroupBy(GroupWindowMethods):
         return _wrap(SettleDtypes(node) if complete or self._str_if_strings(pairs) else node)
 
     def _str_if_strings(self, pairs: list[tuple[Any, str]] | None) -> bool:
-        return any(
+        return self._is_series_like() and any(
             self._value_dtype(c) == object and n in ("min", "max") for c, n in pairs or ()
         )
 

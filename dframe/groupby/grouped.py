@@ -489,7 +489,6 @@ class ShuffledAgg:
             by_keys = by_keys.reindex(result.index)
         return result, by_keys.to_numpy()
 
-
     def _nunique_on_arrow(self, part: pd.DataFrame) -> tuple[Any, Any] | None:
         """pandas' ``nunique`` of the partition's groups (in first-appearance order) and
         their first positions, by one Arrow hash aggregation, or None where the kernel or

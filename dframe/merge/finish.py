@@ -44,30 +44,34 @@ def common_dtypes(infos: list[tuple[int, pd.DataFrame, bool, bool]]) -> list | N
 class Agree:
     """Task: from every partition's ``info``, ``(dtypes, first labels, index names)``.
     ``names`` maps which input sides are empty ``(left, right)`` to the index names. A side's
-    emptiness is read from the merged rows (which side they came from) unless ``inputs`` gives
-    it: a bool known when planning, or the count of its partitions' lengths passed after the
-    infos (an inner join with no match says nothing of whether its left side had rows)."""
+    emptiness is read from the merged rows (which side they came from) unless ``empty`` gives
+    it (known when planning), or ``counted`` says how many of its partitions' lengths follow
+    the infos (an inner join with no match says nothing of whether its left side had rows)."""
 
     def __init__(
-        self, fresh_index: bool, names: dict[tuple[bool, bool], Any], inputs: tuple = (None, None)
+        self,
+        fresh_index: bool,
+        names: dict[tuple[bool, bool], Any],
+        empty: tuple[bool | None, bool | None] = (None, None),
+        counted: tuple[int, int] = (0, 0),
     ) -> None:
-        self.fresh_index, self.names, self.inputs = fresh_index, names, inputs
+        self.fresh_index, self.names = fresh_index, names
+        self.empty, self.counted = empty, counted
 
     def __call__(self, *args: Any) -> tuple[Any, ...]:
-        counts = [n for n in self.inputs if isinstance(n, int) and not isinstance(n, bool)]
-        infos = args[: len(args) - sum(counts)]
+        infos = args[: len(args) - sum(self.counted)]
         lengths = iter(args[len(infos) :])
         starts: list[int | None] = [None] * len(infos)
         if self.fresh_index:
             starts = list(M.offsets([n for n, *_ in infos]))
         empty = []
-        for side, given in enumerate(self.inputs):
-            if isinstance(given, bool):
-                empty.append(given)
-            elif given is None:
-                empty.append(not any(info[2 + side] for info in infos))
+        for side, (known, counted) in enumerate(zip(self.empty, self.counted, strict=True)):
+            if known is not None:
+                empty.append(known)
+            elif counted:
+                empty.append(not any([next(lengths) for _ in range(counted)]))
             else:
-                empty.append(not any(next(lengths) for _ in range(given)))
+                empty.append(not any(info[2 + side] for info in infos))
         return common_dtypes(list(infos)), starts, self.names[(empty[0], empty[1])]
 
 

@@ -440,8 +440,8 @@ class Merge(N.Node):
         hidden = tuple(_hidden(spec.nkeys_sorted))
         infos = [ex.submit(finish.info, h, hidden, (TAG_L, TAG_R)) for h in ordered]
         names = self._names_by_emptiness(spec)
-        inputs, lengths = self._input_emptiness(ex, spec, names, lparts, rparts)
-        common = ex.submit(finish.Agree(spec.fresh_index, names, inputs), *infos, *lengths)
+        agree, lengths = self._agree(ex, spec, names, lparts, rparts)
+        common = ex.submit(agree, *infos, *lengths)
         return [
             ex.submit(finish.Finish(hidden, j, then), h, common) for j, h in enumerate(ordered)
         ]
@@ -495,25 +495,30 @@ class Merge(N.Node):
             out[empty] = names if rule is None else rule.names
         return out
 
-    def _input_emptiness(
+    def _agree(
         self, ex: Any, spec: Spec, names: dict, lparts: list, rparts: list
-    ) -> tuple[tuple, list]:
-        """How ``Agree`` learns whether each input side is empty, where the index names depend
-        on it and the merged rows do not tell (a left join keeps every left row, so its rows
-        tell for the left side): known lengths, else a length task per partition."""
+    ) -> tuple[finish.Agree, list]:
+        """The ``Agree`` task and the length tasks it reads: where the index names depend on
+        whether an input side is empty and the merged rows do not tell (a left join keeps
+        every left row, so they tell for its left side), the side's known lengths say, else
+        a length task per partition."""
         tells = {"left": (True, False), "right": (False, True), "outer": (True, True)}
-        inputs: list[Any] = [None, None]
-        lengths: list[Any] = []
+        empty: list[bool | None] = [None, None]
+        counted, lengths = [0, 0], []
         for side, (node, parts) in enumerate(((self.left, lparts), (self.right, rparts))):
             flip = [(e, tuple(not x if k == side else x for k, x in enumerate(e))) for e in names]
-            if tells.get(spec.how, (False, False))[side] or all(names[a] == names[b] for a, b in flip):
+            told = tells.get(spec.how, (False, False))[side]
+            if told or all(names[a] == names[b] for a, b in flip):
                 continue
             if node.lengths is not None:
-                inputs[side] = not sum(node.lengths)
+                empty[side] = not sum(node.lengths)
             else:
-                inputs[side] = len(parts)
+                counted[side] = len(parts)
                 lengths += [ex.submit(len, p) for p in parts]
-        return tuple(inputs), lengths
+        agree = finish.Agree(
+            spec.fresh_index, names, (empty[0], empty[1]), (counted[0], counted[1])
+        )
+        return agree, lengths
 
     def _kept_index_names(self, spec: Spec, lempty: bool, rempty: bool) -> Any:
         """pandas' index names for this merge when the sides are empty or not, or None."""

@@ -269,13 +269,15 @@ def test_nunique_counts_on_arrow_in_the_shuffled_partitions(sync, arrow_calls, k
     counted = ["w", "b", "s", "I", "kc"]
     with config.override(groupby_kernel="arrow"):
         for sort in (True, False):
-            gb, dgb = DATA.groupby(by, sort=sort, dropna=dropna), ddf.groupby(by, sort=sort, dropna=dropna)
+            gb = DATA.groupby(by, sort=sort, dropna=dropna)
+            dgb = ddf.groupby(by, sort=sort, dropna=dropna)
             assert_same(gb[counted].nunique(), dgb[counted].nunique())
             assert_same(gb["s"].nunique(dropna=False), dgb["s"].nunique(dropna=False))
         assert arrow_calls  # the shuffled partitions (those holding groups) counted on Arrow
         calls = len(arrow_calls)
         # floats: Arrow counts 0.0 and -0.0 apart, so pandas counts them
-        assert_same(DATA.groupby(by, dropna=dropna)["v"].nunique(), ddf.groupby(by, dropna=dropna)["v"].nunique())
+        floats = DATA.groupby(by, dropna=dropna)["v"].nunique()
+        assert_same(floats, ddf.groupby(by, dropna=dropna)["v"].nunique())
         assert len(arrow_calls) == calls
     with config.override(groupby_kernel="pandas"):
         assert_same(DATA.groupby(by)[counted].nunique(), ddf.groupby(by)[counted].nunique())
