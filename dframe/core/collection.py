@@ -107,9 +107,23 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
             exact = M.meta_of_no_rows(fn, *metas)
             meta = meta if exact is None else exact
         if meta is None:
-            meta = M.infer_meta(fn, *metas)
+            try:
+                meta = M.infer_meta(fn, *metas)
+            except Exception:
+                if not any(value_dtypes.unsettled(i) for i in inputs):
+                    raise
+                # pandas refused the guessed dtypes of values not computed yet (a str column
+                # ``fillna(0)`` may have made object): the error is only pandas' if the data's
+                # dtypes give it too
+                for obj in (self, *others):
+                    obj._known_meta()
+                return self._map(fn, *others, label=label, by_values=by_values, probe=probe,
+                                 **flags)  # fmt: skip
         plan = N.MapPartitions(fn, inputs, meta, label=label or repr(fn), **flags)
-        by_values = by_values or (probe and M.depends_on_values(fn, meta, *metas))
+        by_values = by_values or (
+            probe
+            and M.depends_on_values(fn, meta, *metas, columnwise=bool(flags.get("columnwise")))
+        )
         return self._new(plan, not empty and by_values)
 
     def to_pandas(self) -> Any:

@@ -185,12 +185,16 @@ def meta_of_no_rows(func: Callable[..., Any], *metas: Any) -> Any:
     return out.iloc[:0] if isinstance(out, pd.DataFrame | pd.Series) else None
 
 
-def depends_on_values(func: Callable[..., Any], meta: Any, *args: Any) -> bool:
+def depends_on_values(
+    func: Callable[..., Any], meta: Any, *args: Any, columnwise: bool = False
+) -> bool:
     """Whether pandas picks the dtypes of ``func(*args)`` from the values: run on stand-ins
     whose rows are a missing value and a zero (a mask leaving NaN in ints, a fill of another
     type, ``dt.day`` over NaT, ``x // s`` by zero), does it give other dtypes than ``meta``'s?
 
-    A stand-in that makes pandas raise tells nothing (the values are not the data's).
+    A stand-in that makes pandas raise tells nothing (the values are not the data's); for a
+    ``columnwise`` function of one frame, each column is then asked on its own (``fillna(0)``
+    raises on a boolean column's stand-in NA, yet turns a str column's into object).
     """
     if not isinstance(meta, pd.DataFrame | pd.Series):
         return False
@@ -198,6 +202,22 @@ def depends_on_values(func: Callable[..., Any], meta: Any, *args: Any) -> bool:
     # (wide frames: the probe would cost more than planning; they keep the guess)
     if not frames or any(len(a.columns) > 64 for a in frames if isinstance(a, pd.DataFrame)):
         return False
+    answer = _probe(func, meta, args)
+    if answer is not None or not columnwise or len(args) != 1:
+        return bool(answer)
+    (frame,) = args
+    if not (isinstance(frame, pd.DataFrame) and isinstance(meta, pd.DataFrame)):
+        return False
+    if not frame.columns.equals(meta.columns):
+        return False
+    return any(
+        _probe(func, meta.iloc[:, [j]], (frame.iloc[:, [j]],)) for j in range(frame.shape[1])
+    )
+
+
+def _probe(func: Callable[..., Any], meta: Any, args: tuple) -> bool | None:
+    """Whether the stand-ins change the dtypes; None if pandas refused them both times."""
+    answered = False
     for only_missing in (False, True):
         try:
             with warnings.catch_warnings():
@@ -205,9 +225,10 @@ def depends_on_values(func: Callable[..., Any], meta: Any, *args: Any) -> bool:
                 out = func(*[_missing_and_zero(a, only_missing) for a in args])
         except Exception:  # noqa: BLE001, S112  # pandas refused these values: no answer
             continue
+        answered = True
         if type(out) is type(meta) and _dtypes_of(out) != _dtypes_of(meta):
             return True
-    return False
+    return False if answered else None
 
 
 def _dtypes_of(obj: Any) -> Any:

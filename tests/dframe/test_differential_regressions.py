@@ -1586,3 +1586,56 @@ def test_groupby_min_of_an_object_column_is_str_only_for_strings(npartitions, va
     assert result.dtype == getattr(pdf.groupby("k")["o"], stat)().dtype  # before computing
     same(getattr(pdf.groupby("k")["o"], stat)(), result)
     same(getattr(pdf.groupby("k"), stat)(), getattr(df.groupby("k"), stat)())
+
+
+def _fill_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "nb": pd.array([True] * 9, dtype="boolean"),
+            "t": pd.array(["2024-01-01"] * 9, dtype="datetime64[ns]"),
+            "i": np.array([1, 3, 3, 3, 0, 3, 3, 1, 3]),
+            "s": pd.array(["a"] * 6 + [None, "a", "a"], dtype="str"),
+        },
+        index=pd.RangeIndex(2, 20, 2),
+    )
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_fillna_of_another_type_makes_the_whole_column_object(npartitions):
+    """Found by the long run (seed 9003, session 10): ``fillna(0)`` turns a str column with a
+    missing value into object — in pandas the whole column, in dframe only the partition
+    holding it, and ``head`` read another. The stand-in probe that tells the dtype depends on
+    the values raised on the boolean column (NA cannot be 0 there), so it said nothing; a
+    column-wise function is now asked column by column."""
+    pdf = _fill_frame()
+    same(pdf.fillna(0).head(0), df_of(pdf, npartitions).fillna(0).head(0))
+    same(pdf.fillna(0).head(2), df_of(pdf, npartitions).fillna(0).head(2))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_an_operation_refused_on_guessed_dtypes_asks_the_data(npartitions):
+    """Found by the long run (seed 9003): after ``fillna(0)`` the str column is object in
+    pandas, so comparing it with 2.5 is allowed; dframe planned on its guess (str) and raised
+    TypeError. Planning on an unsettled guess now computes the dtypes before giving up."""
+    pdf = _fill_frame()
+
+    def chain(d):
+        d = d.fillna(0).head(0)
+        return d.loc[d["nb"].isin([True]) & (d["s"] <= 2.5), ["nb", "i"]]
+
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_assigning_by_labels_over_unsettled_dtypes(npartitions):
+    """Found by the long run (seed 9003): assigning a Series (by labels) to a frame whose
+    dtypes are settled when computed collected the frame's index through the settling step,
+    which tried to cast the indexes like frames (AttributeError)."""
+    pdf = _fill_frame()
+
+    def chain(d):
+        d = d.assign(nb=d["nb"].where(d["nb"] == True))  # noqa: E712
+        d = d.ffill().rename(columns={"i": "r"})
+        return d.assign(r=d["nb"].bfill(limit=2))
+
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
