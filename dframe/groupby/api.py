@@ -80,6 +80,10 @@ VAL = G.VAL
 _wrap = wrap_plan
 
 
+def _same_labels(a: Any, b: Any) -> bool:
+    return not isinstance(a, pd.DataFrame) or a.columns.equals(b.columns)
+
+
 class GroupBy(GroupWindowMethods):
     """Shared by DataFrameGroupBy and SeriesGroupBy."""
 
@@ -240,6 +244,7 @@ class GroupBy(GroupWindowMethods):
 
     def _rowwise(self, op: Any, aligned: bool) -> Any:
         work = self._work
+        no_rows = None
         if work.lengths is not None and sum(work.lengths) == 0:
             # No rows at all: pandas' own answer (shift keeps bools bool), or its error (diff of
             # bools raises on no rows only; partitions without rows are skipped below).
@@ -248,6 +253,7 @@ class GroupBy(GroupWindowMethods):
             meta = G.no_rows(op(self._sample(positional=True)))
             # The sample is labelled by position; the rows keep their own labels (HomeCombine).
             meta = meta.set_axis(work.meta.index[:0])
+            no_rows = self._no_rows_meta(op, meta)
         nin = work.npartitions
         nout = self._split_out if self._split_out and self._split_out > 1 else nin
         forward = shuffle.Shuffle(
@@ -268,16 +274,31 @@ class GroupBy(GroupWindowMethods):
             mid,
             nin,
             R.HomeSplit(nin),
-            R.HomeCombine(meta, missing_meta),
+            R.HomeCombine(meta, missing_meta, no_rows),
             out_meta=meta,
             label="home",
             aligned=where,
         )
+        if (no_rows is not None and not same_meta(no_rows, meta)) or M.holds_objects(work.meta):
+            # pandas' dtypes for no rows differ (shift of ints): whether the filtered rows
+            # left any is known once computed (empty partitions hold those dtypes, and vote
+            # only if no partition has rows); so are those of object values (str if strings)
+            return _wrap(SettleDtypes(home))
         if not same_meta(missing_meta, meta):
             # whether any key is missing (rows of dropped groups hold NaN) decides the dtypes,
             # which the partitions agree on (HomeCombine): known once computed
             return _wrap(SettleDtypes(home, agreed=True))
         return _wrap(home)
+
+    def _no_rows_meta(self, op: Any, meta: Any) -> Any:
+        """pandas' result of ``op`` on no rows, labelled as ``meta``; None if pandas raises."""
+        try:
+            empty = G.no_rows(op(self._spec.grouped(self._work.meta, positional=True)))
+        except Exception:  # noqa: BLE001  # pandas' error on no rows surfaces when computed
+            return None
+        if type(empty) is not type(meta) or not _same_labels(empty, meta):
+            return None
+        return empty.set_axis(meta.index[:0])
 
     def _per_group(
         self, part: Any, assemble: Any, out_meta: Any, levels: dict[Any, bool] | None = None

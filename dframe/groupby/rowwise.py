@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dframe.algebra import shuffle
+from dframe.algebra.rows import concat_dtype, same_dtype
 from dframe.groupby.grouped import _POS_BITS, POS, VAL, GroupSpec, concat_parts, no_rows
 from dframe.groupby.levels import can_be_missing
 
@@ -55,7 +56,7 @@ class RowOp:
             if self.all_rows and len(part):
                 result = self.missing_meta.reindex(pd.RangeIndex(len(part)))
             else:
-                result = self.meta.reindex(pd.RangeIndex(len(part) if self.all_rows else 0))
+                result = self._no_rows(gb, part)
         else:
             result = self.op(gb)
         if isinstance(result, pd.Series):
@@ -66,6 +67,25 @@ class RowOp:
         result.index = labels.take(at)
         result[POS] = pos[at]
         return result
+
+
+    def _no_rows(self, gb: Any, part: pd.DataFrame) -> Any:
+        """pandas' answer on no rows, whose dtypes are the data's (an object column's
+        ``transform('first')`` stays object) where the planned ones are a guess from
+        stand-ins (str); the planned ones where pandas raises on no rows."""
+        if not len(part):
+            try:
+                result = self.op(gb)
+            except Exception:  # noqa: BLE001, S110  # (diff of bools raises on no rows only)
+                pass
+            else:
+                if type(result) is type(self.meta) and _same_columns(result, self.meta):
+                    return result
+        return self.meta.reindex(pd.RangeIndex(len(part) if self.all_rows else 0))
+
+
+def _same_columns(a: Any, b: Any) -> bool:
+    return not isinstance(a, pd.DataFrame) or a.columns.equals(b.columns)
 
 
 class HomeSplit:
@@ -84,13 +104,18 @@ class HomeCombine:
 
     The pieces come from every shuffled partition (empty ones too, with their dtypes). Those
     whose rows include a missing key have pandas' dtype for that (``missing_key_meta``), the
-    others the plain one; pandas computes the whole column at once, so where they disagree
-    every partition takes the dtype of the rows with a missing key.
+    others the plain one, and an object column's values may be str in one shuffled partition
+    and mixed in another; pandas computes the whole column at once, so where they disagree
+    every partition takes the dtype of the rows with a missing key, or else of their
+    concatenation (object).
     """
 
-    def __init__(self, meta: Any, missing_meta: Any = None) -> None:
+    def __init__(self, meta: Any, missing_meta: Any = None, no_rows_meta: Any = None) -> None:
         self.meta = meta
         self.missing_meta = meta if missing_meta is None else missing_meta
+        # pandas' answer when there are no rows at all (shift keeps ints int): what a
+        # partition without rows holds, so that it is the whole's if no partition has rows
+        self.no_rows_meta = meta if no_rows_meta is None else no_rows_meta
 
     def __call__(self, j: int, *pieces: pd.DataFrame) -> Any:
         pieces, recast = self._common_dtypes(pieces)
@@ -100,23 +125,25 @@ class HomeCombine:
         if isinstance(self.meta, pd.Series):
             rows = rows[VAL].rename(self.meta.name)
         if len(rows) == 0 and not recast:
-            rows = rows.astype(
-                self.meta.dtype
-                if isinstance(self.meta, pd.Series)
-                else self.meta.dtypes
-            )
+            empty = self.no_rows_meta
+            rows = rows.astype(empty.dtype if isinstance(empty, pd.Series) else empty.dtypes)
         return rows
 
     def _common_dtypes(self, pieces: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
-        missing = self.missing_meta
-        wanted = (
-            [missing.dtype] if isinstance(missing, pd.Series) else list(missing.dtypes)
-        )
+        def dtypes(meta: Any) -> list[Any]:
+            return [meta.dtype] if isinstance(meta, pd.Series) else list(meta.dtypes)
+
         casts = {}
-        for k, dtype in enumerate(wanted):
+        for k, (dtype, plain) in enumerate(
+            zip(dtypes(self.missing_meta), dtypes(self.meta), strict=True)
+        ):
             seen = [p.dtypes.iloc[k] for p in pieces]
-            if dtype in seen and any(d != dtype for d in seen):
-                casts[k] = dtype
+            if all(same_dtype(d, seen[0]) for d in seen[1:]):
+                continue
+            # rows with a missing key decide (bool cummin beside NaN: float64), else pandas'
+            # concatenation (str and mixed values: object)
+            missing_decides = not same_dtype(dtype, plain) and dtype in seen
+            casts[k] = dtype if missing_decides else concat_dtype(seen)
         if not casts:
             return pieces, False
         out = []

@@ -248,17 +248,17 @@ class Explode:
         # (the witness row's lists have one element: one output row)
         return self._explode(pd.concat([witness, part])).iloc[1:]
 
-    def __call__(self, part: Any, whole: list[list[Any]] | None = None) -> Any:
+    def __call__(self, part: Any, whole: dict[Any, list[Any]] | None = None) -> Any:
         """``part`` exploded; with ``whole`` (per column of ``columns``: the representatives of
         the whole column's elements) its columns take the whole column's dtype."""
         if whole is None or not self.columns(part):
             return self._explode(part)
         out = self.raw(part)
         if isinstance(out, pd.Series):
-            return _infer_with(out, whole[0])
+            return _infer_with(out, whole.get(None, []))
         out = out.copy(deep=False)
-        for c, reps in zip(self.columns(part), whole, strict=True):
-            out.isetitem(out.columns.get_loc(c), _infer_with(out[c], reps))
+        for c in self.columns(part):
+            out.isetitem(out.columns.get_loc(c), _infer_with(out[c], whole.get(c, [])))
         return out
 
     def _explode(self, part: Any) -> Any:
@@ -306,21 +306,24 @@ class ExplodeKinds:
     def __init__(self, fn: Explode) -> None:
         self.fn = fn
 
-    def __call__(self, part: Any) -> list[list[Any]]:
+    def __call__(self, part: Any) -> dict[Any, list[Any]]:
         columns = self.fn.columns(part)
-        if not len(part):
-            return [[] for _ in columns]
+        if not len(part) or not columns:
+            return {c: [] for c in columns}
         out = self.fn.raw(part)
         raw = [out] if isinstance(out, pd.Series) else [out[c] for c in columns]
-        return [representatives(r.to_numpy(dtype=object)) for r in raw]
+        return {c: representatives(r.to_numpy(dtype=object)) for c, r in zip(columns, raw, strict=True)}
 
 
 class ExplodeDtypes:
-    """Every partition gets the representatives of the whole columns."""
+    """Every partition gets the representatives of the whole columns (by label: a column may
+    be object in one partition and not in another whose dtypes are not settled yet)."""
 
-    def __call__(self, *reps: list[list[Any]]) -> list[list[list[Any]]]:
-        ncols = len(reps[0]) if reps else 0
-        whole = [representatives([x for r in reps for x in r[j]]) for j in range(ncols)]
+    def __call__(self, *reps: dict[Any, list[Any]]) -> list[dict[Any, list[Any]]]:
+        whole: dict[Any, list[Any]] = {}
+        for r in reps:
+            for c, kinds in r.items():
+                whole[c] = representatives([*whole.get(c, []), *kinds])
         return [whole] * len(reps)
 
 
@@ -340,6 +343,7 @@ def _explode(obj: Any, column: Any, ignore_index: bool) -> Any:
         label="explode", preserves_rows=False,
     )
     # The exploded column's dtype is inferred from the elements (str from lists of strings),
-    # which the partitions agree on (ExplodeDtypes): known once computed.
+    # which the partitions agree on (ExplodeDtypes) unless their input's dtypes were not
+    # settled yet (str here, object there): known once computed.
     plan = N.Renumbered(plan) if ignore_index else plan
-    return obj._new(SettleDtypes(plan, agreed=True))
+    return obj._new(SettleDtypes(plan))

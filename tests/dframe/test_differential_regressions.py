@@ -1639,3 +1639,42 @@ def test_assigning_by_labels_over_unsettled_dtypes(npartitions):
         return d.assign(r=d["nb"].bfill(limit=2))
 
     same(chain(pdf), chain(df_of(pdf, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+@pytest.mark.parametrize("threshold", [0, 5, 6])
+def test_groupby_shift_of_ints_is_int_only_without_rows(npartitions, threshold):
+    """Found by the long run (seed 9004, session 10): pandas' groupby ``shift`` of an int
+    column gives float64 (the shifted-in NaN), but int64 when there are no rows at all; dframe
+    planned float64 and kept it for a filter that left no rows."""
+    pdf = pd.DataFrame({"k": [1, 1, 2, 2, 2, 3], "x": [1, 2, 3, 4, 5, 6], "b": [True] * 6})
+
+    def chain(d):
+        d = d[d["x"] > threshold]
+        return d.groupby("k")[["x", "b"]].shift(1), d.groupby("k")["x"].shift(-1)
+
+    frame, series = chain(df_of(pdf, npartitions))
+    expected_frame, expected_series = chain(pdf)
+    pd.testing.assert_series_equal(frame.dtypes, expected_frame.dtypes)  # asked before computing
+    assert series.dtype == expected_series.dtype
+    same(expected_frame, frame)
+    same(expected_series, series)
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+@pytest.mark.parametrize("first", [1, "b", None])
+def test_groupby_transform_of_an_object_column_keeps_the_values_dtype(npartitions, first):
+    """Found by the long run (seed 9005, session 10): a groupby ``transform('first')`` of an
+    object column holding a number came back str: the shuffled partitions without rows held
+    the planned dtype (str, from string stand-ins) and the partitions' dtypes were unified
+    with theirs; ``explode`` after it then failed (IndexError)."""
+    pdf = pd.DataFrame(
+        {"k": [0] * 8 + [1] * 8, "o": np.array([first] + ["a"] * 15, dtype=object)}
+    )
+
+    def chain(d):
+        t = d.groupby(["k"])["o"].transform("first")
+        return t, t.fillna(1).drop_duplicates().explode()
+
+    for expected, result in zip(chain(pdf), chain(df_of(pdf, npartitions)), strict=True):
+        same(expected, result)
