@@ -80,10 +80,6 @@ VAL = G.VAL
 _wrap = wrap_plan
 
 
-def _same_labels(a: Any, b: Any) -> bool:
-    return not isinstance(a, pd.DataFrame) or a.columns.equals(b.columns)
-
-
 class GroupBy(GroupWindowMethods):
     """Shared by DataFrameGroupBy and SeriesGroupBy."""
 
@@ -296,7 +292,7 @@ class GroupBy(GroupWindowMethods):
             empty = G.no_rows(op(self._spec.grouped(self._work.meta, positional=True)))
         except Exception:  # noqa: BLE001  # pandas' error on no rows surfaces when computed
             return None
-        if type(empty) is not type(meta) or not _same_labels(empty, meta):
+        if type(empty) is not type(meta) or not R.same_columns(empty, meta):
             return None
         return empty.set_axis(meta.index[:0])
 

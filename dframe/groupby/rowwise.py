@@ -68,7 +68,6 @@ class RowOp:
         result[POS] = pos[at]
         return result
 
-
     def _no_rows(self, gb: Any, part: pd.DataFrame) -> Any:
         """pandas' answer on no rows, whose dtypes are the data's (an object column's
         ``transform('first')`` stays object) where the planned ones are a guess from
@@ -79,12 +78,13 @@ class RowOp:
             except Exception:  # noqa: BLE001, S110  # (diff of bools raises on no rows only)
                 pass
             else:
-                if type(result) is type(self.meta) and _same_columns(result, self.meta):
+                if type(result) is type(self.meta) and same_columns(result, self.meta):
                     return result
         return self.meta.reindex(pd.RangeIndex(len(part) if self.all_rows else 0))
 
 
-def _same_columns(a: Any, b: Any) -> bool:
+def same_columns(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` (frames or Series) have the same columns."""
     return not isinstance(a, pd.DataFrame) or a.columns.equals(b.columns)
 
 

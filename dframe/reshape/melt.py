@@ -312,7 +312,8 @@ class ExplodeKinds:
             return {c: [] for c in columns}
         out = self.fn.raw(part)
         raw = [out] if isinstance(out, pd.Series) else [out[c] for c in columns]
-        return {c: representatives(r.to_numpy(dtype=object)) for c, r in zip(columns, raw, strict=True)}
+        pairs = zip(columns, raw, strict=True)
+        return {c: representatives(r.to_numpy(dtype=object)) for c, r in pairs}
 
 
 class ExplodeDtypes:
