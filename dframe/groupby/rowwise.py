@@ -138,12 +138,18 @@ class HomeCombine:
             zip(dtypes(self.missing_meta), dtypes(self.meta), strict=True)
         ):
             seen = [p.dtypes.iloc[k] for p in pieces]
-            if all(same_dtype(d, seen[0]) for d in seen[1:]):
+            if not same_dtype(dtype, plain) and dtype in seen:
+                # rows with a missing key decide (bool cummin beside NaN: float64); every
+                # piece votes, empty ones too, so that every partition decides alike
+                if any(not same_dtype(d, dtype) for d in seen):
+                    casts[k] = dtype
                 continue
-            # rows with a missing key decide (bool cummin beside NaN: float64), else pandas'
-            # concatenation (str and mixed values: object)
-            missing_decides = not same_dtype(dtype, plain) and dtype in seen
-            casts[k] = dtype if missing_decides else concat_dtype(seen)
+            # else pandas' concatenation of the pieces with rows (str and mixed values:
+            # object); a shuffled partition without rows gave pandas' no-rows dtype, which
+            # is no vote (the partitions are settled together afterwards)
+            full = [p.dtypes.iloc[k] for p in pieces if len(p)]
+            if any(not same_dtype(d, full[0]) for d in full[1:]):
+                casts[k] = concat_dtype(full)
         if not casts:
             return pieces, False
         out = []

@@ -1678,3 +1678,15 @@ def test_groupby_transform_of_an_object_column_keeps_the_values_dtype(npartition
 
     for expected, result in zip(chain(pdf), chain(df_of(pdf, npartitions)), strict=True):
         same(expected, result)
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_groupby_transform_of_strings_in_an_object_column_is_str(npartitions):
+    """Found by the long run (seed 9005 again, session 10): one group of strings in an object
+    column: pandas' ``transform('sum')`` is str; the shuffled partitions without rows gave
+    pandas' no-rows answer (object), which outvoted the rows (object)."""
+    pdf = pd.DataFrame({"k": [0] * 13, "i": [0] * 13, "so": np.array(["a"] * 13, dtype=object)})
+    result = df_of(pdf, npartitions).groupby(["k", "i"])["so"].transform("sum")
+    expected = pdf.groupby(["k", "i"])["so"].transform("sum")
+    assert result.dtype == expected.dtype
+    same(expected, result)
