@@ -83,6 +83,12 @@ class RowOp:
         return self.meta.reindex(pd.RangeIndex(len(part) if self.all_rows else 0))
 
 
+def _text(*dtypes: Any) -> bool:
+    """Whether one of ``dtypes`` is str or object: which of the two pandas gives depends on
+    the values (str for strings and missing values), not on a missing key."""
+    return any(d == object or isinstance(d, pd.StringDtype) for d in dtypes)
+
+
 def same_columns(a: Any, b: Any) -> bool:
     """Whether ``a`` and ``b`` (frames or Series) have the same columns."""
     return not isinstance(a, pd.DataFrame) or a.columns.equals(b.columns)
@@ -138,18 +144,24 @@ class HomeCombine:
             zip(dtypes(self.missing_meta), dtypes(self.meta), strict=True)
         ):
             seen = [p.dtypes.iloc[k] for p in pieces]
-            if not same_dtype(dtype, plain) and dtype in seen:
+            if not same_dtype(dtype, plain) and dtype in seen and not _text(dtype, plain):
                 # rows with a missing key decide (bool cummin beside NaN: float64); every
                 # piece votes, empty ones too, so that every partition decides alike
                 if any(not same_dtype(d, dtype) for d in seen):
                     casts[k] = dtype
                 continue
             # else pandas' concatenation of the pieces with rows (str and mixed values:
-            # object); a shuffled partition without rows gave pandas' no-rows dtype, which
-            # is no vote (the partitions are settled together afterwards)
-            full = [p.dtypes.iloc[k] for p in pieces if len(p)]
-            if any(not same_dtype(d, full[0]) for d in full[1:]):
-                casts[k] = concat_dtype(full)
+            # object); a shuffled partition without rows gave pandas' no-rows dtype, and
+            # one whose values are all missing object: neither is a vote beside str (the
+            # partitions are settled together afterwards)
+            full = [p.iloc[:, k] for p in pieces if len(p)]
+            voters = full
+            if any(isinstance(c.dtype, pd.StringDtype) for c in full):
+                voters = [c for c in full if not (c.dtype == object and c.isna().all())]
+            if voters:
+                target = concat_dtype([c.dtype for c in voters])
+                if any(not same_dtype(c.dtype, target) for c in full):
+                    casts[k] = target
         if not casts:
             return pieces, False
         out = []

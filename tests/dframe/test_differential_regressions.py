@@ -1690,3 +1690,28 @@ def test_groupby_transform_of_strings_in_an_object_column_is_str(npartitions):
     expected = pdf.groupby(["k", "i"])["so"].transform("sum")
     assert result.dtype == expected.dtype
     same(expected, result)
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_groupby_transform_of_strings_beside_a_group_of_missing_values(npartitions):
+    """Found by the long run (seed 9005, third time, session 10): an object column of strings
+    with one group holding only None: pandas' ``transform('min')`` is str (NaN for that
+    group); the shuffled partition of that group gave object, which decided the dtype (it
+    matched the planned dtype of rows with a missing key)."""
+    pdf = pd.DataFrame(
+        {
+            "i": [0] * 13,
+            "so": np.array(["a"] * 4 + [None] + ["a"] * 8, dtype=object),
+            "k": [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+            "f": [1.0] * 13,
+        }
+    )
+
+    def chain(d):
+        d = d.copy()
+        d.insert(0, "r", d["so"])
+        return d.groupby(["k"])["r"].transform("min")
+
+    result = chain(df_of(pdf, npartitions))
+    assert result.dtype == chain(pdf).dtype
+    same(chain(pdf), result)
