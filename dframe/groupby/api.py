@@ -246,7 +246,14 @@ class GroupBy(GroupWindowMethods):
             # bools raises on no rows only; partitions without rows are skipped below).
             meta = G.no_rows(op(self._spec.grouped(work.meta, positional=True)))
         else:
-            meta = G.no_rows(op(self._sample(positional=True)))
+            try:
+                meta = G.no_rows(op(self._sample(positional=True)))
+            except (TypeError, ValueError):
+                if not M.holds_objects(work.meta) or not isinstance(op, G.Call):
+                    raise
+                # strings stand in for object values, which may be numbers pandas takes
+                # (transform('std') of object ints): pandas answers for the data
+                return self._fb.call(op.method, *op.args, **op.kwargs)
             # The sample is labelled by position; the rows keep their own labels (HomeCombine).
             meta = meta.set_axis(work.meta.index[:0])
             no_rows = self._no_rows_meta(op, meta)
@@ -258,10 +265,15 @@ class GroupBy(GroupWindowMethods):
         missing_meta = R.missing_key_meta(self._spec, op, M.nonempty(work.meta), meta)
         row_op = R.RowOp(self._spec, op, meta, aligned, missing_meta)
         sample = M.nonempty(work.meta).assign(**{G.POS: np.arange(2, dtype=np.int64)})
+        try:
+            mid_meta = G.no_rows(row_op(sample))
+        except Exception:  # noqa: BLE001  # stand-ins pandas refuses (std of strings)
+            # the layout is the same for no rows, where pandas answered above
+            mid_meta = G.no_rows(row_op(sample.iloc[:0]))
         mid = N.MapPartitions(
             row_op,
             (forward,),
-            G.no_rows(row_op(sample)),
+            mid_meta,
             label=repr(op),
             preserves_rows=False,
         )

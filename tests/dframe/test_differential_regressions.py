@@ -1715,3 +1715,17 @@ def test_groupby_transform_of_strings_beside_a_group_of_missing_values(npartitio
     result = chain(df_of(pdf, npartitions))
     assert result.dtype == chain(pdf).dtype
     same(chain(pdf), result)
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+@pytest.mark.parametrize("how", ["std", "mean", "sum", "first"])
+@pytest.mark.parametrize("values", [[], [1, 2, 3], [1.5, None, 2]])
+def test_groupby_transform_of_an_object_column_of_numbers(npartitions, how, values):
+    """Found by the long run (seed 9007, session 10): ``transform('std')`` of an object column
+    raised at planning (strings stand in for object values) where pandas answers — for no rows
+    (the shuffle's own stand-in) and for numbers (now pandas' answer, with a warning)."""
+    pdf = pd.DataFrame(
+        {"k": np.array([1, 1, 2][: len(values)], dtype="int64"), "o": np.array(values, dtype=object)}
+    )
+    expected = pdf.groupby(["k"])["o"].transform(how)
+    same(expected, df_of(pdf, npartitions).groupby(["k"])["o"].transform(how))
