@@ -111,7 +111,13 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
                 meta = M.infer_meta(fn, *metas)
             except Exception:
                 if not any(value_dtypes.unsettled(i) for i in inputs):
-                    raise
+                    meta = M.logical_of_missing_floats(fn, *metas)
+                    if meta is None:
+                        raise
+                    # pandas answers ``f & g`` of floats only when all are NaN: the data
+                    # decides, when computed (pandas' TypeError there otherwise)
+                    plan = N.MapPartitions(fn, inputs, meta, label=label or repr(fn), **flags)
+                    return self._new(plan, True)
                 # pandas refused the guessed dtypes of values not computed yet (a str column
                 # ``fillna(0)`` may have made object): the error is only pandas' if the data's
                 # dtypes give it too

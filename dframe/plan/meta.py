@@ -161,6 +161,24 @@ def infer_meta(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return result
 
 
+def logical_of_missing_floats(func: Callable[..., Any], *args: Any) -> Any:
+    """Meta of a logical ``&``/``|``/``^`` whose float operands pandas refuses unless every
+    value is NaN (then it answers): pandas' answer on all-NaN stand-ins, or None."""
+    if getattr(func, "name", None) not in ("and_", "or_", "xor"):
+        return None
+    frames = [a for a in args if isinstance(a, pd.DataFrame | pd.Series)]
+    dtypes = [d for a in frames for d in (a.dtypes if isinstance(a, pd.DataFrame) else [a.dtype])]
+    if not any(isinstance(d, np.dtype) and d.kind == "f" for d in dtypes):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = func(*[_missing_and_zero(a, True) for a in args])
+    except Exception:  # noqa: BLE001  # refused whatever the values
+        return None
+    return out.iloc[:0] if isinstance(out, pd.DataFrame | pd.Series) else None
+
+
 def _numbers_for_objects(stand_in: Any) -> Any:
     """``stand_in`` with numbers in its object columns."""
     if not isinstance(stand_in, pd.DataFrame | pd.Series) or not holds_objects(stand_in):

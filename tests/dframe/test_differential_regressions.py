@@ -1729,3 +1729,21 @@ def test_groupby_transform_of_an_object_column_of_numbers(npartitions, how, valu
     )
     expected = pdf.groupby(["k"])["o"].transform(how)
     same(expected, df_of(pdf, npartitions).groupby(["k"])["o"].transform(how))
+
+
+@pytest.mark.parametrize("npartitions", [1, 2])
+def test_logical_and_of_float_columns_of_missing_values(npartitions):
+    """Found by the long run (seed 9007, second time, session 10): pandas answers ``f & g``
+    of float columns when every value is NaN (False) and raises TypeError otherwise; dframe
+    raised at planning on its stand-in of numbers. Now the data decides when computed."""
+    pdf = pd.DataFrame({"k": [0, 1], "i": [0, 0], "f": [1.0, 1.0]})
+
+    def chain(d):
+        d = d.groupby(["k"])[["i", "f"]].shift(1)
+        return d["i"] & d["f"]
+
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
+    with pytest.raises(TypeError):
+        pdf["f"] & pdf["f"]  # noqa: B018
+    with pytest.raises(TypeError):  # (raised when computed)
+        (df_of(pdf, npartitions)["f"] & df_of(pdf, npartitions)["f"]).to_pandas()
