@@ -1747,3 +1747,37 @@ def test_logical_and_of_float_columns_of_missing_values(npartitions):
         pdf["f"] & pdf["f"]  # noqa: B018
     with pytest.raises(TypeError):  # (raised when computed)
         (df_of(pdf, npartitions)["f"] & df_of(pdf, npartitions)["f"]).to_pandas()
+
+
+def _empty_with_timedeltas() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "k": np.array([], dtype="int64"),
+            "i": np.array([], dtype="int64"),
+            "f": np.array([], dtype="float64"),
+            "td": pd.array([], dtype="timedelta64[ns]"),
+        }
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="unstack of no rows then sum (issue 10, open)")
+def test_sum_after_unstack_of_no_rows_raises_like_pandas():
+    """Found by the long run (seed 9008, session 10; not fixed yet): ``unstack(0)`` of a frame
+    without rows, then ``sum()``: pandas raises TypeError (a datetime-like sum); dframe returns
+    a Series. The same chain followed by ``< 'a'`` raises in dframe where pandas answers."""
+    pdf = _empty_with_timedeltas()
+    with pytest.raises(TypeError):
+        pdf.set_index(["k", "i"]).unstack(0).sum()
+    with pytest.raises(TypeError):
+        df_of(pdf, 1).set_index(["k", "i"]).unstack(0).sum().to_pandas()
+
+
+@pytest.mark.xfail(strict=True, reason="min(skipna=False) of mixed objects (issue 10, open)")
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_frame_min_without_skipna_of_mixed_objects_with_none(npartitions):
+    """Found by the long run (seed 9008, session 10; not fixed yet): a frame's
+    ``min(skipna=False)`` over an object column of strings, an int and None is None in pandas
+    (a missing value ends it before any comparison); dframe gives NaN at 1 partition and, at
+    3, a partition without the None compares 'a' with 1 and raises TypeError."""
+    pdf = pd.DataFrame({"k": [0] * 6, "o": np.array(["a", "a", "a", 1, "a", None], dtype=object)})
+    same(pdf.min(skipna=False), df_of(pdf, npartitions).min(skipna=False))
