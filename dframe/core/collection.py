@@ -110,21 +110,20 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
             try:
                 meta = M.infer_meta(fn, *metas)
             except Exception:
-                if not any(value_dtypes.unsettled(i) for i in inputs):
-                    meta = M.logical_of_missing_floats(fn, *metas)
-                    if meta is None:
-                        raise
-                    # pandas answers ``f & g`` of floats only when all are NaN: the data
-                    # decides, when computed (pandas' TypeError there otherwise)
-                    plan = N.MapPartitions(fn, inputs, meta, label=label or repr(fn), **flags)
-                    return self._new(plan, True)
-                # pandas refused the guessed dtypes of values not computed yet (a str column
-                # ``fillna(0)`` may have made object): the error is only pandas' if the data's
-                # dtypes give it too
-                for obj in (self, *others):
-                    obj._known_meta()
-                return self._map(fn, *others, label=label, by_values=by_values, probe=probe,
-                                 **flags)  # fmt: skip
+                if any(value_dtypes.unsettled(i) for i in inputs):
+                    # pandas refused the guessed dtypes of values not computed yet (a str
+                    # column ``fillna(0)`` may have made object): the error is only pandas' if
+                    # the data's dtypes give it too
+                    for obj in (self, *others):
+                        obj._known_meta()
+                    return self._map(fn, *others, label=label, by_values=by_values,
+                                     probe=probe, **flags)  # fmt: skip
+                meta = M.logical_of_missing_floats(fn, *metas)
+                if meta is None:
+                    raise
+                # pandas answers ``f & g`` of floats only when all are NaN: the data decides,
+                # when computed (pandas' TypeError there otherwise)
+                by_values = True
         plan = N.MapPartitions(fn, inputs, meta, label=label or repr(fn), **flags)
         by_values = by_values or (
             probe

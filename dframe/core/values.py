@@ -53,7 +53,8 @@ def _may_upcast(meta: Any, bound: Any) -> bool:
             continue
         if _is_collection(bound) or dtype.kind == "b":
             return True
-        if not pd.api.types.is_number(bound) or float(bound) != int(bound):
+        real = isinstance(bound, int | float | np.integer | np.floating)
+        if not real or not float(bound).is_integer():  # (inf and NaN are not integers)
             return True
         info = np.iinfo(dtype)
         if not info.min <= int(bound) <= info.max:

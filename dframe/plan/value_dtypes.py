@@ -183,9 +183,11 @@ def settle(ex: Any, handles: list[Any], guess: Any) -> tuple[list[Any], Any, tup
     for handle, (_, part_meta, _) in zip(handles, infos, strict=True):
         # (partitions that are not frames, e.g. the indexes ``DataFrame.index`` collects over
         # unsettled values, have no dtypes to settle)
-        values = isinstance(part_meta, pd.DataFrame | pd.Series)
-        differs = values and isinstance(meta, pd.DataFrame | pd.Series)
-        differs = differs and not same_meta(part_meta, meta)
+        differs = (
+            isinstance(part_meta, pd.DataFrame | pd.Series)
+            and isinstance(meta, pd.DataFrame | pd.Series)
+            and not same_meta(part_meta, meta)
+        )
         out.append(ex.submit(conform, handle, meta) if differs else handle)
     return out, meta, tuple(int(n) for n, _, _ in infos)
 

@@ -1781,3 +1781,12 @@ def test_frame_min_without_skipna_of_mixed_objects_with_none(npartitions):
     3, a partition without the None compares 'a' with 1 and raises TypeError."""
     pdf = pd.DataFrame({"k": [0] * 6, "o": np.array(["a", "a", "a", 1, "a", None], dtype=object)})
     same(pdf.min(skipna=False), df_of(pdf, npartitions).min(skipna=False))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+@pytest.mark.parametrize("bounds", [(None, np.inf), (-np.inf, None), (1.5, None), (0, 2)])
+def test_clip_of_ints_at_infinite_or_fractional_bounds(npartitions, bounds):
+    """Review of session 10: checking whether a bound can upcast ints must not itself fail on
+    an infinite bound (``int(inf)`` raises OverflowError)."""
+    pdf = pd.DataFrame({"a": [1, 2, 3, -4]})
+    same(pdf.clip(*bounds), df_of(pdf, npartitions).clip(*bounds))
