@@ -111,9 +111,32 @@ class Chunk:
         kwargs: dict[str, Any] = {} if self.name == "count" else {"skipna": skipna}
         if self.name in ("sum", "prod"):
             kwargs["min_count"] = 0
-        values = [getattr(c, self.name)(**kwargs) for c in columns]
+        if self.name in ("min", "max") and not skipna:
+            values = [_extreme_without_skipna(c, self.name) for c in columns]
+        else:
+            values = [getattr(c, self.name)(**kwargs) for c in columns]
         counts = np.array([c.count() for c in columns]) if self.options.get("min_count", 0) else None
         return len(frame), (values, counts)
+
+
+class Unorderable:
+    """A partition's min/max of Python objects pandas cannot compare (``'a' < 1``). With
+    ``skipna=False`` the error is pandas' only if no other partition holds a missing value
+    (which is the answer, found before any comparison): the error waits for the combine."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _extreme_without_skipna(column: pd.Series, name: str) -> Any:
+    if column.dtype != object:
+        return getattr(column, name)(skipna=False)
+    if column.isna().any():
+        return None  # pandas' missing value for an object column's min/max in a frame
+    try:
+        return getattr(column, name)(skipna=False)
+    except TypeError as error:
+        return Unorderable(str(error))
 
 
 def _float_sum(column: pd.Series, skipna: bool) -> float:
@@ -151,7 +174,12 @@ class Combine:
         ncols = len(nonempty[0][1][0])
         values = []
         for j in range(ncols):
-            column = self._partials_column([p[1][0][j] for p in nonempty], j)
+            partials_j = [p[1][0][j] for p in nonempty]
+            stop = _missing_or_unorderable(partials_j) if op in ("min", "max") else ()
+            if stop:
+                values.append(stop[0])
+                continue
+            column = self._partials_column(partials_j, j)
             values.append(getattr(column, op)(skipna=_partials_skipna(op, skipna)))
         counts = None
         if nonempty[0][1][1] is not None:
@@ -173,6 +201,14 @@ class Combine:
             except (TypeError, ValueError):
                 pass
         return pd.Series(values)
+
+
+def _missing_or_unorderable(partials: list[Any]) -> tuple[Any, ...]:
+    """The answer of object partials without skipna, if one ends it: a missing value (None)
+    whatever the rest, else the first partition's comparison error."""
+    if any(p is None for p in partials):
+        return (None,)
+    return tuple(p for p in partials if isinstance(p, Unorderable))[:1]
 
 
 def _partials_skipna(op: str, skipna: bool) -> bool:
@@ -235,7 +271,12 @@ class Finalize:
                 values = [
                     np.nan if c < min_count else v for v, c in zip(values, counts, strict=True)
                 ]
+        for value in values:
+            if isinstance(value, Unorderable):
+                raise TypeError(value.message)
         if not isinstance(self.out_meta, pd.Series):  # a Series' reduction is a scalar
+            if self.name in ("min", "max") and values[0] is None:
+                return np.nan  # (pandas' Series min of objects; in a frame's result: None)
             if self.missing is not None and _is_missing(values[0]):
                 return self.missing
             return _scalar(values[0], self.out_meta)

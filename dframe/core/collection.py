@@ -410,6 +410,8 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
             return self._map(fn, meta=M.infer_meta(fn, self._meta), label=name)
         if is_frame and axis is None:
             return self._reduce_all(name, full, options)
+        if is_frame and axis in (0, "index") and len(self._meta.columns) == 0:
+            return self._reduce_no_columns(name, full)
         if axis not in (0, "index", None):
             return fallback.call_method(self, name, (), full)
         try:
@@ -428,6 +430,14 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
             return self._new(plan)
         return lower.collect(plan)
 
+
+    def _reduce_no_columns(self, name: str, full: dict[str, Any]) -> Any:
+        """A frame without columns reduces to no values, but pandas picks that empty answer's
+        dtype (or raises) from the dtypes it keeps of columns gone (an unstack of no rows
+        keeps its blocks): only the partitions' data hold them."""
+        fn = MethodCall(name, **full)
+        each = self._map(fn, meta=fn(self._meta), preserves_rows=False, by_values=True)
+        return self._new(N.Repartition(each._plan, 1), True)
 
     def _reduce_all(self, name: str, full: dict[str, Any], options: dict[str, Any]) -> Any:
         """``frame.<name>(axis=None)``: one scalar over every value (pandas' 2-D reduction)."""

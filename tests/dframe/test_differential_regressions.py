@@ -1749,30 +1749,36 @@ def test_logical_and_of_float_columns_of_missing_values(npartitions):
         (df_of(pdf, npartitions)["f"] & df_of(pdf, npartitions)["f"]).to_pandas()
 
 
-def _empty_with_timedeltas() -> pd.DataFrame:
+def _empty_with(dtype: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "k": np.array([], dtype="int64"),
             "i": np.array([], dtype="int64"),
             "f": np.array([], dtype="float64"),
-            "td": pd.array([], dtype="timedelta64[ns]"),
+            "t": pd.array([], dtype=dtype),
         }
     )
 
 
-@pytest.mark.xfail(strict=True, reason="unstack of no rows then sum (issue 10, open)")
-def test_sum_after_unstack_of_no_rows_raises_like_pandas():
-    """Found by the long run (seed 9008, session 10; not fixed yet): ``unstack(0)`` of a frame
-    without rows, then ``sum()``: pandas raises TypeError (a datetime-like sum); dframe returns
-    a Series. The same chain followed by ``< 'a'`` raises in dframe where pandas answers."""
-    pdf = _empty_with_timedeltas()
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_sum_after_unstack_of_no_rows_follows_the_columns_it_left_out(npartitions):
+    """Found by the long run (seed 9008, session 10): ``unstack(0)`` of a frame without rows
+    has no columns, but pandas keeps their blocks and ``sum()`` follows them: TypeError for
+    datetimes, an empty object Series for timedeltas (which ``< 'a'`` answers). dframe
+    planned float64 from its metadata: no error, and ``< 'a'`` refused at the call."""
+
+    def chain(d):
+        return d.set_index(["k", "i"]).unstack(0).sum()
+
     with pytest.raises(TypeError):
-        pdf.set_index(["k", "i"]).unstack(0).sum()
+        chain(_empty_with("datetime64[ns]"))
     with pytest.raises(TypeError):
-        df_of(pdf, 1).set_index(["k", "i"]).unstack(0).sum().to_pandas()
+        chain(df_of(_empty_with("datetime64[ns]"), npartitions)).to_pandas()
+    pdf = _empty_with("timedelta64[ns]")
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
+    same(chain(pdf) < "a", chain(df_of(pdf, npartitions)) < "a")
 
 
-@pytest.mark.xfail(strict=True, reason="min(skipna=False) of mixed objects (issue 10, open)")
 @pytest.mark.parametrize("npartitions", [1, 3])
 def test_frame_min_without_skipna_of_mixed_objects_with_none(npartitions):
     """Found by the long run (seed 9008, session 10; not fixed yet): a frame's
