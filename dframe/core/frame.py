@@ -12,6 +12,7 @@ from dframe.algebra.elementwise import MethodCall, SetColumns
 from dframe.core import assignment, display
 from dframe.core.collection import Collection, _no_default
 from dframe.core.distinct import DistinctMethods
+from dframe.core.filling import FillMethods
 from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
 from dframe.core.mutation import FrameMutationMethods
@@ -26,6 +27,7 @@ from dframe.plan.wrap import from_pandas, set_classes
 
 
 class DataFrame(
+    FillMethods,
     FrameMutationMethods,
     FrameRowLabelMethods,
     ValueMethods,

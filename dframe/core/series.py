@@ -13,6 +13,7 @@ from dframe.core import display
 from dframe.core.accessors import AccessorMixin
 from dframe.core.collection import Collection
 from dframe.core.distinct import DistinctMethods
+from dframe.core.filling import FillMethods
 from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
 from dframe.core.mutation import SeriesMutationMethods
@@ -25,6 +26,7 @@ from dframe.plan.wrap import from_pandas, set_classes
 
 
 class Series(
+    FillMethods,
     SeriesMutationMethods,
     AccessorMixin,
     ValueMethods,
