@@ -290,8 +290,6 @@ class ValueMethods:
             cond = cond(self)
         if callable(other):
             other = other(self)
-        # pandas reindexes cond and other to self's rows: so are those from another source
-        cond, other = self._lined_up(cond), self._lined_up(other, replaces=True)
         kwargs: dict[str, Any] = {} if other is _no_default else {"other": other}
         same_kind = _is_collection(cond) and cond.ndim == self.ndim
         other_ok = (
@@ -301,15 +299,28 @@ class ValueMethods:
         )
         out = None
         if same_kind and other_ok and axis is None and level is None:
-            out = self._slot_map(name, (cond,), kwargs)
-            if out is not None and not same_meta(out._meta, self._meta):
-                # a replacement changes the dtype (NaN into ints): whether one happens at all
-                # depends on the values, so the dtype is known once computed
-                out = self._slot_map(name, (cond,), kwargs, by_values=True)
+            out = self._where_lined_up(name, cond, kwargs)
         if out is None:
             full = {**kwargs, "inplace": inplace, "axis": axis, "level": level}
             return fallback.call_method(self, name, (cond,), full)
         return self._inplace(out, inplace, name)
+
+    def _where_lined_up(self, name: str, cond: Any, kwargs: dict[str, Any]) -> Any:
+        """``where``/``mask`` partition by partition, ``cond`` and ``other`` from another
+        source first reindexed to ``self``'s rows as pandas reindexes them; None if they
+        cannot be."""
+        lined_up = self._lined_up(cond)
+        if name == "mask" and lined_up is not cond:
+            # pandas inverts cond before reindexing it (rows it lacks are False for ``where``)
+            name, lined_up = "where", self._lined_up(~cond)
+        cond = lined_up
+        kwargs = {k: self._lined_up(v, replaces=True) for k, v in kwargs.items()}
+        out = self._slot_map(name, (cond,), kwargs)
+        if out is not None and not same_meta(out._meta, self._meta):
+            # a replacement changes the dtype (NaN into ints): whether one happens at all
+            # depends on the values, so the dtype is known once computed
+            out = self._slot_map(name, (cond,), kwargs, by_values=True)
+        return out
 
     def clip(
         self,

@@ -20,7 +20,7 @@ reduced example shows only the arguments that matter.
 Only dframe's public API is used.
 """
 
-from tests.dframe.differential import frame_ops, series_ops, table_ops  # noqa: F401  # register
+from tests.dframe.differential import fill_ops, frame_ops, series_ops, table_ops  # noqa: F401
 from tests.dframe.differential.chains import Case, Step, cases
 from tests.dframe.differential.compare import STATS, check
 from tests.dframe.differential.registry import OPS
