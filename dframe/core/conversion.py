@@ -109,6 +109,7 @@ class FrameConversionMethods(ConversionMethods):
         """
         kwargs = {} if copy is _no_default else {"copy": copy}
         _checked_on_meta(self._meta, "transpose", *args, **kwargs)
+        # (data too big for the driver takes the fallback's path, which names ``transpose``)
         return self._transposed("transpose", args, kwargs)
 
     @property
