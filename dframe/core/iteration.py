@@ -32,10 +32,17 @@ from dframe.plan import nodes as N
 AHEAD = 2
 
 
+def _one(plan: N.Node, i: int) -> N.Node:
+    """The plan of ``plan``'s partition ``i`` alone, optimized."""
+    return optimize(N.SelectPartitions(plan, (i,)))
+
+
 def _alone(plan: N.Node) -> tuple[bool, Any]:
     """Whether one partition of ``plan`` is computed without computing the others (the
     selection reaches the sources), and the executor that would compute it."""
-    selected = optimize(N.SelectPartitions(plan, (0,)))
+    if plan.npartitions == 0:
+        return True, None
+    selected = _one(plan, 0)
     alone = not any(isinstance(node, N.SelectPartitions) for node in toposort(selected))
     return alone, lower.choose_executor(selected)
 
@@ -45,7 +52,7 @@ def partitions(obj: Any) -> Iterator[Any]:
     without rows are skipped (they hold nothing to iterate)."""
     obj._known_meta()
     plan = obj._plan
-    alone, executor = _alone(plan)
+    alone, ex = _alone(plan)
     if not alone:
         mat = lower.compute(plan)
         for handle in mat.handles:
@@ -55,15 +62,18 @@ def partitions(obj: Any) -> Iterator[Any]:
         return
     # In process a partition is computed when it is asked for: reading ahead would only compute
     # partitions a loop may never reach.
-    ahead = 0 if isinstance(executor, SyncExecutor) else AHEAD
-    pending: collections.deque[N.Materialized] = collections.deque()
+    ahead = 0 if isinstance(ex, SyncExecutor) else AHEAD
+    pending: collections.deque[Any] = collections.deque()
     following = 0
     while pending or following < plan.npartitions:
         while following < plan.npartitions and len(pending) <= ahead:
-            pending.append(lower.compute(N.SelectPartitions(plan, (following,))))
+            # Submitted by a lowerer of its own, not ``lower.compute``: that waits for the
+            # tasks (its progress bar), and the partitions ahead must run while the loop reads.
+            selected = _one(plan, following)
+            (handle,) = lower.Lowerer(ex, selected).lower(selected)
+            pending.append(handle)
             following += 1
-        mat = pending.popleft()
-        part = mat.executor.get(mat.handles[0])
+        part = ex.get(pending.popleft())
         if len(part):
             yield part
 

@@ -89,10 +89,10 @@ def _to_dict(draw: Draw, d: Any) -> str:
 def _iterate(draw: Draw, d: Any) -> str:
     if is_series(d):
         return draw(st.sampled_from(["list(d)", "list(d.items())", "[v for v in d][:3]"]))
-    index = opt(draw, False)
+    index = "" if opt(draw, False) is None else "index=False, "
     forms = [
-        call("list(d.itertuples", index=index, name="None") + ")",
-        "[tuple(row) for row in " + call("d.itertuples", index=index) + "]",
+        f"list(d.itertuples({index}name=None))",
+        f"[tuple(row) for row in d.itertuples({index.rstrip(', ')})]",
         "[row._fields for row in d.itertuples(name='Row')][:1]",
         "list(d.iterrows())",
         "list(d.items())",
