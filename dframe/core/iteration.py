@@ -47,6 +47,13 @@ def _alone(plan: N.Node) -> tuple[bool, Any]:
     return alone, lower.choose_executor(selected)
 
 
+def _reads_only(plan: N.Node) -> bool:
+    """Whether computing ``plan`` only reads data (sources, computed partitions, columns of
+    them): nothing to compute once and keep."""
+    kinds = (N.FromPandas, N.Materialized, N.ReadParquet, N.Project)
+    return all(isinstance(node, kinds) for node in toposort(optimize(plan)))
+
+
 def partitions(obj: Any) -> Iterator[Any]:
     """``obj``'s computed partitions (pandas objects) in order, one at a time; partitions
     without rows are skipped (they hold nothing to iterate)."""
@@ -135,11 +142,14 @@ class FrameIterationMethods:
             yield from part.iterrows()
 
     def items(self: Any) -> Iterator[tuple[Hashable, pd.Series]]:
-        """``(column label, column as a pandas Series)`` pairs, computing one column at a time
-        (a plan whose partitions cannot be computed alone is computed once first, and each
-        column is then read from its stored partitions)."""
+        """``(column label, column as a pandas Series)`` pairs, computing one column at a time.
+
+        Columns of data as read (or computed before) are selected where they are; a frame
+        still to be computed is computed once, into the object store, and each column read
+        from there — selecting a column from the plan would compute the plan once per column.
+        """
         columns = self._meta.columns
-        if len(columns) and not _alone(self._plan)[0]:
+        if len(columns) and not _reads_only(self._plan):
             lower.compute(self._plan)
         by_label = columns.is_unique and not isinstance(columns, pd.MultiIndex)
         for i, label in enumerate(columns):

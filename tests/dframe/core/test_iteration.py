@@ -160,12 +160,20 @@ def test_iteration_streams_partition_by_partition():
 def test_items_computes_one_column_at_a_time():
     ex = SyncExecutor()
     with config.override(executor=ex):
-        df = dframe.from_pandas(_numbers(), npartitions=5) * 2
+        df = dframe.from_pandas(_numbers(), npartitions=5)
         columns = df.items()
         before = ex.tasks_submitted
         label, first = next(columns)
         assert label == "a" and len(first) == 80
         assert ex.tasks_submitted - before == 5  # one task per partition, for one column
+        # A frame still to be computed is computed once (5 tasks), not once per column; each
+        # column is then selected from its stored partitions (5 tasks each).
+        derived = df * 2
+        before = ex.tasks_submitted
+        pairs = list(derived.items())
+        assert [label for label, _ in pairs] == ["a", "b"]
+        assert ex.tasks_submitted - before == 5 + 2 * 5
+        assert_identical(list((_numbers() * 2).items()), pairs)
 
 
 @pytest.mark.usefixtures("shared_ray")
