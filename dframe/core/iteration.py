@@ -7,7 +7,8 @@ that one partition pushed down to the sources (as ``head`` reads only what it sh
 left after the first rows never computes the later partitions. A plan whose partitions cannot
 be computed alone (a sort, a shuffle, a merge: each output partition needs every input one) is
 computed once into the object store, and its partitions are fetched one at a time.
-``DataFrame.items`` yields a column at a time, each computed as a column selection.
+``DataFrame.items`` yields a column at a time, each a column selection: of the data where it is
+read, of the frame's partitions computed once (into the object store) where there is work to do.
 
 Dtypes that pandas picks from all the values are settled over every partition first (the
 collection's ``_known_meta``), so each partition's values have the whole column's dtype.
