@@ -19,6 +19,7 @@ from dframe.core.collection import Collection as _Collection
 from dframe.core.collection import compute
 from dframe.core.concat import concat_columns as _concat_columns
 from dframe.core.frame import DataFrame
+from dframe.core.parsing import to_datetime, to_numeric, to_timedelta
 from dframe.core.series import Series
 from dframe.fallback import PandasFallbackWarning
 from dframe.io.api import read_csv, read_parquet
@@ -46,6 +47,9 @@ __all__ = [
     "options",
     "read_csv",
     "read_parquet",
+    "to_datetime",
+    "to_numeric",
+    "to_timedelta",
 ]
 
 

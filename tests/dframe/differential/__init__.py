@@ -22,7 +22,7 @@ Only dframe's public API is used.
 
 from tests.dframe.differential import frame_ops, series_ops, table_ops  # noqa: F401  # register
 # (newer operations register after: the older ones keep their place in the draws)
-from tests.dframe.differential import conversion_ops, fill_ops  # noqa: F401, I001
+from tests.dframe.differential import conversion_ops, fill_ops, parse_ops  # noqa: F401, I001
 from tests.dframe.differential.chains import Case, Step, cases
 from tests.dframe.differential.compare import STATS, check
 from tests.dframe.differential.registry import OPS
