@@ -11,6 +11,7 @@ from dframe import fallback
 from dframe.algebra.elementwise import MethodCall, SetColumns
 from dframe.core import assignment, display
 from dframe.core.collection import Collection, _no_default
+from dframe.core.correlation import FrameCorrelationMethods
 from dframe.core.distinct import DistinctMethods
 from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
@@ -30,6 +31,7 @@ class DataFrame(
     FrameRowLabelMethods,
     ValueMethods,
     SummaryMethods,
+    FrameCorrelationMethods,
     DistinctMethods,
     InfoMethods,
     InteropMethods,

@@ -12,6 +12,7 @@ from dframe.algebra.elementwise import MethodCall
 from dframe.core import display
 from dframe.core.accessors import AccessorMixin
 from dframe.core.collection import Collection
+from dframe.core.correlation import SeriesCorrelationMethods
 from dframe.core.distinct import DistinctMethods
 from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
@@ -29,6 +30,7 @@ class Series(
     AccessorMixin,
     ValueMethods,
     SummaryMethods,
+    SeriesCorrelationMethods,
     DistinctMethods,
     InfoMethods,
     InteropMethods,
