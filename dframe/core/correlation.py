@@ -48,7 +48,8 @@ class CoMoments:
     pair (i, j)'s rows; column j's is ``ref[j] + off[j, i]``), ``m2`` (likewise), ``c``
     (co-deviations), ``low``/``high`` (column i's extremes there); and for pandas' other paths:
     ``present`` (pairs' rows where both are not missing, infinity included), ``inf`` (such rows
-    holding an infinity), ``nan`` (any missing value) and ``col_inf`` (columns holding an infinity)."""
+    holding an infinity), ``nan`` (any missing value) and ``col_inf``
+    (columns holding an infinity)."""
 
     def __init__(self, positions: list[int] | None) -> None:
         self.positions = positions
