@@ -209,7 +209,11 @@ def qcut(
     elif not isinstance(dtype, np.dtype):
         values = x.astype("float64")  # and of nullable numbers as floats
     # pandas' edges are an Index named as the data (its error for repeated edges shows it)
-    edges = pd.Index(values.dropna().quantile(list(quantiles)).to_numpy(), name=x._meta.name)
+    present = values.dropna()
+    edges = pd.Index(present.quantile(list(quantiles)).to_numpy(), name=x._meta.name)
+    if edges.hasnans and len(present):
+        # NaN edges from infinite values (inf - inf): pandas decides what they do
+        return fallback.function("qcut", pd.qcut)(x, q, retbins=retbins, **kwargs)
     if edges.hasnans:
         # No values: pandas' edges are NaN whichever rows it sees, as are each partition's.
         _, bins = pd.qcut(x._meta, q, retbins=True, **kwargs)  # pandas' error, if it has one
