@@ -40,6 +40,15 @@ def _numeric(dtype: Any) -> bool:
     return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
 
 
+def _values_decide(dtype: Any) -> bool:
+    """Whether pandas' float conversion of a column of this dtype succeeds by its values (a
+    string "1.5" converts, "a" does not)."""
+    return (
+        pd.api.types.is_object_dtype(dtype)
+        or isinstance(dtype, pd.StringDtype | pd.CategoricalDtype)
+    )
+
+
 class CoMoments:
     """A partition's co-moments of every pair of ``positions``' columns (as floats).
 
@@ -247,7 +256,7 @@ class FrameCorrelationMethods:
         try:
             sample = getattr(M.nonempty(meta), name)(**kwargs)  # pandas' errors, at the call
         except (TypeError, ValueError):
-            if not any(not _numeric(dt) for dt in meta.dtypes):
+            if not any(_values_decide(dt) for dt in meta.dtypes):
                 raise
             # Objects or strings may hold numbers pandas converts: only the data can tell.
             return fallback.call_method(self, name, (), kwargs)
