@@ -11,8 +11,12 @@ infinite values skipped, ``cov`` dividing by ``n - 1`` whatever ``ddof``) and ``
 all rows, which ``DataFrame.cov`` uses when no value is missing.
 
 Exact zero spread (a constant column, where pandas answers NaN) is found from each pair's
-minimum and maximum, not from the rounded M2. ``spearman``/``kendall`` (ranks per pair of
-columns) and callables run on pandas.
+minimum and maximum, not from the rounded M2.
+
+A frame's ``spearman`` is the same reduction over the columns' ranks (dframe's ``rank``) when
+every value is finite, as in pandas' fast path; otherwise pandas ranks again per pair of columns
+and the call runs on pandas. ``kendall`` (every pair of rows), callables and a Series'
+``spearman`` (scipy) run on pandas.
 """
 
 from __future__ import annotations
@@ -57,8 +61,8 @@ class CoMoments:
     pair (i, j)'s rows; column j's is ``ref[j] + off[j, i]``), ``m2`` (likewise), ``c``
     (co-deviations), ``low``/``high`` (column i's extremes there); and for pandas' other paths:
     ``present`` (pairs' rows where both are not missing, infinity included), ``inf`` (such rows
-    holding an infinity), ``nan`` (any missing value) and ``col_inf``
-    (columns holding an infinity)."""
+    holding an infinity), ``nan`` (any missing value), ``col_inf`` (columns holding an
+    infinity) and ``finite`` (every value finite)."""
 
     def __init__(self, positions: list[int] | None) -> None:
         self.positions = positions
@@ -97,6 +101,7 @@ class CoMoments:
             "inf": infinite.T @ present + present.T @ infinite,
             "nan": bool(missing.any()),
             "col_inf": infinite.any(axis=0),
+            "finite": bool(finite.all()),
         }  # fmt: skip
         return len(x), stats
 
@@ -129,6 +134,7 @@ class MergeCoMoments:
                 "inf": out["inf"] + b["inf"],
                 "nan": out["nan"] or b["nan"],
                 "col_inf": out["col_inf"] | b["col_inf"],
+                "finite": out["finite"] and b["finite"],
             }  # fmt: skip
         return nrows, out
 
@@ -224,6 +230,49 @@ class PairFrame:
                              1: right.to_numpy(dtype="float64", na_value=np.nan)})
 
 
+class AsFloats:
+    """A partition's ``positions`` columns as float64 (labelled 0..k-1), as pandas converts
+    them (``to_numpy(dtype=float, na_value=nan)``) before ranking."""
+
+    def __init__(self, positions: list[int]) -> None:
+        self.positions = positions
+
+    def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
+        x = part.iloc[:, self.positions].to_numpy(dtype="float64", na_value=np.nan)
+        return pd.DataFrame(x, index=part.index)
+
+
+class SideBySide:
+    """Values and their ranks, one frame (columns 0..2k-1)."""
+
+    def __call__(self, values: pd.DataFrame, ranks: pd.DataFrame) -> pd.DataFrame:
+        x = np.hstack([values.to_numpy(dtype="float64"), ranks.to_numpy(dtype="float64")])
+        return pd.DataFrame(x, index=values.index)
+
+
+class RankMoments:
+    """Co-moments of the ranks (the last ``k`` columns), ``finite`` saying whether every value
+    (the first ``k``) was finite."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+    def __call__(self, part: pd.DataFrame) -> tuple[int, dict[str, Any]]:
+        nrows, stats = CoMoments(list(range(self.k, 2 * self.k)))(part)
+        stats["finite"] = bool(np.isfinite(part.iloc[:, : self.k].to_numpy()).all())
+        return nrows, stats
+
+
+class SpearmanResult:
+    """The pearson correlation of the ranks, or None where pandas ranks per pair."""
+
+    def __init__(self, pearson: FrameResult) -> None:
+        self.pearson = pearson
+
+    def __call__(self, partial: tuple[int, dict[str, Any]]) -> pd.DataFrame | None:
+        return self.pearson(partial) if partial[1]["finite"] else None
+
+
 def _frame_positions(meta: pd.DataFrame, labels: pd.Index) -> list[int] | None:
     if meta.columns.is_unique:
         return [meta.columns.get_loc(c) for c in labels]
@@ -240,7 +289,8 @@ class FrameCorrelationMethods:
     ) -> Any:
         """Pairwise correlation of columns (pearson by tree reduction; see pandas)."""
         kwargs = {"method": method, "min_periods": min_periods, "numeric_only": numeric_only}
-        return self._co_moments("corr", kwargs, min_periods, None, method == "pearson")
+        native = method == "pearson" or (method == "spearman" and type(min_periods) is int)
+        return self._co_moments("corr", kwargs, min_periods, None, native)
 
     def cov(
         self, min_periods: int | None = None, ddof: int | None = 1, numeric_only: bool = False
@@ -267,10 +317,30 @@ class FrameCorrelationMethods:
         if not positions:
             # no column to correlate: pandas' answer does not depend on the rows
             return from_pandas(sample, npartitions=1)
+        if kwargs.get("method") == "spearman":
+            return self._spearman(positions, sample, kwargs)
         final = FrameResult(sample.columns, min_periods, ddof, name == "cov")
         plan = N.Reduce(self._plan, CoMoments(positions), MergeCoMoments(), final,
                         sample.iloc[:0], label=name)  # fmt: skip
         return self._new(plan)
+
+    def _spearman(self, positions: list[int], sample: pd.DataFrame, kwargs: dict[str, Any]) -> Any:
+        """pandas' spearman is pearson of the columns' ranks when every value is finite (its
+        fast path; otherwise it ranks again per pair of columns, over the rows both hold: that
+        runs on pandas). The ranks are dframe's own (``rank``, from merged value counts); one
+        reduction gives their co-moments and whether every value was finite."""
+        k = len(positions)
+        floats_meta = pd.DataFrame({j: [] for j in range(k)}, dtype="float64")
+        floats = self._map(AsFloats(positions), meta=floats_meta, probe=False)
+        both = floats._map(SideBySide(), floats.rank(), probe=False,
+                           meta=pd.DataFrame({j: [] for j in range(2 * k)}, dtype="float64"))
+        final = SpearmanResult(FrameResult(sample.columns, kwargs["min_periods"], None, False))
+        plan = N.Reduce(both._plan, RankMoments(k), MergeCoMoments(), final, None,
+                        label="corr")  # fmt: skip
+        result = lower.collect(plan)
+        if result is None:
+            return fallback.call_method(self, "corr", (), kwargs)
+        return from_pandas(result, npartitions=1)
 
 
 class SeriesCorrelationMethods:

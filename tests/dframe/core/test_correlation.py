@@ -1,6 +1,7 @@
 """``DataFrame.corr``/``cov`` and ``Series.corr``/``cov`` run natively (a tree reduction of
 pairwise co-moments) and match pandas: missing and infinite values, ``min_periods``, ``ddof``,
-constant columns, ints and bools, non-numeric columns, no rows, one row."""
+constant columns, ints and bools, non-numeric columns, no rows, one row. A frame's spearman is
+native when every value is finite; with missing values pandas ranks per pair: it runs there."""
 
 from __future__ import annotations
 
@@ -72,6 +73,13 @@ OPS = {
     "cov_infinity_pairwise": lambda d: d.assign(x=d.x.where(d.i != 1, np.inf)).cov(),
     "cov_infinity_complete": lambda d: d[["big", "i"]].assign(i=d.i.where(d.i != 1, np.inf)).cov(),
     "corr_duplicate_labels": lambda d: d[["x", "y", "i"]].rename(columns={"y": "x"}).corr(),
+    "spearman": lambda d: d[["big", "i", "flag"]].corr(method="spearman"),
+    "spearman_ties_constant": (
+        lambda d: d[["i", "flag"]].assign(k=1, j=d.i * -2).corr(method="spearman")
+    ),
+    "spearman_min_periods": lambda d: d[["big", "i"]].corr(method="spearman", min_periods=40),
+    "spearman_no_rows": lambda d: d.iloc[:0].corr(method="spearman"),
+    "spearman_one_row": lambda d: d.iloc[1:2][["big", "i"]].corr(method="spearman"),
     "series_corr": lambda d: d.x.corr(d.y),
     "series_corr_big": lambda d: d.big.corr(d.i),
     "series_corr_min_periods": lambda d: d.x.corr(d.y, min_periods=25),
