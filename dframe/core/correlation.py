@@ -86,13 +86,7 @@ class CoMoments:
             off = np.where(n > 0, s / np.where(n > 0, n, 1), 0.0)
             m2 = np.maximum((d * d).T @ f - s * off, 0.0)
             c = d.T @ d - s * off.T
-        low = np.empty_like(n)
-        high = np.empty_like(n)
-        for i in range(x.shape[1]):
-            pair = finite & finite[:, [i]]  # rows where column i and each other are finite
-            values = np.where(pair, x[:, [i]], np.inf)
-            low[i] = values.min(axis=0, initial=np.inf)
-            high[i] = np.where(pair, x[:, [i]], -np.inf).max(axis=0, initial=-np.inf)
+        low, high = _pair_extremes(x, finite, n)
         present = (~missing).astype("float64")
         infinite = (np.isinf(x)).astype("float64")
         stats = {
@@ -104,6 +98,23 @@ class CoMoments:
             "finite": bool(finite.all()),
         }  # fmt: skip
         return len(x), stats
+
+
+def _pair_extremes(x: np.ndarray, finite: np.ndarray, n: np.ndarray) -> tuple[Any, Any]:
+    """``low[i, j]``/``high[i, j]``: column i's extremes over the rows where columns i and j
+    are both finite. Where j is finite wherever i is (no missing values: everywhere), those
+    are column i's own; only the other pairs look at their rows."""
+    k = x.shape[1]
+    own_low = np.where(finite, x, np.inf).min(axis=0, initial=np.inf)
+    own_high = np.where(finite, x, -np.inf).max(axis=0, initial=-np.inf)
+    low, high = np.repeat(own_low[:, None], k, axis=1), np.repeat(own_high[:, None], k, axis=1)
+    fewer = n < np.diag(n)[:, None]  # pair (i, j) has fewer rows than column i
+    for i in np.flatnonzero(fewer.any(axis=1)):
+        js = np.flatnonzero(fewer[i])
+        pair = finite[:, js] & finite[:, [i]]
+        low[i, js] = np.where(pair, x[:, [i]], np.inf).min(axis=0, initial=np.inf)
+        high[i, js] = np.where(pair, x[:, [i]], -np.inf).max(axis=0, initial=-np.inf)
+    return low, high
 
 
 class MergeCoMoments:

@@ -176,3 +176,6 @@ def test_random_frames_with_missing_values(pdf, npartitions, min_periods, ddof, 
         assert_same(pdf.c0.corr(pdf.iloc[:, -1], min_periods=min_periods),
                     df.c0.corr(df.iloc[:, -1], min_periods=min_periods))  # fmt: skip
         assert_same(pdf.c0.cov(pdf.iloc[:, -1], ddof=ddof), df.c0.cov(df.iloc[:, -1], ddof=ddof))
+        full = pdf.fillna(0.5)
+        assert_same(full.corr(method="spearman"),
+                    dframe.from_pandas(full, npartitions=npartitions).corr(method="spearman"))
