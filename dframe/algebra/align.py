@@ -103,6 +103,24 @@ class SetAligned:
         return f"set {self.name!r} (aligned)"
 
 
+class ReindexedTo:
+    """The right operand's rows reindexed to the left partition's labels, cast to ``dtypes``
+    (those of the whole reindexed operand). Called as ``(left_part, right_rows)``."""
+
+    def __init__(self, dtypes: Any) -> None:
+        self.dtypes = dtypes
+
+    def __call__(self, left: Any, right: Any = None) -> Any:
+        if right is None:  # (already in place: only the cast)
+            return _cast(left, self.dtypes)
+        if not right.index.equals(left.index):
+            right = right.reindex(left.index)
+        return _cast(right, self.dtypes)
+
+    def __repr__(self) -> str:
+        return "reindexed"
+
+
 class SetInto:
     """``frame[name] = value`` for a frame without rows: pandas first gives the frame the
     Series' index, so the frame's columns are missing on every row (``dtypes``: theirs after

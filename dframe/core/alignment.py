@@ -50,6 +50,7 @@ from dframe.algebra.align import (
     FlexCall,
     GatherRows,
     PositionalAlign,
+    ReindexedTo,
     SetAligned,
     SetInto,
 )
@@ -298,3 +299,37 @@ def assign_by_labels(frame: Any, name: Hashable, value: Any) -> N.Node | None:
     out_meta = _infer_meta(fn, frame._meta, meta, len(findex))
     gathered = _side(value, indexer, findex, flengths, None)
     return N.MapPartitions(fn, (frame._plan, gathered), out_meta, label=repr(fn))
+
+
+def reindexed_to(frame: Any, value: Any) -> Any:
+    """``value`` reindexed to ``frame``'s row labels, in ``frame``'s partitions (pandas'
+    ``frame.align(value, join="left")``, which ``where``/``mask``/``fillna`` do with a dframe
+    argument from another source), or None when only pandas can do it.
+
+    Every piece gets the dtypes of the whole reindexed ``value`` (int → float when a label is
+    missing anywhere), so each partition's pandas call sees what the global one would."""
+    if value.ndim > frame.ndim or not _unique_columns(value._meta):
+        return None
+    if _positional(frame, value):
+        missing = _lengths(value) < _lengths(frame)
+        dtypes = _with_missing_rows(value._meta) if missing else _dtypes(value._meta)
+        fn = ReindexedTo(dtypes)
+        meta = value._meta if not missing else value._meta.reindex(pd.RangeIndex(1)).iloc[:0]
+        plan = PositionalAlign(frame._plan, value._plan, fn, meta, extend=False, label=repr(fn))
+        return value._new(plan)
+    if isinstance(frame._meta.index, pd.MultiIndex) or isinstance(value._meta.index, pd.MultiIndex):
+        return None
+    findex, flengths = _index_and_lengths(frame)
+    vindex, _ = _index_and_lengths(value)
+    if vindex.equals(findex):
+        indexer = np.arange(len(vindex))
+    elif vindex.is_unique:
+        indexer = vindex.get_indexer(findex)
+    else:
+        return None  # pandas' own error (a reindex from duplicate labels)
+    missing = bool((indexer < 0).any())
+    gathered = value._new(_side(value, indexer, findex, flengths, frame._plan.partitioning))
+    if not missing:
+        return gathered
+    fn = ReindexedTo(_with_missing_rows(value._meta))
+    return gathered._map(fn, meta=gathered._meta, label=repr(fn), probe=False)

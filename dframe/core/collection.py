@@ -21,7 +21,6 @@ from dframe.core import categorize, formatting, row_labels
 from dframe.core.indexing import IndexingMethods
 from dframe.execution import lower
 from dframe.execution.executors import in_partition_task
-from dframe.fallback.inplace import NO_DEFAULT
 from dframe.optimize import optimize, topk
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
@@ -288,28 +287,6 @@ class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
 
     isnull = isna
     notnull = notna
-
-    def fillna(
-        self,
-        value: Any = None,
-        *,
-        axis: Any = None,
-        inplace: Any = NO_DEFAULT,
-        limit: int | None = None,
-    ) -> Any:
-        native = (
-            limit is None
-            and axis in (None, 0, "index")
-            and (
-                (_is_scalar(value) and value is not None)
-                or (isinstance(value, dict) and all(_is_scalar(v) for v in value.values()))
-            )
-        )
-        if not native:
-            kwargs = {"value": value, "axis": axis, "inplace": inplace, "limit": limit}
-            return fallback.call_method(self, "fillna", (), kwargs)
-        out = self._map(MethodCall("fillna", value), columnwise=True)
-        return self._inplace(out, inplace, "fillna")
 
     def astype(self, dtype: Any, copy: bool | None = None, errors: str = "raise") -> Any:
         # Each partition would infer its own categories; pandas infers them from all rows:

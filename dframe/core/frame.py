@@ -11,10 +11,13 @@ from dframe import fallback
 from dframe.algebra.elementwise import MethodCall, SetColumns
 from dframe.core import assignment, display
 from dframe.core.collection import Collection, _no_default
+from dframe.core.conversion import FrameConversionMethods
 from dframe.core.correlation import FrameCorrelationMethods
 from dframe.core.distinct import DistinctMethods
+from dframe.core.filling import FillMethods
 from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
+from dframe.core.iteration import FrameIterationMethods
 from dframe.core.mutation import FrameMutationMethods
 from dframe.core.row_labels import FrameRowLabelMethods
 from dframe.core.summaries import SummaryMethods
@@ -27,6 +30,7 @@ from dframe.plan.wrap import from_pandas, set_classes
 
 
 class DataFrame(
+    FillMethods,
     FrameMutationMethods,
     FrameRowLabelMethods,
     ValueMethods,
@@ -35,6 +39,8 @@ class DataFrame(
     DistinctMethods,
     InfoMethods,
     InteropMethods,
+    FrameIterationMethods,
+    FrameConversionMethods,
     Collection,
 ):
     """A pandas-compatible DataFrame whose rows are split into partitions computed in parallel.

@@ -12,10 +12,13 @@ from dframe.algebra.elementwise import MethodCall
 from dframe.core import display
 from dframe.core.accessors import AccessorMixin
 from dframe.core.collection import Collection
+from dframe.core.conversion import SeriesConversionMethods
 from dframe.core.correlation import SeriesCorrelationMethods
 from dframe.core.distinct import DistinctMethods
+from dframe.core.filling import FillMethods
 from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
+from dframe.core.iteration import SeriesIterationMethods
 from dframe.core.mutation import SeriesMutationMethods
 from dframe.core.summaries import SummaryMethods
 from dframe.core.values import ValueMethods
@@ -26,6 +29,7 @@ from dframe.plan.wrap import from_pandas, set_classes
 
 
 class Series(
+    FillMethods,
     SeriesMutationMethods,
     AccessorMixin,
     ValueMethods,
@@ -34,6 +38,8 @@ class Series(
     DistinctMethods,
     InfoMethods,
     InteropMethods,
+    SeriesIterationMethods,
+    SeriesConversionMethods,
     Collection,
 ):
     """A pandas-compatible Series whose rows are split into partitions computed in parallel.
@@ -81,9 +87,6 @@ class Series(
     @property
     def size(self) -> int:
         return len(self)
-
-    def __iter__(self) -> Any:
-        return iter(self.to_pandas())
 
     def __contains__(self, key: Any) -> bool:
         return key in self.index

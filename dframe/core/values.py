@@ -1,12 +1,10 @@
 """Element-wise value methods of DataFrame and Series: ``where``/``mask``, ``clip``, ``round``,
-``replace``, ``isin``, ``between``, ``map``, ``apply``, ``query``/``eval`` and ``ffill``/``bfill``.
+``replace``, ``isin``, ``between``, ``map``, ``apply`` and ``query``/``eval``.
 
 Each is pandas' own method run on every partition (``MapPartitions``), with aligned dframe
-operands (same frame, same partitioning) passed as extra partitions. ``ffill``/``bfill`` also
-need the last (first) valid value of the partitions before (after) each one: a
-``MapWithContext`` summarizes partitions, carries values across and fills each partition.
-Arguments pandas would have to align or broadcast (arrays, Series of another frame) run on
-pandas with a ``PandasFallbackWarning``.
+operands (same frame, same partitioning) passed as extra partitions; ``where``/``mask``'s from
+another source are first reindexed to the frame's rows (``alignment.reindexed_to``). Arguments
+pandas would have to broadcast (arrays) run on pandas with a ``PandasFallbackWarning``.
 
 The operators' alignment of operands from different sources (``a + b`` of two files, the method
 forms ``add(other, axis=, fill_value=)``) is also here; the re-cutting by position that makes it
@@ -24,11 +22,9 @@ import pandas as pd
 
 from dframe import fallback
 from dframe.algebra.elementwise import ARITHMETIC, COMPARISON, BinaryOp, MethodCall
-from dframe.algebra.scan import FillCarries, FillEdge, FillWithCarry
 from dframe.core import alignment as align
 from dframe.core.accessors import infer_meta
 from dframe.fallback.inplace import NO_DEFAULT, flag
-from dframe.plan import nodes as N
 from dframe.plan.value_dtypes import same_meta
 from dframe.plan.wrap import DframeObject, from_pandas
 
@@ -157,6 +153,21 @@ class ValueMethods:
         fn = SlotCall(name, tuple(arg_slots), kw_slots)  # type: ignore[arg-type]
         meta = infer_meta(fn, self._meta, *(o._meta for o in others))
         return self._map(fn, *others, meta=meta, label=repr(fn), **flags)
+
+    def _lined_up(self, value: Any, replaces: bool = False) -> Any:
+        """A dframe ``value`` reindexed to ``self``'s rows in ``self``'s partitions (as
+        pandas' ``where``/``fillna`` reindex their arguments), if it does not line up yet and
+        it can be; else ``value`` as it is.
+
+        ``replaces``: ``value``'s values replace ``self``'s. pandas upcasts a column then if
+        the whole replacing column (replaced values or not) cannot be held in its dtype, which
+        no partition can tell alone: only replacements of the same dtype are lined up."""
+        if not _is_collection(value) or value._plan.partitioning == self._plan.partitioning:
+            return value
+        lined_up = align.reindexed_to(self, value)
+        if lined_up is None or (replaces and not _holds_same_dtypes(self._meta, lined_up._meta)):
+            return value
+        return lined_up
 
     def _native_or_fallback(
         self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -288,15 +299,28 @@ class ValueMethods:
         )
         out = None
         if same_kind and other_ok and axis is None and level is None:
-            out = self._slot_map(name, (cond,), kwargs)
-            if out is not None and not same_meta(out._meta, self._meta):
-                # a replacement changes the dtype (NaN into ints): whether one happens at all
-                # depends on the values, so the dtype is known once computed
-                out = self._slot_map(name, (cond,), kwargs, by_values=True)
+            out = self._where_lined_up(name, cond, kwargs)
         if out is None:
             full = {**kwargs, "inplace": inplace, "axis": axis, "level": level}
             return fallback.call_method(self, name, (cond,), full)
         return self._inplace(out, inplace, name)
+
+    def _where_lined_up(self, name: str, cond: Any, kwargs: dict[str, Any]) -> Any:
+        """``where``/``mask`` partition by partition, ``cond`` and ``other`` from another
+        source first reindexed to ``self``'s rows as pandas reindexes them; None if they
+        cannot be."""
+        lined_up = self._lined_up(cond)
+        if name == "mask" and lined_up is not cond:
+            # pandas inverts cond before reindexing it (rows it lacks are False for ``where``)
+            name, lined_up = "where", self._lined_up(~cond)
+        cond = lined_up
+        kwargs = {k: self._lined_up(v, replaces=True) for k, v in kwargs.items()}
+        out = self._slot_map(name, (cond,), kwargs)
+        if out is not None and not same_meta(out._meta, self._meta):
+            # a replacement changes the dtype (NaN into ints): whether one happens at all
+            # depends on the values, so the dtype is known once computed
+            out = self._slot_map(name, (cond,), kwargs, by_values=True)
+        return out
 
     def clip(
         self,
@@ -456,57 +480,6 @@ class ValueMethods:
             return fallback.call_method(self, "eval", (expr,), {**kwargs, "inplace": inplace})
         return self._inplace(self._map(fn, meta=meta, label=f"eval({expr!r})"), inplace, "eval")
 
-    # -- ffill / bfill -----------------------------------------------------------------------------
-
-    def ffill(
-        self,
-        *,
-        axis: Any = None,
-        inplace: Any = NO_DEFAULT,
-        limit: Any = None,
-        limit_area: Any = None,
-    ) -> Any:
-        """Fill missing values with the last valid value before them, across partitions."""
-        return self._fill("ffill", axis, inplace, limit, limit_area)
-
-    def bfill(
-        self,
-        *,
-        axis: Any = None,
-        inplace: Any = NO_DEFAULT,
-        limit: Any = None,
-        limit_area: Any = None,
-    ) -> Any:
-        """Fill missing values with the next valid value after them, across partitions."""
-        return self._fill("bfill", axis, inplace, limit, limit_area)
-
-    def _fill(
-        self, how: str, axis: Any, inplace: Any, limit: Any, limit_area: Any
-    ) -> Any:
-        unique_columns = self.ndim == 1 or self._meta.columns.is_unique
-        if limit is not None or limit_area is not None or not unique_columns:
-            kwargs = {
-                "axis": axis,
-                "inplace": inplace,
-                "limit": limit,
-                "limit_area": limit_area,
-            }
-            return fallback.call_method(self, how, (), kwargs)
-        if self.ndim == 2 and axis in (1, "columns"):
-            fn = MethodCall(how, axis=1)
-            out = self._map(fn, meta=infer_meta(fn, self._meta), label=how)
-            return self._inplace(out, inplace, how)
-        getattr(self._meta, how)(axis=axis)  # pandas' error for a bad axis
-        plan = N.MapWithContext(
-            self._plan,
-            FillEdge(how),
-            FillCarries(how),
-            FillWithCarry(how),
-            self._meta,
-            label=how,
-        )
-        return self._inplace(self._new(plan), inplace, how)
-
 
 def _public(name: str, reflected: bool) -> str:
     """The method name of an operator: ``add``, ``rsub``, ``eq``."""
@@ -553,6 +526,15 @@ ValueMethods.div = ValueMethods.truediv  # type: ignore[attr-defined]
 ValueMethods.rdiv = ValueMethods.rtruediv  # type: ignore[attr-defined]
 
 
+def _holds_same_dtypes(meta: Any, replacing: Any) -> bool:
+    """Whether every column of ``meta`` has a replacing column of its own dtype."""
+    if meta.ndim == 1:
+        return replacing.ndim == 1 and replacing.dtype == meta.dtype
+    return meta.columns.is_unique and all(
+        c in replacing.columns and replacing[c].dtype == meta[c].dtype for c in meta.columns
+    )
+
+
 def _has_collection(value: Any) -> bool:
     """Whether ``value`` (or a list, tuple or dict inside it) holds a dframe object."""
     if _is_collection(value):
@@ -592,5 +574,3 @@ def _with_caller_scope(
             return None
     return {**kwargs, "local_dict": scope, "global_dict": {}}
 
-
-# -- ffill / bfill across partitions ------------------------------------------------------------

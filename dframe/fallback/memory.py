@@ -66,11 +66,29 @@ def check_budget(
     """``MemoryError`` if ``need`` bytes collected in the driver would not fit: ``what`` is not
     implemented natively by ``library`` and would run on ``runs_on`` over the collected
     ``data``."""
-    if need > available_memory() * float(config.get("fallback_memory_fraction")):
+    if not fits(need):
         msg = (
             f"{what} not implemented natively by {library} and would run on {runs_on} over the "
             f"collected {data}: about {_human(need)}, but the driver has only "
             f"{_human(available_memory())} available.{hint}"
+        )
+        raise MemoryError(msg)
+
+
+def fits(need: int) -> bool:
+    """Whether ``need`` bytes collected in the driver leave it the room collecting needs."""
+    return need <= available_memory() * float(config.get("fallback_memory_fraction"))
+
+
+def check_collect(what: str, obj: Any) -> None:
+    """``MemoryError`` if ``obj`` would not fit in the driver once collected by ``what``, a
+    native method whose answer is all of the data in the driver (``to_dict``, ``transpose``)."""
+    need = collected_bytes(obj)
+    if not fits(need):
+        msg = (
+            f"{what} collects the data into the driver: about {_human(need)}, but the driver "
+            f"has only {_human(available_memory())} available. Select fewer rows or columns "
+            "first."
         )
         raise MemoryError(msg)
 

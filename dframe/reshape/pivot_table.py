@@ -118,7 +118,11 @@ def _pivot_table(data: Any, values: Any, index: Any, columns: Any, aggfunc: Any,
     layout_values = [values] if single else values
     tables = []
     for func in funcs:
-        grouped = data.groupby(keys, observed=observed, sort=sort, dropna=dropna)[vals]
+        grouped = data.groupby(keys, observed=observed, sort=sort, dropna=dropna)
+        if values is not None:
+            # (as pandas: without values, no selection, which for labels such as crosstab's
+            # [False, True] would be a boolean mask)
+            grouped = grouped[vals]
         by_group = grouped.agg(func).to_pandas()
         agged = by_group.reset_index()
         # skipna=False: each cell holds one value, kept as it is (skipping a missing one would

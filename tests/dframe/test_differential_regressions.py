@@ -1796,3 +1796,38 @@ def test_clip_of_ints_at_infinite_or_fractional_bounds(npartitions, bounds):
     an infinite bound (``int(inf)`` raises OverflowError)."""
     pdf = pd.DataFrame({"a": [1, 2, 3, -4]})
     same(pdf.clip(*bounds), df_of(pdf, npartitions).clip(*bounds))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+@pytest.mark.parametrize("aggfunc", ["first", "max", "sum"])
+def test_pivot_table_without_values_of_a_crosstab_with_margins(npartitions, aggfunc):
+    """Found by the long run (seed 9008, session 11): ``pivot_table`` without ``values`` over
+    crosstab's columns ``[False, True, 'All']`` selected them as a list, which pandas reads as
+    a boolean mask (its own pivot_table does not select)."""
+    pdf = pd.DataFrame({"k": [0] * 9, "b": [True] * 7 + [False, True]})
+
+    def chain(d, lib):
+        table = lib.crosstab(d["k"], d["b"], margins=True)
+        return table.pivot_table(index="All", aggfunc=aggfunc)
+
+    same(chain(pdf, pd), chain(df_of(pdf, npartitions), dframe))
+
+
+@pytest.mark.xfail(strict=True, reason="object None vs NaN after a shuffle (issue 10, open)")
+def test_groupby_transform_first_of_mixed_objects_keeps_none():
+    """Found by the long run (seed 9008, session 11; not fixed): an all-missing group of an
+    object column mixing strings and ints: pandas' ``transform('first')`` gives None (the
+    whole result is object); a shuffled partition holding only string groups infers ``str``
+    there, its None becomes NaN, and the pieces' concatenation is object with NaN."""
+    pdf = pd.DataFrame(
+        {
+            "o": np.array(["a", "a", 1, None, "a", "a", "a"], dtype=object),
+            "k": [0, 0, 1, 0, 0, 0, 0],
+            "f": [1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0],
+        }
+    )
+
+    def chain(d):
+        return d.groupby(["k", "f"])["o"].transform("first")
+
+    same(chain(pdf), chain(df_of(pdf, 3)))

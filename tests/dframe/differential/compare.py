@@ -164,6 +164,11 @@ def assert_equivalent(expected: Any, result: Any, check_index_type: bool | str =
         assert type(result) is type(expected) and len(result) == len(expected), (result, expected)
         for e, g in zip(expected, result, strict=True):
             assert_equivalent(e, g)
+    elif isinstance(expected, dict):  # to_dict: keys in order, then values, NaN equal to NaN
+        assert type(result) is type(expected), (type(result), type(expected))
+        assert_equivalent(list(expected), list(result))
+        for e, g in zip(expected.values(), result.values(), strict=True):
+            assert_equivalent(e, g)
     else:
         # Python and NumPy scalars of one kind (int and np.int64, say) count as the same type.
         assert scalar_kind(result) == scalar_kind(expected), (type(result), type(expected))

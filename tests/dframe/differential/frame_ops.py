@@ -174,7 +174,19 @@ def _binary_columns(draw: Draw, d: pd.DataFrame) -> str:
     ]
     b = draw(st.sampled_from(same + [pick(draw, d)]))
     o = draw(st.sampled_from(ARITH + COMPARE + ["&", "|"]))
+    if o in COMPARE and _str_and_numbers(d[a], d[b]):
+        # KNOWN (a pandas bug): a str column compared with object values that are not all
+        # strings raises ArrowTypeError or answers, by the type of the object column's first
+        # value (a partition's first value may differ): compared with itself instead.
+        b = a
     return f"d[{a!r}] {o} d[{b!r}]"
+
+
+def _str_and_numbers(x: pd.Series, y: pd.Series) -> bool:
+    def numbers(s: pd.Series) -> bool:
+        return s.dtype == object and any(not isinstance(v, str) for v in s.dropna())
+
+    return (kind_of(x) == "str" and numbers(y)) or (kind_of(y) == "str" and numbers(x))
 
 
 @op("setitem", plain)

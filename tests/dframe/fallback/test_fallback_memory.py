@@ -41,8 +41,8 @@ def test_method_fallback_raises_memory_error(executor, tiny_driver):
 def test_fallback_runs_when_the_data_fits(executor):
     df = _frame()
     pdf = make_frame(200)
-    with pytest.warns(dframe.PandasFallbackWarning, match="transpose"):
-        assert_same(pdf[["a", "b"]].transpose(), df[["a", "b"]].transpose())
+    with pytest.warns(dframe.PandasFallbackWarning, match="combine_first"):
+        assert_same(pdf[["a", "b"]].combine_first(pdf), df[["a", "b"]].combine_first(df))
 
 
 def test_collected_bytes_measures_deep_usage(executor):

@@ -1,0 +1,112 @@
+"""``where``/``mask``/``fillna`` with a dframe argument from another source match pandas.
+
+pandas reindexes the argument to the rows being filled; dframe re-cuts it to the frame's
+partitions (by position for two default indexes, by label otherwise) and fills partition by
+partition, with no fallback. A replacement whose dtype differs from the column's (an int column
+filled from a float one with missing rows) runs on pandas: its upcast depends on every value of
+the argument, not only the replaced ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dframe
+from dframe import PandasFallbackWarning
+
+from tests.dframe.conftest import NPARTITIONS, assert_same, on_executors
+
+pytestmark = pytest.mark.timeout(120)
+native = pytest.mark.filterwarnings("error::dframe.PandasFallbackWarning")
+
+LEFT = pd.DataFrame(
+    {
+        "a": [1, 2, 3, 4, 5, 6, 7],
+        "b": [1.5, np.nan, 3, np.nan, 5, np.nan, 7],
+        "s": pd.array(["x", None, "z", "w", None, "y", "y"], dtype="str"),
+    }
+)
+# Every row of LEFT and more: permuted labels, a missing value, a duplicate value.
+BY_LABEL = pd.DataFrame(
+    {
+        "a": [10, 20, 30, 40, 50, 60, 70, 80],
+        "b": [9.0, 8, 7, np.nan, 6, 5, 5, 4],
+        "s": pd.array(["p", "q", None, "r", "t", "u", "u", "v"], dtype="str"),
+    },
+    index=[4, 2, 0, 1, 3, 9, 6, 5],
+)
+LONGER = BY_LABEL.reset_index(drop=True)
+
+
+def _df(pdf: pd.DataFrame, n: int) -> dframe.DataFrame:
+    return dframe.from_pandas(pdf, npartitions=n)
+
+
+@native
+@on_executors()
+@pytest.mark.parametrize("other", [LONGER, BY_LABEL], ids=["position", "label"])
+def test_fillna_with_a_frame_of_another_source(executor, npartitions, other):
+    left, right = _df(LEFT, npartitions), _df(other, 3)
+    assert_same(LEFT.fillna(other), left.fillna(right))
+    assert_same(LEFT["b"].fillna(other["b"]), left["b"].fillna(right["b"]))
+    assert_same(LEFT["s"].fillna(other["s"]), left["s"].fillna(right["s"]))
+
+
+@native
+@on_executors()
+@pytest.mark.parametrize("other", [LONGER, BY_LABEL], ids=["position", "label"])
+def test_where_and_mask_with_a_condition_and_other_of_another_source(
+    executor, npartitions, other
+):
+    left, right = _df(LEFT, npartitions), _df(other, 2)
+    num = ["a", "b"]
+    assert_same(LEFT.where(other[num] > 25, other), left.where(right[num] > 25, right))
+    assert_same(LEFT.mask(LEFT.notna(), other), left.mask(left.notna(), right))
+    assert_same(LEFT["a"].where(other["a"] > 25, -1), left["a"].where(right["a"] > 25, -1))
+    assert_same(LEFT["b"].mask(other["b"] > 6, other["b"]), left["b"].mask(right["b"] > 6, right["b"]))
+
+
+@native
+@pytest.mark.parametrize("npartitions", NPARTITIONS)
+def test_a_shorter_condition_is_false_where_it_has_no_rows(sync, npartitions):
+    shorter = LONGER.iloc[:3]
+    cond = _df(shorter, 2)["a"] > 15
+    assert_same(LEFT["a"].where(shorter["a"] > 15, -1), _df(LEFT, npartitions)["a"].where(cond, -1))
+    num = ["a", "b"]
+    assert_same(
+        LEFT.where(shorter[num] > 15), _df(LEFT, npartitions).where(_df(shorter, 2)[num] > 15)
+    )
+    # mask inverts cond before reindexing it: its missing rows are masked (found by the
+    # differential test)
+    assert_same(LEFT.mask(shorter.isna()), _df(LEFT, npartitions).mask(_df(shorter, 2).isna()))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_replacements_that_upcast_run_on_pandas(sync, npartitions):
+    """An int column filled from rows the argument lacks: pandas upcasts (the reindexed
+    argument holds NaN) whether or not a value is replaced."""
+    num = ["a", "b"]
+    shorter = LONGER.iloc[:3]
+    left, right = _df(LEFT, npartitions), _df(shorter, 2)
+    with pytest.warns(PandasFallbackWarning):
+        result = left[num].where(left[num] > 2, right[num])
+    assert_same(LEFT[num].where(LEFT[num] > 2, shorter[num]), result)
+    assert_same(LEFT.fillna(shorter), left.fillna(right))
+
+
+@native
+@pytest.mark.parametrize("npartitions", [1, 3, 40])
+def test_empty_frames(sync, npartitions):
+    empty = LEFT.iloc[:0]
+    assert_same(empty.fillna(LONGER), _df(empty, npartitions).fillna(_df(LONGER, 3)))
+    assert_same(LEFT.fillna(LONGER.iloc[:0].astype({"a": "float64"})).dtypes, LEFT.dtypes)
+
+
+def test_duplicate_labels_in_the_argument_raise_like_pandas(sync):
+    dup = BY_LABEL.set_axis([0, 0, 1, 2, 3, 4, 5, 6])
+    with pytest.raises(pd.errors.InvalidIndexError):
+        LEFT.fillna(dup)
+    with pytest.raises(pd.errors.InvalidIndexError), pytest.warns(PandasFallbackWarning):
+        _df(LEFT, 3).fillna(_df(dup, 2)).to_pandas()
