@@ -189,7 +189,7 @@ class FrameResult:
         k = len(st["n"])
         if self.min_periods is not None and self.min_periods > nrows:
             return np.full((k, k), np.nan)
-        fact = nrows - self.ddof
+        fact = nrows - (1 if self.ddof is None else self.ddof)  # (np.cov's ddof=None: 1)
         with np.errstate(invalid="ignore", divide="ignore"):
             scale = np.true_divide(1, fact if fact > 0 else 0.0)
             c = np.where(st["low"] == st["high"], 0.0, st["c"])  # no variation: 0 (0 * inf: NaN)
@@ -219,7 +219,7 @@ class PairResult:
         n, m2 = st["n"][0, 1], _spread(st)
         c = st["c"][0, 1]
         if self.is_cov:
-            fact = n - self.ddof
+            fact = n - (1 if self.ddof is None else self.ddof)
             with np.errstate(invalid="ignore", divide="ignore"):
                 scale = np.true_divide(1, fact if fact > 0 else 0.0)
                 value = (0.0 if m2[0, 1] == 0 or m2[1, 0] == 0 else c) * scale

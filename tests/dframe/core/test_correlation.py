@@ -51,6 +51,7 @@ OPS = {
     "cov": lambda d: d.cov(),
     "cov_ddof": lambda d: d.cov(ddof=0),  # pairwise (missing values): pandas ignores ddof
     "cov_min_periods": lambda d: d.cov(min_periods=28),
+    "cov_ddof_none": lambda d: d[["big", "i"]].cov(ddof=None),
     "cov_complete": lambda d: d[["big", "i", "flag", "const"]].dropna().cov(ddof=3),
     "cov_complete_min_periods": lambda d: d[["big", "i"]].cov(min_periods=100),
     "corr_complete": lambda d: d[["big", "i", "flag"]].corr(),
@@ -93,6 +94,7 @@ OPS = {
     ),
     "series_cov": lambda d: d.x.cov(d.y),
     "series_cov_ddof": lambda d: d.big.cov(d.i, ddof=0),
+    "series_cov_ddof_none": lambda d: d.x.cov(d.y, ddof=None),
     "series_cov_large_ddof": lambda d: d.x.cov(d.y, ddof=40),
     "series_cov_constant": lambda d: d.const.cov(d.x),
     "series_cov_no_rows": lambda d: (lambda e: e.x.cov(e.y))(d.iloc[:0]),
