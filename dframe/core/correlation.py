@@ -15,8 +15,9 @@ minimum and maximum, not from the rounded M2.
 
 A frame's ``spearman`` is the same reduction over the columns' ranks (dframe's ``rank``) when
 every value is finite, as in pandas' fast path; otherwise pandas ranks again per pair of columns
-and the call runs on pandas. ``kendall`` (every pair of rows), callables and a Series'
-``spearman`` (scipy) run on pandas.
+and the call runs on pandas. A Series' ``spearman`` ranks the rows both hold (dframe's
+``rank`` of the filtered pair), then reduces the same way. ``kendall`` (every pair of rows) and
+callables run on pandas.
 """
 
 from __future__ import annotations
@@ -233,6 +234,24 @@ class PairResult:
         return maybe_unbox_numpy_scalar(value, object_with_dtype=self.sample)
 
 
+class SpearmanPair:
+    """pandas' ``Series.corr(method="spearman")`` from the co-moments of the ranks of the rows
+    where both values are present: NaN (a float) for fewer than ``min_periods`` or two rows, or
+    a constant side (scipy's answer), else the ranks' correlation."""
+
+    def __init__(self, min_periods: Any, sample: pd.Series) -> None:
+        self.min_periods, self.sample = min_periods, sample
+
+    def __call__(self, partial: tuple[int, dict[str, Any]]) -> Any:
+        nrows, st = partial
+        minp = 1 if self.min_periods is None else self.min_periods
+        m2 = _spread(st)
+        if nrows < minp or nrows <= 1 or m2[0, 1] == 0 or m2[1, 0] == 0:
+            return np.nan
+        value = np.clip(st["c"][0, 1] / np.sqrt(m2[0, 1] * m2[1, 0]), -1.0, 1.0)
+        return maybe_unbox_numpy_scalar(np.float64(value), object_with_dtype=self.sample)
+
+
 class PairFrame:
     """The partitions of two aligned Series side by side."""
 
@@ -360,7 +379,8 @@ class SeriesCorrelationMethods:
     def corr(self, other: Any, method: Any = "pearson", min_periods: int | None = None) -> Any:
         """Correlation with ``other`` (pearson by tree reduction; see pandas)."""
         kwargs = {"method": method, "min_periods": min_periods}
-        return self._pair("corr", other, kwargs, min_periods, None, method == "pearson")
+        native = method in ("pearson", "spearman")
+        return self._pair("corr", other, kwargs, min_periods, None, native)
 
     def cov(self, other: Any, min_periods: int | None = None, ddof: int | None = 1) -> Any:
         """Covariance with ``other``, by tree reduction (see pandas)."""
@@ -385,6 +405,14 @@ class SeriesCorrelationMethods:
         sample = getattr(M.nonempty(self._meta), name)(M.nonempty(other._meta), **kwargs)
         floats = pd.DataFrame({0: [], 1: []}, dtype="float64")
         pairs = self._map(PairFrame(), other, meta=floats, probe=False, preserves_rows=False)
+        if kwargs.get("method") == "spearman":
+            # pandas (scipy's spearmanr) ranks the rows where both values are present (infinity
+            # is a value), then correlates the ranks
+            both = pairs[pairs[0].notna() & pairs[1].notna()].rank()
+            final = SpearmanPair(min_periods, self._meta)
+            plan = N.Reduce(both._plan, CoMoments(None), MergeCoMoments(), final, sample,
+                            label=name)  # fmt: skip
+            return lower.collect(plan)
         final = PairResult(min_periods, ddof, name == "cov", self._meta)
         plan = N.Reduce(pairs._plan, CoMoments(None), MergeCoMoments(), final, sample, label=name)
         return lower.collect(plan)

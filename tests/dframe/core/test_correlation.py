@@ -1,7 +1,8 @@
 """``DataFrame.corr``/``cov`` and ``Series.corr``/``cov`` run natively (a tree reduction of
 pairwise co-moments) and match pandas: missing and infinite values, ``min_periods``, ``ddof``,
 constant columns, ints and bools, non-numeric columns, no rows, one row. A frame's spearman is
-native when every value is finite; with missing values pandas ranks per pair: it runs there."""
+native when every value is finite (with missing values pandas ranks per pair: it runs there), a
+Series' always."""
 
 from __future__ import annotations
 
@@ -92,6 +93,15 @@ OPS = {
     "series_corr_infinity": (
         lambda d: (lambda e: e.x.corr(e.y))(d.assign(x=d.x.where(d.i != 1, np.inf)))
     ),
+    "series_spearman": lambda d: d.x.corr(d.y, method="spearman"),
+    "series_spearman_ties": lambda d: d.i.corr(d.nx, method="spearman"),
+    "series_spearman_infinity": (
+        lambda d: (lambda e: e.x.corr(e.y, method="spearman"))(d.assign(x=d.x.fillna(np.inf)))
+    ),
+    "series_spearman_constant": lambda d: d.const.corr(d.x, method="spearman"),
+    "series_spearman_min_periods": lambda d: d.x.corr(d.y, method="spearman", min_periods=26),
+    "series_spearman_no_rows": lambda d: (lambda e: e.x.corr(e.y, method="spearman"))(d.iloc[:0]),
+    "series_spearman_one_row": lambda d: (lambda e: e.x.corr(e.y, method="spearman"))(d.iloc[1:2]),
     "series_cov": lambda d: d.x.cov(d.y),
     "series_cov_ddof": lambda d: d.big.cov(d.i, ddof=0),
     "series_cov_ddof_none": lambda d: d.x.cov(d.y, ddof=None),
@@ -137,7 +147,6 @@ def test_one_pass_and_no_fallback_on_a_larger_frame(executor, npartitions):
         lambda d: d.corr(method="kendall"),
         lambda d: d.corr(method=lambda a, b: 0.5),
         lambda d: d.assign(o=pd.Series([1, 2.5] * 15 + [3], dtype=object)).corr(),
-        lambda d: d.x.corr(d.y, method="spearman"),
         lambda d: d.x.corr(pd.Series(np.arange(31.0))),
     ],
 )
@@ -178,6 +187,8 @@ def test_random_frames_with_missing_values(pdf, npartitions, min_periods, ddof, 
         assert_same(pdf.c0.corr(pdf.iloc[:, -1], min_periods=min_periods),
                     df.c0.corr(df.iloc[:, -1], min_periods=min_periods))  # fmt: skip
         assert_same(pdf.c0.cov(pdf.iloc[:, -1], ddof=ddof), df.c0.cov(df.iloc[:, -1], ddof=ddof))
+        assert_same(pdf.c0.corr(pdf.iloc[:, -1], method="spearman", min_periods=min_periods),
+                    df.c0.corr(df.iloc[:, -1], method="spearman", min_periods=min_periods))
         full = pdf.fillna(0.5)
         assert_same(full.corr(method="spearman"),
                     dframe.from_pandas(full, npartitions=npartitions).corr(method="spearman"))

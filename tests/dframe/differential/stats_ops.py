@@ -41,7 +41,8 @@ def _column_corr(draw: Draw, d: pd.DataFrame) -> str:
     x, y = pick(draw, d, NUMB), pick(draw, d, NUMB)
     min_periods = opt(draw, 0, 3)
     if draw(st.booleans()):
-        return call(f"d[{x!r}].corr", f"d[{y!r}]", min_periods=min_periods)
+        method = r(opt(draw, "spearman"))
+        return call(f"d[{x!r}].corr", f"d[{y!r}]", method=method, min_periods=min_periods)
     return call(f"d[{x!r}].cov", f"d[{y!r}]", min_periods=min_periods, ddof=opt(draw, 0, 3))
 
 
