@@ -15,6 +15,7 @@ import pandas as _pd
 # Importing a family attaches its methods to DataFrame and Series (``plan.wrap.attach``).
 from dframe import config, fallback, groupby, sort, window  # noqa: F401
 from dframe.config import options
+from dframe.core.binning import cut, qcut
 from dframe.core.collection import Collection as _Collection
 from dframe.core.collection import compute
 from dframe.core.concat import concat_columns as _concat_columns
@@ -38,11 +39,13 @@ __all__ = [
     "concat",
     "config",
     "crosstab",
+    "cut",
     "from_pandas",
     "get_dummies",
     "melt",
     "pivot",
     "pivot_table",
+    "qcut",
     "merge",
     "options",
     "read_csv",

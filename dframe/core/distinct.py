@@ -19,6 +19,7 @@ from pandas.core.dtypes.dtypes import BaseMaskedDtype
 from dframe import fallback
 from dframe.algebra.elementwise import MethodCall
 from dframe.algebra.rows import append_objects
+from dframe.core import binning
 from dframe.core.summaries import Columnwise, CombineColumnwise, concat_parts
 from dframe.execution import lower
 from dframe.fallback.inplace import NO_DEFAULT
@@ -363,6 +364,10 @@ class DistinctMethods:
         categorical = self.ndim == 1 and isinstance(
             self._meta.dtype, pd.CategoricalDtype
         )
+        if not unknown and not categorical and options.get("bins") is not None:
+            binned = binning.value_counts(self, options)
+            if binned is not None:
+                return binned
         if unknown or options.get("bins") is not None or categorical:
             return fallback.call_method(self, "value_counts", args, kwargs)
         if self.ndim == 2 and any(

@@ -12,6 +12,7 @@ from dframe.algebra.elementwise import MethodCall, SetColumns
 from dframe.core import assignment, display
 from dframe.core.collection import Collection, _no_default
 from dframe.core.conversion import FrameConversionMethods
+from dframe.core.correlation import FrameCorrelationMethods
 from dframe.core.distinct import DistinctMethods
 from dframe.core.filling import FillMethods
 from dframe.core.info import InfoMethods
@@ -34,6 +35,7 @@ class DataFrame(
     FrameRowLabelMethods,
     ValueMethods,
     SummaryMethods,
+    FrameCorrelationMethods,
     DistinctMethods,
     InfoMethods,
     InteropMethods,

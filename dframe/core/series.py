@@ -13,6 +13,7 @@ from dframe.core import display
 from dframe.core.accessors import AccessorMixin
 from dframe.core.collection import Collection
 from dframe.core.conversion import SeriesConversionMethods
+from dframe.core.correlation import SeriesCorrelationMethods
 from dframe.core.distinct import DistinctMethods
 from dframe.core.filling import FillMethods
 from dframe.core.info import InfoMethods
@@ -33,6 +34,7 @@ class Series(
     AccessorMixin,
     ValueMethods,
     SummaryMethods,
+    SeriesCorrelationMethods,
     DistinctMethods,
     InfoMethods,
     InteropMethods,
