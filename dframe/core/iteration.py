@@ -20,6 +20,7 @@ import collections
 from collections.abc import Hashable, Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dframe.execution import lower
@@ -86,6 +87,33 @@ def partitions(obj: Any) -> Iterator[Any]:
             yield part
 
 
+def _rows_dtype(frame: Any) -> Any:
+    """The dtype of the whole frame's ``values``, which pandas gives every row, where the
+    partitions' may differ (a nullable column's is object only where a value is missing), else
+    None. Knowing it computes the partitions once more, before the first row."""
+    if not any(_values_vary(t) for t in frame._meta.dtypes):
+        return None
+    kinds = frame._map(_ValuesDtype(), meta=pd.Series([], dtype=object), preserves_rows=False)
+    found = [d for part in lower.collect_partitions(kinds._plan) for d in part]
+    return np.result_type(*found) if found else None
+
+
+def _values_vary(dtype: Any) -> bool:
+    """Whether a column's values (as ``frame.values`` holds them) may have another dtype in a
+    partition than in the whole column: nullable, categorical and Arrow dtypes, by missing
+    values (text, times with a zone and periods are objects whatever they hold)."""
+    steady = (np.dtype, pd.StringDtype, pd.DatetimeTZDtype, pd.PeriodDtype, pd.IntervalDtype)
+    return not isinstance(dtype, steady)
+
+
+class _ValuesDtype:
+    def __call__(self, part: pd.DataFrame) -> pd.Series:
+        return pd.Series([part.values.dtype] if len(part) else [], dtype=object)
+
+    def __repr__(self) -> str:
+        return "values dtype"
+
+
 def _tuples(obj: Any, index: bool, make: Any) -> Iterator[tuple[Any, ...]]:
     for part in partitions(obj):
         rows = part.itertuples(index=index, name=None)
@@ -139,8 +167,14 @@ class FrameIterationMethods:
 
     def iterrows(self: Any) -> Iterator[tuple[Hashable, pd.Series]]:
         """``(label, row as a Series)`` pairs, as pandas, computing one partition at a time."""
+        dtype = _rows_dtype(self)
         for part in partitions(self):
-            yield from part.iterrows()
+            values = part.values
+            if dtype is None or values.dtype == dtype:
+                yield from part.iterrows()
+                continue
+            for label, row in zip(part.index, values.astype(dtype), strict=True):
+                yield label, pd.Series(row, index=part.columns, name=label)
 
     def items(self: Any) -> Iterator[tuple[Hashable, pd.Series]]:
         """``(column label, column as a pandas Series)`` pairs, computing one column at a time.

@@ -199,3 +199,24 @@ def test_a_plan_that_needs_every_partition_is_computed_once():
         before = ex.tasks_submitted
         assert len(list(df.iterrows())) == 80
         assert ex.tasks_submitted == before  # the sorted partitions were kept, not sorted again
+
+
+@on_executors([1, 3, 7])
+@pytest.mark.parametrize(
+    "pdf",
+    [
+        pd.DataFrame({"nb": pd.array([True] * 6 + [None], dtype="boolean")}),
+        pd.DataFrame({"i": pd.array([1, 2, 3, None], dtype="Int64"), "s": list("abcd")}),
+        pd.DataFrame({"i": pd.array([1, 2, 3, None], dtype="Int64")}),
+    ],
+    ids=["boolean", "Int64 and str", "Int64"],
+)
+def test_iterrows_rows_have_the_whole_frames_values_dtype(executor, npartitions, pdf):
+    """Found by the long differential run (seed 9010, session 11): a nullable column's values
+    are object (Int64: float) only where a value is missing; pandas gives every row the whole
+    frame's dtype, partitions without the missing value gave bool (int)."""
+    expected = list(pdf.iterrows())
+    result = list(dframe.from_pandas(pdf, npartitions=npartitions).iterrows())
+    assert [k for k, _ in result] == [k for k, _ in expected]
+    for (_, want), (_, got) in zip(expected, result, strict=True):
+        pd.testing.assert_series_equal(got, want)
