@@ -105,8 +105,8 @@ def _exactly(node: N.Node, npartitions: int | None) -> N.Node:
     return N.Repartition(node, int(npartitions))
 
 
-# read_csv options that decide the index or stream the file: pandas handles those calls.
-_CSV_FALLBACK = {"index_col", "chunksize", "iterator", "squeeze"}
+# read_csv options that stream the file: pandas handles those calls.
+_CSV_FALLBACK = {"chunksize", "iterator", "squeeze"}
 
 
 def read_csv(
@@ -123,8 +123,25 @@ def read_csv(
     is_path = isinstance(path, str | os.PathLike) or (
         isinstance(path, list) and all(isinstance(p, str | os.PathLike) for p in path)
     )
-    if not is_path or _CSV_FALLBACK & set(kwargs) or kwargs.get("index_col") is not None:
+    if not is_path or _CSV_FALLBACK & set(kwargs):
         return fallback.function("read_csv", pd.read_csv)(path, **kwargs)
+    index_col = kwargs.pop("index_col", None)
+    if index_col is False:
+        kwargs["index_col"] = False  # (each block: no first column taken as the index)
+    frame = _read_csv(path, blocksize, npartitions, kwargs)
+    if index_col is None or index_col is False:
+        return frame
+    # The columns named (or at the positions given, among those read) become the index, as
+    # pandas' index_col makes them.
+    columns = list(frame._meta.columns)
+    keys = [
+        columns[k] if isinstance(k, int) else k
+        for k in (index_col if isinstance(index_col, list | tuple) else [index_col])
+    ]
+    return frame.set_index(keys if isinstance(index_col, list | tuple) else keys[0])
+
+
+def _read_csv(path: Any, blocksize: Any, npartitions: int | None, kwargs: dict[str, Any]) -> Any:
     size = config.get("partition_bytes") if blocksize == "default" else blocksize
     if npartitions is not None and blocksize == "default":
         total = sum(os.path.getsize(f) for f in csv._files(path))

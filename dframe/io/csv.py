@@ -4,19 +4,24 @@ A large file is cut into byte ranges ("blocks"); block i holds the lines that *s
 range, and every block after the first is read with the file's header line prepended. Row counts
 are unknown until a block is read, so lowering numbers the rows afterwards.
 
-Limits, as in dask: a quoted field containing a newline can be cut in two, so files with such
-fields should be read with ``blocksize=None`` (one block per file).
+A quoted field may hold a newline: a block must not start inside it. A file holding the quote
+character is scanned once (in chunks, counting quotes): each block then starts after a newline
+preceded by an even number of quotes, i.e. outside any quoted field (``""`` inside a field
+counts twice, as it should).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import itertools
+import mmap
 import os
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dframe.io import identity
@@ -79,10 +84,51 @@ def inspect(
             header = f.readline()
         assert blocksize is not None
         starts = list(range(0, size, blocksize))
+        quote = options.get("quotechar", '"')
+        if options.get("quoting", 0) != csv.QUOTE_NONE and _holds(file, quote.encode()):
+            starts = _starts_outside_quotes(file, starts, quote.encode())
         for i, start in enumerate(starts):
             end = starts[i + 1] if i + 1 < len(starts) else None
             blocks.append(Block(file, start, end, header, ident))
     return blocks, sample.iloc[:0], _estimate(files, sample, options)
+
+
+_SCAN_BYTES = 1 << 26
+
+
+def _holds(file: str, quote: bytes) -> bool:
+    with open(file, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return mm.find(quote) != -1
+
+
+def _starts_outside_quotes(file: str, starts: list[int], quote: bytes) -> list[int]:
+    """Each wanted start moved to the start of the first line at or after it that begins
+    outside quotes (after a newline with an even count of quotes before it); starts that find
+    none are dropped (their lines belong to the block before)."""
+    out = [0]
+    wanted = iter(starts[1:])
+    target = next(wanted, None)
+    odd = False  # parity of the quotes before the chunk
+    with open(file, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        for lo in range(0, len(mm), _SCAN_BYTES):
+            if target is None:
+                break
+            count = min(_SCAN_BYTES, len(mm) - lo)
+            chunk = np.frombuffer(mm, dtype=np.uint8, count=count, offset=lo)
+            quotes = np.cumsum(chunk == quote[0], dtype=np.int64)
+            newlines = np.flatnonzero(chunk == ord("\n"))
+            outside = newlines[((quotes[newlines] & 1) == 1) == odd]
+            line_starts = lo + outside + 1
+            while target is not None:
+                k = int(np.searchsorted(line_starts, target))
+                if k == len(line_starts):
+                    break  # in a later chunk
+                out.append(int(line_starts[k]))
+                while target is not None and target <= out[-1]:
+                    target = next(wanted, None)
+            odd ^= bool(len(quotes) and quotes[-1] & 1)
+            del chunk
+    return [s for s in out if s < os.path.getsize(file)]
 
 
 _COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
