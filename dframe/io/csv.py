@@ -27,20 +27,38 @@ import pandas as pd
 from dframe.io import identity
 from dframe.io.identity import Identity
 
-# Options that change which lines are rows; with them a file is read as one block.
+# Options that change which lines are rows in ways a block cannot tell; with them a file is
+# read as one block. (``skiprows`` as a count, ``header`` as one row and ``comment`` only
+# concern the lines before the header, which the first block reads: later blocks get the
+# header line in front and read it as row 0.)
 _WHOLE_FILE_OPTIONS = {
-    "skiprows",
     "nrows",
     "skipfooter",
-    "header",
-    "index_col",
     "chunksize",
     "iterator",
-    "comment",
     "lineterminator",
     "quotechar",
     "escapechar",
 }
+
+
+def _whole_file(options: dict[str, Any]) -> bool:
+    return (
+        bool(_WHOLE_FILE_OPTIONS & set(options))
+        or not isinstance(options.get("skiprows", 0), int)
+        or not isinstance(options.get("header", 0), int | str | type(None))
+        # pandas infers the categories (and their dtype) from all the column's values
+        or _asks_categories(options.get("dtype"))
+    )
+
+
+def _asks_categories(dtype: Any) -> bool:
+    """Whether ``dtype`` makes a column categorical without giving its categories."""
+    if isinstance(dtype, dict):
+        return any(_asks_categories(t) for t in dtype.values())
+    return (isinstance(dtype, str) and dtype == "category") or (
+        isinstance(dtype, pd.CategoricalDtype) and dtype.categories is None
+    )
 
 
 @dataclass(frozen=True)
@@ -73,15 +91,14 @@ def inspect(
     sample_options = {**options, "nrows": sample_rows if limit is None else min(sample_rows, limit)}
     # pandas raises its own errors (missing file, bad option) here, at the user's call.
     sample = pd.read_csv(files[0], **sample_options)
-    splittable = blocksize is not None and not (_WHOLE_FILE_OPTIONS & set(options))
+    splittable = blocksize is not None and not _whole_file(options)
     blocks: list[Block] = []
     for file, ident in zip(files, seen, strict=True):
         size = os.path.getsize(file)
         if not splittable or size <= (blocksize or 0):
             blocks.append(Block(file, 0, None, b"", ident))
             continue
-        with open(file, "rb") as f:
-            header = f.readline()
+        header = _header_line(file, options)
         assert blocksize is not None
         starts = list(range(0, size, blocksize))
         quote = options.get("quotechar", '"')
@@ -94,6 +111,28 @@ def inspect(
 
 
 _SCAN_BYTES = 1 << 26
+
+
+def _header_line(file: str, options: dict[str, Any]) -> bytes:
+    """The line later blocks read as their header: after ``skiprows`` lines, the
+    ``header``-th line that is neither blank nor a comment (b"" for ``header=None``)."""
+    header = options.get("header", "infer")
+    if header is None:
+        return b""
+    wanted = header if isinstance(header, int) else 0
+    comment = options.get("comment")
+    mark = comment.encode() if comment else None
+    with open(file, "rb") as f:
+        for _ in range(options.get("skiprows") or 0):
+            f.readline()
+        seen = 0
+        for line in f:
+            if not line.strip() or (mark and line.lstrip().startswith(mark)):
+                continue
+            if seen == wanted:
+                return line if line.endswith(b"\n") else line + b"\n"
+            seen += 1
+    return b""
 
 
 def _holds(file: str, quote: bytes) -> bool:
@@ -188,6 +227,12 @@ def read_block(
     the block is read would mix old and new rows)."""
     identity.check(block.path, block.identity, "read_csv")
     kwargs = dict(options)
+    if block.start > 0:
+        # the lines skipped and the header row are in the first block; this one starts with
+        # the header line
+        kwargs.pop("skiprows", None)
+        if isinstance(kwargs.get("header"), int):
+            kwargs["header"] = 0
     if usecols is not None:
         kwargs["usecols"] = list(usecols)
     if block.start == 0 and block.end is None:

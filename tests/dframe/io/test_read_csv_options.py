@@ -40,6 +40,7 @@ OPTIONS = {
     "usecols": {"comment": "#", "usecols": ["id", "price", "note"]},
     "usecols positions": {"comment": "#", "usecols": [0, 2]},
     "dtype": {"comment": "#", "dtype": {"qty": "float64", "id": "int32", "name": "category"}},
+    "dtype category": {"comment": "#", "dtype": "category", "usecols": ["qty", "name"]},
     "parse_dates": {"comment": "#", "parse_dates": ["when"]},
     "index_col name": {"comment": "#", "index_col": "id"},
     "index_col positions": {"comment": "#", "index_col": [1, 0]},
@@ -52,6 +53,7 @@ OPTIONS = {
         "names": ["a", "b", "c", "d", "e", "f"],
     },
     "header row": {"header": 1},
+    "header row and comments": {"header": 1, "comment": "#", "skiprows": 1},
 }
 
 
@@ -129,3 +131,11 @@ def test_quotes_scanned_in_chunks_find_every_record_start(tmp_path, sync, monkey
     pdf.to_csv(path, index=False)
     for blocksize in (50, 333, 4096):
         assert_same(pd.read_csv(path), dframe.read_csv(path, blocksize=blocksize))
+
+
+@pytest.mark.parametrize(
+    "case", ["plain", "skiprows int", "header row and comments", "index_col name", "thousands"]
+)
+def test_options_before_the_header_still_read_in_blocks(files, case, sync):
+    plain, _ = files
+    assert dframe.read_csv(plain, blocksize=200, **OPTIONS[case]).npartitions > 3
