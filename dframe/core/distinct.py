@@ -368,6 +368,8 @@ class DistinctMethods:
             binned = binning.value_counts(self, options)
             if binned is not None:
                 return binned
+        if categorical and not unknown and options.get("bins") is None:
+            return self._categorical_counts(options)
         if unknown or options.get("bins") is not None or categorical:
             return fallback.call_method(self, "value_counts", args, kwargs)
         if self.ndim == 2 and any(
@@ -389,6 +391,16 @@ class DistinctMethods:
             meta.iloc[:0],
             label="value_counts",
         )
+        return self._new(plan)
+
+    def _categorical_counts(self, options: dict[str, Any]) -> Any:
+        """A categorical Series' counts: every category, counted in category order in each
+        partition and summed, then pandas' own normalizing and sort on that same array."""
+        meta = self._meta.value_counts(**{**options, "bins": None})
+        chunk = MethodCall("value_counts", sort=False, dropna=options["dropna"])
+        finish = FinishCategoryCounts(options["normalize"], options["sort"], options["ascending"])
+        plan = N.Reduce(self._plan, chunk, _sum_category_counts, finish, meta.iloc[:0],
+                        label="value_counts")  # fmt: skip
         return self._new(plan)
 
     # -- positions of extremes -------------------------------------------------------------------
@@ -457,3 +469,23 @@ def _subset(meta: pd.DataFrame, subset: Any) -> list[Any] | None:
     if pd.api.types.is_scalar(subset) or isinstance(subset, tuple):
         return [subset]
     return list(subset)
+
+
+def _sum_category_counts(*partials: pd.Series) -> pd.Series:
+    """Counts in category order summed; a partition with missing values has one more entry
+    (NaN, last), which the sum keeps."""
+    longest = max(partials, key=len)
+    total = np.zeros(len(longest), dtype=np.int64)
+    for p in partials:
+        total[: len(p)] += p.to_numpy()
+    return pd.Series(total, index=longest.index, name=longest.name)
+
+
+class FinishCategoryCounts:
+    def __init__(self, normalize: bool, sort: bool, ascending: bool) -> None:
+        self.normalize, self.sort, self.ascending = normalize, sort, ascending
+
+    def __call__(self, counts: pd.Series) -> pd.Series:
+        if self.normalize:
+            counts = (counts / counts.sum()).rename("proportion")
+        return counts.sort_values(ascending=self.ascending, kind="stable") if self.sort else counts
