@@ -25,6 +25,7 @@ from dframe.core.series import Series
 from dframe.fallback import PandasFallbackWarning
 from dframe.io.api import read_csv, read_parquet
 from dframe.merge import merge  # the function shadows the package name on purpose
+from dframe.merge.asof import merge_asof
 from dframe.numpy.fallback import NumpyFallbackWarning
 from dframe.plan import nodes as _nodes
 from dframe.plan.wrap import from_pandas, wrap_plan
@@ -47,6 +48,7 @@ __all__ = [
     "pivot_table",
     "qcut",
     "merge",
+    "merge_asof",
     "options",
     "read_csv",
     "read_parquet",
