@@ -43,8 +43,9 @@ class FillMethods:
         ):
             out = self._map(MethodCall("fillna", value), columnwise=True)
         elif plain and _is_collection(value) and value.ndim == self.ndim:
-            kwargs = {"value": self._lined_up(value, replaces=True)}
-            out = self._slot_map("fillna", (), kwargs)
+            lined_up = self._lined_up(value, replaces=True)
+            kwargs = {"value": lined_up}
+            out = None if lined_up is None else self._slot_map("fillna", (), kwargs)
             if out is not None and not same_meta(out._meta, self._meta):
                 # (which values are filled, with what, decides the dtype)
                 out = self._slot_map("fillna", (), kwargs, by_values=True)

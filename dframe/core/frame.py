@@ -19,6 +19,7 @@ from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
 from dframe.core.iteration import FrameIterationMethods
 from dframe.core.mutation import FrameMutationMethods
+from dframe.core.replacing import ReplacingMethods
 from dframe.core.row_labels import FrameRowLabelMethods
 from dframe.core.summaries import SummaryMethods
 from dframe.core.values import ValueMethods
@@ -31,6 +32,7 @@ from dframe.plan.wrap import from_pandas, set_classes
 
 class DataFrame(
     FillMethods,
+    ReplacingMethods,
     FrameMutationMethods,
     FrameRowLabelMethods,
     ValueMethods,

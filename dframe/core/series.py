@@ -20,6 +20,7 @@ from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
 from dframe.core.iteration import SeriesIterationMethods
 from dframe.core.mutation import SeriesMutationMethods
+from dframe.core.replacing import ReplacingMethods
 from dframe.core.summaries import SummaryMethods
 from dframe.core.values import ValueMethods
 from dframe.fallback.inplace import NO_DEFAULT, flag
@@ -30,6 +31,7 @@ from dframe.plan.wrap import from_pandas, set_classes
 
 class Series(
     FillMethods,
+    ReplacingMethods,
     SeriesMutationMethods,
     AccessorMixin,
     ValueMethods,

@@ -1,10 +1,11 @@
-"""Element-wise value methods of DataFrame and Series: ``where``/``mask``, ``clip``, ``round``,
-``replace``, ``isin``, ``between``, ``map``, ``apply`` and ``query``/``eval``.
+"""Element-wise value methods of DataFrame and Series: ``round``, ``replace``, ``isin``,
+``between``, ``map``, ``apply`` and ``query``/``eval`` (``where``/``mask``/``clip`` are
+``replacing``'s, ``fillna``/``ffill``/``bfill`` ``filling``'s).
 
 Each is pandas' own method run on every partition (``MapPartitions``), with aligned dframe
-operands (same frame, same partitioning) passed as extra partitions; ``where``/``mask``'s from
-another source are first reindexed to the frame's rows (``alignment.reindexed_to``). Arguments
-pandas would have to broadcast (arrays) run on pandas with a ``PandasFallbackWarning``.
+operands (same frame, same partitioning) passed as extra partitions. Arguments pandas would
+have to align or broadcast (arrays, Series of another frame) run on pandas with a
+``PandasFallbackWarning``.
 
 The operators' alignment of operands from different sources (``a + b`` of two files, the method
 forms ``add(other, axis=, fill_value=)``) is also here; the re-cutting by position that makes it
@@ -25,7 +26,6 @@ from dframe.algebra.elementwise import ARITHMETIC, COMPARISON, BinaryOp, MethodC
 from dframe.core import alignment as align
 from dframe.core.accessors import infer_meta
 from dframe.fallback.inplace import NO_DEFAULT, flag
-from dframe.plan.value_dtypes import same_meta
 from dframe.plan.wrap import DframeObject, from_pandas
 
 _no_default = object()
@@ -37,25 +37,6 @@ def _is_scalar(value: Any) -> bool:
 
 def _is_collection(value: Any) -> bool:
     return isinstance(value, DframeObject)
-
-
-def _may_upcast(meta: Any, bound: Any) -> bool:
-    """Whether clipping ``meta``'s ints or booleans at ``bound`` can change their dtype."""
-    if bound is None or (_is_scalar(bound) and pd.isna(bound)):
-        return False
-    dtypes = meta.dtypes if isinstance(meta, pd.DataFrame) else [meta.dtype]
-    for dtype in dtypes:
-        if not (isinstance(dtype, np.dtype) and dtype.kind in "iub"):
-            continue
-        if _is_collection(bound) or dtype.kind == "b":
-            return True
-        real = isinstance(bound, int | float | np.integer | np.floating)
-        if not real or not float(bound).is_integer():  # (inf and NaN are not integers)
-            return True
-        info = np.iinfo(dtype)
-        if not info.min <= int(bound) <= info.max:
-            return True
-    return False
 
 
 class SlotCall:
@@ -154,21 +135,6 @@ class ValueMethods:
         meta = infer_meta(fn, self._meta, *(o._meta for o in others))
         return self._map(fn, *others, meta=meta, label=repr(fn), **flags)
 
-    def _lined_up(self, value: Any, replaces: bool = False) -> Any:
-        """A dframe ``value`` reindexed to ``self``'s rows in ``self``'s partitions (as
-        pandas' ``where``/``fillna`` reindex their arguments), if it does not line up yet and
-        it can be; else ``value`` as it is.
-
-        ``replaces``: ``value``'s values replace ``self``'s. pandas upcasts a column then if
-        the whole replacing column (replaced values or not) cannot be held in its dtype, which
-        no partition can tell alone: only replacements of the same dtype are lined up."""
-        if not _is_collection(value) or value._plan.partitioning == self._plan.partitioning:
-            return value
-        lined_up = align.reindexed_to(self, value)
-        if lined_up is None or (replaces and not _holds_same_dtypes(self._meta, lined_up._meta)):
-            return value
-        return lined_up
-
     def _native_or_fallback(
         self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
@@ -257,95 +223,7 @@ class ValueMethods:
             )
         return out
 
-    # -- where / mask / clip / round / replace ---------------------------------------------------
-
-    def where(
-        self,
-        cond: Any,
-        other: Any = _no_default,
-        *,
-        inplace: Any = NO_DEFAULT,
-        axis: Any = None,
-        level: Any = None,
-    ) -> Any:
-        """Keep values where ``cond`` is True, replace the others (partition by partition)."""
-        return self._where("where", cond, other, inplace, axis, level)
-
-    def mask(
-        self,
-        cond: Any,
-        other: Any = _no_default,
-        *,
-        inplace: Any = NO_DEFAULT,
-        axis: Any = None,
-        level: Any = None,
-    ) -> Any:
-        """Replace values where ``cond`` is True (partition by partition)."""
-        return self._where("mask", cond, other, inplace, axis, level)
-
-    def _where(
-        self, name: str, cond: Any, other: Any, inplace: Any, axis: Any, level: Any
-    ) -> Any:
-        if callable(cond):
-            cond = cond(self)
-        if callable(other):
-            other = other(self)
-        kwargs: dict[str, Any] = {} if other is _no_default else {"other": other}
-        same_kind = _is_collection(cond) and cond.ndim == self.ndim
-        other_ok = (
-            other is _no_default
-            or _is_scalar(other)
-            or (_is_collection(other) and other.ndim == self.ndim)
-        )
-        out = None
-        if same_kind and other_ok and axis is None and level is None:
-            out = self._where_lined_up(name, cond, kwargs)
-        if out is None:
-            full = {**kwargs, "inplace": inplace, "axis": axis, "level": level}
-            return fallback.call_method(self, name, (cond,), full)
-        return self._inplace(out, inplace, name)
-
-    def _where_lined_up(self, name: str, cond: Any, kwargs: dict[str, Any]) -> Any:
-        """``where``/``mask`` partition by partition, ``cond`` and ``other`` from another
-        source first reindexed to ``self``'s rows as pandas reindexes them; None if they
-        cannot be."""
-        lined_up = self._lined_up(cond)
-        if name == "mask" and lined_up is not cond:
-            # pandas inverts cond before reindexing it (rows it lacks are False for ``where``)
-            name, lined_up = "where", self._lined_up(~cond)
-        cond = lined_up
-        kwargs = {k: self._lined_up(v, replaces=True) for k, v in kwargs.items()}
-        out = self._slot_map(name, (cond,), kwargs)
-        if out is not None and not same_meta(out._meta, self._meta):
-            # a replacement changes the dtype (NaN into ints): whether one happens at all
-            # depends on the values, so the dtype is known once computed
-            out = self._slot_map(name, (cond,), kwargs, by_values=True)
-        return out
-
-    def clip(
-        self,
-        lower: Any = None,
-        upper: Any = None,
-        *,
-        axis: Any = None,
-        inplace: Any = NO_DEFAULT,
-        **kwargs: Any,
-    ) -> Any:
-        """Trim values at ``lower`` and ``upper`` (scalars or an aligned Series)."""
-        bounds_ok = all(
-            _is_scalar(b) or (_is_collection(b) and b.ndim == 1 and self.ndim == 1)
-            for b in (lower, upper)
-        )
-        out = None
-        if bounds_ok and axis is None and not kwargs:
-            # pandas upcasts an int column only if a value is actually replaced by a bound it
-            # cannot hold (``clip(-1.5, 3)``): then the dtype is known once computed
-            by_values = any(_may_upcast(self._meta, b) for b in (lower, upper))
-            out = self._slot_map("clip", (lower, upper), {}, by_values=by_values)
-        if out is None:
-            full = {"axis": axis, "inplace": inplace, **kwargs}
-            return fallback.call_method(self, "clip", (lower, upper), full)
-        return self._inplace(out, inplace, "clip")
+    # -- round / replace / isin / between -------------------------------------------------------
 
     def round(self, decimals: Any = 0, *args: Any, **kwargs: Any) -> Any:
         """Round to ``decimals`` places (an int, or per column a dict)."""
@@ -524,15 +402,6 @@ for _name in COMPARISON:
     setattr(ValueMethods, _name, _flex_method(_name, False))
 ValueMethods.div = ValueMethods.truediv  # type: ignore[attr-defined]
 ValueMethods.rdiv = ValueMethods.rtruediv  # type: ignore[attr-defined]
-
-
-def _holds_same_dtypes(meta: Any, replacing: Any) -> bool:
-    """Whether every column of ``meta`` has a replacing column of its own dtype."""
-    if meta.ndim == 1:
-        return replacing.ndim == 1 and replacing.dtype == meta.dtype
-    return meta.columns.is_unique and all(
-        c in replacing.columns and replacing[c].dtype == meta[c].dtype for c in meta.columns
-    )
 
 
 def _has_collection(value: Any) -> bool:

@@ -110,3 +110,29 @@ def test_duplicate_labels_in_the_argument_raise_like_pandas(sync):
         LEFT.fillna(dup)
     with pytest.raises(pd.errors.InvalidIndexError), pytest.warns(PandasFallbackWarning):
         _df(LEFT, 3).fillna(_df(dup, 2)).to_pandas()
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 4])
+def test_a_bound_of_another_dtype_upcasts_by_all_its_values(sync, npartitions):
+    """pandas makes an int column float when it clips any value to a float bound column
+    that holds a non-integer anywhere (2.5 here, in a row not clipped): the partitions
+    clipped (to integers) cannot see it, so such bounds run on pandas."""
+    pdf = pd.DataFrame({"a": [1, 5, 3, 8], "t": [2.0, 2.0, 2.5, 9.0]})
+    d = _df(pdf, npartitions)
+    with pytest.warns(PandasFallbackWarning):
+        result = d["a"].clip(lower=d["t"])
+    assert_same(pdf["a"].clip(lower=pdf["t"]), result)
+    with pytest.warns(PandasFallbackWarning):
+        result = d["a"].where(d["a"] > 2, d["t"])
+    assert_same(pdf["a"].where(pdf["a"] > 2, pdf["t"]), result)
+
+
+@native
+@pytest.mark.parametrize("npartitions", NPARTITIONS)
+def test_clip_of_a_frame_by_frames_series_and_lists(sync, npartitions):
+    pdf = pd.DataFrame({"a": [1.0, 5, 3, 8, np.nan], "b": [2.0, 0, 9, 4, 1]})
+    d = _df(pdf, npartitions)
+    assert_same(pdf.clip(lower=pdf * 0 + 2), d.clip(lower=d * 0 + 2))
+    assert_same(pdf.clip(pdf["b"], axis=0), d.clip(d["b"], axis=0))
+    assert_same(pdf.clip([2, 1], [6, 5], axis=1), d.clip([2, 1], [6, 5], axis=1))
+    assert_same(pdf.clip(upper=pdf["a"] * 0 + 4, axis="index"), d.clip(upper=d["a"] * 0 + 4, axis="index"))
