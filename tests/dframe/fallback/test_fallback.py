@@ -99,11 +99,10 @@ def test_top_level_namespace(sync):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no data involved: no warning
         assert dframe.to_datetime("2024-01-02") == pd.Timestamp("2024-01-02")
-    text = df.s.str.replace("s", "2024-01-1")  # native
-    with pytest.warns(PandasFallbackWarning, match="pandas.to_datetime"):
-        result = dframe.to_datetime(text)
-    assert isinstance(result, dframe.Series)
-    assert_same(pd.to_datetime(pdf.s.str.replace("s", "2024-01-1")), result)
+    with pytest.warns(PandasFallbackWarning, match="pandas.lreshape"):
+        result = dframe.lreshape(df, {"both": ["a", "b"]})
+    assert isinstance(result, dframe.DataFrame)
+    assert_same(pd.lreshape(pdf, {"both": ["a", "b"]}), result)
     with pytest.warns(PandasFallbackWarning, match="pandas.merge_ordered"):
         merged = dframe.merge_ordered(df, df[["a", "s"]], on="a")
     assert_same(pd.merge_ordered(pdf, pdf[["a", "s"]], on="a"), merged)
