@@ -90,9 +90,13 @@ def use_cache(root: N.Node) -> N.Node:
     def visit(node: N.Node) -> N.Node:
         if node not in done:
             hit = CACHE.get(node)
-            done[node] = (
-                hit if hit is not None else node.with_inputs(tuple(visit(i) for i in node.inputs))
-            )
+            if hit is None:
+                hit = node.with_inputs(tuple(visit(i) for i in node.inputs))
+                # Over computed inputs it makes the same partitions: it keeps its partitioning,
+                # which results computed from the node before may be combined with (a Series
+                # made of a shuffled frame, assigned back to it).
+                object.__setattr__(hit, "token", node.token)
+            done[node] = hit
         return done[node]
 
     return visit(root)

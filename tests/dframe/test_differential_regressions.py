@@ -1831,3 +1831,21 @@ def test_groupby_transform_first_of_mixed_objects_keeps_none():
         return d.groupby(["k", "f"])["o"].transform("first")
 
     same(chain(pdf), chain(df_of(pdf, 3)))
+
+
+@pytest.mark.timeout(120)
+def test_series_computed_from_a_shuffled_frame_assigned_back(shared_ray):
+    """Found by the long run (seed 9013, session 11): ``d['k'] = qcut(d['k'], ...)`` on a
+    frame out of a shuffle (groupby head): qcut computes the column (its quantiles), and
+    when the frame was then computed from its cached input, the rebuilt shuffle took a new
+    partitioning, which the computed column no longer matched."""
+    pdf = pd.DataFrame({"so": ["a"] * 10, "k": [0] * 10, "i": [0] * 5 + [1] + [0] * 4})
+    pdf = pdf.astype({"so": object})  # (its dtype settled from the data: computed first)
+
+    def chain(d, lib):
+        d = d.groupby(["k"]).head(2).copy()
+        d["k"] = lib.qcut(d["k"], 2, precision=2, duplicates="drop")
+        return d
+
+    with dframe.config.override(executor="runtime"):
+        same(chain(pdf, pd), chain(df_of(pdf, 1), dframe))
