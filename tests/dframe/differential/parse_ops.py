@@ -20,7 +20,8 @@ def _parse(draw: Draw, s: pd.Series) -> Callable[[str], str]:
                 [
                     "lib.to_datetime({x}, unit='s'{e})",
                     "lib.to_timedelta({x}, unit='s'{e})",
-                    "lib.to_numeric({x}, downcast='float'{e})",
+                    # (not downcast='float': float32 sums are pandas' own rounding, not 1e-9)
+                    "lib.to_numeric({x}, downcast='integer'{e})",
                 ]
             )
         )
