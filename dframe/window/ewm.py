@@ -1,4 +1,4 @@
-"""``Series.ewm`` / ``DataFrame.ewm``: exponentially weighted ``mean`` and ``sum``, native and
+"""``Series.ewm`` / ``DataFrame.ewm``: exponentially weighted ``mean``, ``sum``, ``var``, ``std``, native and
 exact across partition boundaries.
 
 An exponentially weighted mean is a linear recurrence, so it runs as a scan (a
@@ -18,7 +18,9 @@ or ``ignore_na`` is False; ``c_t`` is the number of decaying rows of the partiti
   recurrences share their weights, so their difference shrinks by ``o / (o + alpha)`` at each
   observation (``o = f**gap``).
 
-Other ewm methods (``var``, ``std``, ``corr``, ``cov``), ``times=``, ``method="table"`` and
+``var``/``std`` merge the carry's weighted variance with the partition's (adjust=True; with
+``adjust=False`` each weight depends on the gap before it, and they run on pandas). ``corr``,
+``cov``, ``times=``, ``method="table"`` and
 non-numpy-number columns run on pandas (one fallback warning).
 """
 
@@ -43,25 +45,35 @@ class ExponentialWindow(_Window):
 
     def _run(self, name: str, numeric_only: bool = False, **kwargs: Any) -> Any:
         obj, opts = self._obj, self._options
-        if not kwargs and opts["times"] is None and opts["method"] == "single":
+        moments = {"bias": kwargs.pop("bias")} if name in ("var", "std") else {}
+        # var/std with adjust=False weigh each row by its gap to the one before: not split.
+        plain = opts["adjust"] or not moments
+        if plain and not kwargs and opts["times"] is None and opts["method"] == "single":
             window = M.nonempty(obj._meta).ewm(**opts)
-            meta = getattr(window, name)(numeric_only=numeric_only).iloc[:0]  # pandas' errors
+            # pandas' errors, at the call
+            meta = getattr(window, name)(numeric_only=numeric_only, **moments).iloc[:0]
             source = obj._meta if isinstance(meta, pd.Series) else obj._meta[meta.columns]
             dtypes = [source.dtype] if isinstance(source, pd.Series) else list(source.dtypes)
             if all(isinstance(dt, np.dtype) and dt.kind in "iufb" for dt in dtypes):
-                scan = EwmScan(name, opts, window._com, meta)
+                scan = EwmScan(name, opts, window._com, meta, **moments)
                 node = N.MapWithContext(
                     obj._plan, scan.summarize, scan.gather, scan.apply, meta, label=f"ewm.{name}"
                 )
                 return obj._new(node)
         pandas_window = _fallback_window(obj, self._kind, opts)
-        return getattr(pandas_window, name)(numeric_only=numeric_only, **kwargs)
+        return getattr(pandas_window, name)(numeric_only=numeric_only, **moments, **kwargs)
 
     def mean(self, numeric_only: bool = False, **kwargs: Any) -> Any:
         return self._run("mean", numeric_only, **kwargs)
 
     def sum(self, numeric_only: bool = False, **kwargs: Any) -> Any:
         return self._run("sum", numeric_only, **kwargs)
+
+    def var(self, bias: bool = False, numeric_only: bool = False) -> Any:
+        return self._run("var", numeric_only, bias=bias)
+
+    def std(self, bias: bool = False, numeric_only: bool = False) -> Any:
+        return self._run("std", numeric_only, bias=bias)
 
 
 def _values(part: Any, meta: Any) -> np.ndarray:
@@ -79,8 +91,13 @@ class State:
     mean (or sum), its weight (``adjust=True``: the sum of weights; ``adjust=False``: pandas'
     ``old_wt``) and the count of observations."""
 
-    def __init__(self, seen: Any, w: Any, den: Any, nobs: Any) -> None:
+    def __init__(
+        self, seen: Any, w: Any, den: Any, nobs: Any, gap: Any, v: Any = None, s2: Any = None
+    ) -> None:
         self.seen, self.w, self.den, self.nobs = seen, w, den, nobs
+        self.gap = gap  # decaying rows since the last observation
+        # var/std: the biased weighted variance and the sum of squared weights.
+        self.v, self.s2 = v, s2
 
 
 class Local:
@@ -94,23 +111,31 @@ class Local:
         counts = np.cumsum(obs, axis=0, dtype="float64")
         frame = pd.DataFrame(x)
         window = frame.ewm(**scan.pandas_options)
-        w = getattr(window, scan.name)().to_numpy()
-        if scan.name == "mean" and scan.adjust:
+        moments = scan.name in ("var", "std")
+        w = (window.mean() if moments else getattr(window, scan.name)()).to_numpy()
+        v = s2 = den = None
+        if scan.name != "sum" and scan.adjust:
             indicator = pd.DataFrame(np.where(obs, 1.0, np.nan))
             den = indicator.ewm(**scan.pandas_options).sum().to_numpy()
-        else:
-            den = None
-        self.state = State(counts > 0, w, den, counts)
-        if scan.name == "mean" and not scan.adjust:
-            self._after_first(x, obs, scan)
-
-    def _after_first(self, x: np.ndarray, obs: np.ndarray, scan: EwmScan) -> None:
-        rows, cols = x.shape
+        if moments:
+            v = window.var(bias=True).to_numpy()
+            # Squared weights decay by f**2: an ewm sum with that factor.
+            squared = {**scan.pandas_options, "com": 1.0 / (1.0 - scan.f**2) - 1.0}
+            s2 = indicator.ewm(**squared).sum().to_numpy()
+        rows = len(x)
         at = np.where(obs, np.arange(rows)[:, None], -1)
         last = np.maximum.accumulate(at, axis=0)  # last observation at or before each row
         c_last = np.where(last >= 0, np.take_along_axis(self.c, np.maximum(last, 0), 0), 0.0)
+        self.state = State(counts > 0, w, den, counts, self.c - c_last, v, s2)
+        if scan.name == "mean" and not scan.adjust:
+            self._after_first(x, obs, last, scan)
+
+    def _after_first(
+        self, x: np.ndarray, obs: np.ndarray, last: np.ndarray, scan: EwmScan
+    ) -> None:
+        cols = x.shape[1]
         # pandas' old_wt: 1 after an observation, decayed by each decaying row since.
-        self.state.den = scan.f ** (self.c - c_last)
+        self.state.den = scan.f**self.state.gap
         before = np.vstack([np.full((1, cols), -1), last[:-1]])
         c_before = np.where(
             before >= 0, np.take_along_axis(self.c, np.maximum(before, 0), 0), 0.0
@@ -129,7 +154,8 @@ class Local:
         s = self.state
         out.c = self.c[-1]
         den = None if s.den is None else s.den[-1]
-        out.state = State(s.seen[-1], s.w[-1], den, s.nobs[-1])
+        last = [None if a is None else a[-1] for a in (s.v, s.s2)]
+        out.state = State(s.seen[-1], s.w[-1], den, s.nobs[-1], s.gap[-1], *last)
         if hasattr(self, "shrink"):
             out.shrink, out.c_first, out.x_first = self.shrink[-1], self.c_first, self.x_first
         return out
@@ -138,8 +164,10 @@ class Local:
 class EwmScan:
     """The three steps of ``<part>.ewm(**options).<name>()`` over all partitions."""
 
-    def __init__(self, name: str, options: dict[str, Any], com: float, meta: Any) -> None:
-        self.name, self.meta = name, meta
+    def __init__(
+        self, name: str, options: dict[str, Any], com: float, meta: Any, bias: bool = False
+    ) -> None:
+        self.name, self.meta, self.bias = name, meta, bool(bias)
         self.adjust, self.ignore_na = bool(options["adjust"]), bool(options["ignore_na"])
         self.min_periods = max(int(options["min_periods"] or 0), 1)
         self.alpha = 1.0 / (1.0 + com)
@@ -170,11 +198,12 @@ class EwmScan:
         s, decay = local.state, self.f**local.c
         has = carry.seen  # a carry without observations changes nothing
         nobs = s.nobs + carry.nobs
+        gap = np.where(s.seen, s.gap, np.where(has, carry.gap, 0.0) + local.c)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             if self.name == "sum":
                 w = np.where(s.seen, s.w, 0.0) + decay * np.where(has, carry.w, 0.0)
                 w = np.where(s.seen | has, w, np.nan)
-                return State(s.seen | has, w, None, nobs)
+                return State(s.seen | has, w, None, nobs, gap)
             if self.adjust:
                 den_c = np.where(has, carry.den, 0.0) * decay
                 local_den = np.where(s.seen, s.den, 0.0)
@@ -182,21 +211,60 @@ class EwmScan:
                 share = np.where(den > 0, den_c / np.where(den > 0, den, 1.0), 0.0)
                 w = np.where(s.seen, s.w + (carry.w - s.w) * share, carry.w)
                 w = np.where(s.seen & ~has, s.w, w)
-                return State(s.seen | has, w, den, nobs)
+                if s.v is None:
+                    return State(s.seen | has, w, den, nobs, gap)
+                return self._moments(carry, local, w, den, den_c, nobs, gap)
             o_c = np.where(has, carry.den, 0.0) * self.f**local.c_first
             joined = (o_c * carry.w + self.alpha * local.x_first) / (o_c + self.alpha)
             joined = np.where(carry.w == local.x_first, local.x_first, joined)
             w = np.where(s.seen, s.w + (joined - local.x_first) * local.shrink, carry.w)
             w = np.where(s.seen & ~has, s.w, w)
             den = np.where(s.seen, s.den, np.where(has, carry.den, 1.0) * decay)
-            return State(s.seen | has, w, den, nobs)
+            return State(s.seen | has, w, den, nobs, gap)
+
+    def _moments(
+        self, carry: State, local: Local, w: Any, den: Any, den_c: Any, nobs: Any, gap: Any
+    ) -> State:
+        """Variance of the carry's (decayed) weights and the partition's, merged (Chan et al.,
+        weighted)."""
+        s, has = local.state, carry.seen
+        safe = np.where(den > 0, den, 1.0)
+        local_part = np.where(s.seen, s.den * (s.v + (s.w - w) ** 2), 0.0)
+        carry_part = np.where(has, den_c * (carry.v + (carry.w - w) ** 2), 0.0)
+        v = (local_part + carry_part) / safe
+        decay = self.f ** local.c
+        s2 = np.where(s.seen, s.s2, 0.0) + np.where(has, carry.s2, 0.0) * decay**2
+        return State(s.seen | has, w, den, nobs, gap, v, s2)
+
+    def _finish(self, state: State) -> np.ndarray:
+        if self.name not in ("var", "std"):
+            return state.w
+        v = state.v
+        if not self.bias:
+            square = state.den * state.den
+            room = square - state.s2
+            with np.errstate(invalid="ignore", divide="ignore"):
+                v = np.where(room > 0, square / np.where(room > 0, room, 1.0) * v, np.nan)
+            single = state.nobs == 1
+            v = np.where(single, self._single(np.where(single, state.gap, 0.0)), v)
+        return np.sqrt(v) if self.name == "std" else v
+
+    def _single(self, gap: np.ndarray) -> np.ndarray:
+        """The unbiased variance of one observation: pandas divides 0 by the rounding left of
+        ``sum_wt**2 - sum_wt2`` after ``gap`` decays (0 where that is positive, else NaN), so
+        the products are made as pandas makes them, one factor at a time."""
+        steps = int(np.max(gap, initial=0.0)) + 1
+        sum_wt = np.cumprod(np.r_[1.0, np.full(steps - 1, self.f)])
+        sum_wt2 = np.cumprod(np.r_[1.0, np.full(steps - 1, self.f * self.f)])
+        room = sum_wt * sum_wt - sum_wt2
+        return np.where(room[gap.astype("int64")] > 0, 0.0, np.nan)
 
     def apply(self, part: Any, carry: State | None) -> Any:
         x = _values(part, self.meta)
         if len(x):
             local = Local(x, self)
             state = local.state if carry is None else self._join(carry, local)
-            values = np.where(state.nobs >= self.min_periods, state.w, np.nan)
+            values = np.where(state.nobs >= self.min_periods, self._finish(state), np.nan)
         else:
             values = np.empty(x.shape)
         if isinstance(self.meta, pd.Series):
