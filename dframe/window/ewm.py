@@ -1,5 +1,5 @@
-"""``Series.ewm`` / ``DataFrame.ewm``: exponentially weighted ``mean``, ``sum``, ``var``, ``std``, native and
-exact across partition boundaries.
+"""``Series.ewm`` / ``DataFrame.ewm``: exponentially weighted ``mean``, ``sum``, ``var`` and
+``std``, native and exact across partition boundaries.
 
 An exponentially weighted mean is a linear recurrence, so it runs as a scan (a
 ``MapWithContext`` node, like ``cumsum``): each partition is summarized on its own — pandas'
@@ -20,8 +20,8 @@ or ``ignore_na`` is False; ``c_t`` is the number of decaying rows of the partiti
 
 ``var``/``std`` merge the carry's weighted variance with the partition's (adjust=True; with
 ``adjust=False`` each weight depends on the gap before it, and they run on pandas). ``corr``,
-``cov``, ``times=``, ``method="table"`` and
-non-numpy-number columns run on pandas (one fallback warning).
+``cov``, ``times=``, ``method="table"``, engine arguments and columns that are not numpy
+numbers run on pandas (one fallback warning).
 """
 
 from __future__ import annotations
