@@ -20,8 +20,8 @@ or ``ignore_na`` is False; ``c_t`` is the number of decaying rows of the partiti
 
 ``var``/``std`` merge the carry's weighted variance with the partition's (adjust=True; with
 ``adjust=False`` each weight depends on the gap before it, and they run on pandas). ``corr``,
-``cov``, ``times=``, ``method="table"``, engine arguments and columns that are not numpy
-numbers run on pandas (one fallback warning).
+``cov``, ``times=``, ``method="table"``, engine arguments and columns that are not numbers or
+bools run on pandas (one fallback warning).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class ExponentialWindow(_Window):
             meta = getattr(window, name)(numeric_only=numeric_only, **moments).iloc[:0]
             source = obj._meta if isinstance(meta, pd.Series) else obj._meta[meta.columns]
             dtypes = [source.dtype] if isinstance(source, pd.Series) else list(source.dtypes)
-            if all(isinstance(dt, np.dtype) and dt.kind in "iufb" for dt in dtypes):
+            if all(_plain_number(dt) for dt in dtypes):
                 scan = EwmScan(name, opts, window._com, meta, **moments)
                 node = N.MapWithContext(
                     obj._plan, scan.summarize, scan.gather, scan.apply, meta, label=f"ewm.{name}"
@@ -74,6 +74,12 @@ class ExponentialWindow(_Window):
 
     def std(self, bias: bool = False, numeric_only: bool = False) -> Any:
         return self._run("std", numeric_only, bias=bias)
+
+
+def _plain_number(dtype: Any) -> bool:
+    """Numbers (numpy's, nullable or Arrow ones) and bools: pandas takes their floats, missing
+    values as NaN."""
+    return getattr(dtype, "kind", "O") in "iufb"
 
 
 def _values(part: Any, meta: Any) -> np.ndarray:
