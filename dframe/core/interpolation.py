@@ -23,9 +23,11 @@ import numpy as np
 import pandas as pd
 
 from dframe import fallback
+from dframe.core.row_labels import _already_sorted
 from dframe.fallback.inplace import NO_DEFAULT
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
+from dframe.plan.value_dtypes import same_meta
 
 BY_POSITION = ("linear",)
 BY_LABEL = ("index", "values", "time")
@@ -60,13 +62,17 @@ class InterpolateMethods:
             and axis in (0, "index")
             and method in BY_POSITION + BY_LABEL
         )
-        meta = None
+        meta = empty = None
+        if method in ("pad", "ffill", "bfill", "backfill"):
+            M.nonempty(self._meta).interpolate(**options)  # pandas' error, at the call
         if native:
             # pandas' errors (bad limit, direction, dtype, a time method without dates) here.
             meta = M.nonempty(self._meta).interpolate(**options).iloc[:0]
+            # Without rows pandas keeps nullable ints (with rows: floats).
+            empty = self._meta.interpolate(**options)
             native = _numbers(self._meta) and _numbers(meta)
-        if native and method in BY_LABEL:
-            native = _label_order(self) is not None
+        order = _label_order(self) if native and method in BY_LABEL else "ascending"
+        native = native and order is not None
         if not native:
             return fallback.call_method(
                 self, "interpolate", (), {**options, "inplace": inplace}
@@ -77,12 +83,18 @@ class InterpolateMethods:
             (limit_direction or "forward").lower(),
             limit_area,
             meta,
-            descending=method in BY_LABEL and _label_order(self) == "descending",
+            descending=order == "descending",
+            empty=empty,
         )
+        by_values = False
+        if self._plan.known_empty:
+            scan.meta = meta = empty
+        else:
+            by_values = not same_meta(empty, meta)
         node = N.MapWithContext(
             self._plan, scan.summarize, scan.gather, scan.apply, meta, label="interpolate"
         )
-        return self._inplace(self._new(node), inplace, "interpolate")
+        return self._inplace(self._new(node, by_values), inplace, "interpolate")
 
 
 def _numbers(obj: Any) -> bool:
@@ -102,18 +114,9 @@ def _label_order(obj: Any) -> str | None:
         isinstance(index, pd.DatetimeIndex)
     ):
         return None
-    from dframe.core.row_labels import _already_sorted
-
-    cached = getattr(obj, "_interpolate_order", ())
-    if cached and cached[0] is obj._plan:
-        return cached[1]
-    order = None
     if _already_sorted(obj, True):
-        order = "ascending"
-    elif _already_sorted(obj, False):
-        order = "descending"
-    obj._interpolate_order = (obj._plan, order)
-    return order
+        return "ascending"
+    return "descending" if _already_sorted(obj, False) else None
 
 
 def _frame(part: Any) -> pd.DataFrame:
@@ -144,8 +147,10 @@ class Context:
     (global position, label, value) before it and the first valid after it (position NaN for
     none)."""
 
-    def __init__(self, offset: int, before: tuple[Any, ...], after: tuple[Any, ...]) -> None:
-        self.offset, self.before, self.after = offset, before, after
+    def __init__(
+        self, offset: int, before: tuple[Any, ...], after: tuple[Any, ...], total: int
+    ) -> None:
+        self.offset, self.before, self.after, self.total = offset, before, after, total
 
 
 class Interpolation:
@@ -159,9 +164,11 @@ class Interpolation:
         area: str | None,
         meta: Any,
         descending: bool = False,
+        empty: Any = None,
     ) -> None:
         self.method, self.limit, self.direction, self.area = method, limit, direction, area
         self.meta, self.descending = meta, descending
+        self.empty = meta if empty is None else empty  # the result of no rows at all
 
     def _x(self, part: Any, offset: int) -> np.ndarray:
         if self.method in BY_POSITION:
@@ -187,7 +194,8 @@ class Interpolation:
         return Edges(n, edge(first), edge(last))
 
     def gather(self, *edges: Edges) -> list[Context]:
-        offsets = np.cumsum([0] + [e.n for e in edges])[:-1]
+        ends = np.cumsum([0] + [e.n for e in edges])
+        offsets, total = ends[:-1], int(ends[-1])
         cols = len(edges[0].first[0]) if edges else 0
         none = (np.full(cols, np.nan), np.full(cols, np.nan), np.full(cols, np.nan))
         before, running = [], none
@@ -199,7 +207,8 @@ class Interpolation:
             after.append(running)
             running = self._move(running, e.first, offset)
         return [
-            Context(int(o), b, a) for o, b, a in zip(offsets, before, after[::-1], strict=True)
+            Context(int(o), b, a, total)
+            for o, b, a in zip(offsets, before, after[::-1], strict=True)
         ]
 
     def _move(self, running: tuple[Any, ...], edge: tuple[Any, ...], offset: int) -> tuple:
@@ -219,7 +228,7 @@ class Interpolation:
         y = _floats(frame)
         n, cols = y.shape
         if n == 0 or not np.isnan(y).any():
-            return self._like_meta(part, None)
+            return self._like_meta(part, None, self.meta if context.total else self.empty)
         x = self._x(part, context.offset)
         g = context.offset + np.arange(n, dtype="float64")
         out = {}
@@ -229,7 +238,7 @@ class Interpolation:
             )
             if fill.any():
                 out[j] = (fill, values)
-        return self._like_meta(part, out)
+        return self._like_meta(part, out, self.meta)
 
     def _column(
         self, y: np.ndarray, x: np.ndarray, g: np.ndarray, before: list, after: list
@@ -274,8 +283,7 @@ class Interpolation:
             xs, fs = xs[::-1], fs[::-1]
         return fill, np.interp(x[fill], xs, fs)
 
-    def _like_meta(self, part: Any, filled: dict[int, Any] | None) -> Any:
-        meta = self.meta
+    def _like_meta(self, part: Any, filled: dict[int, Any] | None, meta: Any) -> Any:
         if isinstance(meta, pd.Series):
             columns = [self._filled(part, meta.dtype, (filled or {}).get(0))]
             out = columns[0]
@@ -291,7 +299,7 @@ class Interpolation:
 
     @staticmethod
     def _filled(column: pd.Series, dtype: Any, fill: Any) -> pd.Series:
-        out = column.astype(dtype, copy=False)
+        out = column.astype(dtype)
         if fill is not None:
             mask, values = fill
             array = out.array.copy()  # (a partition from the store is read-only)
