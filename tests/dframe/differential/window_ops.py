@@ -1,5 +1,5 @@
-"""Exponentially weighted windows: ``ewm(...).mean()/.sum()/.var()/.std()`` of a Series (also
-as a frame's column) and of a frame's numeric columns."""
+"""Exponentially weighted windows, ``ewm(...).mean()/.sum()/.var()/.std()``, and
+``interpolate``: of a Series (also as a frame's column) and of a frame's numeric columns."""
 
 from __future__ import annotations
 
@@ -9,7 +9,18 @@ from typing import Any
 import pandas as pd
 from hypothesis import strategies as st
 
-from tests.dframe.differential.registry import NUMB, Draw, call, has, op, opt, series_op, some
+from tests.dframe.differential.registry import (
+    NUM,
+    NUMB,
+    Draw,
+    call,
+    has,
+    op,
+    opt,
+    r,
+    series_op,
+    some,
+)
 
 DECAYS = [
     ("com", 0.5),
@@ -46,3 +57,26 @@ def _frame_ewm(draw: Draw, d: Any) -> str:
     if draw(st.booleans()):
         return call(f"d.ewm{args}.{agg}", bias=bias, numeric_only=True)
     return call(f"d[{some(draw, d, NUMB)!r}].ewm{args}.{agg}", bias=bias)
+
+
+def _interpolate(draw: Draw, index: pd.Index) -> str:
+    """An ``interpolate`` call's arguments, as code."""
+    methods = ["linear", "index"] + (["time"] if isinstance(index, pd.DatetimeIndex) else [])
+    method = opt(draw, *methods)
+    limit = opt(draw, 1, 2, 4)
+    direction = opt(draw, "forward", "backward", "both")
+    area = opt(draw, "inside", "outside")
+    return call(
+        "", method=r(method), limit=limit, limit_direction=r(direction), limit_area=r(area)
+    )
+
+
+@series_op("interpolate", NUMB)
+def _series_interpolate(draw: Draw, s: pd.Series) -> Callable[[str], str]:
+    args = _interpolate(draw, s.index)
+    return lambda x: f"{x}.interpolate{args}"
+
+
+@op("frame_interpolate", has(NUM))
+def _frame_interpolate(draw: Draw, d: Any) -> str:
+    return f"d[{some(draw, d, NUM)!r}].interpolate{_interpolate(draw, d.index)}"
