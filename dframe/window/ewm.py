@@ -54,7 +54,9 @@ class ExponentialWindow(_Window):
             meta = getattr(window, name)(numeric_only=numeric_only, **moments).iloc[:0]
             source = obj._meta if isinstance(meta, pd.Series) else obj._meta[meta.columns]
             dtypes = [source.dtype] if isinstance(source, pd.Series) else list(source.dtypes)
-            if all(_plain_number(dt) for dt in dtypes):
+            # (numeric_only picks columns by name: repeated names would pick others too)
+            named = isinstance(meta, pd.Series) or obj._meta.columns.is_unique
+            if named and all(_plain_number(dt) for dt in dtypes):
                 scan = EwmScan(name, opts, window._com, meta, **moments)
                 node = N.MapWithContext(
                     obj._plan, scan.summarize, scan.gather, scan.apply, meta, label=f"ewm.{name}"
