@@ -173,8 +173,8 @@ class WindowMethods:
         times: Any = None,
         method: str = "single",
     ) -> Any:
-        """Exponentially weighted windows; ``mean``/``sum`` scan the partitions, carrying the
-        decayed weighted state of all rows before each one."""
+        """Exponentially weighted windows; ``mean``/``sum``/``var``/``std`` scan the partitions,
+        carrying the decayed weighted state of all rows before each one."""
         options = {
             "com": com,
             "span": span,

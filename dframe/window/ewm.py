@@ -18,10 +18,11 @@ or ``ignore_na`` is False; ``c_t`` is the number of decaying rows of the partiti
   recurrences share their weights, so their difference shrinks by ``o / (o + alpha)`` at each
   observation (``o = f**gap``).
 
-``var``/``std`` merge the carry's weighted variance with the partition's (adjust=True; with
-``adjust=False`` each weight depends on the gap before it, and they run on pandas). ``corr``,
-``cov``, ``times=``, ``method="table"``, engine arguments and columns that are not numbers or
-bools run on pandas (one fallback warning).
+``var``/``std`` merge the carry's weighted variance with the partition's: with
+``adjust=True`` as two weighted groups (Chan et al.); with ``adjust=False`` the global weights
+are the local ones plus a share of the carry's at the first observation. ``corr``, ``cov``,
+``times=``, ``method="table"``, engine arguments and columns that are not numbers or bools run
+on pandas (one fallback warning).
 """
 
 from __future__ import annotations
@@ -39,16 +40,15 @@ NATIVE = ("mean", "sum")
 
 
 class ExponentialWindow(_Window):
-    """``obj.ewm(...)``: ``mean``/``sum`` scan the partitions, carrying the weighted state."""
+    """``obj.ewm(...)``: ``mean``/``sum``/``var``/``std`` scan the partitions, carrying the
+    weighted state; its other methods run on pandas."""
 
     _kind = "ewm"
 
     def _run(self, name: str, numeric_only: bool = False, **kwargs: Any) -> Any:
         obj, opts = self._obj, self._options
         moments = {"bias": kwargs.pop("bias")} if name in ("var", "std") else {}
-        # var/std with adjust=False weigh each row by its gap to the one before: not split.
-        plain = opts["adjust"] or not moments
-        if plain and not kwargs and opts["times"] is None and opts["method"] == "single":
+        if not kwargs and opts["times"] is None and opts["method"] == "single":
             window = M.nonempty(obj._meta).ewm(**opts)
             # pandas' errors, at the call
             meta = getattr(window, name)(numeric_only=numeric_only, **moments).iloc[:0]
@@ -76,6 +76,17 @@ class ExponentialWindow(_Window):
 
     def std(self, bias: bool = False, numeric_only: bool = False) -> Any:
         return self._run("std", numeric_only, bias=bias)
+
+
+def _room(obs: np.ndarray, counts: np.ndarray, scan: EwmScan) -> np.ndarray:
+    """``adjust=False``: 1 - the sum of the squared (normalized) weights at each row. pandas
+    gives it as the ratio of the biased and unbiased variances, taken of the observations'
+    counts 1, 2, 3 ... (whose variance is never 0)."""
+    z = pd.DataFrame(np.where(obs, counts, np.nan)).ewm(**scan.pandas_options)
+    biased, unbiased = z.var(bias=True).to_numpy(), z.var(bias=False).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = biased / np.where(unbiased > 0, unbiased, 1.0)
+    return np.where((counts >= 2) & (unbiased > 0), ratio, 0.0)
 
 
 def _plain_number(dtype: Any) -> bool:
@@ -125,17 +136,20 @@ class Local:
         if scan.name != "sum" and scan.adjust:
             indicator = pd.DataFrame(np.where(obs, 1.0, np.nan))
             den = indicator.ewm(**scan.pandas_options).sum().to_numpy()
-        if moments:
+        if moments and scan.adjust:
             v = window.var(bias=True).to_numpy()
             # Squared weights decay by f**2: an ewm sum with that factor.
             squared = {**scan.pandas_options, "com": 1.0 / (1.0 - scan.f**2) - 1.0}
             s2 = indicator.ewm(**squared).sum().to_numpy()
+        elif moments:
+            v = window.var(bias=True).to_numpy()
+            s2 = _room(obs, counts, scan)
         rows = len(x)
         at = np.where(obs, np.arange(rows)[:, None], -1)
         last = np.maximum.accumulate(at, axis=0)  # last observation at or before each row
         c_last = np.where(last >= 0, np.take_along_axis(self.c, np.maximum(last, 0), 0), 0.0)
         self.state = State(counts > 0, w, den, counts, self.c - c_last, v, s2)
-        if scan.name == "mean" and not scan.adjust:
+        if scan.name != "sum" and not scan.adjust:
             self._after_first(x, obs, last, scan)
 
     def _after_first(
@@ -228,7 +242,22 @@ class EwmScan:
             w = np.where(s.seen, s.w + (joined - local.x_first) * local.shrink, carry.w)
             w = np.where(s.seen & ~has, s.w, w)
             den = np.where(s.seen, s.den, np.where(has, carry.den, 1.0) * decay)
-            return State(s.seen | has, w, den, nobs, gap)
+            if s.v is None:
+                return State(s.seen | has, w, den, nobs, gap)
+            # The global weights are the local ones plus ``a`` times the carry's, less ``a`` at
+            # the first observation p: moments about x_p merge without cancelling.
+            lam = np.where(has, o_c / (o_c + self.alpha), 0.0)
+            a = np.where(s.seen & has, local.shrink * lam, 0.0)
+            dx_c = np.where(has, carry.w - local.x_first, 0.0)
+            dx_l = s.w - local.x_first
+            carry_v = np.where(has, carry.v, 0.0)
+            v = s.v + a * (carry_v + (1.0 - a) * dx_c**2 - 2.0 * dx_l * dx_c)
+            v = np.where(s.seen, np.maximum(v, 0.0), carry.v)
+            # 1 - (sum of squared weights), from the first observation's mix of carry and x_p.
+            carry_room = np.where(has, carry.s2, 0.0)
+            mixed = lam**2 * carry_room + 2.0 * lam * (1.0 - lam)
+            room = np.where(s.seen, s.s2 + mixed * local.shrink**2, carry.s2)
+            return State(s.seen | has, w, den, nobs, gap, v, room)
 
     def _moments(
         self, carry: State, local: Local, w: Any, den: Any, den_c: Any, nobs: Any, gap: Any
@@ -249,8 +278,11 @@ class EwmScan:
             return state.w
         v = state.v
         if not self.bias:
-            square = state.den * state.den
-            room = square - state.s2
+            if self.adjust:
+                square = state.den * state.den
+                room = square - state.s2
+            else:  # normalized weights: the room is 1 - (sum of squared weights)
+                square, room = 1.0, state.s2
             with np.errstate(invalid="ignore", divide="ignore"):
                 v = np.where(room > 0, square / np.where(room > 0, room, 1.0) * v, np.nan)
             single = state.nobs == 1

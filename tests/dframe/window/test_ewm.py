@@ -53,6 +53,10 @@ OPS = {
     "var_bias": lambda d: d[["x", "i"]].ewm(com=0.5, min_periods=2).var(bias=True),
     "std": lambda d: d.x.ewm(halflife=2, ignore_na=True).std(),
     "std_bias": lambda d: d.y.ewm(alpha=0.6).std(bias=True),
+    "var_no_adjust": lambda d: d.ewm(span=4, adjust=False, min_periods=2).var(),
+    "std_no_adjust_ignore_na_bias": lambda d: (
+        d.x.ewm(com=1.0, adjust=False, ignore_na=True).std(bias=True)
+    ),
     "after_a_filter": lambda d: d[d.i != 0].x.ewm(span=3).mean(),
     "assigned": lambda d: d.assign(m=d.x.ewm(span=3).mean() - d.x),
 }
@@ -79,7 +83,9 @@ def test_lone_rows(name, rows, sync):
     assert_same(OPS[name](pdf), OPS[name](dframe.from_pandas(pdf, npartitions=rows)))
 
 
-@pytest.mark.parametrize("name", ["mean_span", "mean_com_no_adjust", "sum", "var", "std"])
+@pytest.mark.parametrize(
+    "name", ["mean_span", "mean_com_no_adjust", "sum", "var", "std", "var_no_adjust"]
+)
 def test_all_missing_and_one_value_per_partition(name, sync):
     nan = np.nan
     for values in ([nan] * 9, [nan, nan, 1.0, nan, nan, 2.0, nan, nan, nan], [3.0] + [nan] * 8):
@@ -91,7 +97,11 @@ def test_all_missing_and_one_value_per_partition(name, sync):
 def test_constant_values(sync):
     pdf = pd.DataFrame({"x": [2.5] * 20})
     df = dframe.from_pandas(pdf, npartitions=6)
-    for op in (lambda d: d.ewm(span=3).mean(), lambda d: d.ewm(span=3).var()):
+    for op in (
+        lambda d: d.ewm(span=3).mean(),
+        lambda d: d.ewm(span=3).var(),
+        lambda d: d.ewm(span=3, adjust=False).std(),
+    ):
         assert_same(op(pdf), op(df))
 
 
@@ -113,10 +123,10 @@ def test_what_is_not_split_falls_back_with_a_warning(sync):
     pdf = _gappy()
     df = dframe.from_pandas(pdf, npartitions=3)
     with pytest.warns(dframe.PandasFallbackWarning, match="ewm"):
-        result = df.x.ewm(span=3, adjust=False).var()
-    assert_same(pdf.x.ewm(span=3, adjust=False).var(), result)
-    times = pd.Series(pd.date_range("2024", periods=len(pdf), freq="h"))
+        result = df[["x", "y"]].ewm(span=3).corr()
+    assert_same(pdf[["x", "y"]].ewm(span=3).corr(), result)
     fallback.reset_warnings()  # (a fallback warns once per operation)
+    times = pd.Series(pd.date_range("2024", periods=len(pdf), freq="h"))
     with pytest.warns(dframe.PandasFallbackWarning, match="ewm"):
         result = df.x.ewm(halflife="2h", times=times.to_numpy()).mean()
     assert_same(pdf.x.ewm(halflife="2h", times=times.to_numpy()).mean(), result)
@@ -145,8 +155,8 @@ missing_floats = st.lists(
 def test_property_matches_pandas(
     values, npartitions, decay, adjust, ignore_na, min_periods, name
 ):
-    if name != "mean" and not adjust:
-        name = "mean"  # (pandas has no sum with adjust=False; var/std there fall back)
+    if name == "sum" and not adjust:
+        name = "mean"  # (pandas has no sum with adjust=False)
     kwargs = {"bias": True} if name == "var_bias" else {}
     name = name.removesuffix("_bias")
     s = pd.Series([np.nan if v is None else v for v in values], dtype="float64")
