@@ -15,6 +15,7 @@ from dframe.core.conversion import FrameConversionMethods
 from dframe.core.correlation import FrameCorrelationMethods
 from dframe.core.distinct import DistinctMethods
 from dframe.core.filling import FillMethods
+from dframe.core.interpolation import InterpolateMethods
 from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
 from dframe.core.iteration import FrameIterationMethods
@@ -33,6 +34,7 @@ from dframe.plan.wrap import from_pandas, set_classes
 class DataFrame(
     FillMethods,
     ReplacingMethods,
+    InterpolateMethods,
     FrameMutationMethods,
     FrameRowLabelMethods,
     ValueMethods,

@@ -16,6 +16,7 @@ from dframe.core.conversion import SeriesConversionMethods
 from dframe.core.correlation import SeriesCorrelationMethods
 from dframe.core.distinct import DistinctMethods
 from dframe.core.filling import FillMethods
+from dframe.core.interpolation import InterpolateMethods
 from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
 from dframe.core.iteration import SeriesIterationMethods
@@ -32,6 +33,7 @@ from dframe.plan.wrap import from_pandas, set_classes
 class Series(
     FillMethods,
     ReplacingMethods,
+    InterpolateMethods,
     SeriesMutationMethods,
     AccessorMixin,
     ValueMethods,

@@ -238,8 +238,8 @@ def _is_method(value: Any) -> bool:
 class FallbackObject:
     """A pandas object that a fallback handed out, standing in for what dframe would return.
 
-    pandas' deferred objects (``df.groupby(f)``, ``gb.resample("D")``, ``s.ewm(span=3)`` ...)
-    and helper objects (``df.plot``) keep the collected data and do the work when used. Their
+    pandas' deferred objects (``df.groupby(f)``, ``gb.resample("D")``, ``s.rolling(3, step=2)``
+    ...) and helper objects (``df.plot``) keep the collected data and do the work when used. Their
     attributes, calls, ``[]`` and iteration go to the pandas object; dframe arguments are
     collected first, and a DataFrame/Series result comes back as a dframe object, a deferred one
     as another ``FallbackObject`` (so ``df.groupby(f).rolling(2).sum()`` is a dframe object).
@@ -247,14 +247,14 @@ class FallbackObject:
     pandas and in dframe's own groupby; ``pipe`` hands the function this object.
 
     A fallback warns once per operation. When the call that made this object has warned
-    already (``Series.ewm``, ``Series.rolling``, ``DataFrame.plot``: ``reported``), its uses
+    already (``Series.rolling``, ``DataFrame.plot``: ``reported``), its uses
     belong to that operation and stay silent; otherwise (a Resampler or window a pandas GroupBy
     handed out, a GroupBy itself) each method or attribute that computes something warns once
     per process, named ``<pandas class>.<name>`` (``RollingGroupBy.sum``).
 
     >>> import dframe, pandas
     >>> df = dframe.from_pandas(pandas.DataFrame({"k": [1, 1, 2], "v": [1.0, 2.0, 3.0]}))
-    >>> type(df.v.ewm(span=2)).__name__
+    >>> type(df.v.rolling(2, step=2)).__name__
     'FallbackObject'
     """
 

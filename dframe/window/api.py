@@ -1,5 +1,5 @@
 """Operations along the rows' order: cumulative ops, ``shift``/``diff``/``pct_change``, and
-``rolling``/``expanding`` windows — each native and exact across partition boundaries.
+``rolling``/``expanding``/``ewm`` windows — each native and exact across partition boundaries.
 
 Two mechanisms carry what a partition needs from the others (both ``MapWithContext`` nodes):
 a *scan* (``dframe.algebra.scan``) passes a prefix carry forward — cumulative ops, expanding
@@ -20,6 +20,7 @@ from dframe.algebra.scan import Cumulative
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 from dframe.plan.wrap import attach
+from dframe.window.ewm import ewm_window
 from dframe.window.rolling import (
     ExpandingWindow,
     Rolling,
@@ -159,6 +160,35 @@ class WindowMethods:
         if where is None:
             return _fallback_window(self, "rolling", options)
         return Rolling(self, options, where)
+
+    def ewm(
+        self: Any,
+        com: float | None = None,
+        span: float | None = None,
+        halflife: Any = None,
+        alpha: float | None = None,
+        min_periods: int | None = 0,
+        adjust: bool = True,
+        ignore_na: bool = False,
+        times: Any = None,
+        method: str = "single",
+    ) -> Any:
+        """Exponentially weighted windows; ``mean``/``sum``/``var``/``std`` scan the partitions,
+        carrying the decayed weighted state of all rows before each one."""
+        options = {
+            "com": com,
+            "span": span,
+            "halflife": halflife,
+            "alpha": alpha,
+            "min_periods": min_periods,
+            "adjust": adjust,
+            "ignore_na": ignore_na,
+            "times": times,
+            "method": method,
+        }
+        if times is not None:
+            return fallback.call_method(self, "ewm", (), options)
+        return ewm_window(self, options)
 
     def expanding(self: Any, min_periods: int = 1, method: str = "single") -> Any:
         """Expanding windows; each partition starts from the moments of all rows before it."""
