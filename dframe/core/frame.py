@@ -20,6 +20,7 @@ from dframe.core.interop import InteropMethods
 from dframe.core.iteration import FrameIterationMethods
 from dframe.core.mutation import FrameMutationMethods
 from dframe.core.row_labels import FrameRowLabelMethods
+from dframe.core.sampling import SampleMethods
 from dframe.core.summaries import SummaryMethods
 from dframe.core.values import ValueMethods
 from dframe.fallback.inplace import NO_DEFAULT
@@ -39,6 +40,7 @@ class DataFrame(
     DistinctMethods,
     InfoMethods,
     InteropMethods,
+    SampleMethods,
     FrameIterationMethods,
     FrameConversionMethods,
     Collection,

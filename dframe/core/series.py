@@ -20,6 +20,7 @@ from dframe.core.info import InfoMethods
 from dframe.core.interop import InteropMethods
 from dframe.core.iteration import SeriesIterationMethods
 from dframe.core.mutation import SeriesMutationMethods
+from dframe.core.sampling import SampleMethods
 from dframe.core.summaries import SummaryMethods
 from dframe.core.values import ValueMethods
 from dframe.fallback.inplace import NO_DEFAULT, flag
@@ -38,6 +39,7 @@ class Series(
     DistinctMethods,
     InfoMethods,
     InteropMethods,
+    SampleMethods,
     SeriesIterationMethods,
     SeriesConversionMethods,
     Collection,
