@@ -188,7 +188,8 @@ def _seed(random_state: Any, rs: Any) -> int:
 def _numpy_error(rs: Any, total: int, size: int, replace: bool) -> None:
     """numpy's own error for an impossible draw (more rows than there are without replacement,
     a draw from no rows), from a generator of the kind pandas would have used."""
-    fresh = np.random.default_rng(0) if isinstance(rs, np.random.Generator) else np.random.RandomState(0)
+    generator = isinstance(rs, np.random.Generator)
+    fresh = np.random.default_rng(0) if generator else np.random.RandomState(0)
     fresh.choice(total, size=size, replace=replace)
 
 
