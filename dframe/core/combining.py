@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.core.dtypes.cast import find_common_type
 
+from dframe import fallback
 from dframe.algebra.align import _cast
 from dframe.core import alignment as align
 from dframe.core.assignment import Update
@@ -112,3 +114,102 @@ def probe_update(obj: Any, other: Any, options: dict[str, Any]) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+# -- combine_first ---------------------------------------------------------------------------------
+
+
+class CombineFirst:
+    """``left.combine_first(right)`` on pieces aligned as pandas aligns the whole frames (the
+    pieces already carry the dtypes of that alignment: int columns a side lacks rows for are
+    float), then pandas' last step with the frames' own dtypes: a column in both whose dtype
+    changed becomes the common type of the two original ones. ``taken``: the columns only
+    ``right`` has, with a value somewhere."""
+
+    def __init__(
+        self, dtypes: pd.Series, other_dtypes: pd.Series, meta: Any, taken: list[Any]
+    ) -> None:
+        self.dtypes, self.other_dtypes, self.meta = dtypes, other_dtypes, meta
+        self.taken = taken
+
+    def __call__(self, left: Any, right: Any) -> Any:
+        if not len(left):
+            # (pandas takes another path for no rows, with another column order: an empty
+            # partition holds no values, its dtypes do not vote)
+            return self.meta.set_axis(left.index[:0], axis=0)
+        out = left.combine_first(right)
+        for c in self.taken:
+            # a column only ``other`` has is ``other``'s, unless all of it is missing (then
+            # pandas keeps the frame's own missing column): a partition's part of it may be all
+            # missing where the whole is not
+            out[c] = right[c]
+        changed = {
+            c: find_common_type([self.dtypes[c], self.other_dtypes[c]])
+            for c in self.dtypes.index.intersection(self.other_dtypes.index)
+            if out.dtypes[c] != self.dtypes[c]
+        }
+        return out.astype(changed) if changed else out
+
+    def __repr__(self) -> str:
+        return "combine_first"
+
+
+class CombineWithEmpty:
+    """``part.combine_first(empty)`` or ``empty.combine_first(part)`` when one side has no rows:
+    pandas' path for that case works row by row."""
+
+    def __init__(self, empty: Any, first: bool) -> None:
+        self.empty, self.first = empty, first
+
+    def __call__(self, part: Any) -> Any:
+        if self.first:
+            return part.combine_first(self.empty)
+        return self.empty.combine_first(part)
+
+    def __repr__(self) -> str:
+        return "combine_first (one side without rows)"
+
+
+def combine_first(obj: Any, other: Any) -> Any:
+    """``obj.combine_first(other)`` natively (both frames or both Series), or None when only
+    pandas can do it. The result's dtypes depend on which values are missing where, so they are
+    settled from the computed partitions."""
+    if isinstance(other, pd.DataFrame | pd.Series):
+        other = from_pandas(other, npartitions=1)
+    if not isinstance(other, DframeObject) or other.ndim != obj.ndim or obj.ndim != 2:
+        return None
+    metas = (obj._meta, other._meta)
+    if any(not len(m.columns) or not m.columns.is_unique for m in metas):
+        return None
+    if any(isinstance(m.index, pd.MultiIndex) for m in metas):
+        return None
+    obj._known_meta(), other._known_meta()
+    n_obj, n_other = align._lengths(obj), align._lengths(other)
+    if n_obj == 0 or n_other == 0:
+        first = n_other == 0
+        fn = CombineWithEmpty(other._meta if first else obj._meta, first)
+        side = obj if first else other
+        return side._map(fn, meta=fn(side._meta), label=repr(fn), by_values=True)
+    meta = obj._meta.combine_first(other._meta)
+    only = [c for c in other._meta.columns if c not in obj._meta.columns]
+    taken = []
+    if only:
+        held = other[only].notna().any().to_pandas()  # (one pass; pandas looks at them all)
+        taken = [c for c in only if held[c]]
+    fn = CombineFirst(obj._meta.dtypes, other._meta.dtypes, meta, taken)
+    out = align.binary(obj, other, "combine_first", False, {}, call=fn)
+    if out is None:
+        return None
+    return obj._new(out._plan, True)
+
+
+class CombineMethods:
+    """Mixin of DataFrame and Series."""
+
+    def combine_first(self: Any, other: Any) -> Any:
+        """Missing values filled from ``other``, over the union of both frames' labels and
+        columns (``other`` aligned by label as pandas aligns it)."""
+        out = combine_first(self, other)
+        if out is None:
+            return fallback.call_method(self, "combine_first", (other,), {})
+        return out

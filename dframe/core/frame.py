@@ -11,6 +11,7 @@ from dframe import fallback
 from dframe.algebra.elementwise import MethodCall, SetColumns
 from dframe.core import assignment, display
 from dframe.core.collection import Collection, _no_default
+from dframe.core.combining import CombineMethods
 from dframe.core.conversion import FrameConversionMethods
 from dframe.core.correlation import FrameCorrelationMethods
 from dframe.core.distinct import DistinctMethods
@@ -41,6 +42,7 @@ class DataFrame(
     InfoMethods,
     InteropMethods,
     SampleMethods,
+    CombineMethods,
     FrameIterationMethods,
     FrameConversionMethods,
     Collection,

@@ -12,6 +12,7 @@ from dframe.algebra.elementwise import MethodCall
 from dframe.core import display
 from dframe.core.accessors import AccessorMixin
 from dframe.core.collection import Collection
+from dframe.core.combining import CombineMethods
 from dframe.core.conversion import SeriesConversionMethods
 from dframe.core.correlation import SeriesCorrelationMethods
 from dframe.core.distinct import DistinctMethods
@@ -40,6 +41,7 @@ class Series(
     InfoMethods,
     InteropMethods,
     SampleMethods,
+    CombineMethods,
     SeriesIterationMethods,
     SeriesConversionMethods,
     Collection,
