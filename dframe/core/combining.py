@@ -108,9 +108,12 @@ def probe_update(obj: Any, other: Any, options: dict[str, Any]) -> bool:
     """Whether pandas' ``update`` of made-up values of these dtypes works: it never changes a
     dtype, and values a column cannot hold raise (TypeError), which then only pandas on the
     real values can decide."""
+    Update(options)(obj._meta, other._meta)  # pandas' errors for the options, at the call
     sample, other_sample = M.nonempty(obj._meta), M.nonempty(other._meta)
+    # (whether values overlap, for errors="raise", is the data's to say)
+    probe = Update({**options, "errors": "ignore"} if options else options)
     try:
-        Update(options)(sample, other_sample.set_axis(sample.index[: len(other_sample)], axis=0))
+        probe(sample, other_sample.set_axis(sample.index[: len(other_sample)], axis=0))
     except (TypeError, ValueError):
         return False
     return True
