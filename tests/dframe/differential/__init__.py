@@ -13,8 +13,8 @@ reduced example shows only the arguments that matter.
 
 - ``frames``: the input frames;
 - ``registry``: dtype kinds, literals, ``op``/``series_op``, the chain's state;
-- ``series_ops``, ``frame_ops``, ``table_ops``, ``conversion_ops``, ``fill_ops``, ``stats_ops``:
-  the operations;
+- ``series_ops``, ``frame_ops``, ``table_ops``, ``conversion_ops``, ``fill_ops``, ``stats_ops``,
+  ``combine_ops``: the operations;
 - ``chains``: ``Case``, ``cases()``;
 - ``compare``: ``check(case, npartitions, executor)`` and the summary's ``STATS``.
 
@@ -25,6 +25,7 @@ from tests.dframe.differential import frame_ops, series_ops, table_ops  # noqa: 
 # (newer operations register after: the older ones keep their place in the draws)
 from tests.dframe.differential import conversion_ops, fill_ops, parse_ops  # noqa: F401, I001
 from tests.dframe.differential import stats_ops  # noqa: F401, I001
+from tests.dframe.differential import combine_ops  # noqa: F401, I001
 from tests.dframe.differential.chains import Case, Step, cases
 from tests.dframe.differential.compare import STATS, check
 from tests.dframe.differential.registry import OPS
