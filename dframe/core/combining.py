@@ -188,11 +188,19 @@ def combine_first(obj: Any, other: Any) -> Any:
         return None
     obj._known_meta(), other._known_meta()
     n_obj, n_other = align._lengths(obj), align._lengths(other)
-    if n_obj == 0 or n_other == 0:
-        first = n_other == 0
-        fn = CombineWithEmpty(other._meta if first else obj._meta, first)
-        side = obj if first else other
-        return side._map(fn, meta=fn(side._meta), label=repr(fn), by_values=True)
+    if n_other == 0:
+        fn = CombineWithEmpty(other._meta, True)
+        return obj._map(fn, meta=fn(obj._meta), label=repr(fn), by_values=True)
+    if n_obj == 0:
+        # ``other``'s rows, in the order of pandas' join of the labels (sorted where they sort):
+        # each partition's rows are then in that order already
+        rindex, _ = align._index_and_lengths(other)
+        labels, _, ridx = obj._meta.index.join(rindex, how="outer", return_indexers=True)
+        ridx = np.arange(len(rindex)) if ridx is None else ridx
+        lengths = M.split_lengths(len(labels), other.npartitions)
+        rows = other._new(align._side(other, ridx, labels, lengths, None))
+        fn = CombineWithEmpty(obj._meta, False)
+        return rows._map(fn, meta=fn(rows._meta), label=repr(fn), by_values=True)
     meta = obj._meta.combine_first(other._meta)
     only = [c for c in other._meta.columns if c not in obj._meta.columns]
     taken = []
