@@ -10,6 +10,15 @@ pandas' ``get_indexer`` on the collected labels and an exchange of rows), then p
 re-cut alongside tells each partition which of its rows ``other`` holds, and those rows get
 ``other``'s own dtypes back before pandas' ``update`` sees them. ``Series.update`` reindexes
 ``other`` like the Series (upcast included), which is exactly the re-cut.
+
+``combine_first``: the two frames are aligned as operators align them (``alignment.binary``:
+outer join of the labels, rows exchanged to the output partitions, each piece cast to the dtypes
+of the global alignment) and pandas' ``combine_first`` runs on each pair of pieces, followed by
+pandas' last step with the frames' own dtypes; what depends on whole columns is settled first
+(which columns only ``other`` has hold a value: one pass) or after (dtypes from the computed
+partitions). A side without rows takes pandas' own path for it, row by row. Object columns
+(pandas infers ``str`` from a whole column's values), ``Series.combine_first``, duplicate
+column names and a MultiIndex run on pandas.
 """
 
 from __future__ import annotations
@@ -187,6 +196,10 @@ def combine_first(obj: Any, other: Any) -> Any:
     if any(isinstance(m.index, pd.MultiIndex) for m in metas):
         return None
     obj._known_meta(), other._known_meta()
+    if any((m.dtypes == object).any() for m in (obj._meta, other._meta)):
+        # pandas builds the result anew, inferring ``str`` for object columns holding only
+        # strings: by the values of the whole column, which a partition does not see
+        return None
     n_obj, n_other = align._lengths(obj), align._lengths(other)
     if n_other == 0:
         fn = CombineWithEmpty(other._meta, True)
