@@ -3,8 +3,9 @@
 An accessor method whose result is element-wise (one output row per input row, computed from
 that row alone) is a ``MapPartitions`` running pandas' own method on each partition, so every
 value is computed by the code pandas would run. Which methods qualify is listed once below;
-the rest (``get_dummies``, ``split(expand=True)`` ...: their output columns depend on all the
-values) run on pandas with a ``PandasFallbackWarning``.
+the rest (``get_dummies`` ...: their output columns depend on all the values) run on pandas
+with a ``PandasFallbackWarning``; ``split``/``rsplit(expand=True)`` take two passes
+(``str_split``).
 
 The output meta comes from pandas running the method on a non-empty stand-in. Some dtypes
 depend on the values (``str.len`` is int64 without missing values, float64 with them); the
@@ -19,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from dframe import fallback
+from dframe.core import str_split
 from dframe.execution import lower
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
@@ -322,14 +324,16 @@ class StringMethods(_Accessor):
         self, pat: Any = None, *, n: int = -1, expand: bool = False, regex: Any = None
     ) -> Any:
         kwargs = {"pat": pat, "n": n, "expand": expand, "regex": regex}
-        if expand:  # as many columns as the longest split has parts: needs all the rows
-            return self._fallback("split", (), kwargs, call=True)
+        if expand is True:  # as many columns as the longest split has parts: two passes
+            out = str_split.split_expand(self._series, "split", _without_expand(kwargs))
+            return self._fallback("split", (), kwargs, call=True) if out is None else out
         return self._map("split", (), kwargs, call=True)
 
     def rsplit(self, pat: Any = None, *, n: int = -1, expand: bool = False) -> Any:
         kwargs = {"pat": pat, "n": n, "expand": expand}
-        if expand:
-            return self._fallback("rsplit", (), kwargs, call=True)
+        if expand is True:
+            out = str_split.split_expand(self._series, "rsplit", _without_expand(kwargs))
+            return self._fallback("rsplit", (), kwargs, call=True) if out is None else out
         return self._map("rsplit", (), kwargs, call=True)
 
     def repeat(self, repeats: Any) -> Any:
@@ -392,6 +396,10 @@ class DatetimeMethods(_Accessor):
             # "infer" reads neighbouring rows; an array lines up with all rows.
             return self._fallback("tz_localize", (tz,), kwargs, call=True)
         return self._map("tz_localize", (tz,), kwargs, call=True)
+
+
+def _without_expand(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if k != "expand"}
 
 
 class _CatChunk:

@@ -124,16 +124,22 @@ def _call(
 
 
 def binary(
-    left: Any, right: Any, name: str, reflected: bool, flex: dict[str, Any] | None
+    left: Any,
+    right: Any,
+    name: str,
+    reflected: bool,
+    flex: dict[str, Any] | None,
+    call: Callable[[Any, Any], Any] | None = None,
 ) -> Any:
     """``left <op> right`` for two dframe operands that do not line up, or None when only
     pandas can do it (the caller falls back).
 
     ``flex``: None for an operator (``a + b``), else the keyword arguments of the method form
-    (``a.add(b, fill_value=0)``), whose comparisons align instead of raising.
+    (``a.add(b, fill_value=0)``), whose comparisons align instead of raising. ``call``: what
+    runs on the aligned pieces instead of the operator (``combine_first``).
     """
     if not _positional(left, right):
-        return by_labels(left, right, name, reflected, flex)
+        return by_labels(left, right, name, reflected, flex, call)
     _check_compared_columns(left, right, name, flex)
     n_left, n_right = _lengths(left), _lengths(right)
     if flex is None and name in COMPARISON and n_left != n_right:
@@ -151,7 +157,7 @@ def binary(
         lmeta, rmeta = lmeta.astype(object), rmeta.astype(object)
     left_dtypes = _with_missing_rows(lmeta) if n_left < n_right else _dtypes(lmeta)
     right_dtypes = _with_missing_rows(rmeta) if n_right < n_left else _dtypes(rmeta)
-    fn = AlignedOp(_call(name, reflected, flex), left_dtypes, right_dtypes, asobject)
+    fn = AlignedOp(call or _call(name, reflected, flex), left_dtypes, right_dtypes, asobject)
     meta = _infer_meta(fn, left._meta, right._meta, max(n_left, n_right))
     plan = PositionalAlign(
         left._plan, right._plan, fn, meta, extend=True, label=repr(fn.call)
@@ -219,7 +225,12 @@ def _side(
 
 
 def by_labels(
-    left: Any, right: Any, name: str, reflected: bool, flex: dict[str, Any] | None
+    left: Any,
+    right: Any,
+    name: str,
+    reflected: bool,
+    flex: dict[str, Any] | None,
+    call: Callable[[Any, Any], Any] | None = None,
 ) -> Any:
     """``left <op> right`` aligned by label as pandas aligns it (``Index.join(how="outer")``,
     run on the collected indexes), or None when only pandas can do it."""
@@ -262,7 +273,7 @@ def by_labels(
     missing_right = bool((np.asarray(ridx) < 0).any())
     left_dtypes = _with_missing_rows(lmeta) if missing_left else _dtypes(lmeta)
     right_dtypes = _with_missing_rows(rmeta) if missing_right else _dtypes(rmeta)
-    call = _call(name, reflected, flex)
+    call = call or _call(name, reflected, flex)
     fn = AlignedOp(call, left_dtypes, right_dtypes, asobject)
     meta = _infer_meta(fn, left._meta, right._meta, len(labels))
     meta = meta.set_axis(labels[:0], axis=0)

@@ -11,6 +11,7 @@ from dframe import fallback
 from dframe.algebra.elementwise import MethodCall, SetColumns
 from dframe.core import assignment, display
 from dframe.core.collection import Collection, _no_default
+from dframe.core.combining import CombineMethods
 from dframe.core.conversion import FrameConversionMethods
 from dframe.core.correlation import FrameCorrelationMethods
 from dframe.core.distinct import DistinctMethods
@@ -22,6 +23,7 @@ from dframe.core.iteration import FrameIterationMethods
 from dframe.core.mutation import FrameMutationMethods
 from dframe.core.replacing import ReplacingMethods
 from dframe.core.row_labels import FrameRowLabelMethods
+from dframe.core.sampling import SampleMethods
 from dframe.core.summaries import SummaryMethods
 from dframe.core.values import ValueMethods
 from dframe.fallback.inplace import NO_DEFAULT
@@ -43,6 +45,8 @@ class DataFrame(
     DistinctMethods,
     InfoMethods,
     InteropMethods,
+    SampleMethods,
+    CombineMethods,
     FrameIterationMethods,
     FrameConversionMethods,
     Collection,

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from dframe import fallback
-from dframe.core import assignment, cow
+from dframe.core import assignment, combining, cow
 from dframe.plan import nodes as N
 from dframe.plan.wrap import DframeObject
 
@@ -97,7 +97,7 @@ class FrameMutationMethods:
         """Take the non-missing values of ``other`` (aligned by label), in place."""
         options = {"join": join, "overwrite": overwrite, "filter_func": filter_func}
         options["errors"] = errors
-        plan = assignment.update(self, other, options)
+        plan = assignment.update(self, other, options) or combining.update(self, other, options)
         if plan is None:
             fallback.call_method(self, "update", (other,), options)
             return
@@ -129,7 +129,7 @@ class SeriesMutationMethods:
 
     def update(self: Any, other: Any) -> None:
         """Take the non-missing values of ``other`` (aligned by label), in place."""
-        plan = assignment.update(self, other, {})
+        plan = assignment.update(self, other, {}) or combining.update(self, other, {})
         if plan is None:
             fallback.call_method(self, "update", (other,), {})
             return

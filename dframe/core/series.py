@@ -12,6 +12,7 @@ from dframe.algebra.elementwise import MethodCall
 from dframe.core import display
 from dframe.core.accessors import AccessorMixin
 from dframe.core.collection import Collection
+from dframe.core.combining import CombineMethods
 from dframe.core.conversion import SeriesConversionMethods
 from dframe.core.correlation import SeriesCorrelationMethods
 from dframe.core.distinct import DistinctMethods
@@ -22,6 +23,7 @@ from dframe.core.interop import InteropMethods
 from dframe.core.iteration import SeriesIterationMethods
 from dframe.core.mutation import SeriesMutationMethods
 from dframe.core.replacing import ReplacingMethods
+from dframe.core.sampling import SampleMethods
 from dframe.core.summaries import SummaryMethods
 from dframe.core.values import ValueMethods
 from dframe.fallback.inplace import NO_DEFAULT, flag
@@ -42,6 +44,8 @@ class Series(
     DistinctMethods,
     InfoMethods,
     InteropMethods,
+    SampleMethods,
+    CombineMethods,
     SeriesIterationMethods,
     SeriesConversionMethods,
     Collection,

@@ -98,7 +98,7 @@ FRAME_FORMS: dict[str, tuple[Form, bool]] = {
     "update_filtered_same_source": (lambda d, x: d.update(d[d.a > 0][["a", "b"]] * 0), True),
     "update_other_source": (
         lambda d, x: d.update(x.of(pd.DataFrame({"a": [10, 20], "b": [np.nan, 1.5]}))),
-        False,
+        True,
     ),
     "insert_series": (lambda d, x: d.insert(1, "c", d.a * 2), True),
     "insert_scalar_first": (lambda d, x: d.insert(0, "z", 5), True),
@@ -145,7 +145,7 @@ SERIES_FORMS: dict[str, tuple[Form, bool]] = {
     "update_same_source": (lambda s, x: s.update(s.where(s > 100) * 0), True),
     "update_other_source": (
         lambda s, x: s.update(x.of(pd.Series([5.0, np.nan, 6.0], index=[0, 1, 7]))),
-        False,
+        True,
     ),
     "delitem": (lambda s, x: s.__delitem__(2), False),
     "index_setter": (lambda s, x: setattr(s, "index", np.arange(N) * 10), True),
@@ -296,8 +296,7 @@ def test_update_of_a_copy_changes_only_the_copy(npartitions, executor):
     assert_same(pdf, base)
     upd = base.copy()
     patch = pd.DataFrame({"a": [100, 200]}, index=[1, 2])
-    with pytest.warns(dframe.PandasFallbackWarning):
-        upd.update(dframe.from_pandas(patch))
+    upd.update(dframe.from_pandas(patch))  # (another source: native, combining.update)
     expected = pdf.copy()
     expected.update(patch)
     assert_same(expected, upd)

@@ -19,5 +19,5 @@ def test_classification():
     assert table["info"] == coverage.NATIVE
     assert table["fillna"] == coverage.PARTIAL  # native for scalars, falls back for methods
     assert table["transpose"] == coverage.PARTIAL  # data too big for the driver falls back
-    assert table["combine_first"] == coverage.FALLBACK
+    assert table["combine"] == coverage.FALLBACK
     assert set(table) == {n for n in dir(pd.DataFrame) if not n.startswith("_")}

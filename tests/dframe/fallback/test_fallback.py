@@ -38,7 +38,7 @@ def test_results_stay_dframe_objects_and_compose(executor):
     with pytest.warns(PandasFallbackWarning, match="Series.mode"):
         assert_same(pdf.s.mode(), df.s.mode())
     with pytest.warns(PandasFallbackWarning):
-        assert_same(pdf.combine_first(pdf), df.combine_first(df))
+        assert_same(pdf.b.combine_first(pdf.a), df.b.combine_first(df.a))
 
 
 @pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # inplace is deprecated

@@ -42,7 +42,7 @@ def test_fallback_runs_when_the_data_fits(executor):
     df = _frame()
     pdf = make_frame(200)
     with pytest.warns(dframe.PandasFallbackWarning, match="combine_first"):
-        assert_same(pdf[["a", "b"]].combine_first(pdf), df[["a", "b"]].combine_first(df))
+        assert_same(pdf.b.combine_first(pdf.a), df.b.combine_first(df.a))
 
 
 def test_collected_bytes_measures_deep_usage(executor):

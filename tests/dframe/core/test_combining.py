@@ -1,0 +1,196 @@
+"""``DataFrame.update`` with an ``other`` of another source and ``DataFrame.combine_first`` run
+natively and match pandas: values, dtypes, labels, column order, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dframe
+
+from tests.dframe.conftest import assert_same, on_executors
+
+pytestmark = [
+    pytest.mark.timeout(120),
+    pytest.mark.filterwarnings("error::dframe.PandasFallbackWarning"),
+    pytest.mark.filterwarnings("ignore::pandas.errors.ChainedAssignmentError"),
+]
+
+LEFT = pd.DataFrame(
+    {
+        "a": [1, 2, 3, 4, 5, 6, 7],
+        "b": [1.5, np.nan, 3, np.nan, 5, np.nan, 7],
+        "s": pd.array(["x", None, "z", "w", None, "y", "y"], dtype="str"),
+        "t": pd.date_range("2024-01-01", periods=7, freq="D"),
+        "f": [True, False, True, False, True, False, True],
+    }
+)
+# Some of LEFT's labels (shuffled) and some others; a missing value in each column; a column
+# LEFT lacks.
+RIGHT = pd.DataFrame(
+    {
+        "a": [10, 20, 30, 40, 50],
+        "b": [9.0, 8, np.nan, 6, 5],
+        "s": pd.array(["p", None, "r", "t", "u"], dtype="str"),
+        "t": pd.to_datetime(["2020-01-01", None, "2020-01-03", "2020-01-04", "2020-01-05"]),
+        "z": [1, 2, 3, 4, 5],
+    },
+    index=[4, 2, 0, 9, 6],
+)
+SHORT = RIGHT.reset_index(drop=True).iloc[:3]  # by position: fewer rows than LEFT
+LONG = pd.concat([RIGHT, RIGHT.iloc[:4]]).reset_index(drop=True)  # more rows than LEFT
+DUPLICATE_LABELS = LEFT.set_axis([0, 0, 1, 2, 2, 2, 4], axis=0)
+TEXT_LABELS = LEFT.set_axis(list("gfedcba"), axis=0)
+OTHERS = {
+    "label": RIGHT,
+    "short": SHORT,
+    "long": LONG,
+    "columns": RIGHT[["b", "s"]],
+    "text": RIGHT.set_axis(list("xcazb"), axis=0),
+}
+
+
+def _frames(left, right, n):
+    return dframe.from_pandas(left, npartitions=n), dframe.from_pandas(right, npartitions=2)
+
+
+def _updated(pdf, other, **options):
+    out = pdf.copy()
+    out.update(other, **options)
+    return out
+
+
+# -- update --------------------------------------------------------------------------------------
+
+
+@on_executors()
+@pytest.mark.parametrize("name", list(OTHERS))
+def test_update_from_another_source(executor, npartitions, name):
+    left = TEXT_LABELS if name == "text" else LEFT
+    df, other = _frames(left, OTHERS[name], npartitions)
+    assert df.update(other) is None
+    assert_same(_updated(left, OTHERS[name]), df)
+
+
+@on_executors()
+@pytest.mark.parametrize(
+    "options",
+    [{"overwrite": False}, {"filter_func": lambda x: x > 3}, {"errors": "raise"}],
+    ids=["overwrite", "filter_func", "errors"],
+)
+def test_update_options(executor, npartitions, options):
+    right = RIGHT[["a", "b"]]
+    if options.get("errors"):  # (values only where LEFT misses them: no overlap)
+        right = pd.DataFrame({"b": [8.0, np.nan, 6.0]}, index=[1, 0, 9])
+    df, other = _frames(LEFT, right, npartitions)
+    df.update(other, **options)
+    assert_same(_updated(LEFT, right, **options), df)
+
+
+@on_executors()
+def test_update_with_a_series_and_duplicate_labels(executor, npartitions):
+    series = RIGHT["s"].rename("s")
+    df, other = _frames(LEFT, series, npartitions)
+    df.update(other)
+    assert_same(_updated(LEFT, series), df)
+    df, other = _frames(DUPLICATE_LABELS, RIGHT.iloc[:3], npartitions)
+    df.update(other)
+    assert_same(_updated(DUPLICATE_LABELS, RIGHT.iloc[:3]), df)
+
+
+@on_executors([1, 3, 7])
+def test_update_leaves_other_objects_alone_and_series_update(executor, npartitions):
+    df, other = _frames(LEFT, RIGHT, npartitions)
+    before = df.copy()
+    column = df["a"]
+    df.update(other)
+    assert_same(LEFT, before)
+    assert_same(LEFT["a"], column)
+    s, o = _frames(LEFT["b"], RIGHT["b"], npartitions)
+    s.update(o)
+    expected = LEFT["b"].copy()
+    expected.update(RIGHT["b"])
+    assert_same(expected, s)
+
+
+@on_executors([1, 3, 7])
+def test_update_with_no_common_label_or_no_rows(executor, npartitions):
+    far = RIGHT.set_axis([100, 101, 102, 103, 104], axis=0)
+    for right in (far, RIGHT.iloc[:0]):
+        df, other = _frames(LEFT, right, npartitions)
+        df.update(other)
+        assert_same(_updated(LEFT, right), df)
+    df, other = _frames(LEFT.iloc[:0], RIGHT, npartitions)
+    df.update(other)
+    assert_same(_updated(LEFT.iloc[:0], RIGHT), df)
+
+
+def test_update_errors_like_pandas(sync):
+    duplicated = RIGHT.set_axis([0, 0, 1, 2, 3], axis=0)
+    df, other = _frames(LEFT, duplicated, 3)
+    with pytest.raises(ValueError, match="duplicate indexes"):
+        _updated(LEFT, duplicated)
+    with pytest.raises(ValueError, match="duplicate indexes"):
+        df.update(other)
+    df, other = _frames(LEFT, RIGHT, 3)
+    with pytest.raises(ValueError, match="Data overlaps"):
+        _updated(LEFT, RIGHT, errors="raise")
+    with pytest.raises(ValueError, match="Data overlaps"):
+        df.update(other, errors="raise")
+        df.to_pandas()
+    with pytest.raises(ValueError, match="errors must be either"):
+        df.update(other, errors="bad")
+
+
+# -- combine_first ---------------------------------------------------------------------------------
+
+PAIRS = {
+    "label": (LEFT, RIGHT),
+    "label_flipped": (RIGHT, LEFT),
+    "position": (LEFT, SHORT),
+    "position_flipped": (SHORT, LEFT),
+    "longer": (LEFT, LONG),
+    "reversed": (LEFT.iloc[::-1], RIGHT),
+    "text": (TEXT_LABELS, OTHERS["text"]),
+    "duplicates": (DUPLICATE_LABELS, RIGHT.iloc[:3]),
+    "ints_and_bools": (LEFT[["a", "f"]], SHORT[["a", "b"]].rename(columns={"b": "f"})),
+    "int_with_float": (LEFT[["a", "s"]], RIGHT[["a", "z"]].astype({"a": float})),
+    "empty_self": (LEFT.iloc[:0], RIGHT),
+    "empty_other": (LEFT, RIGHT.iloc[:0][["a", "b", "s", "t"]]),
+    "all_missing_new_column": (LEFT, RIGHT.assign(z=np.nan)),
+}
+
+
+@on_executors()
+@pytest.mark.parametrize("name", list(PAIRS))
+def test_combine_first_like_pandas(executor, npartitions, name):
+    left, right = PAIRS[name]
+    df, other = _frames(left, right, npartitions)
+    assert_same(left.combine_first(right), df.combine_first(other))
+
+
+@on_executors([1, 3, 7])
+def test_combine_first_with_a_pandas_frame_and_chained(executor, npartitions):
+    df = dframe.from_pandas(LEFT, npartitions=npartitions)
+    out = df.combine_first(RIGHT)
+    assert_same(LEFT.combine_first(RIGHT), out)
+    assert_same(LEFT.combine_first(RIGHT).a.sum(), out.a.sum())
+    assert_same(LEFT.combine_first(RIGHT)["z"] + 1, out["z"] + 1)
+
+
+def test_combine_first_error_like_pandas(sync):
+    left, right = LEFT[["a"]], RIGHT[["z"]].iloc[:0]  # pandas casts z's missing values to int
+    df, other = _frames(left, right, 3)
+    with pytest.raises(ValueError) as expected:
+        left.combine_first(right)
+    with pytest.raises(type(expected.value)):
+        df.combine_first(other).to_pandas()
+
+
+@pytest.mark.filterwarnings("default::dframe.PandasFallbackWarning")
+def test_series_combine_first_falls_back(sync):
+    s, o = _frames(LEFT["b"], RIGHT["b"], 3)
+    with pytest.warns(dframe.PandasFallbackWarning, match="combine_first"):
+        out = s.combine_first(o)
+    assert_same(LEFT["b"].combine_first(RIGHT["b"]), out)
