@@ -244,7 +244,10 @@ def _slice_ends(key: Any) -> tuple[int, str] | None:
 
 def _split_key(obj: Any, key: Any) -> tuple[Any, Any]:
     if isinstance(key, tuple):
-        if len(key) == 2 and isinstance(obj._meta, pd.DataFrame):
+        # With a MultiIndex of rows pandas first reads the tuple as one row label
+        # (``df.loc[(1, "y")]``): its rules decide, on pandas.
+        rows_first = isinstance(obj._meta.index, pd.MultiIndex)
+        if len(key) == 2 and isinstance(obj._meta, pd.DataFrame) and not rows_first:
             return key
         return None, None
     return key, slice(None)

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
 
 import dframe
@@ -176,3 +179,17 @@ def test_inplace_index_methods(sync):
         d.sort_index(inplace=True)
         d.reset_index(inplace=True)
     assert_same(pdf, df)
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 4])
+@pytest.mark.parametrize("key", [(1, "y"), (1, "a"), ((1, "y"), "a"), (slice(None), "b")])
+def test_loc_tuple_keys_with_a_multiindex_of_rows(sync, npartitions, key):
+    """Found in session 11: ``df.loc[(1, "y")]`` with MultiIndex rows is one row label in
+    pandas; dframe read it as (rows, columns) and raised KeyError 'y'."""
+    pdf = pd.DataFrame({"a": [1.0, 5, 3, 8], "b": [2.0, 0, 9, 4]})
+    pdf = pdf.set_index([pd.Index([1, 1, 2, 2]), pd.Index(list("xyxy"))])
+    d = dframe.from_pandas(pdf, npartitions=npartitions)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dframe.PandasFallbackWarning)
+        result = d.loc[key]
+    assert_same(pdf.loc[key], result)
