@@ -24,6 +24,7 @@ from dframe.core.parsing import to_datetime, to_numeric, to_timedelta
 from dframe.core.series import Series
 from dframe.fallback import PandasFallbackWarning
 from dframe.io.api import read_csv, read_parquet
+from dframe.io.json import read_json
 from dframe.merge import merge  # the function shadows the package name on purpose
 from dframe.merge.asof import merge_asof
 from dframe.numpy.fallback import NumpyFallbackWarning
@@ -51,6 +52,7 @@ __all__ = [
     "merge_asof",
     "options",
     "read_csv",
+    "read_json",
     "read_parquet",
     "to_datetime",
     "to_numeric",

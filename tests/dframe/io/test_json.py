@@ -43,3 +43,49 @@ def test_other_orients_run_on_pandas(sync):
     with pytest.warns(dframe.PandasFallbackWarning):
         text = dframe.from_pandas(pdf, npartitions=2).to_json(orient="split")
     assert text == pdf.to_json(orient="split")
+
+
+def _records() -> list[dict]:
+    return [
+        {"a": i, "s": f"x{i}", "f": i * 0.5 + 0.25, "when": f"2024-01-{i % 28 + 1:02d}"}
+        for i in range(60)
+    ]
+
+
+@on_executors([1, 3, 7])
+@pytest.mark.parametrize("partition_bytes", [10**9, 300, 60])
+def test_read_json_lines_matches_pandas(executor, npartitions, partition_bytes, tmp_path):
+    import json
+
+    path = tmp_path / "f.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in _records()) + "\n")
+    with dframe.config.override(partition_bytes=partition_bytes):
+        result = dframe.read_json(path, lines=True)
+        if partition_bytes < 1000:
+            assert result.npartitions > 3
+    pd.testing.assert_frame_equal(result.to_pandas(), pd.read_json(path, lines=True))
+    pdf = pd.read_json(path, lines=True, convert_dates=["when"])
+    with dframe.config.override(partition_bytes=partition_bytes):
+        result = dframe.read_json(path, lines=True, convert_dates=["when"])
+    pd.testing.assert_frame_equal(result.to_pandas(), pdf)
+    out = dframe.from_pandas(pdf, npartitions=npartitions).to_json(orient="records", lines=True)
+    assert out == pdf.to_json(orient="records", lines=True)
+
+
+@pytest.mark.parametrize("partition_bytes", [300, 60])
+def test_blocks_that_disagree_are_read_by_pandas(sync, tmp_path, partition_bytes):
+    """A key only the last records have, one float among ints: pandas' dtypes come from all
+    the records, which no block sees; pandas reads such a file."""
+    import json
+
+    rows = _records()
+    rows[30]["a"] = 1.5
+    rows[40]["s"] = None
+    for row in rows[45:]:
+        row["late"] = "yes"
+    path = tmp_path / "f.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    with dframe.config.override(partition_bytes=partition_bytes):
+        with pytest.warns(dframe.PandasFallbackWarning):
+            result = dframe.read_json(path, lines=True)
+    pd.testing.assert_frame_equal(result.to_pandas(), pd.read_json(path, lines=True))
