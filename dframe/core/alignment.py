@@ -334,10 +334,12 @@ def reindexed_to(frame: Any, value: Any) -> Any:
     vindex, _ = _index_and_lengths(value)
     if vindex.equals(findex):
         indexer = np.arange(len(vindex))
-    elif vindex.is_unique:
+    elif vindex.is_unique and findex.is_unique:
         indexer = vindex.get_indexer(findex)
     else:
-        return None  # pandas' own error (a reindex from duplicate labels)
+        # pandas' own error (a reindex from repeated labels), or its alignment with repeated
+        # labels (a join, with rules of its own)
+        return None
     missing = bool((indexer < 0).any())
     gathered = value._new(_side(value, indexer, findex, flengths, frame._plan.partitioning))
     if not missing:

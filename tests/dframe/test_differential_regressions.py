@@ -1861,3 +1861,18 @@ def test_outer_join_of_repeated_text_labels_with_numbers_sorts_numbers_first():
     )
     other = pd.DataFrame({"k": [0]})
     same(pdf.join(other, how="outer"), df_of(pdf, 1).join(df_of(other, 1), how="outer"))
+
+
+def test_mask_of_repeated_labels_by_a_condition_of_another_source():
+    """Found by the long run (seed 9016, session 11): ``d.mask(other.isna())`` where ``d``
+    repeats its labels: pandas aligns by a join of its own (here: TypeError, a categorical
+    column given False); the condition is no longer reindexed to the rows natively."""
+    pdf = pd.DataFrame(
+        {"c": pd.Categorical(["x"] * 5, categories=["x", "y"]), "k": [0] * 5},
+        index=pd.Index([0] * 5),
+    )
+    other = pd.DataFrame({"k": [0]})
+    with pytest.raises(TypeError):
+        pdf.mask(other.isna())
+    with pytest.raises(TypeError):
+        df_of(pdf, 1).mask(df_of(other, 1).isna()).to_pandas()
