@@ -51,10 +51,17 @@ class Parse:
 
 
 def _first_value(part: pd.Series) -> tuple[Any, ...]:
-    """``(value,)``: the first value pandas' format guess would look at, or () if none."""
-    values = part.to_numpy(dtype=object, na_value=None)
-    k = tslib.first_non_null(values)
-    return () if k == -1 else (values[k],)
+    """``(value,)``: the first value pandas' format guess would look at, or () if none. (Read
+    from a growing head: converting a whole partition of text to objects costs a parse.)"""
+    rows = 64
+    while True:
+        values = part.iloc[:rows].to_numpy(dtype=object, na_value=None)
+        k = tslib.first_non_null(values)
+        if k != -1:
+            return (values[k],)
+        if rows >= len(part):
+            return ()
+        rows *= 16
 
 
 def _needs_lead(name: str, arg: Any, kwargs: dict[str, Any]) -> bool:
