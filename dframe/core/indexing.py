@@ -315,6 +315,13 @@ class _Indexer:
             return self._fallback()[key]
         if _is_all(rows):
             return narrowed
+        if (
+            self._by == "loc"
+            and isinstance(obj._meta.index, pd.MultiIndex)
+            and not pd.api.types.is_list_like(rows)
+        ):
+            # a key of the first level: pandas drops the levels it matched (on pandas)
+            return self._fallback()[key]
         ends = _slice_ends(rows) if self._by == "iloc" else None
         if ends is not None and topk.ends(narrowed._plan, *ends) is not None:
             return narrowed._ends(*ends)  # iloc[:n] of a sort: its top-k

@@ -182,10 +182,13 @@ def test_inplace_index_methods(sync):
 
 
 @pytest.mark.parametrize("npartitions", [1, 2, 4])
-@pytest.mark.parametrize("key", [(1, "y"), (1, "a"), ((1, "y"), "a"), (slice(None), "b")])
+@pytest.mark.parametrize(
+    "key", [(1, "y"), (1, "a"), ((1, "y"), "a"), (slice(None), "b"), 1, [1], slice(1, 2)]
+)
 def test_loc_tuple_keys_with_a_multiindex_of_rows(sync, npartitions, key):
     """Found in session 11: ``df.loc[(1, "y")]`` with MultiIndex rows is one row label in
-    pandas; dframe read it as (rows, columns) and raised KeyError 'y'."""
+    pandas; dframe read it as (rows, columns) and raised KeyError 'y'. ``df.loc[1]`` drops
+    the level it matched in pandas; dframe kept it (a wrong index)."""
     pdf = pd.DataFrame({"a": [1.0, 5, 3, 8], "b": [2.0, 0, 9, 4]})
     pdf = pdf.set_index([pd.Index([1, 1, 2, 2]), pd.Index(list("xyxy"))])
     d = dframe.from_pandas(pdf, npartitions=npartitions)
