@@ -558,6 +558,21 @@ class DataFrameGroupBy(GroupBy, DataFrameGroupCounts):
         cls = DataFrameGroupBy if isinstance(key, list) else SeriesGroupBy
         return cls(self._work, spec, self._split_out, self._fb.select(key))
 
+    def corr(
+        self, method: Any = "pearson", min_periods: int = 1, numeric_only: bool = False
+    ) -> Any:
+        """Each group's correlation matrix: pandas' ``corr`` on the group's rows (``apply``)."""
+        kwargs = {"method": method, "min_periods": min_periods, "numeric_only": numeric_only}
+        if callable(method):
+            return self._fb.call("corr", **kwargs)
+        return self.apply(A.OnEachGroup("corr", kwargs))
+
+    def cov(self, min_periods: int | None = None, ddof: int | None = 1,
+            numeric_only: bool = False) -> Any:  # fmt: skip
+        """Each group's covariance matrix (``apply`` of pandas' ``cov``)."""
+        kwargs = {"min_periods": min_periods, "ddof": ddof, "numeric_only": numeric_only}
+        return self.apply(A.OnEachGroup("cov", kwargs))
+
     def __getattr__(self, name: str) -> Any:
         if (
             not name.startswith("_")

@@ -139,3 +139,16 @@ class ApplyCombine:
         else:
             spec = replace(spec, selection=NONE)
         return spec.grouped(keys).apply(lambda _: next(results))
+
+
+class OnEachGroup:
+    """``group.<name>(**kwargs)`` (a frame method whose result is the group's block)."""
+
+    def __init__(self, name: str, kwargs: dict[str, Any]) -> None:
+        self.name, self.kwargs = name, kwargs
+
+    def __call__(self, group: pd.DataFrame) -> Any:
+        return getattr(group, self.name)(**self.kwargs)
+
+    def __repr__(self) -> str:
+        return self.name

@@ -192,3 +192,32 @@ def test_random_frames_with_missing_values(pdf, npartitions, min_periods, ddof, 
         full = pdf.fillna(0.5)
         assert_same(full.corr(method="spearman"),
                     dframe.from_pandas(full, npartitions=npartitions).corr(method="spearman"))
+
+
+_GROUPED = pd.DataFrame(
+    {
+        "k": np.random.default_rng(3).integers(0, 3, 30),
+        "a": np.random.default_rng(4).normal(size=30),
+        "b": np.random.default_rng(5).normal(size=30),
+        "c": np.random.default_rng(6).integers(0, 5, 30),
+    }
+)
+_GROUPED.loc[3, "a"] = np.nan
+
+
+@on_executors()
+@pytest.mark.parametrize(
+    "case",
+    {
+        "corr": lambda g: g.corr(),
+        "cov": lambda g: g.cov(),
+        "spearman": lambda g: g.corr(method="spearman", min_periods=3),
+        "cov ddof": lambda g: g.cov(ddof=0),
+        "selected": lambda g: g[["a", "b"]].corr(),
+    }.items(),
+    ids=lambda c: c[0],
+)
+def test_groupby_corr_and_cov(executor, npartitions, case):
+    _, fn = case
+    d = dframe.from_pandas(_GROUPED, npartitions=npartitions)
+    assert_same(fn(_GROUPED.groupby("k")), fn(d.groupby("k")))

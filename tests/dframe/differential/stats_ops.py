@@ -11,9 +11,11 @@ import pandas as pd
 from hypothesis import strategies as st
 
 from tests.dframe.differential.registry import (
+    KEYS,
     NUMB,
     Draw,
     call,
+    columns,
     has,
     is_frame,
     op,
@@ -98,3 +100,14 @@ def _value_counts_bins(draw: Draw, s: pd.Series) -> Callable[[str], str]:
         "dropna": opt(draw, False),
     }
     return lambda x: call(f"{x}.value_counts", bins=bins, **kwargs)
+
+
+def _grouped_numbers(d: pd.DataFrame) -> bool:
+    return is_frame(d) and "k" in columns(d, KEYS) and len(columns(d, NUMB)) >= 3
+
+
+@op("groupby_corr", _grouped_numbers)
+def _groupby_corr(draw: Draw, d: pd.DataFrame) -> str:
+    values = [c for c in columns(d, NUMB) if c != "k"][:3]
+    name = draw(st.sampled_from(["corr", "cov"]))
+    return f"d.groupby('k')[{values!r}].{name}()"
