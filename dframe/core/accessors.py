@@ -243,7 +243,12 @@ class _Accessor:
     _name = ""
 
     def __init__(self, series: Any) -> None:
-        getattr(series._meta, self._name)  # pandas' AttributeError for the wrong dtype
+        try:
+            getattr(series._meta, self._name)
+        except AttributeError:
+            # The planned dtype may be a guess the data settles (text replacing floats): ask
+            # the data's; pandas' AttributeError if that is the wrong dtype too.
+            getattr(series._known_meta(), self._name)
         self._series = series
 
     def _map(

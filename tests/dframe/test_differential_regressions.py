@@ -1876,3 +1876,17 @@ def test_mask_of_repeated_labels_by_a_condition_of_another_source():
         pdf.mask(other.isna())
     with pytest.raises(TypeError):
         df_of(pdf, 1).mask(df_of(other, 1).isna()).to_pandas()
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_str_accessor_of_text_that_replaced_floats(npartitions):
+    """Found by the long run (seed 9018, session 11): ``replace(1.0, 'a')`` of floats plans
+    float64 until computed; ``.str`` refused that guess instead of asking the data's dtype."""
+    pdf = pd.DataFrame({"k": [0] * 6, "f": [1.0] * 6})
+
+    def chain(d):
+        return d.value_counts(normalize=True).replace(1.0, "a").str.split(None, expand=True)
+
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
+    with pytest.raises(AttributeError):
+        df_of(pd.DataFrame({"f": [1.5, 2.5]}), npartitions)["f"].str.upper()
