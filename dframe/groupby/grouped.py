@@ -339,9 +339,10 @@ class Finish:
         plain = [
             j for j, dt in enumerate(keys.dtypes) if not isinstance(dt, pd.CategoricalDtype)
         ]
-        if len(plain) > 1:
+        if len(plain) != 1:
             # (pandas' groups of those keys are the pairs in the dropped rows, which ``seen``,
-            # per key, does not hold)
+            # per key, does not hold; with only categorical keys, every pair of categories in
+            # order of first appearance, whatever rows were dropped)
             return _all_groups(keys, self.spec)
         if self.spec.opt("sort"):
             # One made-up row per value of the plain key in dropped rows: with the categories'

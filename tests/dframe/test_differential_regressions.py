@@ -1890,3 +1890,41 @@ def test_str_accessor_of_text_that_replaced_floats(npartitions):
     same(chain(pdf), chain(df_of(pdf, npartitions)))
     with pytest.raises(AttributeError):
         df_of(pd.DataFrame({"f": [1.5, 2.5]}), npartitions)["f"].str.upper()
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_unsorted_groupby_of_two_categorical_keys_with_every_category(npartitions):
+    """Found by the long run (seed 9018, session 11; a second categorical from qcut):
+    ``groupby([c, r], sort=False, observed=False)``: pandas' groups are every pair of
+    categories by first appearance; dframe listed the observed pairs first."""
+    pdf = pd.DataFrame(
+        {
+            "i": [0] * 7,
+            "c": pd.Categorical(list("xxxxxyx"), categories=["x", "y", "z"]),
+            "r": pd.Categorical(list("pppppqq"), categories=["q", "p"]),
+        }
+    )
+
+    def chain(d):
+        return d.groupby(["c", "r"], sort=False, observed=False)["i"].sum()
+
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
+
+
+@pytest.mark.xfail(strict=True, reason="unsorted groupby of categoricals with NaN (issue 10)")
+def test_unsorted_groupby_of_two_categorical_keys_with_missing_values():
+    """Found in session 11 (a random check beside seed 9018; not fixed): with missing key
+    values, pandas' order of every pair of categories (sort=False) also counts the categories
+    first seen in the rows it drops; dframe's does not."""
+    pdf = pd.DataFrame(
+        {
+            "i": [3, 4, 0, 4, 2, 1, 3, 2],
+            "c": pd.Categorical([None, "y", None, None, None, "y", None, "x"], categories=list("xyz")),
+            "r": pd.Categorical(["q", None, None, "q", "q", "p", "q", "q"], categories=list("qpw")),
+        }
+    )
+
+    def chain(d):
+        return d.groupby(["c", "r"], sort=False, observed=False)["i"].sum()
+
+    same(chain(pdf), chain(df_of(pdf, 1)))
