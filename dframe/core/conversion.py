@@ -15,6 +15,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dframe import fallback
@@ -137,7 +138,9 @@ class FrameConversionMethods(ConversionMethods):
         """
         picked = self._known_meta().select_dtypes(include=include, exclude=exclude)
         columns = self._meta.columns
-        if columns.is_unique and not isinstance(columns, pd.MultiIndex):
+        # (a list of bool labels would select as a mask: unstack's [True] columns)
+        bools = any(isinstance(c, bool | np.bool_) for c in columns)
+        if columns.is_unique and not isinstance(columns, pd.MultiIndex) and not bools:
             return self._new(N.Project(self._plan, tuple(picked.columns)))
         fn = MethodCall("select_dtypes", include=include, exclude=exclude)
         return self._map(fn, meta=picked, label="select_dtypes", probe=False)

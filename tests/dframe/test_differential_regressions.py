@@ -1928,3 +1928,16 @@ def test_unsorted_groupby_of_two_categorical_keys_with_missing_values():
         return d.groupby(["c", "r"], sort=False, observed=False)["i"].sum()
 
     same(chain(pdf), chain(df_of(pdf, 1)))
+
+
+@pytest.mark.parametrize("npartitions", [1, 2])
+def test_select_dtypes_of_bool_column_labels(npartitions):
+    """Found by the long run (seed 9020, session 11): ``unstack`` of a bool level makes
+    columns ``[True]``; ``select_dtypes`` projected them as a list, which pandas reads as a
+    boolean mask."""
+    pdf = pd.DataFrame({"k": [0], "b": [True], "nb": pd.array([True], dtype="boolean")})
+
+    def chain(d):
+        return d.set_index(["k", "b"])["nb"].unstack().select_dtypes(exclude="number")
+
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
