@@ -312,13 +312,15 @@ def assign_by_labels(frame: Any, name: Hashable, value: Any) -> N.Node | None:
     return N.MapPartitions(fn, (frame._plan, gathered), out_meta, label=repr(fn))
 
 
-def reindexed_to(frame: Any, value: Any) -> Any:
+def reindexed_to(frame: Any, value: Any, repeated_labels: bool = True) -> Any:
     """``value`` reindexed to ``frame``'s row labels, in ``frame``'s partitions (pandas'
     ``frame.align(value, join="left")``, which ``where``/``mask``/``fillna`` do with a dframe
     argument from another source), or None when only pandas can do it.
 
     Every piece gets the dtypes of the whole reindexed ``value`` (int → float when a label is
-    missing anywhere), so each partition's pandas call sees what the global one would."""
+    missing anywhere), so each partition's pandas call sees what the global one would.
+    ``repeated_labels=False``: None when ``frame`` repeats labels (``where`` aligns by a join,
+    whose rules for repeated labels are not a reindex)."""
     if value.ndim > frame.ndim or not _unique_columns(value._meta):
         return None
     if _positional(frame, value):
@@ -334,12 +336,10 @@ def reindexed_to(frame: Any, value: Any) -> Any:
     vindex, _ = _index_and_lengths(value)
     if vindex.equals(findex):
         indexer = np.arange(len(vindex))
-    elif vindex.is_unique and findex.is_unique:
+    elif vindex.is_unique and (repeated_labels or findex.is_unique):
         indexer = vindex.get_indexer(findex)
     else:
-        # pandas' own error (a reindex from repeated labels), or its alignment with repeated
-        # labels (a join, with rules of its own)
-        return None
+        return None  # pandas' own error (a reindex from repeated labels), or its join
     missing = bool((indexer < 0).any())
     gathered = value._new(_side(value, indexer, findex, flengths, frame._plan.partitioning))
     if not missing:

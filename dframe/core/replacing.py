@@ -37,7 +37,7 @@ class ReplacingMethods:
         if not _is_collection(value):
             return value
         if value._plan.partitioning != self._plan.partitioning:
-            value = align.reindexed_to(self, value)
+            value = align.reindexed_to(self, value, repeated_labels=False)
         if value is None or (replaces and not _never_upcasts(self._meta, value._meta)):
             return None
         return value
