@@ -63,6 +63,9 @@ class InterpolateMethods:
             and method in BY_POSITION + BY_LABEL
         )
         meta = empty = None
+        # (the dtypes decide what runs: ints stay as they are; a guess of the data's, such as
+        # int64 for a column a mask filled with NaN, would be wrong)
+        self._known_meta()
         if method in ("pad", "ffill", "bfill", "backfill"):
             M.nonempty(self._meta).interpolate(**options)  # pandas' error, at the call
         if native:
