@@ -61,6 +61,8 @@ class InterpolateMethods:
             not kwargs
             and axis in (0, "index")
             and method in BY_POSITION + BY_LABEL
+            # (pandas' own rules and errors for other methods on a MultiIndex)
+            and (method == "linear" or not isinstance(self._meta.index, pd.MultiIndex))
         )
         meta = empty = None
         # (the dtypes decide what runs: ints stay as they are; a guess of the data's, such as

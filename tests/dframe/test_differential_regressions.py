@@ -1955,3 +1955,18 @@ def test_interpolate_of_ints_a_mask_filled_with_missing_values(npartitions):
         return d.mask(o.isna()).interpolate()
 
     same(chain(pdf, other), chain(df_of(pdf, npartitions), df_of(other, 1)))
+
+
+@pytest.mark.xfail(strict=True, reason="timedeltas with object bools (issue 10, open)")
+def test_timedeltas_times_an_object_column_of_bools():
+    """Found by the suite's differential run (session 11; not fixed): after a concat with a
+    frame lacking ``b``, ``b`` is object (bools); ``td * b`` is pandas' answer and ``td / b``
+    its TypeError, while dframe raises other errors from its stand-ins."""
+    pdf = pd.DataFrame({"b": [True] * 4, "td": pd.to_timedelta([1, 2, 3, 4], unit="h")})
+    other = pd.DataFrame({"k": np.array([], dtype="int64")})
+
+    def chain(d, o, lib):
+        d = lib.concat([d, o])
+        return d["td"] * d["b"]
+
+    same(chain(pdf, other, pd), chain(df_of(pdf, 1), df_of(other, 1), dframe))

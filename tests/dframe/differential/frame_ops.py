@@ -174,12 +174,22 @@ def _binary_columns(draw: Draw, d: pd.DataFrame) -> str:
     ]
     b = draw(st.sampled_from(same + [pick(draw, d)]))
     o = draw(st.sampled_from(ARITH + COMPARE + ["&", "|"]))
+    if _timedeltas_and_objects(d[a], d[b]):
+        # KNOWN (issue 10, session 11; strict xfail
+        # test_timedeltas_times_an_object_column_of_bools): timedeltas with an object column
+        # of bools and NaN (a concat's): dframe plans on stand-ins pandas refuses otherwise.
+        b = a
     if o in COMPARE and _str_and_numbers(d[a], d[b]):
         # KNOWN (a pandas bug): a str column compared with object values that are not all
         # strings raises ArrowTypeError or answers, by the type of the object column's first
         # value (a partition's first value may differ): compared with itself instead.
         b = a
     return f"d[{a!r}] {o} d[{b!r}]"
+
+
+def _timedeltas_and_objects(x: pd.Series, y: pd.Series) -> bool:
+    kinds = {kind_of(x), kind_of(y)}
+    return "td" in kinds and "obj" in kinds
 
 
 def _str_and_numbers(x: pd.Series, y: pd.Series) -> bool:
