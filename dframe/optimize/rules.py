@@ -38,10 +38,19 @@ def transform(root: N.Node, rewrite: Callable[[N.Node], N.Node]) -> N.Node:
     def visit(node: N.Node) -> N.Node:
         if node not in done:
             rebuilt = node.with_inputs(tuple(visit(i) for i in node.inputs))
-            done[node] = rewrite(rebuilt)
+            done[node] = rewrite(keep_partitioning(rebuilt, node))
         return done[node]
 
     return visit(root)
+
+
+def keep_partitioning(rebuilt: N.Node, node: N.Node) -> N.Node:
+    """``rebuilt`` (``node`` over rewritten inputs holding the same rows) makes the same
+    partitions: it keeps ``node``'s partitioning, which other parts of the plan may be combined
+    with (a Series computed before from a shuffled frame, assigned back to the frame)."""
+    if rebuilt is not node:
+        object.__setattr__(rebuilt, "token", node.token)
+    return rebuilt
 
 
 def substitute(root: N.Node, old: N.Node, new: N.Node) -> N.Node:
@@ -91,11 +100,8 @@ def use_cache(root: N.Node) -> N.Node:
         if node not in done:
             hit = CACHE.get(node)
             if hit is None:
-                hit = node.with_inputs(tuple(visit(i) for i in node.inputs))
-                # Over computed inputs it makes the same partitions: it keeps its partitioning,
-                # which results computed from the node before may be combined with (a Series
-                # made of a shuffled frame, assigned back to it).
-                object.__setattr__(hit, "token", node.token)
+                rebuilt = node.with_inputs(tuple(visit(i) for i in node.inputs))
+                hit = keep_partitioning(rebuilt, node)
             done[node] = hit
         return done[node]
 

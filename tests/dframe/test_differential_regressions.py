@@ -1970,3 +1970,19 @@ def test_timedeltas_times_an_object_column_of_bools():
         return d["td"] * d["b"]
 
     same(chain(pdf, other, pd), chain(df_of(pdf, 1), df_of(other, 1), dframe))
+
+
+@pytest.mark.parametrize("npartitions", [1, 2])
+def test_assigning_a_column_computed_before_to_a_frame_the_optimizer_rebuilds(npartitions):
+    # suite's seed (session 11): interpolate computes its input (the data's dtypes); the head
+    # under concat is then pushed to the source, rebuilding the concat — which must keep the
+    # partitioning the computed column was made from.
+    pdf = pd.DataFrame({"i": [0, 0, 0], "o": np.array(["a", "a", 1], dtype=object)})
+
+    def chain(d, lib):
+        d = lib.concat([d, d.head(3)])
+        d = d.copy()
+        d["i"] = d["i"].interpolate()
+        return d
+
+    same(chain(pdf, pd), chain(df_of(pdf, npartitions), dframe))

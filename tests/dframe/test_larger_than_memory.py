@@ -97,12 +97,15 @@ class MemoryWatch(threading.Thread):
     """Every 20 ms, as the issue counts memory: the private PSS (PSS less its shared-memory
     part) of this process and its descendants (driver, scheduler, workers) plus the shared
     memory they use — the session's /dev/shm files and any other /dev/shm file they map (a
-    deleted file's pages live on while mapped) — each file once."""
+    deleted file's pages live on while mapped) — each file once. The test process's own memory
+    counts from its size at the start: in a full suite it holds what thousands of earlier tests
+    left in its heap, which this computation did not use."""
 
     def __init__(self, shm_dir: str) -> None:
         super().__init__(daemon=True)
         self.shm_dir, self.halt = shm_dir, threading.Event()
         self.peak_shm = self.peak_total = self.samples = 0
+        self.baseline = _private_pss(os.getpid())
 
     def _session_files(self, sizes: dict[int, int]) -> None:
         try:
@@ -139,7 +142,8 @@ class MemoryWatch(threading.Thread):
                     self._mapped_files(proc.pid, sizes)
                 except (OSError, ValueError):
                     pass
-            self.peak_total = max(self.peak_total, private + sum(sizes.values()))
+            used = private - self.baseline + sum(sizes.values())
+            self.peak_total = max(self.peak_total, used)
             self.samples += 1
             self.halt.wait(0.02)
 
