@@ -367,7 +367,9 @@ class SummaryMethods:
         try:
             sample_out = getattr(M.nonempty(self._meta), name)(**kwargs)
         except TypeError:
-            if not M.holds_objects(self._meta):
+            # Objects may hold what pandas can summarize; without rows pandas answers NaN even
+            # for dtypes it refuses (the quantile of bools).
+            if not M.holds_objects(self._meta) and len(self):
                 raise
             return fallback.call_method(self, name, (), {"axis": axis, **kwargs})
         try:

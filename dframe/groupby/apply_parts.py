@@ -116,11 +116,16 @@ class ApplyCombine:
     order and labels), where the function returns each group's precomputed result, so pandas
     decides how results combine (group keys, transform-like results, ``as_index``)."""
 
-    def __init__(self, spec: GroupSpec, name: Hashable, sort: bool) -> None:
+    def __init__(self, spec: GroupSpec, name: Hashable, sort: bool, empty: Any) -> None:
         self.spec, self.name, self.sort = spec, name, sort
+        self.empty = empty  # the grouped frame without rows
 
     def __call__(self, nkeys: int, *parts: Any) -> Any:
         keys = concat_parts(parts[:nkeys])
+        if not len(keys):
+            # No groups: pandas never calls the function and answers with the selected
+            # columns, without rows.
+            return self.spec.grouped(self.empty).apply(lambda _: None)
         results = iter([r for _, r in ordered_groups(list(parts[nkeys:]), self.sort)])
         spec = self.spec
         if (

@@ -166,7 +166,9 @@ def _rank(obj: Any, axis: Any, method: str, numeric_only: bool, na_option: str,
         axis=axis, method=method, numeric_only=numeric_only, na_option=na_option,
         ascending=ascending, pct=pct,
     )
-    meta = obj._meta.rank(**kwargs)  # pandas' argument errors
+    # pandas' argument errors; which columns are numbers is the data's call (text may have
+    # replaced numbers in a column planned as floats)
+    meta = (obj._known_meta() if numeric_only else obj._meta).rank(**kwargs)
     series = obj.ndim == 1
     source = obj
     if not series:

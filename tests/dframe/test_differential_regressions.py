@@ -1986,3 +1986,42 @@ def test_assigning_a_column_computed_before_to_a_frame_the_optimizer_rebuilds(np
         return d
 
     same(chain(pdf, pd), chain(df_of(pdf, npartitions), dframe))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_groupby_apply_without_groups_answers_with_the_selected_columns(npartitions):
+    # seeds 9023/9024: groupby corr (an apply) of a frame without rows — pandas never calls
+    # the function and gives the selected columns, without rows; dframe gave no columns.
+    pdf = pd.DataFrame({"k": np.array([], "int64"), "i": np.array([], "int64"), "f": []})
+    d = df_of(pdf, npartitions)
+    same(pdf.groupby("k")[["i", "f"]].corr(), d.groupby("k")[["i", "f"]].corr())
+    same(pdf.groupby("k").cov(), d.groupby("k").cov())
+    same(pdf.groupby("k")[["i"]].apply(len), d.groupby("k")[["i"]].apply(len))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_quantile_of_bools_without_rows(npartitions):
+    # seed 9024: pandas refuses the quantile of bools only when there are some.
+    pdf = pd.DataFrame({"i": np.array([], "int64"), "f": [], "b": np.array([], bool)})
+    d = df_of(pdf, npartitions)
+    same(pdf.quantile(0.5, numeric_only=True), d.quantile(0.5, numeric_only=True))
+    rows = pd.DataFrame({"i": [1, 2], "f": [1.0, 2.0], "b": [True, False]})
+    with pytest.raises(TypeError):
+        rows.quantile(0.5, numeric_only=True)
+    with pytest.raises(TypeError):
+        df_of(rows, npartitions).quantile(0.5, numeric_only=True)
+
+
+@pytest.mark.parametrize("npartitions", [1, 2])
+def test_rank_of_numbers_only_after_text_replaced_numbers(npartitions):
+    # seed 9029: replace(0, "a") of ints is object in pandas: rank(numeric_only=True) leaves
+    # it out; dframe chose the columns by the planned dtypes.
+    pdf = pd.DataFrame({"i": [0, 1], "k": [0, 0], "f": [1.0, 0.0]})
+
+    def chain(d):
+        d = d.copy()
+        d["k"] = d["k"].replace(0, "a")
+        d["f"] = d["f"].replace(1.0, "a")
+        return d.rank(numeric_only=True)
+
+    same(chain(pdf), chain(df_of(pdf, npartitions)))

@@ -149,7 +149,8 @@ def _eval(draw: Draw, d: pd.DataFrame) -> str:
 @op("assign", plain)
 def _assign(draw: Draw, d: pd.DataFrame) -> str:
     col = pick(draw, d)
-    target = draw(st.sampled_from([col, "r", "x"]))
+    # (names are keywords of assign: a label that is no identifier is left out)
+    target = draw(st.sampled_from([t for t in (col, "r", "x") if str(t).isidentifier()]))
     forms = [
         f"d.assign({target}={value(draw, d[col])})",
         f"d.assign({target}=lambda e: e[{col!r}])",

@@ -258,7 +258,9 @@ def series_op(
                 col = draw(st.sampled_from(fitting(d)))
                 expr = make(draw, d[col])(f"d[{col!r}]")
                 target = draw(st.sampled_from([col, "r"]))
-                if draw(st.booleans()):
+                # (assign takes names as keywords: a label like "t_2024-01-01 00:00:00" that
+                # get_dummies made is set with d[...] = instead)
+                if str(target).isidentifier() and draw(st.booleans()):
                     return f"d.assign({target}={expr})"
                 return f"d = d.copy()\nd[{target!r}] = {expr}"
 
