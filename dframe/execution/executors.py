@@ -11,6 +11,10 @@ Lowering talks to an executor through four calls, mirroring the runtime's API:
 ``store_budget()``                    (optional) bytes of data it can hold, which decides
                                       whether ``read_*`` reads at the call (``dframe.io.api``).
 
+A handle may also be a ``Deferred``: a partition no task has computed, evaluated inside each
+task that reads it (``submit`` flattens it into the task's arguments); ``get`` and ``wait``
+compute it.
+
 ``SyncExecutor`` runs each task at once in this process (handles are the values themselves);
 it serves small data, where shipping partitions to workers costs more than it saves, and tests
 of the plan layer. ``RuntimeExecutor`` runs tasks on ``runtime`` (or on any module with Ray
@@ -28,6 +32,66 @@ from dframe.execution import categories
 from dframe.plan.nodes import PartitionReader
 
 _task = threading.local()
+
+
+class Deferred:
+    """``func(*args)`` (``args``: handles or readers), run inside every task that reads it.
+
+    For steps that cost nothing next to storing their result — a column selection is a view —
+    each reader computing them saves a task, a copy of the partition into the store and the
+    memory it holds (``Lowerer`` decides, from the function's ``free`` attribute).
+    """
+
+    __slots__ = ("func", "args")
+
+    def __init__(self, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.func, self.args = func, args
+
+
+class _ReadingDeferred:
+    """``fn`` called with its deferred arguments evaluated first; ``layout`` gives, per
+    argument of ``fn``, None (passed as is) or the deferred function and its argument count."""
+
+    def __init__(self, fn: Callable[..., Any], layout: list[Any]) -> None:
+        self.fn, self.layout = fn, layout
+
+    def __call__(self, *flat: Any) -> Any:
+        args, pos = [], 0
+        for item in self.layout:
+            if item is None:
+                args.append(flat[pos])
+                pos += 1
+            else:
+                func, n = item
+                args.append(func(*flat[pos : pos + n]))
+                pos += n
+        return self.fn(*args)
+
+    def __repr__(self) -> str:
+        return repr(self.fn)
+
+
+def _flatten(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Callable[..., Any], tuple]:
+    """The task to submit for ``fn(*args)``: deferred arguments' own arguments (those of the
+    deferred partitions they read, in turn) become the task's, so the backend resolves their
+    handles."""
+    if not any(isinstance(a, Deferred) for a in args):
+        return fn, args
+    layout: list[Any] = []
+    flat: list[Any] = []
+    for a in args:
+        if isinstance(a, Deferred):
+            func, inner = _flatten(a.func, a.args)
+            layout.append((func, len(inner)))
+            flat.extend(inner)
+        else:
+            layout.append(None)
+            flat.append(a)
+    return _ReadingDeferred(fn, layout), tuple(flat)
+
+
+def _identity(x: Any) -> Any:
+    return x
 
 
 def in_partition_task() -> bool:
@@ -66,6 +130,7 @@ class SyncExecutor:
 
     def submit(self, fn: Callable[..., Any], *args: Any, num_returns: int = 1) -> Any:
         self.tasks_submitted += 1
+        fn, args = _flatten(fn, args)
         result = run_task(fn, *args)
         for listener in self.listeners:
             listener.task_finished()
@@ -77,7 +142,12 @@ class SyncExecutor:
         return value
 
     def get(self, handles: Any) -> Any:
-        return list(handles) if isinstance(handles, list) else handles
+        if isinstance(handles, list):
+            return [self._value(h) for h in handles]
+        return self._value(handles)
+
+    def _value(self, handle: Any) -> Any:
+        return self.submit(_identity, handle) if isinstance(handle, Deferred) else handle
 
     def wait(self, handles: list[Any]) -> None:
         return None
@@ -130,6 +200,7 @@ class RuntimeExecutor:
         self.tasks_submitted += 1
         if num_returns != 1:
             task = task.options(num_returns=num_returns)
+        fn, args = _flatten(fn, args)
         refs = task.remote(fn, *args)
         for listener in self.listeners:
             listener.task_submitted(refs)
@@ -140,11 +211,21 @@ class RuntimeExecutor:
         return self.backend.put(value)
 
     def get(self, handles: Any) -> Any:
-        return self.backend.get(handles)
+        if isinstance(handles, Deferred):
+            return self.get([handles])[0]
+        if not isinstance(handles, list):
+            return self.backend.get(handles)
+        if not any(isinstance(h, Deferred) for h in handles):
+            return self.backend.get(handles)
+        # A deferred partition is its inputs' values with its (free) steps applied here.
+        calls = [_flatten(_identity, (h,)) for h in handles]
+        values = iter(self.backend.get([a for _, args in calls for a in args]))
+        return [fn(*[next(values) for _ in args]) for fn, args in calls]
 
     def wait(self, handles: list[Any]) -> None:
         if handles:
-            self.backend.wait(list(handles), num_returns=len(handles))
+            handles = list(dict.fromkeys(_flatten(_identity, tuple(handles))[1]))
+            self.backend.wait(handles, num_returns=len(handles))
 
     def store_budget(self) -> int | None:
         """The object store's memory budget, from the backend's public ``cluster_resources()``

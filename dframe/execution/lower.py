@@ -20,11 +20,18 @@ from dframe import config
 from dframe.algebra import tree_reduce
 from dframe.algebra.rows import concat_dtype, concat_rows
 from dframe.execution import progress
-from dframe.execution.executors import RuntimeExecutor, SyncExecutor, default_runtime, default_sync
+from dframe.execution.executors import (
+    Deferred,
+    RuntimeExecutor,
+    SyncExecutor,
+    default_runtime,
+    default_sync,
+)
 from dframe.optimize.rules import CACHE, optimize, toposort
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 from dframe.plan import positional, value_dtypes
+from dframe.plan.nodes import PartitionReader
 
 
 class LoweringError(NotImplementedError):
@@ -45,6 +52,18 @@ def _shift_index(part: Any, start: int, dtypes: Any = None) -> Any:
     if dtypes is not None:
         out = out.astype(dtypes)
     return out
+
+
+class _Renumbered:
+    """A partition with global labels ``start, start+1, ...`` (``_shift_index`` without a cast)."""
+
+    free = True
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+
+    def __call__(self, part: Any) -> Any:
+        return _shift_index(part, self.start)
 
 
 def _read_with_info(part: Any) -> tuple[Any, tuple[int, Any, list[bool]]]:
@@ -163,6 +182,8 @@ class Lowerer:
 
     def _renumber(self, handles: list[Any], lengths: list[int], dtypes: Any = None) -> list[Any]:
         starts = M.offsets(lengths)
+        if dtypes is None:  # new labels only: a view, made by whatever reads the partitions
+            return [Deferred(_Renumbered(s), (h,)) for h, s in zip(handles, starts, strict=True)]
         return [
             self.ex.submit(_shift_index, h, s, dtypes) for h, s in zip(handles, starts, strict=True)
         ]
@@ -224,6 +245,10 @@ class Lowerer:
                 # (a merge's finish), so the child's result is neither stored nor read again.
                 return child.lower_then(self, fn)
         per_input = self._partition_args(node)
+        if getattr(fn, "free", False) and not any(
+            isinstance(a, PartitionReader) for args in per_input for a in args
+        ):  # (a read is not free: each reader would read the file again)
+            return [Deferred(fn, args) for args in zip(*per_input, strict=True)]
         return [self.ex.submit(fn, *args) for args in zip(*per_input, strict=True)]
 
     visit_MapPartitions = _visit_partitionwise

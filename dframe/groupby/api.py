@@ -38,6 +38,7 @@ from dframe.groupby.counts import DataFrameGroupCounts, SeriesGroupCounts
 from dframe.groupby.fallback import FallbackGroupBy
 from dframe.groupby.nodes import Gather, GroupAgg, GroupNumbers, GroupShuffle
 from dframe.groupby.windows import GroupWindowMethods
+from dframe.sort.group_heads import sorted_group_heads
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 from dframe.plan.value_dtypes import SettleDtypes, same_meta
@@ -462,6 +463,9 @@ class GroupBy(GroupWindowMethods):
         return _wrap(node)
 
     def head(self, n: int = 5) -> Any:
+        heads = sorted_group_heads(self._work, self._spec, n)
+        if heads is not None:  # of sorted rows: each group's first n rows picked in place
+            return _wrap(heads)
         return self._rowwise(G.Call("head", n), aligned=False)
 
     def tail(self, n: int = 5) -> Any:
@@ -479,9 +483,8 @@ class GroupBy(GroupWindowMethods):
             G.KeysOnly(self._spec.key_columns), (self._work,), None, label="keys"
         )
         name = self._spec.series_name if self._spec.series else self._spec.selection
-        gather = Gather(
-            (keys, groups), A.ApplyCombine(self._spec, name, self._spec.opt("sort"))
-        )
+        combine = A.ApplyCombine(self._spec, name, self._spec.opt("sort"), self._work.meta)
+        gather = Gather((keys, groups), combine)
         (result,) = lower.collect_partitions(gather)
         n = self._work.npartitions
 

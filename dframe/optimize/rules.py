@@ -378,6 +378,8 @@ class FusedProgram:
 
     def __init__(self, steps: list[tuple[Callable[..., Any], tuple[int, ...]]], labels: list[str]):
         self.steps, self.labels = steps, labels
+        # Every step costs nothing (column selections): readers run it (``executors.Deferred``).
+        self.free = all(getattr(fn, "free", False) for fn, _ in steps)
 
     def __call__(self, *leaves: Any) -> Any:
         values = list(leaves)

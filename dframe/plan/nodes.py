@@ -76,6 +76,8 @@ class MapPartitions(Node):
 
 
 class _SelectColumns:
+    free = True  # a view: readers select the columns themselves (``executors.Deferred``)
+
     def __init__(self, columns: tuple[Hashable, ...], series: bool) -> None:
         self.columns, self.series = columns, series
 

@@ -96,6 +96,32 @@ def test_chain_of_partitionwise_ops_fuses_into_one_task_per_partition(sync):
     assert sync.tasks_submitted - before == 4
 
 
+def test_a_column_selection_runs_in_the_tasks_that_read_it(sync):
+    # Selecting columns is a view: a groupby over it (which reads each partition twice, for a
+    # sample of the keys and for the aggregation) selects them itself rather than waiting for
+    # tasks that store the selected copy.
+    pdf = make_frame(40)
+    wide = dframe.from_pandas(pdf, npartitions=4)
+    narrow = dframe.from_pandas(pdf[["flag", "a"]], npartitions=4)
+    before = sync.tasks_submitted
+    assert_same(pdf[["flag", "a"]].groupby("flag").sum(), wide[["flag", "a"]].groupby("flag").sum())
+    projected = sync.tasks_submitted - before
+    before = sync.tasks_submitted
+    assert_same(pdf[["flag", "a"]].groupby("flag").sum(), narrow.groupby("flag").sum())
+    assert projected == sync.tasks_submitted - before
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 50])
+def test_a_column_selection_computed_on_its_own(sync, npartitions):
+    pdf = make_frame(20)
+    df = dframe.from_pandas(pdf, npartitions=npartitions)
+    assert_same(pdf[["a", "b"]], df[["a", "b"]])
+    assert len(df[["a"]]) == 20
+    kept = df[["b", "a"]].persist()
+    assert_same(pdf[["b", "a"]], kept)
+    assert_same(pdf[["b", "a"]].merge(pdf[["a"]], on="a"), kept.merge(df[["a"]], on="a"))
+
+
 def test_tree_reduction_task_count(sync):
     df = dframe.from_pandas(make_frame(), npartitions=7)
     with config.override(split_every=2):
