@@ -38,7 +38,7 @@ import pandas as pd
 from dframe import config
 from dframe.algebra.rows import concat_rows, index_of
 from dframe.algebra.shuffle import ConcatPieces, assignment, split_by, split_grid
-from dframe.execution.executors import PartitionReader
+from dframe.execution.executors import Deferred, PartitionReader
 from dframe.merge import finish, index_join, unlike_keys, whole_index
 from dframe.merge.order import Bounds, RangeSplit, Sample, SortPieces, without_labels
 from dframe.plan import meta as M
@@ -442,6 +442,8 @@ class Merge(N.Node):
         names = self._names_by_emptiness(spec)
         agree, lengths = self._agree(ex, spec, names, lparts, rparts)
         common = ex.submit(agree, *infos, *lengths)
+        if then is None:  # dropping helper columns and labelling: done by what reads it
+            return [Deferred(finish.Finish(hidden, j), (h, common)) for j, h in enumerate(ordered)]
         return [
             ex.submit(finish.Finish(hidden, j, then), h, common) for j, h in enumerate(ordered)
         ]
