@@ -43,7 +43,7 @@ def collected_bytes(obj: Any) -> int:
     mat = lower.compute(obj._plan)
     ex = mat.executor
     if isinstance(ex, SyncExecutor):  # partitions already are in this process
-        return sum(partition_bytes(p) for p in mat.handles)
+        return sum(partition_bytes(p) for p in ex.get(list(mat.handles)))
     return sum(int(n) for n in ex.get([ex.submit(partition_bytes, h) for h in mat.handles]))
 
 
