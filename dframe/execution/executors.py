@@ -12,8 +12,8 @@ Lowering talks to an executor through four calls, mirroring the runtime's API:
                                       whether ``read_*`` reads at the call (``dframe.io.api``).
 
 A handle may also be a ``Deferred``: a partition no task has computed, evaluated inside each
-task that reads it (``submit`` flattens it into the task's arguments); ``get`` and ``wait``
-compute it.
+task that reads it (``submit`` flattens it into the task's arguments); ``get`` evaluates it
+from its inputs' values and ``wait`` waits for those.
 
 ``SyncExecutor`` runs each task at once in this process (handles are the values themselves);
 it serves small data, where shipping partitions to workers costs more than it saves, and tests
@@ -35,7 +35,8 @@ _task = threading.local()
 
 
 class Deferred:
-    """``func(*args)`` (``args``: handles or readers), run inside every task that reads it.
+    """``func(*args)`` (``args``: handles, never readers), run inside every task that reads it
+    (and in the driver by ``get``).
 
     For steps that cost nothing next to storing their result — a column selection is a view —
     each reader computing them saves a task, a copy of the partition into the store and the
