@@ -29,10 +29,13 @@ from dframe.algebra.rows import append_objects
 
 def applies(left: pd.Index, right: pd.Index) -> bool:
     """Whether joining these indexes needs the whole indexes' labels: one-level indexes, one of
-    them of object dtype (whose labels may be equal across types)."""
+    them of object dtype (whose labels may be equal across types), or text joined with other
+    labels (object labels too: pandas orders them by a path chosen from the whole indexes,
+    sorting numbers first when one repeats a label)."""
     if left.nlevels != 1 or right.nlevels != 1:
         return False
-    return left.dtype == object or right.dtype == object
+    text = [isinstance(ix.dtype, pd.StringDtype) for ix in (left, right)]
+    return left.dtype == object or right.dtype == object or text[0] != text[1]
 
 
 def _tags(indexes: tuple[pd.Index, ...], shift: int) -> np.ndarray:

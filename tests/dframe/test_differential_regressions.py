@@ -1851,16 +1851,26 @@ def test_series_computed_from_a_shuffled_frame_assigned_back(shared_ray):
         same(chain(pdf, pd), chain(df_of(pdf, 1), dframe))
 
 
-@pytest.mark.xfail(strict=True, reason="outer join order of mixed labels with repeats (issue 10)")
-def test_outer_join_of_repeated_text_labels_with_numbers_sorts_numbers_first():
-    """Found by the long run (seed 9014, session 11; not fixed): an outer join of a str index
-    with repeated labels and an int one: pandas joins non-unique indexes by sorting (numbers
-    before text), unique ones in order; dframe's stand-ins for the indexes are unique."""
-    pdf = pd.DataFrame(
-        {"b": [True, True]}, index=pd.Index(["r0", "r0"], dtype="str")
-    )
-    other = pd.DataFrame({"k": [0]})
-    same(pdf.join(other, how="outer"), df_of(pdf, 1).join(df_of(other, 1), how="outer"))
+@pytest.mark.parametrize("npartitions", [1, 2, 5])
+def test_outer_join_of_repeated_text_labels_with_numbers_sorts_numbers_first(npartitions):
+    """Found by the long run (seeds 9014, session 11, and 9036): an outer join of a str index
+    with an int one: pandas orders the object labels by a path chosen from the whole indexes
+    (sorting, numbers first, when one repeats a label; ``['r0']`` with ``[0]`` in order);
+    such joins now take their labels and order from pandas' join of the whole indexes."""
+    cases = [
+        (["r0", "r0"], [0]),
+        (["r0"], [0]),
+        (["b", "a"], [5, 0]),
+        (["b", "a", "b"], [5, 0]),
+    ]
+    for left, right in cases:
+        pdf = pd.DataFrame({"i": range(len(left))}, index=pd.Index(left, dtype="str"))
+        other = pd.DataFrame({"k": range(len(right))}, index=right)
+        for how in ("outer", "left", "inner", "right"):
+            same(
+                pdf.join(other, how=how),
+                df_of(pdf, npartitions).join(df_of(other, npartitions), how=how),
+            )
 
 
 def test_mask_of_repeated_labels_by_a_condition_of_another_source():
