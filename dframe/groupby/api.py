@@ -38,11 +38,11 @@ from dframe.groupby.counts import DataFrameGroupCounts, SeriesGroupCounts
 from dframe.groupby.fallback import FallbackGroupBy
 from dframe.groupby.nodes import Gather, GroupAgg, GroupNumbers, GroupShuffle
 from dframe.groupby.windows import GroupWindowMethods
-from dframe.sort.group_heads import sorted_group_heads
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 from dframe.plan.value_dtypes import SettleDtypes, same_meta
 from dframe.plan.wrap import from_pandas, wrap_plan
+from dframe.sort.group_heads import sorted_group_heads
 
 __all__ = ["DataFrameGroupBy", "FallbackGroupBy", "GroupBy", "SeriesGroupBy"]
 
