@@ -14,13 +14,15 @@ order, then to their group).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from dframe.groupby.grouped import GroupSpec
 from dframe.plan import nodes as N
 from dframe.sort.nodes import ByRank, SortSpec, SortValues, _concat, _ranks
+
+if TYPE_CHECKING:  # (groupby imports this module: a type only, not an import at run time)
+    from dframe.groupby.grouped import GroupSpec
 
 
 class _FirstOfGroups:
