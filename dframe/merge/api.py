@@ -78,6 +78,8 @@ def _bytes(meta: pd.DataFrame, rows: int) -> float:
     costs its codes per row and its categories once (they are stored once per column, not
     with every row: 10k categories counted per row made a 10k-row table look like 2 GB)."""
     sample = M.nonempty(meta, 2).copy(deep=False)
+    if isinstance(sample, pd.Series):  # (a computed column below a frame's plan)
+        sample = sample.to_frame()
     categories = 0
     for j, dtype in enumerate(sample.dtypes):
         if isinstance(dtype, pd.CategoricalDtype):

@@ -359,7 +359,7 @@ def _rewrite_original(root: N.Node, rewrite: Callable[[N.Node], N.Node]) -> N.No
             replaced = rewrite(node)
             if replaced is node:
                 replaced = node.with_inputs(tuple(visit(i) for i in node.inputs))
-            done[node] = replaced
+            done[node] = keep_partitioning(replaced, node)  # (narrowed: the same rows)
         return done[node]
 
     return visit(root)

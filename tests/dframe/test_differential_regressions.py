@@ -2035,3 +2035,24 @@ def test_rank_of_numbers_only_after_text_replaced_numbers(npartitions):
         return d.rank(numeric_only=True)
 
     same(chain(pdf), chain(df_of(pdf, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+@pytest.mark.parametrize("col", ["k", "f"])
+def test_merge_after_assigning_a_column_interpolate_computed(npartitions, col):
+    # seed 9042: interpolate computes its input (the data's dtypes); then (k) a merge sized the
+    # computed column's plan as a frame (TypeError), or (f) pruning the frame's columns rebuilt
+    # it with a new partitioning ("must come from the same frame").
+    pdf = pd.DataFrame({
+        "k": [0] * 13 + [1] * 7, "f": np.ones(20), "n": pd.array([1] * 20, dtype="Int64"),
+        "s": pd.array(["a"] * 20, dtype="str"),
+    })
+    other = pd.DataFrame({"k": [0, 0, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2]})
+
+    def chain(d, o):
+        d = d[["f", "k", "n"]].interpolate().merge(o, on="k", how="inner")
+        d = d.copy()
+        d[col] = d[col].interpolate()
+        return d.merge(o, on="k", how="inner") if col == "k" else d[col]
+
+    same(chain(pdf, other), chain(df_of(pdf, npartitions), df_of(other, npartitions)))
