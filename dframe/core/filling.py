@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from dframe import fallback
 from dframe.algebra.elementwise import MethodCall
 from dframe.algebra.scan import FillCarries, FillEdge, FillWithCarry
@@ -37,9 +39,15 @@ class FillMethods:
         of the same kind, aligned to the rows as pandas aligns it."""
         plain = limit is None and axis in (None, 0, "index")
         out = None
+        if plain and self.ndim == 2 and _is_collection(value) and value.ndim == 1:
+            # pandas fills each column from the Series' value at the column's label (a value per
+            # column, like a dict; a reduction's result, small): pandas' own call per partition
+            value = value.to_pandas()
         if plain and (
             (_is_scalar(value) and value is not None)
             or (isinstance(value, dict) and all(_is_scalar(v) for v in value.values()))
+            or (self.ndim == 2 and isinstance(value, pd.Series)
+                and all(_is_scalar(v) for v in value))
         ):
             out = self._map(MethodCall("fillna", value), columnwise=True)
         elif plain and _is_collection(value) and value.ndim == self.ndim:

@@ -56,6 +56,24 @@ def test_fillna_with_a_frame_of_another_source(executor, npartitions, other):
 
 @native
 @on_executors()
+def test_fillna_of_a_frame_with_a_series_fills_each_column_by_its_label(executor, npartitions):
+    # pandas: a Series (or dict) gives each column the value at the column's label; labels that
+    # are not columns are ignored, a repeated label's first value wins
+    left = _df(LEFT, npartitions)
+    assert_same(LEFT.fillna(LEFT.max(numeric_only=True)), left.fillna(left.max(numeric_only=True)))
+    assert_same(LEFT.fillna(LEFT.mean(numeric_only=True)),
+                left.fillna(left.mean(numeric_only=True)))
+    for value in (
+        pd.Series({"b": -1.0, "s": "z", "not a column": 3}),
+        pd.Series([5.5, 6.5], index=["b", "b"]),
+        pd.Series([], dtype="float64"),
+    ):
+        assert_same(LEFT.fillna(value), left.fillna(value))
+        assert_same(LEFT.fillna(value), left.fillna(_df(value.to_frame("v")["v"], 2)))
+
+
+@native
+@on_executors()
 @pytest.mark.parametrize("other", [LONGER, BY_LABEL], ids=["position", "label"])
 def test_where_and_mask_with_a_condition_and_other_of_another_source(
     executor, npartitions, other
