@@ -75,20 +75,26 @@ class ReplacingMethods:
             other = other(self)
         kwargs: dict[str, Any] = {} if other is _no_default else {"other": other}
         same_kind = _is_collection(cond) and cond.ndim == self.ndim
+        # a frame's values replaced from a Series along the rows (``axis=0``): each column
+        # takes the Series' value of its row, as pandas aligns it
+        by_rows = self.ndim == 2 and axis in (0, "index") and _is_collection(other)
         other_ok = (
             other is _no_default
             or _is_scalar(other)
-            or (_is_collection(other) and other.ndim == self.ndim)
+            or (_is_collection(other) and other.ndim == self.ndim and axis is None)
+            or (by_rows and other.ndim == 1)
         )
         out = None
-        if same_kind and other_ok and axis is None and level is None:
-            out = self._where_lined_up(name, cond, kwargs)
+        if same_kind and other_ok and (axis is None or by_rows) and level is None:
+            out = self._where_lined_up(name, cond, kwargs, {"axis": 0} if by_rows else {})
         if out is None:
             full = {**kwargs, "inplace": inplace, "axis": axis, "level": level}
             return fallback.call_method(self, name, (cond,), full)
         return self._inplace(out, inplace, name)
 
-    def _where_lined_up(self: Any, name: str, cond: Any, kwargs: dict[str, Any]) -> Any:
+    def _where_lined_up(
+        self: Any, name: str, cond: Any, kwargs: dict[str, Any], options: dict[str, Any]
+    ) -> Any:
         """``where``/``mask`` partition by partition, ``cond`` and ``other`` from another
         source first reindexed to ``self``'s rows as pandas reindexes them; None if they
         cannot be."""
@@ -100,6 +106,7 @@ class ReplacingMethods:
         kwargs = {k: self._lined_up(v, replaces=True) for k, v in kwargs.items()}
         if cond is None or any(v is None for v in kwargs.values()):
             return None
+        kwargs.update(options)
         out = self._slot_map(name, (cond,), kwargs)
         if out is not None and not same_meta(out._meta, self._meta):
             # a replacement changes the dtype (NaN into ints): whether one happens at all

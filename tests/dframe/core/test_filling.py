@@ -154,3 +154,27 @@ def test_clip_of_a_frame_by_frames_series_and_lists(sync, npartitions):
     assert_same(pdf.clip(pdf["b"], axis=0), d.clip(d["b"], axis=0))
     assert_same(pdf.clip([2, 1], [6, 5], axis=1), d.clip([2, 1], [6, 5], axis=1))
     assert_same(pdf.clip(upper=pdf["a"] * 0 + 4, axis="index"), d.clip(upper=d["a"] * 0 + 4, axis="index"))
+
+
+@native
+@on_executors()
+def test_where_and_mask_replacing_from_a_series_along_the_rows(executor, npartitions):
+    # ``axis=0``: every column takes the Series' value of its row (reindexed by label first)
+    num = LEFT[["a", "b"]].astype("float64")
+    left, by_label = _df(num, npartitions), _df(BY_LABEL, 2)
+    for name in ("where", "mask"):
+        expected = getattr(num, name)(num > 2, num["a"] * 1.5, axis=0)
+        assert_same(expected, getattr(left, name)(left > 2, left["a"] * 1.5, axis=0))
+        expected = getattr(num, name)(num > 2, BY_LABEL["b"], axis="index")
+        assert_same(expected, getattr(left, name)(left > 2, by_label["b"], axis="index"))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_where_along_the_rows_with_a_replacement_that_may_upcast_runs_on_pandas(
+    sync, npartitions
+):
+    # (floats into an int column: pandas decides the dtype from every value of the Series)
+    left = _df(LEFT[["a"]], npartitions)
+    with pytest.warns(PandasFallbackWarning, match="where"):
+        result = left.where(left > 2, left["a"] * 1.5, axis=0)
+    assert_same(LEFT[["a"]].where(LEFT[["a"]] > 2, LEFT["a"] * 1.5, axis=0), result)
