@@ -14,8 +14,9 @@ Exact zero spread (a constant column, where pandas answers NaN) is found from ea
 minimum and maximum, not from the rounded M2.
 
 A frame's ``spearman`` is the same reduction over the columns' ranks (dframe's ``rank``) when
-every value is finite, as in pandas' fast path; otherwise pandas ranks again per pair of columns
-and the call runs on pandas. A Series' ``spearman`` ranks the rows both hold (dframe's
+every value is finite, as in pandas' fast path; with missing values, each pair of columns is
+ranked again over the rows both hold (as pandas does; all pairs in one computation); with an
+infinity it runs on pandas. A Series' ``spearman`` ranks the rows both hold (dframe's
 ``rank`` of the filtered pair), then reduces the same way. ``kendall`` (every pair of rows) and
 callables run on pandas.
 """
@@ -289,18 +290,35 @@ class RankMoments:
 
     def __call__(self, part: pd.DataFrame) -> tuple[int, dict[str, Any]]:
         nrows, stats = CoMoments(list(range(self.k, 2 * self.k)))(part)
-        stats["finite"] = bool(np.isfinite(part.iloc[:, : self.k].to_numpy()).all())
+        values = part.iloc[:, : self.k].to_numpy()
+        stats["finite"] = bool(np.isfinite(values).all())
+        stats["col_inf"] = np.isinf(values).any(axis=0)  # (of the values: ranks are finite)
         return nrows, stats
 
 
 class SpearmanResult:
-    """The pearson correlation of the ranks, or None where pandas ranks per pair."""
+    """The pearson correlation of the ranks when every value is finite; else ``"pairs"``
+    (pandas ranks each pair of columns over the rows both hold) or, with an infinity, None:
+    pandas then uses a column's ranks among its infinities for the pairs whose columns miss
+    the same rows, which only pandas itself reproduces."""
 
     def __init__(self, pearson: FrameResult) -> None:
         self.pearson = pearson
 
-    def __call__(self, partial: tuple[int, dict[str, Any]]) -> pd.DataFrame | None:
-        return self.pearson(partial) if partial[1]["finite"] else None
+    def __call__(self, partial: tuple[int, dict[str, Any]]) -> pd.DataFrame | str | None:
+        if partial[1]["finite"]:
+            return self.pearson(partial)
+        return None if partial[1]["col_inf"].any() else "pairs"
+
+
+class TwoColumns:
+    """Columns ``a`` and ``b`` of a partition, labelled 0 and 1."""
+
+    def __init__(self, a: int, b: int) -> None:
+        self.a, self.b = a, b
+
+    def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({0: part.iloc[:, self.a], 1: part.iloc[:, self.b]})
 
 
 def _frame_positions(meta: pd.DataFrame, labels: pd.Index) -> list[int] | None:
@@ -368,9 +386,29 @@ class FrameCorrelationMethods:
         plan = N.Reduce(both._plan, RankMoments(k), MergeCoMoments(), final, None,
                         label="corr")  # fmt: skip
         result = lower.collect(plan)
+        if isinstance(result, str):
+            result = _spearman_pairs(floats, sample, kwargs["min_periods"])
         if result is None:
             return fallback.call_method(self, "corr", (), kwargs)
         return from_pandas(result, npartitions=1)
+
+
+def _spearman_pairs(floats: Any, sample: pd.DataFrame, min_periods: int) -> pd.DataFrame:
+    """pandas' spearman of columns with missing values: for each pair (the diagonal too), the
+    rows where both are present ranked anew, then correlated (one pass for all pairs)."""
+    k = len(sample.columns)
+    pairs = [(a, b) for a in range(k) for b in range(a, k)]
+    plans = []
+    for a, b in pairs:
+        two = floats._map(TwoColumns(a, b), meta=floats._meta.iloc[:, [0, 1]], probe=False)
+        ranks = two[two[0].notna() & two[1].notna()].rank()
+        final = SpearmanPair(min_periods, pd.Series([], dtype="float64"))
+        plans.append(N.Reduce(ranks._plan, CoMoments(None), MergeCoMoments(), final, None,
+                              label="corr"))  # fmt: skip
+    out = np.empty((k, k))
+    for (a, b), value in zip(pairs, lower.collect_many(plans), strict=True):
+        out[a, b] = out[b, a] = value
+    return pd.DataFrame(out, index=sample.index, columns=sample.columns)
 
 
 class SeriesCorrelationMethods:

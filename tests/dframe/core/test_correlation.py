@@ -1,8 +1,8 @@
 """``DataFrame.corr``/``cov`` and ``Series.corr``/``cov`` run natively (a tree reduction of
 pairwise co-moments) and match pandas: missing and infinite values, ``min_periods``, ``ddof``,
 constant columns, ints and bools, non-numeric columns, no rows, one row. A frame's spearman is
-native when every value is finite (with missing values pandas ranks per pair: it runs there), a
-Series' always."""
+native unless a value is infinite (with missing values each pair of columns is ranked over the
+rows both hold, as pandas does), a Series' always."""
 
 from __future__ import annotations
 
@@ -80,6 +80,9 @@ OPS = {
         lambda d: d[["i", "flag"]].assign(k=1, j=d.i * -2).corr(method="spearman")
     ),
     "spearman_min_periods": lambda d: d[["big", "i"]].corr(method="spearman", min_periods=40),
+    "spearman_missing": lambda d: d.corr(method="spearman"),
+    "spearman_missing_min_periods": lambda d: d.corr(method="spearman", min_periods=27),
+    "spearman_missing_filtered": lambda d: d[d.i > 0][["x", "y", "i"]].corr(method="spearman"),
     "spearman_no_rows": lambda d: d.iloc[:0].corr(method="spearman"),
     "spearman_one_row": lambda d: d.iloc[1:2][["big", "i"]].corr(method="spearman"),
     "series_corr": lambda d: d.x.corr(d.y),
@@ -143,7 +146,7 @@ def test_one_pass_and_no_fallback_on_a_larger_frame(executor, npartitions):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda d: d.corr(method="spearman"),
+        lambda d: d.assign(x=d.x.fillna(-np.inf)).corr(method="spearman"),
         lambda d: d.corr(method="kendall"),
         lambda d: d.corr(method=lambda a, b: 0.5),
         lambda d: d.assign(o=pd.Series([1, 2.5] * 15 + [3], dtype=object)).corr(),
