@@ -98,8 +98,7 @@ def pandas_levels(
         return index
     all_levels, all_codes = list(index.levels), list(index.codes)
     for j, sort in enumerate(sorts):
-        values = index.get_level_values(j)
-        codes, level = pd.factorize(values, use_na_sentinel=False)  # in row order
+        codes, level = _factorize_level(index, j)  # in row order
         if firsts is not None:
             first = np.full(len(level), _LAST, dtype=np.int64)
             np.minimum.at(first, codes, np.asarray(firsts, dtype=np.int64))
@@ -118,17 +117,27 @@ def pandas_levels(
                 first_both = np.full(len(level), _LAST, dtype=np.int64)
                 np.minimum.at(first_both, codes_both, np.concatenate([first, extra_first]))
                 first = first_both
+        # (the level's values are unique: reordering it renumbers the rows' codes, no lookup)
         if sort:
-            _, level = pd.factorize(level, sort=True, use_na_sentinel=False)
+            renumber, level = pd.factorize(level, sort=True, use_na_sentinel=False)
         else:
-            level = level.take(np.argsort(first, kind="stable"))
-        level_codes = level.get_indexer(values)
-        if (level_codes < 0).any():  # a value the level lacks (a bug): keep the old level
-            continue
-        all_levels[j], all_codes[j] = level, level_codes
+            order = np.argsort(first, kind="stable")
+            level = level.take(order)
+            renumber = np.empty(len(order), dtype=np.intp)
+            renumber[order] = np.arange(len(order))
+        all_levels[j], all_codes[j] = level, renumber[codes]
     return pd.MultiIndex(
         levels=all_levels, codes=all_codes, names=index.names, verify_integrity=False
     )
+
+
+def _factorize_level(index: pd.MultiIndex, j: int) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize`` of level ``j``'s value per row (missing values kept as a value): from
+    the level's integer codes, without making the values, unless a row misses its value."""
+    codes, used = pd.factorize(index.codes[j])
+    if len(used) and used.min() < 0:
+        return pd.factorize(index.get_level_values(j), use_na_sentinel=False)
+    return codes, index.levels[j].take(used).rename(None)
 
 
 def needs_key_values(dtypes: list[Any], dropna: list[bool]) -> bool:
