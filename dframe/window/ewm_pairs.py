@@ -146,8 +146,8 @@ def _plan(window: Any, name: str, kwargs: dict[str, Any], meta: Any) -> N.Node |
         if positions is None or not all(_plain_number(dtypes.iloc[p]) for p in positions):
             return None
         k = len(positions)
-        floats = obj._map(Floats(positions), probe=False,
-                          meta=pd.DataFrame({j: [] for j in range(k)}, dtype="float64"))  # fmt: skip
+        floats_meta = pd.DataFrame({j: [] for j in range(k)}, dtype="float64")
+        floats = obj._map(Floats(positions), meta=floats_meta, probe=False)
         if kwargs["pairwise"] is False:
             channels = Channels([(j, j) for j in range(k)], corr, "columns", meta)
         else:
