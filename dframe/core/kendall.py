@@ -7,7 +7,7 @@ and scipy's ``kendalltau``, which ``Series.corr`` calls, give the same tau-b). A
 within one partition or spans two: task i counts the pairs of its own partition and, for each
 later partition j, those of the two partitions together — less what each holds alone, that
 leaves the pairs spanning i and j — so every pair of rows is counted exactly once, in parallel
-(task i reads partitions i..n-1), and the driver only adds counts.
+(a task reads a partition and at most ``SPAN`` later ones), and one small task adds counts.
 
 Counting within a set of rows: sorted by (x, y), discordant pairs are the inversions of y (a
 bottom-up merge count, vectorized level by level); ties are runs of equal sorted values.
@@ -94,9 +94,8 @@ def tau_b(counts: np.ndarray) -> float:
 
 
 class PairCounter:
-    """Task i: the counts of partition i's own pairs of rows and, per later partition, of the
-    two partitions together, for each pair of columns ``pairs`` (positions in the float
-    frames). ``finite``: rows count where both values are finite (a frame's corr), else where
+    """Counts of a partition's own pairs of rows, or of a partition with each of some later
+    ones together, for each pair of columns ``pairs`` (positions in the float frames). ``finite``: rows count where both values are finite (a frame's corr), else where
     both are not missing (a Series', where infinity is a value)."""
 
     def __init__(self, pairs: list[tuple[int, int]], finite: bool) -> None:
@@ -113,25 +112,32 @@ class PairCounter:
             out[p] = pair_counts(x[rows, a], x[rows, b])
         return out
 
-    def __call__(self, own: pd.DataFrame, *later: pd.DataFrame) -> dict[str, Any]:
-        x = own.to_numpy(dtype="float64")
-        together = [self.counts(np.vstack([x, other.to_numpy(dtype="float64")]))
-                    for other in later]  # fmt: skip
-        return {
-            "own": self.counts(x),
-            "together": together,
-            "present": self._present(x).sum(axis=0),
-            "rows": len(x),
-        }
+    def own(self, part: pd.DataFrame) -> dict[str, Any]:
+        """The partition's own pairs of rows, its present values per column and its rows."""
+        x = part.to_numpy(dtype="float64")
+        return {"own": self.counts(x), "present": self._present(x).sum(axis=0), "rows": len(x)}
+
+    def spans(self, part: pd.DataFrame, *later: pd.DataFrame) -> list[np.ndarray]:
+        """The pairs of rows of ``part`` and each later partition together."""
+        x = part.to_numpy(dtype="float64")
+        return [self.counts(np.vstack([x, other.to_numpy(dtype="float64")])) for other in later]
 
 
-def total_counts(summaries: tuple[dict[str, Any], ...]) -> np.ndarray:
-    """Counts of all pairs of rows: each partition's own, plus each span of two partitions."""
-    total = sum(s["own"] for s in summaries)
-    for i, s in enumerate(summaries):
-        for offset, both in enumerate(s["together"]):
-            total = total + both - s["own"] - summaries[i + 1 + offset]["own"]
-    return total
+class Totals:
+    """All pairs of rows from the tasks' counts: each partition's own, plus each span of two
+    partitions (the two together less each one's own); ``final`` makes the result of them."""
+
+    def __init__(self, final: Any, layout: list[tuple[int, list[int]]]) -> None:
+        self.final, self.layout = final, layout
+
+    def __call__(self, *results: Any) -> Any:
+        cut = len(results) - len(self.layout)
+        owns, spans = results[:cut], results[cut:]
+        total = sum(o["own"] for o in owns)
+        for (i, later), together in zip(self.layout, spans, strict=True):
+            for j, both in zip(later, together, strict=True):
+                total = total + both - owns[i]["own"] - owns[j]["own"]
+        return self.final(total, owns)
 
 
 class FrameKendall:
@@ -141,10 +147,9 @@ class FrameKendall:
     def __init__(self, labels: pd.Index, min_periods: int) -> None:
         self.labels, self.min_periods = labels, min_periods
 
-    def __call__(self, *summaries: dict[str, Any]) -> pd.DataFrame:
+    def __call__(self, counts: np.ndarray, owns: tuple[dict[str, Any], ...]) -> pd.DataFrame:
         k = len(self.labels)
-        counts = total_counts(summaries)
-        present = sum(s["present"] for s in summaries)
+        present = sum(s["present"] for s in owns)
         values = np.full((k, k), np.nan)
         for p, (a, b) in enumerate(_upper_pairs(k)):
             if counts[p][ROWS] >= self.min_periods:
@@ -162,9 +167,9 @@ class SeriesKendall:
         self.min_periods = 1 if min_periods is None else min_periods
         self.sample = sample
 
-    def __call__(self, *summaries: dict[str, Any]) -> Any:
-        counts = total_counts(summaries)[0]
-        if sum(s["rows"] for s in summaries) == 0 or counts[ROWS] < self.min_periods:
+    def __call__(self, counts: np.ndarray, owns: tuple[dict[str, Any], ...]) -> Any:
+        counts = counts[0]
+        if sum(s["rows"] for s in owns) == 0 or counts[ROWS] < self.min_periods:
             return np.nan
         return maybe_unbox_numpy_scalar(np.float64(tau_b(counts)), object_with_dtype=self.sample)
 
@@ -173,10 +178,15 @@ def _upper_pairs(k: int) -> list[tuple[int, int]]:
     return [(a, b) for a in range(k) for b in range(a + 1, k)]
 
 
+# Later partitions one task pairs with a partition: a task holds at most SPAN + 1 partitions.
+SPAN = 4
+
+
 @dataclass(frozen=True, eq=False)
 class KendallCounts(N.Node):
-    """One partition holding ``final(*summaries)``, summary i from ``counter(part_i,
-    *parts_after_i)``."""
+    """One partition holding ``final(total counts, own counts)``: a task per partition counts
+    its own pairs of rows, a task per partition and up to ``SPAN`` later ones those spanning
+    the two."""
 
     input_fields: ClassVar[tuple[str, ...]] = ("child",)
 
@@ -190,8 +200,14 @@ class KendallCounts(N.Node):
 
     def lower_with(self, lowerer: Any) -> list[Any]:
         ex, parts = lowerer.ex, lowerer.lower(self.child)
-        summaries = [ex.submit(self.counter, p, *parts[i + 1 :]) for i, p in enumerate(parts)]
-        return [ex.submit(self.final, *summaries)]
+        owns = [ex.submit(self.counter.own, p) for p in parts]
+        layout, spans = [], []
+        for i, p in enumerate(parts):
+            for start in range(i + 1, len(parts), SPAN):
+                later = list(range(start, min(start + SPAN, len(parts))))
+                layout.append((i, later))
+                spans.append(ex.submit(self.counter.spans, p, *(parts[j] for j in later)))
+        return [ex.submit(Totals(self.final, layout), *owns, *spans)]
 
     def describe(self) -> str:
         return f"KendallCounts({len(self.counter.pairs)} pairs of columns)"
