@@ -39,8 +39,9 @@ def _tied_pairs(sorted_values: np.ndarray) -> int:
 
 def _inversions(ranks: np.ndarray) -> int:
     """Pairs j < k with ``ranks[j] > ranks[k]`` (integers >= 0). Each level merges sorted
-    blocks of ``width`` rows pairwise; a right block's row counts the larger rows of its left
-    block by binary search among keys ``block * m + rank`` (sorted within and across blocks)."""
+    blocks of ``width`` rows pairwise (a stable sort of ``block * m + rank``: on ties the left
+    block's rows come first); a right row merged to place q of its block, the r-th of its own
+    block, has q - r left rows at or below it, so ``width - (q - r)`` above."""
     n = len(ranks)
     if n < 2:
         return 0
@@ -49,14 +50,14 @@ def _inversions(ranks: np.ndarray) -> int:
     position = np.arange(n)
     total, width = 0, 1
     while width < n:
-        block = position // (2 * width)
-        right = (position // width) % 2 == 1
-        key = block * m + a
-        left_keys = key[~right]
-        block_end = np.searchsorted(left_keys, (block[right] + 1) * m, side="left")
-        greater_from = np.searchsorted(left_keys, key[right], side="right")
-        total += int((block_end - greater_from).sum())
-        a = np.sort(key, kind="stable") - block * m  # blocks keep their positions
+        start = (position // (2 * width)) * (2 * width)
+        right = position - start >= width
+        order = np.argsort(start * m + a, kind="stable")
+        merged = np.empty(n, dtype="int64")
+        merged[order] = position
+        q, r = merged[right] - start[right], position[right] - start[right] - width
+        total += int((width - (q - r)).sum())
+        a = a[order]
         width *= 2
     return total
 
