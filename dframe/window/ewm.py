@@ -53,15 +53,15 @@ class ExponentialWindow(_Window):
             named = isinstance(meta, pd.Series) or obj._meta.columns.is_unique
             if named and all(_plain_number(dt) for dt in dtypes):
                 layout = Columns(meta)
-                child, halflife, read = obj._plan, None, layout.read
-                if times is not None:
+                child, read, halflife, unit = obj._plan, layout.read, None, None
+                if times is not None:  # the times beside the values, in each partition
                     unit = ewm_times.unit_of(times.dtype)
                     halflife = ewm_times.halflife_in(unit, opts["halflife"])
                     columns = None if isinstance(meta, pd.Series) else list(meta.columns)
                     child = ewm_times.plan(obj, columns, times)
                     read = layout.read_with_times
                 scan = EwmScan(name, opts, window._com, read, layout.write, halflife=halflife,
-                               unit=unit if times is not None else None, **moments)  # fmt: skip
+                               unit=unit, **moments)  # fmt: skip
                 node = N.MapWithContext(
                     child, scan.summarize, scan.gather, scan.apply, meta, label=f"ewm.{name}"
                 )
