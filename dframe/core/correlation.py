@@ -17,8 +17,8 @@ A frame's ``spearman`` is the same reduction over the columns' ranks (dframe's `
 every value is finite, as in pandas' fast path; with missing values, each pair of columns is
 ranked again over the rows both hold (as pandas does; all pairs in one computation); with an
 infinity it runs on pandas. A Series' ``spearman`` ranks the rows both hold (dframe's
-``rank`` of the filtered pair), then reduces the same way. ``kendall`` (every pair of rows) and
-callables run on pandas.
+``rank`` of the filtered pair), then reduces the same way. ``kendall`` counts pairs of rows
+(``core/kendall.py``); callables run on pandas.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from pandas.core.dtypes.cast import maybe_unbox_numpy_scalar
 
 from dframe import fallback
 from dframe.algebra.tree_reduce import _chan
+from dframe.core import kendall
 from dframe.execution import lower
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
@@ -337,7 +338,9 @@ class FrameCorrelationMethods:
     ) -> Any:
         """Pairwise correlation of columns (pearson by tree reduction; see pandas)."""
         kwargs = {"method": method, "min_periods": min_periods, "numeric_only": numeric_only}
-        native = method == "pearson" or (method == "spearman" and type(min_periods) is int)
+        native = method == "pearson" or (
+            method in ("spearman", "kendall") and type(min_periods) is int
+        )
         return self._co_moments("corr", kwargs, min_periods, None, native)
 
     def cov(
@@ -367,6 +370,13 @@ class FrameCorrelationMethods:
             return from_pandas(sample, npartitions=1)
         if kwargs.get("method") == "spearman":
             return self._spearman(positions, sample, kwargs)
+        if kwargs.get("method") == "kendall":
+            floats = self._map(AsFloats(positions), probe=False,
+                               meta=pd.DataFrame({j: [] for j in range(len(positions))},
+                                                 dtype="float64"))  # fmt: skip
+            return self._new(
+                kendall.frame_kendall(floats._plan, sample.columns, min_periods, sample.iloc[:0])
+            )
         final = FrameResult(sample.columns, min_periods, ddof, name == "cov")
         plan = N.Reduce(self._plan, CoMoments(positions), MergeCoMoments(), final,
                         sample.iloc[:0], label=name)  # fmt: skip
@@ -417,7 +427,7 @@ class SeriesCorrelationMethods:
     def corr(self, other: Any, method: Any = "pearson", min_periods: int | None = None) -> Any:
         """Correlation with ``other`` (pearson by tree reduction; see pandas)."""
         kwargs = {"method": method, "min_periods": min_periods}
-        native = method in ("pearson", "spearman")
+        native = method in ("pearson", "spearman", "kendall")
         return self._pair("corr", other, kwargs, min_periods, None, native)
 
     def cov(self, other: Any, min_periods: int | None = None, ddof: int | None = 1) -> Any:
@@ -450,6 +460,9 @@ class SeriesCorrelationMethods:
             final = SpearmanPair(min_periods, self._meta)
             plan = N.Reduce(both._plan, CoMoments(None), MergeCoMoments(), final, sample,
                             label=name)  # fmt: skip
+            return lower.collect(plan)
+        if kwargs.get("method") == "kendall":
+            plan = kendall.series_kendall(pairs._plan, min_periods, self._meta, sample)
             return lower.collect(plan)
         final = PairResult(min_periods, ddof, name == "cov", self._meta)
         plan = N.Reduce(pairs._plan, CoMoments(None), MergeCoMoments(), final, sample, label=name)

@@ -173,8 +173,9 @@ class WindowMethods:
         times: Any = None,
         method: str = "single",
     ) -> Any:
-        """Exponentially weighted windows; ``mean``/``sum``/``var``/``std`` scan the partitions,
-        carrying the decayed weighted state of all rows before each one."""
+        """Exponentially weighted windows; ``mean``/``sum``/``var``/``std``/``cov``/``corr``
+        (with ``times``: ``mean``) scan the partitions, carrying the decayed weighted state of
+        all rows before each one."""
         options = {
             "com": com,
             "span": span,
@@ -186,8 +187,6 @@ class WindowMethods:
             "times": times,
             "method": method,
         }
-        if times is not None:
-            return fallback.call_method(self, "ewm", (), options)
         return ewm_window(self, options)
 
     def expanding(self: Any, min_periods: int = 1, method: str = "single") -> Any:

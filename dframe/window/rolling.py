@@ -16,6 +16,7 @@ from dframe.algebra.scan import Expanding
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 from dframe.plan import value_dtypes
+from dframe.plan.wrap import DframeObject
 
 
 def _halo(obj: Any, fn: Callable[[Any], Any], **where: Any) -> Any:
@@ -68,6 +69,8 @@ def _rolling_reach(meta: Any, options: dict[str, Any]) -> dict[str, Any] | None:
 
 def _fallback_window(obj: Any, kind: str, options: dict[str, Any]) -> Any:
     fallback.warn(f"{fallback._type_name(obj)}.{kind}")
+    # (``ewm(times=...)`` of a dframe Series: pandas takes pandas' objects)
+    options = {k: v.to_pandas() if isinstance(v, DframeObject) else v for k, v in options.items()}
     return fallback._ObjectFallback(
         getattr(obj.to_pandas(), kind)(**options), obj.npartitions
     )

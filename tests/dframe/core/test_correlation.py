@@ -2,7 +2,8 @@
 pairwise co-moments) and match pandas: missing and infinite values, ``min_periods``, ``ddof``,
 constant columns, ints and bools, non-numeric columns, no rows, one row. A frame's spearman is
 native unless a value is infinite (with missing values each pair of columns is ranked over the
-rows both hold, as pandas does), a Series' always."""
+rows both hold, as pandas does), a Series' always; kendall always (counts of pairs of rows, ties
+included)."""
 
 from __future__ import annotations
 
@@ -112,6 +113,25 @@ OPS = {
     "series_cov_constant": lambda d: d.const.cov(d.x),
     "series_cov_no_rows": lambda d: (lambda e: e.x.cov(e.y))(d.iloc[:0]),
     "series_cov_min_periods": lambda d: d.x.cov(d.y, min_periods=100),
+    "kendall": lambda d: d.corr(method="kendall"),
+    "kendall_min_periods": lambda d: d.corr(method="kendall", min_periods=28),
+    "kendall_min_periods_0": lambda d: d.iloc[:2].corr(method="kendall", min_periods=0),
+    "kendall_infinity": lambda d: d.assign(x=d.x.where(d.i != 1, np.inf)).corr(method="kendall"),
+    "kendall_no_rows": lambda d: d.iloc[:0].corr(method="kendall"),
+    "kendall_one_row": lambda d: d.iloc[1:2].corr(method="kendall"),
+    "kendall_numeric_only": lambda d: d.assign(s="a").corr(method="kendall", numeric_only=True),
+    "kendall_filtered": lambda d: d[d.i > 0][["x", "i", "nx"]].corr(method="kendall"),
+    "series_kendall": lambda d: d.x.corr(d.y, method="kendall"),
+    "series_kendall_ties": lambda d: d.i.corr(d.nx, method="kendall"),
+    "series_kendall_infinity": (
+        lambda d: (lambda e: e.x.corr(e.y, method="kendall"))(d.assign(x=d.x.fillna(np.inf)))
+    ),
+    "series_kendall_constant": lambda d: d.const.corr(d.x, method="kendall"),
+    "series_kendall_min_periods": lambda d: d.x.corr(d.y, method="kendall", min_periods=26),
+    "series_kendall_no_rows": lambda d: (lambda e: e.x.corr(e.y, method="kendall"))(d.iloc[:0]),
+    "series_kendall_one_row": (
+        lambda d: (lambda e: e.x.corr(e.y, method="kendall"))(d.iloc[1:2])
+    ),
 }
 
 
@@ -147,7 +167,6 @@ def test_one_pass_and_no_fallback_on_a_larger_frame(executor, npartitions):
     "call",
     [
         lambda d: d.assign(x=d.x.fillna(-np.inf)).corr(method="spearman"),
-        lambda d: d.corr(method="kendall"),
         lambda d: d.corr(method=lambda a, b: 0.5),
         lambda d: d.assign(o=pd.Series([1, 2.5] * 15 + [3], dtype=object)).corr(),
         lambda d: d.x.corr(pd.Series(np.arange(31.0))),
@@ -192,6 +211,10 @@ def test_random_frames_with_missing_values(pdf, npartitions, min_periods, ddof, 
         assert_same(pdf.c0.cov(pdf.iloc[:, -1], ddof=ddof), df.c0.cov(df.iloc[:, -1], ddof=ddof))
         assert_same(pdf.c0.corr(pdf.iloc[:, -1], method="spearman", min_periods=min_periods),
                     df.c0.corr(df.iloc[:, -1], method="spearman", min_periods=min_periods))
+        assert_same(pdf.corr(method="kendall", min_periods=min_periods or 1),
+                    df.corr(method="kendall", min_periods=min_periods or 1))  # fmt: skip
+        assert_same(pdf.c0.corr(pdf.iloc[:, -1], method="kendall", min_periods=min_periods),
+                    df.c0.corr(df.iloc[:, -1], method="kendall", min_periods=min_periods))
         full = pdf.fillna(0.5)
         assert_same(full.corr(method="spearman"),
                     dframe.from_pandas(full, npartitions=npartitions).corr(method="spearman"))
@@ -217,6 +240,8 @@ _GROUPED.loc[3, "a"] = np.nan
         "spearman": lambda g: g.corr(method="spearman", min_periods=3),
         "cov ddof": lambda g: g.cov(ddof=0),
         "selected": lambda g: g[["a", "b"]].corr(),
+        "kendall": lambda g: g[["a", "b", "c"]].corr(method="kendall"),
+        "kendall min_periods": lambda g: g.corr(method="kendall", min_periods=9),
     }.items(),
     ids=lambda c: c[0],
 )

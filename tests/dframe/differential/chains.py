@@ -145,7 +145,9 @@ def cases(draw: Draw, max_steps: int = 4) -> Case:
             d = before
             break
         if chosen.name in (
-            "frame_corr", "series.corr_self", "groupby_corr", "frame_ewm", "series.ewm", "col.ewm"
+            "frame_corr", "series.corr_self", "groupby_corr", "frame_ewm", "series.ewm", "col.ewm",
+            "frame_kendall", "series.corr_kendall", "frame_ewm_pairs", "series.ewm_pairs",
+            "frame_ewm_times",
         ):
             # (sums of products and exponentially weighted moments agree with pandas' to 1e-9,
             # not to the last bit: an order taken from them afterwards, sort_values of two

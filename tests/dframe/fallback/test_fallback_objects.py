@@ -77,25 +77,25 @@ def test_one_warning_per_operation():
         "RollingGroupBy.mean"
     ]
     # ``Series.ewm`` warned when it took the data: the window's methods are part of it.
-    # (ewm corr/cov are not split)
-    result, names = _fallback_warnings(lambda: df.b.ewm(span=3).corr())
+    # (an ewm's agg of several functions is not split)
+    result, names = _fallback_warnings(lambda: df.b.ewm(span=3).agg(["mean", "std"]))
     assert names == ["Series.ewm"]
-    assert_same(pdf.b.ewm(span=3).corr(), result)
-    assert _fallback_warnings(lambda: df.b.ewm(span=3).cov())[1] == []
+    assert_same(pdf.b.ewm(span=3).agg(["mean", "std"]), result)
+    assert _fallback_warnings(lambda: df.b.ewm(span=3).agg(["sum"]))[1] == []
 
 
 @pytest.mark.parametrize(
     "op",
     [
-        lambda s: s.ewm(span=3).corr(),
-        lambda s: s.ewm(alpha=0.5, adjust=False).cov(),
+        lambda s: s.ewm(span=3).corr(s * 2),  # (with another frame: pandas)
+        lambda s: s.ewm(alpha=0.5, adjust=False).agg(["mean", "var"]),
         lambda s: s.rolling(3, min_periods=1, step=2).sum(),  # (win_type= needs scipy)
         lambda s: s.rolling(3, center=True).apply(
             lambda w: w.max() - w.min(), raw=True
         ),
         lambda s: s.expanding(2).agg(["sum", "max"]),
     ],
-    ids=["ewm_corr", "ewm_cov", "rolling_step", "rolling_apply", "expanding_agg"],
+    ids=["ewm_corr_other", "ewm_agg", "rolling_step", "rolling_apply", "expanding_agg"],
 )
 def test_window_fallbacks_return_dframe_objects(sync, op):
     pdf, df = _frames()
@@ -109,8 +109,8 @@ def test_window_fallbacks_return_dframe_objects(sync, op):
 def test_frame_ewm_and_time_span_rolling(sync):
     pdf, df = _frames()
     with pytest.warns(PandasFallbackWarning):
-        result = df[["a", "b"]].ewm(halflife=2).cov()
-    assert_same(pdf[["a", "b"]].ewm(halflife=2).cov(), result)
+        result = df[["a", "b"]].ewm(halflife=2).cov(df[["b", "a"]])  # (another frame: pandas)
+    assert_same(pdf[["a", "b"]].ewm(halflife=2).cov(pdf[["b", "a"]]), result)
     indexed, pindexed = df.set_index("t"), pdf.set_index("t")
     with pytest.warns(PandasFallbackWarning):  # a centred time span: pandas
         result = indexed.b.rolling("3D", center=True).sum()
