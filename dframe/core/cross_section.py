@@ -84,30 +84,53 @@ class _Found:
 
 
 class _PrefixOrder:
-    """Whether the partition's labels are in order on their first ``depth`` levels (pandas'
-    lexsort depth), and its first and last labels cut to those levels (for the seams)."""
+    """For pandas' PerformanceWarning on a partial tuple ``key``: the partition's lexsort depth
+    (how many leading levels are in order), its first and last labels cut to the key's length
+    (the seams), and whether its rows hold each leading part ``key[:j]`` (pandas looks those
+    up in order before it warns)."""
 
-    def __init__(self, depth: int) -> None:
-        self.depth = depth
+    def __init__(self, key: tuple) -> None:
+        self.key = key
 
-    def __call__(self, part: Any) -> tuple[bool, Any, Any]:
-        index = part.index
+    def __call__(self, part: Any) -> tuple[int, Any, Any, list[bool]] | None:
+        index, k = part.index, len(self.key)
         if not len(index):
-            return True, None, None
-        return index._lexsort_depth >= self.depth, index[0][: self.depth], index[-1][: self.depth]
+            return None
+        leads = [_located(index, self.key[:j], list(range(j))) is not None for j in range(1, k)]
+        return index._lexsort_depth, index[0][:k], index[-1][:k], leads
 
 
 # -- plan-time reading of the key ---------------------------------------------------------------
 
 
-def _datetime_text(index: pd.Index, pairs: list[tuple[Any, int]]) -> bool:
-    """A string looked up on a datetime-like level: pandas reads it as a partial date (a range
-    of labels, and levels kept)."""
-    levels = index.levels if isinstance(index, pd.MultiIndex) else [index]
-    return any(
-        isinstance(k, str) and getattr(levels[lev], "_supports_partial_string_indexing", False)
-        for k, lev in pairs
-    )
+def _levels(index: pd.Index) -> list[pd.Index]:
+    return list(index.levels) if isinstance(index, pd.MultiIndex) else [index]
+
+
+def _reads_as_date(level: pd.Index, label: Any) -> bool:
+    """A string on a datetime-like level that pandas may read as a partial date (a range of
+    labels, and levels kept); text that is no date is a plain missing label."""
+    if not isinstance(label, str) or not getattr(level, "_supports_partial_string_indexing", 0):
+        return False
+    if not isinstance(level, pd.DatetimeIndex):
+        return True
+    try:
+        pd.Timestamp(label)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return True
+
+
+def _never_found(level: pd.Index, label: Any) -> bool:
+    """A label pandas' lookup on ``level`` cannot find whatever the data (its KeyError, known
+    without a pass over the rows): text on a level of numbers or dates, a number on text."""
+    dtype = level.dtype
+    if isinstance(label, str):
+        if isinstance(level, pd.DatetimeIndex):
+            return not _reads_as_date(level, label)
+        return pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
+    number = isinstance(label, int | float | np.number) and not pd.isna(label)
+    return number and isinstance(dtype, pd.StringDtype)
 
 
 def _plain_label(value: Any) -> bool:
@@ -151,7 +174,11 @@ class _Reading:
             self.levels = 0 if level is None else index._get_level_number(level)
             self.ok = _plain_label(key)
             self.pairs, drop = [(key, self.levels)], [self.levels]
-        self.ok = self.ok and not _datetime_text(index, self.pairs)
+        levels = _levels(index)
+        self.ok = self.ok and not any(_reads_as_date(levels[lev], k) for k, lev in self.pairs)
+        # a whole key or one label: pandas' KeyError(key) when some label cannot be there
+        one_lookup = self.whole or not isinstance(level, list | tuple | range) and not self.partial
+        self.hopeless = one_lookup and any(_never_found(levels[lev], k) for k, lev in self.pairs)
         kept = set(range(nlevels)) - set(drop)
         self.drop = tuple(sorted(set(drop), reverse=True)) if drop_level and kept else ()
 
@@ -175,10 +202,12 @@ def select_rows(obj: Any, key: Any, level: Any = None, drop_level: bool = True) 
     reading = _Reading(meta.index, key, level, drop_level)
     if not reading.ok:
         return UNDECIDED
+    if reading.hopeless:
+        raise KeyError(key)  # (``df.loc["a", "x"]`` tries ("a", "x") as a row first: no pass)
     fn = _Rows(key, reading.levels, reading.drop)
     picked = obj._map(fn, meta=fn(meta), label=repr(fn), preserves_rows=False, probe=False)
     found = sum(lower.partition_lengths(picked._plan))  # computes the selection, once
-    if reading.partial and found and not _lexsorted(obj, reading.partial):
+    if reading.partial and _past_lexsort_depth(obj, key):
         msg = "indexing past lexsort depth may impact performance."
         warnings.warn(msg, PerformanceWarning, stacklevel=fallback._user_stacklevel())
     if not found:
@@ -205,21 +234,24 @@ def _raise_missing_level_label(obj: Any, pairs: list[tuple[Any, int]]) -> None:
             raise KeyError(label)
 
 
-def _lexsorted(obj: Any, depth: int) -> bool:
-    """Whether the whole index is in order on its first ``depth`` levels, as pandas' lexsort
-    depth counts (missing labels first): each partition, and each seam between two."""
-    summary = obj._map(_PrefixOrder(depth), meta=None, label="index order", preserves_rows=False)
-    parts = [p for p in lower.collect_partitions(summary._plan) if p[1] is not None]
-    if not all(ordered for ordered, _, _ in parts):
+def _past_lexsort_depth(obj: Any, key: tuple) -> bool:
+    """Whether pandas warns looking up the partial tuple ``key``: the whole index is in order
+    (as pandas' lexsort depth counts: missing labels first) on fewer leading levels than the
+    key has, and the part of the key on those levels is there (else pandas raises first)."""
+    summary = obj._map(_PrefixOrder(key), meta=None, label="index order", preserves_rows=False)
+    parts = [p for p in lower.collect_partitions(summary._plan) if p is not None]
+    if not parts:
         return False
-    for (_, _, last), (_, first, _) in itertools.pairwise(parts):
+    depth = min(p[0] for p in parts)
+    for (_, _, last, _), (_, first, _, _) in itertools.pairwise(parts):
         try:
-            seam = pd.MultiIndex.from_tuples([last, first])
+            seam = pd.MultiIndex.from_tuples([last, first])._lexsort_depth
         except TypeError:  # labels that do not compare: no order
-            return False
-        if seam._lexsort_depth < depth:
-            return False
-    return True
+            seam = 0
+        depth = min(depth, seam)
+    if depth >= len(key):
+        return False
+    return depth == 0 or any(p[3][depth - 1] for p in parts)
 
 
 # -- columns -------------------------------------------------------------------------------------

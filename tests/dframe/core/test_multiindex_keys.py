@@ -51,7 +51,7 @@ def three_levels() -> pd.DataFrame:
 
 def int_levels() -> pd.DataFrame:
     """Int levels (one named by another level's number) and a unique index."""
-    d = _base().assign(k=lambda d: np.arange(len(d)) % 3 * 10)
+    d = _base().assign(k=lambda d: np.arange(len(d)) // 2 * 10)
     return d.set_index(["k", "y"]).rename_axis([1, "y"])
 
 
@@ -92,9 +92,9 @@ OPS = {
     "xs_level_name": ("two_levels", lambda d: d.xs(1, level="y")),
     "xs_level_number": ("two_levels", lambda d: d.xs(3, level=1)),
     "xs_level_keep": ("two_levels", lambda d: d.xs(1, level="y", drop_level=False)),
-    "xs_whole_key_unique": ("two_levels", lambda d: d.xs(("a", 2))),
-    "xs_whole_key_unique_keep": ("two_levels", lambda d: d.xs(("a", 2), drop_level=False)),
-    "xs_whole_key_repeated": ("two_levels", lambda d: d.xs(("b", 1))),
+    "xs_whole_key_unique": ("two_levels", lambda d: d.xs(("d", 4))),
+    "xs_whole_key_unique_keep": ("two_levels", lambda d: d.xs(("c", 5), drop_level=False)),
+    "xs_whole_key_repeated": ("two_levels", lambda d: d.xs(("a", 2))),
     "xs_whole_key_repeated_keep": ("two_levels", lambda d: d.xs(("b", 1), drop_level=False)),
     "xs_level_list": ("two_levels", lambda d: d.xs(("b", 3), level=["k", "y"])),
     "xs_level_list_reversed": ("three_levels", lambda d: d.xs((1, "b"), level=[2, 0])),
@@ -128,8 +128,8 @@ OPS = {
     "xs_flat_missing": ("flat", lambda d: d.xs("zz")),
     "xs_flat_level": ("flat", lambda d: d.xs("a", level=0)),
     "series_xs": ("two_levels", lambda d: d.x.xs("b")),
-    "series_xs_whole_unique": ("two_levels", lambda d: d.s.xs(("a", 2))),
-    "series_xs_whole_unique_keep": ("two_levels", lambda d: d.s.xs(("a", 2), drop_level=False)),
+    "series_xs_whole_unique": ("two_levels", lambda d: d.s.xs(("c", 1))),
+    "series_xs_whole_unique_keep": ("two_levels", lambda d: d.x.xs(("d", 4), drop_level=False)),
     "series_xs_whole_repeated": ("two_levels", lambda d: d.x.xs(("b", 1))),
     "series_xs_level": ("three_levels", lambda d: d.s.xs(0, level="w")),
     "series_xs_flat_unique": ("flat", lambda d: d.x.xs("d")),
@@ -145,14 +145,15 @@ OPS = {
     "xs_flat_columns_keep": ("flat", lambda d: d.xs("x", axis=1, drop_level=False)),
     "series_xs_columns": ("flat", lambda d: d.x.xs("a", axis=1)),
     # loc on MultiIndex rows
-    "loc_whole_key": ("two_levels", lambda d: d.loc[("a", 2)]),
+    "loc_whole_key": ("two_levels", lambda d: d.loc[("a", 1)]),
     "loc_whole_key_repeated": ("two_levels", lambda d: d.loc[("b", 1)]),
     "loc_one_tuple": ("two_levels", lambda d: d.loc[("a",)]),
     "loc_first_level": ("two_levels", lambda d: d.loc["a"]),
     "loc_first_level_sorted": ("sorted_levels", lambda d: d.loc["b"]),
     "loc_list_of_tuples": ("two_levels", lambda d: d.loc[[("a", 2), ("b", 1)]]),
     "loc_list_of_labels": ("two_levels", lambda d: d.loc[["c", "a"]]),
-    "loc_whole_key_column": ("two_levels", lambda d: d.loc[("a", 2), "x"]),
+    "loc_whole_key_column": ("two_levels", lambda d: d.loc[("c", 5), "x"]),
+    "loc_whole_key_column_repeated": ("two_levels", lambda d: d.loc[("a", 2), "x"]),
     "loc_whole_key_columns": ("two_levels", lambda d: d.loc[("b", 1), ["s", "x"]]),
     "loc_label_column": ("two_levels", lambda d: d.loc["a", "x"]),
     "loc_label_columns": ("two_levels", lambda d: d.loc["b", ["s"]]),
@@ -172,7 +173,9 @@ OPS = {
     "loc_partial_three": ("three_levels", lambda d: d.loc[("b", 1)]),
     "loc_whole_three": ("three_levels", lambda d: d.loc[("b", 3, 1)]),
     "loc_partial_three_column": ("three_levels", lambda d: d.loc[("b", 3), "s"]),
-    "loc_int_levels": ("int_levels", lambda d: d.loc[(10, 2)]),
+    "loc_int_levels": ("int_levels", lambda d: d.loc[(10, 3)]),
+    "loc_int_levels_missing": ("int_levels", lambda d: d.loc[(10, 2)]),
+    "loc_int_label_text": ("int_levels", lambda d: d.loc[10, "s"]),
     "loc_int_first": ("int_levels", lambda d: d.loc[20]),
     "loc_nan_first": ("nan_levels", lambda d: d.loc[np.nan]),
     "loc_nan_whole": ("nan_levels", lambda d: d.loc[("b", np.nan)]),
@@ -182,7 +185,7 @@ OPS = {
     "loc_callable": ("two_levels", lambda d: d.loc[lambda f: f.x > 3]),
     "loc_all": ("two_levels", lambda d: d.loc[:, ["x"]]),
     "series_loc_label": ("two_levels", lambda d: d.x.loc["b"]),
-    "series_loc_whole": ("two_levels", lambda d: d.x.loc[("a", 2)]),
+    "series_loc_whole": ("two_levels", lambda d: d.x.loc[("d", 4)]),
     "series_loc_two_labels": ("two_levels", lambda d: d.s.loc["a", 2]),
     "series_loc_whole_repeated": ("two_levels", lambda d: d.x.loc["b", 1]),
     "series_loc_label_slice": ("two_levels", lambda d: d.x.loc["a", :]),
@@ -234,11 +237,11 @@ def test_a_whole_unique_key_is_the_row(sync):
     columns' common dtype), from a one-row selection; two rows keep the frame."""
     pdf = two_levels()
     df = dframe.from_pandas(pdf, npartitions=4)
-    row = df.xs(("a", 2))
+    row = df.xs(("d", 4))
     assert isinstance(row, dframe.Series)
-    assert_same(pdf.xs(("a", 2)), row)
-    assert isinstance(df.xs(("b", 1)), dframe.DataFrame)
-    assert isinstance(df.x.xs(("a", 2)), float)
+    assert_same(pdf.xs(("d", 4)), row)
+    assert isinstance(df.xs(("a", 2)), dframe.DataFrame)
+    assert isinstance(df.x.xs(("d", 4)), float)
 
 
 def test_the_selection_is_computed_once(sync):
