@@ -115,7 +115,9 @@ def _reads_as_date(level: pd.Index, label: Any) -> bool:
     if not isinstance(level, pd.DatetimeIndex):
         return True
     try:
-        pd.Timestamp(label)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (pandas' own deprecations: it warns when it reads)
+            pd.Timestamp(label)
     except (ValueError, TypeError, OverflowError):
         return False
     return True

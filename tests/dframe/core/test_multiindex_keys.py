@@ -62,6 +62,19 @@ def nan_levels() -> pd.DataFrame:
     return d.set_index(["k", "y"])
 
 
+def dated_levels() -> pd.DataFrame:
+    d = _base()
+    d["t"] = pd.to_datetime(["2024-01-01", "2024-01-02", "2024-02-01"] * 3 + [None])
+    return d.set_index(["k", "t"])
+
+
+def category_levels() -> pd.DataFrame:
+    """A categorical level with a category no row has (pandas: KeyError, as for any label)."""
+    d = _base()
+    d["k"] = pd.Categorical(d["k"], categories=["d", "c", "b", "a", "unused"])
+    return d.set_index(["k", "y"])
+
+
 def empty_levels() -> pd.DataFrame:
     return two_levels().iloc[:0]
 
@@ -79,8 +92,8 @@ def column_levels() -> pd.DataFrame:
 DATA = {
     f.__name__: f
     for f in (
-        two_levels, sorted_levels, three_levels, int_levels, nan_levels, empty_levels, flat,
-        column_levels,
+        two_levels, sorted_levels, three_levels, int_levels, nan_levels, dated_levels,
+        category_levels, empty_levels, flat, column_levels,
     )
 }
 
@@ -121,6 +134,13 @@ OPS = {
     "xs_nan_level": ("nan_levels", lambda d: d.xs(np.nan, level="y")),
     "xs_nan_whole": ("nan_levels", lambda d: d.xs(("a", 1.0))),
     "xs_on_nan_levels": ("nan_levels", lambda d: d.xs("b")),
+    "xs_date_level": ("dated_levels", lambda d: d.xs(pd.Timestamp("2024-01-02"), level="t")),
+    "xs_date_whole": ("dated_levels", lambda d: d.xs(("b", pd.Timestamp("2024-02-01")))),
+    "xs_date_missing": ("dated_levels", lambda d: d.xs(pd.NaT, level=1)),
+    "loc_text_on_dates": ("dated_levels", lambda d: d.loc["a", "x"]),
+    "xs_category": ("category_levels", lambda d: d.xs("b")),
+    "xs_category_unused": ("category_levels", lambda d: d.xs("unused")),
+    "loc_category_whole": ("category_levels", lambda d: d.loc[("c", 5)]),
     "xs_empty": ("empty_levels", lambda d: d.xs("a")),
     "xs_empty_level_list": ("empty_levels", lambda d: d.xs(("a", 1), level=[0, 1])),
     "xs_flat_repeated": ("flat", lambda d: d.xs("a")),
@@ -253,3 +273,26 @@ def test_the_selection_is_computed_once(sync):
     from dframe.plan import nodes as N
 
     assert isinstance(optimize(out._plan), N.Materialized)
+
+
+def object_levels() -> pd.DataFrame:
+    return _base().astype({"k": object}).set_index(["k", "y"])
+
+
+@pytest.mark.parametrize(
+    ("data", "fn"),
+    [
+        (dated_levels, lambda d: d.xs("2024-01", level="t")),  # a partial date: a range
+        (dated_levels, lambda d: d.loc[("a", "2024-01-02")]),
+        (object_levels, lambda d: d.xs(("a", 2))),  # a tuple may be one label of the level
+    ],
+)
+def test_pandas_decides_what_dframe_cannot_read(sync, data, fn):
+    """Partial dates on datetime levels and tuples on an object level run on pandas (one
+    warning), with pandas' answer."""
+    pdf = data()
+    df = dframe.from_pandas(pdf, npartitions=3)
+    expected, _ = _outcome(fn, pdf)
+    with pytest.warns(dframe.PandasFallbackWarning):
+        result = fn(df)
+    assert_same(expected, result)
