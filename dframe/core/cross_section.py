@@ -9,9 +9,9 @@ decisions the data makes: the selected partitions are computed at once and their
 (the result is that computed selection, not a second pass). Columns (``axis=1``) are metadata:
 pandas' ``xs`` runs on each partition and on the empty frame for the result's shape.
 
-Left to pandas (``UNDECIDED``): string keys on datetime levels (partial dates select ranges and
-keep levels), keys holding slices, tuples that may be labels of an object level, ``level=`` with a
-tuple key on a single level.
+Left to pandas (``UNDECIDED``): text a datetime level reads as a date (a partial date selects a
+range and keeps levels), keys holding slices or lists, tuples that may be labels of an object
+level (or of a flat index), ``level=`` with a tuple key on a single level.
 """
 
 from __future__ import annotations
