@@ -14,7 +14,7 @@ import pytest
 from pandas.errors import PerformanceWarning
 
 import dframe
-from tests.dframe.conftest import assert_same, on_executors
+from tests.dframe.conftest import NPARTITIONS, assert_same
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -237,7 +237,7 @@ def _outcome(fn, data):
     return out, warned
 
 
-@on_executors()
+@pytest.mark.parametrize("npartitions", NPARTITIONS)
 @pytest.mark.parametrize("name", list(OPS))
 def test_multiindex_key(name, executor, npartitions):
     data, fn = OPS[name]
