@@ -21,9 +21,9 @@ from tests.dframe.differential.registry import (
     is_series,
     kind_of,
     lit,
+    op,
     small,
 )
-from tests.dframe.differential.registry import op as register
 
 
 def _has_levels(d: Any) -> bool:
@@ -56,7 +56,7 @@ def _tuple(labels: list[str]) -> str:
     return "(" + ", ".join(labels) + ",)"
 
 
-@register("xs_multiindex", _indexable, weight=2)
+@op("xs_multiindex", _indexable, weight=2)
 def _xs(draw: Draw, d: Any) -> str:
     code, pdo = _with_levels(draw, d)
     index = pdo.index
@@ -81,7 +81,7 @@ def _xs(draw: Draw, d: Any) -> str:
     return f"{code}.xs({key}, level={levels!r}{keep})"
 
 
-@register("loc_multiindex", _indexable, weight=2)
+@op("loc_multiindex", _indexable, weight=2)
 def _loc(draw: Draw, d: Any) -> str:
     code, pdo = _with_levels(draw, d)
     index = pdo.index
