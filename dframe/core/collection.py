@@ -18,6 +18,7 @@ from dframe.algebra import tree_reduce
 from dframe.algebra.elementwise import ARITHMETIC, COMPARISON, BinaryOp, MethodCall, UnaryOp
 from dframe.algebra.rows import index_of
 from dframe.core import categorize, formatting, row_labels
+from dframe.core.cross_section import CrossSectionMethods
 from dframe.core.indexing import IndexingMethods
 from dframe.execution import lower
 from dframe.execution.executors import in_partition_task
@@ -34,7 +35,9 @@ def _is_scalar(value: Any) -> bool:
     return pd.api.types.is_scalar(value) or value is None
 
 
-class Collection(IndexingMethods, row_labels.RowLabelMethods, DframeObject):
+class Collection(
+    IndexingMethods, CrossSectionMethods, row_labels.RowLabelMethods, DframeObject
+):
     """Base of DataFrame and Series."""
 
     _plan: N.Node

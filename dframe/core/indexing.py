@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from dframe import fallback
-from dframe.core import cow
+from dframe.core import cow, cross_section, row_labels
 from dframe.execution import lower
 from dframe.optimize import topk
 from dframe.plan import meta as M
@@ -266,7 +266,11 @@ def _columns(obj: Any, cols: Any, by: str) -> Any:
         return None
     if isinstance(picked, pd.Series):
         return obj._new(N.Project(obj._plan, (picked.name,), series=True))
-    return obj._new(N.Project(obj._plan, tuple(picked.columns)))
+    labels = tuple(picked.columns)
+    if not set(labels) <= set(obj._meta.columns):
+        # levels of MultiIndex columns dropped: a label's is pandas' ``xs`` along the columns
+        return cross_section.select_columns(obj, cols, None, True) if _is_label(cols) else None
+    return obj._new(N.Project(obj._plan, labels))
 
 
 def _column_positions(obj: Any, cols: Any, by: str) -> Any:
@@ -299,6 +303,9 @@ class _Indexer:
 
     def __getitem__(self, key: Any) -> Any:
         obj = self._owner
+        if self._by == "loc" and isinstance(obj._meta.index, pd.MultiIndex):
+            out = _loc_on_levels(obj, key)
+            return self._fallback()[key] if out is cross_section.UNDECIDED else out
         rows, cols = _split_key(obj, key)
         if rows is None:
             return self._fallback()[key]
@@ -382,6 +389,80 @@ class _Indexer:
             same_rows=True,
         )
         obj._replace_plan(node)
+
+
+# -- labels of a MultiIndex ------------------------------------------------------------------
+
+
+def _loc_on_levels(obj: Any, key: Any) -> Any:
+    """``loc[key]`` with a MultiIndex of rows, read in pandas' order: a tuple of labels is first
+    one row label (pandas' ``xs``: each partition keeps its rows at it), and only when no row has
+    it ``(rows, columns)``; a tuple holding lists or slices is ``(rows, columns)`` at once (a
+    Series reads all of it over its index). ``UNDECIDED`` where pandas must decide."""
+    frame = isinstance(obj._meta, pd.DataFrame)
+    if type(key) is not tuple:
+        return _rows_on_levels(obj, key(obj) if callable(key) else key, slice(None), frame)
+    key = tuple(k(obj) if callable(k) else k for k in key)
+    if any(k is Ellipsis for k in key):
+        return cross_section.UNDECIDED
+    if any(pd.api.types.is_list_like(k) or isinstance(k, slice) for k in key):
+        if not frame:
+            return _rows_on_levels(obj, key, slice(None), frame)
+        if len(key) > 2:
+            return cross_section.UNDECIDED
+        return _rows_on_levels(obj, key[0], key[1] if len(key) == 2 else slice(None), frame)
+    try:
+        return cross_section.select_rows(obj, key)
+    except KeyError:
+        # pandas' KeyError stands when the tuple can only have been a row label
+        if obj._meta.ndim < len(key) <= obj._meta.index.nlevels:
+            raise
+    if len(key) == 1:
+        return _rows_on_levels(obj, key[0], slice(None), frame)
+    if len(key) == 2 and frame:
+        return _rows_on_levels(obj, key[0], key[1], frame)
+    msg = "Too many indexers"  # (the tuple was longer than the index is deep)
+    raise pd.errors.IndexingError(msg)
+
+
+def _is_label(key: Any) -> bool:
+    """One row label (or a tuple of labels, one per level): pandas looks it up with ``xs``."""
+    if isinstance(key, tuple):
+        return all(_is_label(k) and not isinstance(k, tuple) for k in key)
+    return pd.api.types.is_hashable(key) and not isinstance(key, slice)
+
+
+def _rows_on_levels(obj: Any, rows: Any, cols: Any, frame: bool) -> Any:
+    """``loc[rows, cols]`` on a MultiIndex: the columns first (as pandas), then a label by
+    ``xs``, anything else (lists, slices, tuples of them, masks) by pandas over the index."""
+    narrowed = _columns(obj, cols(obj) if callable(cols) else cols, "loc")
+    if narrowed is None:
+        return cross_section.UNDECIDED
+    if isinstance(rows, DframeObject):
+        return narrowed._filter(rows) if _aligned_mask(obj, rows) else cross_section.UNDECIDED
+    if _is_all(rows):
+        return narrowed
+    if _is_label(rows):
+        return cross_section.select_rows(narrowed, rows)
+    # A frame's row key goes through pandas' nested-tuple path (one key per axis); a Series'
+    # key is the Series' own (pandas reads the whole tuple over the index)
+    index = obj.index
+    found = pd.Series(np.arange(len(index)), index=index).loc[(rows,) if frame else rows]
+    if not isinstance(found, pd.Series):
+        return _one_row(narrowed, int(found))
+    positions = found.to_numpy()
+    out = _take(narrowed, positions)
+    if not _identical(found.index, index.take(positions)):
+        row_labels.set_labels(out, found.index)  # the levels pandas dropped, its new labels
+    return out
+
+
+def _identical(labels: pd.Index, taken: pd.Index) -> bool:
+    """Whether ``labels`` (pandas' index of the selected rows) are the rows' own labels."""
+    same = type(labels) is type(taken) and labels.names == taken.names
+    if same and isinstance(labels, pd.MultiIndex):
+        same = labels.dtypes.equals(taken.dtypes)
+    return same and labels.dtype == taken.dtype and labels.equals(taken)
 
 
 def _aligned_mask(obj: Any, mask: Any) -> bool:
