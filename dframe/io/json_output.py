@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 from pandas.io.common import get_handle
 from pandas.io.json._json import JSONTableWriter
+from pandas.io.json._normalize import convert_to_line_delimits
 
 from dframe.algebra.rows import index_of
 from dframe.execution import lower
@@ -268,14 +269,19 @@ def _columns_plan(
 def _text(obj: Any, options: dict[str, Any]) -> str:
     mat = lower.compute(obj._plan)
     ex = mat.executor
-    if options.get("lines"):
+    lines = options.get("lines")
+    if lines and not options.get("indent"):
         texts = ex.get([ex.submit(_Lines(options), h) for h in mat.handles])
         return "".join(texts) or "\n"
+    if lines:
+        # (indented records: pandas' lines are cut from the whole text, at top-level commas)
+        options = {k: v for k, v in options.items() if k != "lines"}
     with _quiet():
         fn, template, points = _plan(obj, mat, options)
     pieces = ex.get([ex.submit(fn, h) for h in mat.handles])
     by_slot = [list(slot) for slot in zip(*pieces, strict=True)] or [[] for _ in points]
-    return _fill(template, points, by_slot, bool(options.get("indent")))
+    text = _fill(template, points, by_slot, bool(options.get("indent")))
+    return convert_to_line_delimits(text) if lines else text
 
 
 def to_json(obj: Any, path_or_buf: Any = None, **kwargs: Any) -> str | None:

@@ -14,7 +14,7 @@ reduced example shows only the arguments that matter.
 - ``frames``: the input frames;
 - ``registry``: dtype kinds, literals, ``op``/``series_op``, the chain's state;
 - ``series_ops``, ``frame_ops``, ``table_ops``, ``conversion_ops``, ``fill_ops``, ``stats_ops``,
-  ``window_ops``, ``combine_ops``: the operations;
+  ``window_ops``, ``combine_ops``, ``json_ops``: the operations;
 - ``chains``: ``Case``, ``cases()``;
 - ``compare``: ``check(case, npartitions, executor)`` and the summary's ``STATS``.
 
@@ -27,6 +27,7 @@ from tests.dframe.differential import conversion_ops, fill_ops, parse_ops  # noq
 from tests.dframe.differential import stats_ops  # noqa: F401, I001
 from tests.dframe.differential import window_ops  # noqa: F401, I001
 from tests.dframe.differential import combine_ops  # noqa: F401, I001
+from tests.dframe.differential import json_ops  # noqa: F401, I001
 from tests.dframe.differential.chains import Case, Step, cases
 from tests.dframe.differential.compare import STATS, check
 from tests.dframe.differential.registry import OPS

@@ -131,6 +131,10 @@ def test_empty_partitions(sync, npartitions):
         for indent in [None, 2]:
             _same_text(d[d["i"] > 60], pdf[keep], orient=orient, indent=indent)
             _same_text(d["s"][d["i"] > 60], pdf["s"][keep], orient=orient, indent=indent)
+    for indent in [None, 2]:
+        options = {"orient": "records", "lines": True, "indent": indent}
+        _same_text(d[d["i"] > 60], pdf[keep], **options)
+        _same_text(d[d["i"] > 900], pdf[pdf["i"] > 900], **options)
 
 
 @on_executors([1, 3, 7])
@@ -189,6 +193,7 @@ def test_argument_errors_at_the_call(sync, npartitions):
         ("out.json", {"orient": "table", "compression": "bz2"}),
         ("out.jsonl", {"orient": "records", "lines": True}),
         ("out.jsonl.gz", {"orient": "records", "lines": True}),
+        ("out.jsonl", {"orient": "records", "lines": True, "indent": 2}),
     ],
 )
 def test_files(executor, npartitions, tmp_path, name, options):
