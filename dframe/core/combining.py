@@ -177,6 +177,16 @@ class CombineFirst:
         return "combine_first"
 
 
+class _ColumnsHeld:
+    """Whether each column at ``positions`` holds a value in a partition."""
+
+    def __init__(self, positions: list[int]) -> None:
+        self.positions = positions
+
+    def __call__(self, part: Any) -> np.ndarray:
+        return part.iloc[:, self.positions].notna().to_numpy().any(axis=0)
+
+
 class CombineWithEmpty:
     """``part.combine_first(empty)`` or ``empty.combine_first(part)`` when one side has no rows:
     pandas' path for that case works row by row."""
@@ -229,8 +239,13 @@ def combine_first(obj: Any, other: Any) -> Any:
     only = [c for c in other._meta.columns if c not in obj._meta.columns]
     taken = []
     if only:
-        held = other[only].notna().any().to_pandas()  # (one pass; pandas looks at them all)
-        taken = [c for c in only if held[c]]
+        # (one pass; pandas looks at them all. By position: labels such as True and False
+        # would select rows)
+        positions = [other._meta.columns.get_loc(c) for c in only]
+        found = other._map(_ColumnsHeld(positions), meta=pd.Series([], dtype=object),
+                           preserves_rows=False)  # fmt: skip
+        held = np.logical_or.reduce(lower.collect_partitions(found._plan))
+        taken = [c for c, h in zip(only, held, strict=True) if h]
     fn = CombineFirst(obj._meta.dtypes, other._meta.dtypes, meta, taken)
     out = align.binary(obj, other, "combine_first", False, {}, call=fn)
     if out is None:

@@ -180,6 +180,16 @@ def test_combine_first_with_a_pandas_frame_and_chained(executor, npartitions):
     assert_same(LEFT.combine_first(RIGHT)["z"] + 1, out["z"] + 1)
 
 
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_combine_first_with_columns_labelled_true_and_false(sync, npartitions):
+    """Found by the differential test (a pivot by a bool column): the columns only ``other``
+    has are looked at by position (a list of booleans would select rows)."""
+    left = pd.DataFrame({"k": [0, 1, 2]})
+    right = pd.DataFrame({False: [1.0, np.nan], True: [np.nan, np.nan], "k": [5, 6]})
+    df, other = _frames(left, right, npartitions)
+    assert_same(left.combine_first(right), df.combine_first(other))
+
+
 def test_combine_first_error_like_pandas(sync):
     left, right = LEFT[["a"]], RIGHT[["z"]].iloc[:0]  # pandas casts z's missing values to int
     df, other = _frames(left, right, 3)
