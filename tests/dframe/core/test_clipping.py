@@ -165,3 +165,13 @@ def _runs_on_pandas(code, frame, bound):
 )
 def test_what_runs_on_pandas(sync, code, frame, bound):
     _runs_on_pandas(code, frame, bound)
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_stack_after_an_upcasting_clip(sync, npartitions):
+    """Found by the differential test: ``stack`` planned with the dtypes before a clip's
+    upcast (known once computed) and cut 6.5 to 6; it now asks for the computed ones."""
+    pdf = pd.DataFrame({"y": [1, 1, 1, 1], "i": [11, -5, 20, 4]})
+    d = dframe.from_pandas(pdf, npartitions=npartitions)
+    assert_same(pdf.clip(upper=pdf * 0.5 + 1).stack(), d.clip(upper=d * 0.5 + 1).stack())
+    assert_same(pdf.clip(upper=2.5).stack(), d.clip(upper=2.5).stack())
