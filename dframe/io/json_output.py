@@ -14,7 +14,9 @@ labels in the ``index`` and ``columns`` orients and names a table's primary key 
 labels, so the labels are gathered when the index is not the default one (the text of every
 row comes back anyway); a table's schema comes from the frame's dtypes, and every partition
 writes with it (pandas' own ``JSONTableWriter`` with the schema given). Files, buffers,
-compression and ``mode`` are pandas' own handling (``get_handle``) of the joined text.
+compression and ``mode`` are pandas' own handling (``get_handle``) of the joined text. A
+partition whose text does not fit (its dtypes are not the metadata's: the levels of a
+MultiIndex, inferred from their values) makes pandas write the collected frame.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pandas.io.common import get_handle
 from pandas.io.json._json import JSONTableWriter
 from pandas.io.json._normalize import convert_to_line_delimits
 
+from dframe import fallback
 from dframe.algebra.rows import index_of
 from dframe.execution import lower
 
@@ -53,8 +56,9 @@ def _fill(template: str, points: list[int], pieces: list[list[str]], indent: boo
 
 
 class _Mismatch(RuntimeError):
-    """A partition's text is not the template with rows in the slot (never for pandas' own
-    text of the same dtypes)."""
+    """A partition's text is not the template with rows in the slots: its dtypes are not the
+    ones the frame's metadata says (the levels of a MultiIndex inferred from their values);
+    then pandas writes the collected frame."""
 
 
 _MISMATCH = "to_json: a partition's text does not fit the frame's"
@@ -156,8 +160,7 @@ class Pieces:
         frame = part.to_frame(name=part.name or "values") if part.ndim == 1 else part
         writer = JSONTableWriter(frame, **options)
         if writer.schema["fields"] != schema["fields"]:
-            msg = f"to_json: a partition's table schema differs from the frame's: {writer.schema}"
-            raise RuntimeError(msg)
+            raise _Mismatch(_MISMATCH)
         writer.schema = schema
         return writer.write()
 
@@ -258,8 +261,7 @@ def _columns_plan(
         outer, closing = _point(alone, 0), 2 if indent else 1
         segment = alone[outer : len(alone) - closing]
         if not template.startswith(segment, start):
-            msg = "to_json: a column's text differs alone and in the frame"
-            raise RuntimeError(msg)
+            raise _Mismatch(_MISMATCH)  # (a column's text alone is not its text in the frame)
         columns.append((alone, point))
         points.append(start + point - outer)
         start += len(segment) + (2 if indent else 1)
@@ -292,7 +294,13 @@ def to_json(obj: Any, path_or_buf: Any = None, **kwargs: Any) -> str | None:
     compression = kwargs.pop("compression", "infer")
     storage_options = kwargs.pop("storage_options", None)
     mode = kwargs.pop("mode", "w")
-    text = _text(obj, kwargs)
+    try:
+        text = _text(obj, kwargs)
+    except _Mismatch:
+        options = {**kwargs, "compression": compression, "mode": mode}
+        if storage_options is not None:
+            options["storage_options"] = storage_options
+        return fallback.call_method(obj, "to_json", (path_or_buf,), options)
     if path_or_buf is None:
         return text
     with get_handle(

@@ -247,3 +247,22 @@ def test_split_index_found_by_its_brackets():
     assert json_output._fill(template, points, [[index], [data]], False) == part.to_json(
         orient="split"
     )
+
+
+@pytest.mark.filterwarnings("default::dframe.PandasFallbackWarning")
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_partitions_of_other_dtypes_than_the_metadata(sync, npartitions):
+    """Found by the differential test: a MultiIndex whose levels a partition infers from its
+    values (object labels read as ``str``) has another table schema than the frame's
+    metadata; a partition's text that does not fit makes pandas write the collected frame."""
+    pdf = pd.DataFrame(
+        {
+            "k": [0, 3, 0, 3, 3, 0, 2, 0, 0],
+            "so": np.array([None, None, "ba,a", "ba,a", "", "a", "a", "B a", "B a"], object),
+            "o": np.array([0, 2.5, 2.5, "a", 0, "b", "a", 0, None], dtype=object),
+        }
+    )
+    d = dframe.from_pandas(pdf, npartitions=npartitions)
+    expected = pdf[pdf["o"].notna()].value_counts(dropna=False, sort=False)
+    result = d[d["o"].notna()].value_counts(dropna=False, sort=False)
+    assert result.to_json(orient="table", indent=2) == expected.to_json(orient="table", indent=2)
