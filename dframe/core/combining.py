@@ -17,8 +17,18 @@ of the global alignment) and pandas' ``combine_first`` runs on each pair of piec
 pandas' last step with the frames' own dtypes; what depends on whole columns is settled first
 (which columns only ``other`` has hold a value: one pass) or after (dtypes from the computed
 partitions). A side without rows takes pandas' own path for it, row by row. Object columns
-(pandas infers ``str`` from a whole column's values), ``Series.combine_first``, duplicate
-column names and a MultiIndex run on pandas.
+(pandas infers ``str`` from a whole column's values), duplicate column names and a MultiIndex
+run on pandas.
+
+``Series.combine_first`` takes each value from one row of either Series, whole: pandas keeps
+the Series' own values where they are present (``mask`` for the same dtype and labels), else
+concatenates the rows it keeps of each and reindexes them to the union of the labels. Series of
+one partitioning and dtype: ``mask`` partition by partition. Otherwise pandas' own steps run on
+the driver over the labels (and which values are missing), with the rows' positions standing in
+for their values; the positions say which row of ``concat([self, other])`` (dtype: pandas'
+concat of the two) each output row is, and the rows are gathered there (``GatherRows``) —
+values copied, never passed through another dtype. Silently cast datetimes (a deprecated path)
+run on pandas.
 """
 
 from __future__ import annotations
@@ -30,9 +40,10 @@ import pandas as pd
 from pandas.core.dtypes.cast import find_common_type
 
 from dframe import fallback
-from dframe.algebra.align import _cast
+from dframe.algebra.align import GatherRows, _cast
 from dframe.core import alignment as align
 from dframe.core.assignment import Update
+from dframe.execution import lower
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 from dframe.plan.wrap import DframeObject, from_pandas
@@ -166,6 +177,16 @@ class CombineFirst:
         return "combine_first"
 
 
+class _ColumnsHeld:
+    """Whether each column at ``positions`` holds a value in a partition."""
+
+    def __init__(self, positions: list[int]) -> None:
+        self.positions = positions
+
+    def __call__(self, part: Any) -> np.ndarray:
+        return part.iloc[:, self.positions].notna().to_numpy().any(axis=0)
+
+
 class CombineWithEmpty:
     """``part.combine_first(empty)`` or ``empty.combine_first(part)`` when one side has no rows:
     pandas' path for that case works row by row."""
@@ -218,13 +239,90 @@ def combine_first(obj: Any, other: Any) -> Any:
     only = [c for c in other._meta.columns if c not in obj._meta.columns]
     taken = []
     if only:
-        held = other[only].notna().any().to_pandas()  # (one pass; pandas looks at them all)
-        taken = [c for c in only if held[c]]
+        # (one pass; pandas looks at them all. By position: labels such as True and False
+        # would select rows)
+        positions = [other._meta.columns.get_loc(c) for c in only]
+        found = other._map(_ColumnsHeld(positions), meta=pd.Series([], dtype=object),
+                           preserves_rows=False)  # fmt: skip
+        held = np.logical_or.reduce(lower.collect_partitions(found._plan))
+        taken = [c for c, h in zip(only, held, strict=True) if h]
     fn = CombineFirst(obj._meta.dtypes, other._meta.dtypes, meta, taken)
     out = align.binary(obj, other, "combine_first", False, {}, call=fn)
     if out is None:
         return None
     return obj._new(out._plan, True)
+
+
+# -- Series.combine_first --------------------------------------------------------------------------
+
+
+class MaskMissing:
+    """``left.mask(left.isna(), right)`` (pandas' ``combine_first`` of Series of one dtype and
+    the same labels)."""
+
+    def __call__(self, left: Any, right: Any) -> Any:
+        return left.mask(left.isna(), right)
+
+    def __repr__(self) -> str:
+        return "combine_first"
+
+
+def _held(part: Any) -> np.ndarray:
+    return part.notna().to_numpy()
+
+
+def _sources(obj: Any, other: Any) -> tuple[np.ndarray, pd.Index] | None:
+    """For each row of ``obj.combine_first(other)``: its position in ``concat([obj, other])``,
+    and the result's labels (pandas' steps on the labels; None where pandas would leave a row
+    missing, upcasting)."""
+    index, _ = align._index_and_lengths(obj)
+    other_index, _ = align._index_and_lengths(other)
+    parts = lower.collect_partitions(
+        obj._map(_held, meta=pd.Series([], dtype=object), preserves_rows=False)._plan
+    )
+    held = np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    n = len(index)
+    if obj._meta.dtype == other._meta.dtype and index.equals(other_index):
+        return np.where(held, np.arange(n), np.arange(n) + n), index
+    # pandas' ``Series.combine_first``, on positions (``other``'s after ``obj``'s)
+    new_index = index.union(other_index)
+    keep_other = other_index.difference(index[held])
+    keep_this = index.difference(keep_other)
+    this = pd.Series(np.arange(n), index=index).reindex(keep_this)
+    that = pd.Series(np.arange(len(other_index)) + n, index=other_index).reindex(keep_other)
+    combined = pd.concat([this, that]).reindex(new_index)
+    if combined.isna().any():
+        return None
+    return combined.to_numpy(dtype=np.int64), combined.index
+
+
+def combine_first_series(obj: Any, other: Any) -> Any:
+    """``obj.combine_first(other)`` of two Series natively, or None when only pandas can do
+    it."""
+    if isinstance(other, pd.Series):
+        other = from_pandas(other, npartitions=1)
+    if not isinstance(other, DframeObject) or other.ndim != 1:
+        return None
+    dtype, other_dtype = obj._known_meta().dtype, other._known_meta().dtype
+    if dtype == other_dtype and obj._plan.partitioning == other._plan.partitioning:
+        plan = N.MapPartitions(MaskMissing(), (obj._plan, other._plan), obj._meta,
+                               label="combine_first")  # fmt: skip
+        return obj._new(plan)
+    if dtype.kind == "M" and other_dtype.kind != "M":
+        return None  # (pandas casts ``other`` with a deprecation warning)
+    found = _sources(obj, other)
+    if found is None:
+        return None
+    positions, labels = found
+    lengths = M.split_lengths(len(labels), obj.npartitions)
+    chunks, chunk_labels = align._chunks(positions, labels, lengths)
+    out = obj._new(GatherRows(N.Concat((obj._plan, other._plan)), chunks, chunk_labels))
+    name = obj._meta.name
+    if out._meta.name is not name:
+        # (a concat names the rows only where both names agree; pandas' result keeps the
+        # Series' own name, by ``__finalize__``)
+        out = out.rename(name)
+    return out
 
 
 class CombineMethods:
@@ -233,7 +331,8 @@ class CombineMethods:
     def combine_first(self: Any, other: Any) -> Any:
         """Missing values filled from ``other``, over the union of both frames' labels and
         columns (``other`` aligned by label as pandas aligns it)."""
-        out = combine_first(self, other)
+        fn = combine_first if self.ndim == 2 else combine_first_series
+        out = fn(self, other)
         if out is None:
             return fallback.call_method(self, "combine_first", (other,), {})
         return out

@@ -28,7 +28,7 @@ from dframe.core.summaries import SummaryMethods
 from dframe.core.values import ValueMethods
 from dframe.fallback.inplace import NO_DEFAULT
 from dframe.io import api
-from dframe.io import json as json_io
+from dframe.io import json_output
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 from dframe.plan.wrap import from_pandas, set_classes
@@ -278,7 +278,7 @@ class DataFrame(
         return api.to_csv(self, path_or_buf, **kwargs)
 
     def to_json(self, path_or_buf: Any = None, **kwargs: Any) -> str | None:
-        return json_io.to_json(self, path_or_buf, **kwargs)
+        return json_output.to_json(self, path_or_buf, **kwargs)
 
 
 def _rest(kwargs: dict[str, Any], name: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from dframe import fallback
 from dframe.core import alignment as align
+from dframe.core import clipping
 from dframe.core.values import _has_collection, _is_collection, _is_scalar, _no_default
 from dframe.fallback.inplace import NO_DEFAULT
 from dframe.plan.value_dtypes import same_meta
@@ -123,7 +124,8 @@ class ReplacingMethods:
         inplace: Any = NO_DEFAULT,
         **kwargs: Any,
     ) -> Any:
-        """Trim values at ``lower`` and ``upper`` (scalars or an aligned Series)."""
+        """Trim values at ``lower`` and ``upper``: scalars, one per column, or a Series or frame
+        by row (aligned as pandas aligns it: ``clipping``)."""
         rows = axis in (0, "index") or (axis is None and self.ndim == 1)
 
         def usable(bound: Any) -> bool:
@@ -146,6 +148,10 @@ class ReplacingMethods:
             by_values = any(_may_upcast(self._meta, b) for b in (lower, upper))
             options = {} if axis is None else {"axis": axis}
             out = self._slot_map("clip", (lower, upper), options, by_values=by_values)
+        bounded = any(_is_collection(b) or isinstance(b, pd.Series | pd.DataFrame)
+                      for b in (lower, upper))  # fmt: skip
+        if out is None and bounded and not kwargs:
+            out = clipping.clip(self, lower, upper, axis)  # (bounds of another source or dtype)
         if out is None:
             full = {"axis": axis, "inplace": inplace, **kwargs}
             return fallback.call_method(self, "clip", (lower, upper), full)

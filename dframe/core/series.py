@@ -27,7 +27,7 @@ from dframe.core.sampling import SampleMethods
 from dframe.core.summaries import SummaryMethods
 from dframe.core.values import ValueMethods
 from dframe.fallback.inplace import NO_DEFAULT, flag
-from dframe.io import api
+from dframe.io import api, json_output
 from dframe.plan import nodes as N
 from dframe.plan.wrap import from_pandas, set_classes
 
@@ -144,6 +144,9 @@ class Series(
 
     def to_csv(self, path_or_buf: Any = None, **kwargs: Any) -> str | None:
         return api.to_csv(self, path_or_buf, **kwargs)
+
+    def to_json(self, path_or_buf: Any = None, **kwargs: Any) -> str | None:
+        return json_output.to_json(self, path_or_buf, **kwargs)
 
 
 set_classes(Series=Series)

@@ -1,19 +1,17 @@
-"""JSON Lines: ``read_json(path, lines=True)`` and ``DataFrame.to_json(orient="records",
-lines=True)``, one task per partition. Other forms describe the whole frame in one JSON object:
-they run on pandas.
+"""JSON Lines read: ``read_json(path, lines=True)``, one task per block of the file. Other
+forms describe the whole frame in one JSON object: they run on pandas. (Writing, every orient:
+``json_output``.)
 
 Reading cuts the file into byte ranges at line ends (a JSON string holds no raw newline) and
 parses them in parallel, at the call as pandas does; rows are numbered 0..n-1. A block sees
 only its own records, while pandas infers each column's dtype from all of them: when the
 blocks disagree on the columns or their dtypes (a key only some records have, ints in one
 block and floats in another), pandas reads the file (with a ``PandasFallbackWarning``).
-Writing formats each partition's records and joins the texts in order.
 """
 
 from __future__ import annotations
 
 import io
-import warnings
 from typing import Any
 
 import os
@@ -105,35 +103,3 @@ def read_json(path_or_buf: Any, *, lines: bool = False, **kwargs: Any) -> Any:
 
 def _same_layout(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     return list(a.columns) == list(b.columns) and list(a.dtypes) == list(b.dtypes)
-
-
-class _Lines:
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-
-    def __call__(self, part: Any) -> str:
-        if not len(part):
-            return ""  # (pandas writes "\n" for no rows; the frame's text says it once)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # (pandas' warnings were shown at the call)
-            return part.to_json(None, **self.options)
-
-
-def to_json(obj: Any, path_or_buf: Any = None, **kwargs: Any) -> str | None:
-    """JSON text (or a file) identical to pandas' ``to_json``; JSON Lines in parallel."""
-    lines = kwargs.get("orient") == "records" and kwargs.get("lines") is True
-    if not lines or "compression" in kwargs or "mode" in kwargs:
-        return fallback.call_method(obj, "to_json", (path_or_buf,), kwargs)
-    obj._meta.to_json(None, **kwargs)  # pandas' errors and warnings, at the call
-    mat = lower.compute(obj._plan)
-    ex = mat.executor
-    texts = ex.get([ex.submit(_Lines(kwargs), h) for h in mat.handles])
-    text = "".join(texts) or "\n"
-    if path_or_buf is None:
-        return text
-    if hasattr(path_or_buf, "write"):
-        path_or_buf.write(text.encode() if isinstance(path_or_buf, io.BufferedIOBase) else text)
-        return None
-    with open(path_or_buf, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    return None

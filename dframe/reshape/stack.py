@@ -122,7 +122,9 @@ def stack(frame: Any, level: Any = -1, dropna: Any = None, sort: Any = None,
         kwargs["dropna"] = dropna
     if sort is not None:
         kwargs["sort"] = sort
-    meta = frame._meta
+    # (dtypes pandas picks from the values, as a clip's upcast: computed first, the stacked
+    # column's dtype comes from them)
+    meta = frame._known_meta()
     if future_stack and len(kwargs) > 2:
         M.nonempty(meta).stack(**kwargs)  # pandas' error: no dropna/sort with future_stack
     if not future_stack or len(kwargs) > 2 or meta.columns.has_duplicates:

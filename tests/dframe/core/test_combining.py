@@ -1,5 +1,6 @@
-"""``DataFrame.update`` with an ``other`` of another source and ``DataFrame.combine_first`` run
-natively and match pandas: values, dtypes, labels, column order, errors."""
+"""``DataFrame.update`` with an ``other`` of another source and ``DataFrame.combine_first`` /
+``Series.combine_first`` run natively and match pandas: values, dtypes, labels, column order,
+errors."""
 
 from __future__ import annotations
 
@@ -179,6 +180,16 @@ def test_combine_first_with_a_pandas_frame_and_chained(executor, npartitions):
     assert_same(LEFT.combine_first(RIGHT)["z"] + 1, out["z"] + 1)
 
 
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_combine_first_with_columns_labelled_true_and_false(sync, npartitions):
+    """Found by the differential test (a pivot by a bool column): the columns only ``other``
+    has are looked at by position (a list of booleans would select rows)."""
+    left = pd.DataFrame({"k": [0, 1, 2]})
+    right = pd.DataFrame({False: [1.0, np.nan], True: [np.nan, np.nan], "k": [5, 6]})
+    df, other = _frames(left, right, npartitions)
+    assert_same(left.combine_first(right), df.combine_first(other))
+
+
 def test_combine_first_error_like_pandas(sync):
     left, right = LEFT[["a"]], RIGHT[["z"]].iloc[:0]  # pandas casts z's missing values to int
     df, other = _frames(left, right, 3)
@@ -188,9 +199,98 @@ def test_combine_first_error_like_pandas(sync):
         df.combine_first(other).to_pandas()
 
 
+# -- Series.combine_first ----------------------------------------------------------------------
+
+
+def _series(values, index=None, dtype=None, name="x"):
+    return pd.Series(values, index=index, dtype=dtype, name=name)
+
+
+SERIES_PAIRS = {
+    "columns": (LEFT["b"], RIGHT["b"]),
+    "int_with_float": (LEFT["a"], RIGHT["b"]),
+    "float_with_int": (LEFT["b"], RIGHT["a"]),
+    "ints_nothing_taken": (_series([1, 2], [0, 1]), _series([9.5], [0])),
+    "floats_into_ints": (_series([1.0, np.nan], [0, 1]), _series([7], [1])),
+    "big_ints_kept_exact": (_series([2**60 + 1, 3], [3, 1]), _series([1.5, 2.5], [1, 7])),
+    "same_labels_and_dtype": (LEFT["b"], LEFT["b"].iloc[::-1].sort_index() * 2),
+    "same_labels_other_dtype": (LEFT["b"], LEFT["a"]),
+    "positions": (LEFT["b"], _series(np.arange(9.0), name="y")),
+    "strings_by_text_labels": (TEXT_LABELS["s"], OTHERS["text"]["s"]),
+    "bools_with_ints": (LEFT["f"], RIGHT["a"]),
+    "dates": (RIGHT["t"], LEFT["t"]),
+    "categories": (
+        _series(pd.Categorical(["a", None, "b", None])),
+        _series(pd.Categorical(["b", "a", "a", "b", "a"])),
+    ),
+    "unlike_categories": (_series(pd.Categorical(["a", None])), _series(pd.Categorical(["c"]))),
+    "nullable": (_series([1, None, 3], dtype="Int64"), _series([1.5, 2.5], dtype="Float64")),
+    "object_missing_kept": (_series([True, None], dtype=object), _series([7], [5])),
+    "mixed_labels": (_series([1, np.nan], ["b", "a"]), _series([5, 6], [1, "a"])),
+    "pairs": (
+        _series([1, np.nan, 3], pd.MultiIndex.from_tuples([(1, "a"), (1, "b"), (2, "a")])),
+        _series([9, 8], pd.MultiIndex.from_tuples([(1, "b"), (3, "z")])),
+    ),
+    "empty_self": (LEFT["a"].iloc[:0], RIGHT["b"]),
+    "empty_other": (LEFT["a"], RIGHT["b"].iloc[:0]),
+    "both_empty": (LEFT["a"].iloc[:0], RIGHT["a"].iloc[:0]),
+    "duplicates_self_unused": (_series([1, 2, 3], [1, 1, 2]), _series([5, 6], [3, 4])),
+    "duplicates_other": (_series([1, np.nan], [1, 2]), _series([5, 6, 7], [2, 3, 3])),
+}
+
+
+@on_executors()
+@pytest.mark.parametrize("name", list(SERIES_PAIRS))
+def test_series_combine_first_like_pandas(executor, npartitions, name):
+    left, right = SERIES_PAIRS[name]
+    s, other = _frames(left, right, npartitions)
+    _same_or_same_error(lambda: left.combine_first(right), lambda: s.combine_first(other))
+    _same_or_same_error(lambda: right.combine_first(left), lambda: other.combine_first(s))
+    # (a pandas Series)
+    _same_or_same_error(lambda: left.combine_first(right), lambda: s.combine_first(right))
+
+
+def _same_or_same_error(expected, result):
+    try:
+        value = expected()
+    except ValueError as error:
+        with pytest.raises(type(error)):
+            result().to_pandas()
+        return
+    assert_same(value, result())
+
+
+@on_executors([1, 3, 7])
+def test_series_combine_first_lined_up(executor, npartitions):
+    """Two Series of one frame: ``mask`` partition by partition (or the labels' path for
+    another dtype)."""
+    pdf = LEFT.assign(c=[np.nan, 1.0, np.nan, 2.0, 3.0, np.nan, np.nan])
+    df = dframe.from_pandas(pdf, npartitions=npartitions)
+    assert_same(pdf["b"].combine_first(pdf["c"]), df["b"].combine_first(df["c"]))
+    assert_same(pdf["b"].combine_first(pdf["a"]), df["b"].combine_first(df["a"]))
+    kept = pdf["b"] > 2
+    assert_same(pdf["c"][kept].combine_first(pdf["b"]), df["c"][df["b"] > 2].combine_first(df["b"]))
+    out = df["b"].combine_first(df["c"] * 10)
+    assert_same(pdf["b"].combine_first(pdf["c"] * 10).cumsum(), out.cumsum())
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_series_combine_first_errors_like_pandas(sync, npartitions):
+    """Repeated labels pandas cannot reindex: its error, at the call."""
+    left, right = _series([1, np.nan, 3], [1, 1, 2]), _series([5, 6], [2, 3])
+    s, other = _frames(left, right, npartitions)
+    with pytest.raises(ValueError) as expected:
+        left.combine_first(right)
+    with pytest.raises(type(expected.value), match="duplicate"):
+        s.combine_first(other)
+
+
 @pytest.mark.filterwarnings("default::dframe.PandasFallbackWarning")
-def test_series_combine_first_falls_back(sync):
-    s, o = _frames(LEFT["b"], RIGHT["b"], 3)
+@pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
+def test_series_combine_first_of_dates_with_numbers_falls_back(sync):
+    """pandas casts numbers to dates here (deprecated): it runs on pandas."""
+    left, right = RIGHT["t"], _series([1, 2, 3])
+    s, other = _frames(left, right, 3)
     with pytest.warns(dframe.PandasFallbackWarning, match="combine_first"):
-        out = s.combine_first(o)
-    assert_same(LEFT["b"].combine_first(RIGHT["b"]), out)
+        out = s.combine_first(other)
+    assert_same(left.combine_first(right), out)

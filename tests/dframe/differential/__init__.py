@@ -14,8 +14,8 @@ reduced example shows only the arguments that matter.
 - ``frames``: the input frames;
 - ``registry``: dtype kinds, literals, ``op``/``series_op``, the chain's state;
 - ``series_ops``, ``frame_ops``, ``table_ops``, ``conversion_ops``, ``fill_ops``, ``stats_ops``,
-  ``window_ops``, ``combine_ops``, ``row_fill_ops``, ``moment_ops``, ``multiindex_ops``: the
-  operations;
+  ``window_ops``, ``combine_ops``, ``row_fill_ops``, ``moment_ops``, ``multiindex_ops``,
+  ``json_ops``: the operations;
 - ``chains``: ``Case``, ``cases()``;
 - ``compare``: ``check(case, npartitions, executor)`` and the summary's ``STATS``.
 
@@ -31,6 +31,7 @@ from tests.dframe.differential import combine_ops  # noqa: F401, I001
 from tests.dframe.differential import row_fill_ops  # noqa: F401, I001
 from tests.dframe.differential import moment_ops  # noqa: F401, I001
 from tests.dframe.differential import multiindex_ops  # noqa: F401, I001
+from tests.dframe.differential import json_ops  # noqa: F401, I001
 from tests.dframe.differential.chains import Case, Step, cases
 from tests.dframe.differential.compare import STATS, check
 from tests.dframe.differential.registry import OPS

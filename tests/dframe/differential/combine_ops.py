@@ -1,7 +1,7 @@
 """Operations of issue 13's sampling, splitting and combining: ``sample`` (what does not depend on
 the draw: sizes, and a whole shuffle sorted back), ``str.split``/``rsplit(expand=True)`` (width
 from all rows), ``update`` and ``combine_first`` with the second frame (``other``, another
-source and partitioning)."""
+source and partitioning); later ``Series.combine_first`` and ``clip`` at bounds by row."""
 
 from __future__ import annotations
 
@@ -12,13 +12,16 @@ import pandas as pd
 from hypothesis import strategies as st
 
 from tests.dframe.differential.registry import (
+    NUM,
     OTHER,
     Draw,
+    columns,
     is_frame,
     is_series,
     op,
     series_op,
     small,
+    some,
 )
 
 
@@ -75,3 +78,60 @@ def _combine_first(draw: Draw, d: Any) -> str:
     if draw(st.booleans()):
         return "d.combine_first(other)"
     return "other.combine_first(d)"
+
+
+# (registered after the ops above: earlier seeds draw as before)
+
+
+def _series_and_other(d: Any) -> bool:
+    return is_series(d) and small(d, 300) and bool(OTHER) and len(OTHER[0].columns) > 0
+
+
+@op("series_combine_first", _series_and_other, weight=2)
+def _series_combine_first(draw: Draw, d: Any) -> str:
+    column = draw(st.sampled_from(list(OTHER[0].columns)))
+    forms = [
+        f"d.combine_first(other[{column!r}])",  # another source, maybe another dtype
+        f"other[{column!r}].combine_first(d)",
+        "d.combine_first(d.iloc[::-1])",  # the same labels from another partitioning
+        "d.iloc[::2].combine_first(d)",
+        "d.combine_first(d.dropna())",
+        "d.iloc[:0].combine_first(d)",
+    ]
+    return draw(st.sampled_from(forms))
+
+
+def _numbers(d: Any) -> list[str]:
+    frame = d.to_frame() if is_series(d) else d
+    return columns(frame, NUM) if is_frame(frame) else []
+
+
+def _other_numbers() -> list[str]:
+    return columns(OTHER[0], NUM) if OTHER else []
+
+
+@op(
+    "clip_by_rows",
+    lambda d: (is_frame(d) or is_series(d)) and small(d, 300) and bool(_numbers(d)),
+    weight=2,
+)
+def _clip_by_rows(draw: Draw, d: Any) -> str:
+    """``clip`` at a Series or frame of bounds: of this frame or of ``other``, of the same
+    dtype or floats at ints."""
+    keyword = draw(st.sampled_from(["lower", "upper"]))
+    theirs = _other_numbers()
+    if is_series(d):
+        bounds = ["d * 0.5", "d.shift(1)", "d.iloc[::-1] - 1"]
+        bounds += [f"other[{c!r}]" for c in theirs]
+        return f"d.clip({keyword}={draw(st.sampled_from(bounds))})"
+    cols = some(draw, d, NUM, hi=2)
+    part = f"d[{cols!r}]"
+    column = draw(st.sampled_from(cols))
+    forms = [
+        f"{part}.clip({keyword}=d[{column!r}] * 0.5, axis=0)",
+        f"{part}.clip({keyword}=d[{column!r}].iloc[::-1] + 1, axis='index')",
+        f"{part}.clip({keyword}={part} * 0.5 + 1)",
+        f"{part}.clip({keyword}={part}.median(), axis=1)",
+    ]
+    forms += [f"{part}.clip({keyword}=other[{c!r}], axis=0)" for c in theirs]
+    return draw(st.sampled_from(forms))

@@ -43,7 +43,7 @@ def test_results_stay_dframe_objects_and_compose(executor):
     with pytest.warns(PandasFallbackWarning, match="Series.mode"):
         assert_same(pdf.s.mode(), df.s.mode())
     with pytest.warns(PandasFallbackWarning):
-        assert_same(pdf.b.combine_first(pdf.a), df.b.combine_first(df.a))
+        assert_same(pdf.b.combine(pdf.a, max), df.b.combine(df.a, max))
 
 
 @pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # inplace is deprecated

@@ -41,8 +41,8 @@ def test_method_fallback_raises_memory_error(executor, tiny_driver):
 def test_fallback_runs_when_the_data_fits(executor):
     df = _frame()
     pdf = make_frame(200)
-    with pytest.warns(dframe.PandasFallbackWarning, match="combine_first"):
-        assert_same(pdf.b.combine_first(pdf.a), df.b.combine_first(df.a))
+    with pytest.warns(dframe.PandasFallbackWarning, match="Series.combine"):
+        assert_same(pdf.b.combine(pdf.a, max), df.b.combine(df.a, max))
 
 
 def test_collected_bytes_measures_deep_usage(executor):

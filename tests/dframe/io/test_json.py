@@ -1,4 +1,5 @@
-"""``to_json(orient="records", lines=True)`` is pandas' text, formatted partition by partition."""
+"""JSON Lines: ``read_json(lines=True)`` by blocks and ``to_json(orient="records", lines=True)``
+partition by partition (every other orient: ``test_to_json.py``)."""
 
 from __future__ import annotations
 
@@ -36,13 +37,6 @@ def test_no_rows(sync, npartitions):
     pdf = make_frame().iloc[:0]
     d = dframe.from_pandas(pdf, npartitions=npartitions)
     assert d.to_json(orient="records", lines=True) == pdf.to_json(orient="records", lines=True)
-
-
-def test_other_orients_run_on_pandas(sync):
-    pdf = pd.DataFrame({"a": [1, 2]})
-    with pytest.warns(dframe.PandasFallbackWarning):
-        text = dframe.from_pandas(pdf, npartitions=2).to_json(orient="split")
-    assert text == pdf.to_json(orient="split")
 
 
 def _records() -> list[dict]:
