@@ -346,3 +346,18 @@ def reindexed_to(frame: Any, value: Any, repeated_labels: bool = True) -> Any:
         return gathered
     fn = ReindexedTo(_with_missing_rows(value._meta))
     return gathered._map(fn, meta=gathered._meta, label=repr(fn), probe=False)
+
+
+class _Present:
+    """A Series of True over a partition's labels."""
+
+    def __call__(self, part: Any) -> pd.Series:
+        return pd.Series(True, index=part.index, dtype=bool)
+
+
+def labels_held(frame: Any, value: Any, repeated_labels: bool = True) -> Any:
+    """A Series over ``frame``'s rows, cut like ``reindexed_to(frame, value)``: True where
+    ``value`` holds the row's label, missing where it does not (which rows a reindexed
+    ``value`` really holds); None when only pandas can do it."""
+    present = value._map(_Present(), meta=pd.Series([], dtype=bool), probe=False)
+    return reindexed_to(frame, present, repeated_labels)

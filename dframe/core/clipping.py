@@ -36,14 +36,6 @@ from dframe.plan.wrap import from_pandas
 _MOST_BOUNDS_PER_COLUMN = 100_000
 
 
-class _Present:
-    """True at the labels a bound holds (its re-cut copy is missing where the bound lacks
-    them)."""
-
-    def __call__(self, part: Any) -> pd.Series:
-        return pd.Series(True, index=part.index, dtype=bool)
-
-
 def _what_is_missing(part: Any) -> tuple[bool, bool]:
     """Whether a piece of a bound holds a value, and a missing value."""
     missing = part.isna().to_numpy()
@@ -237,10 +229,7 @@ def _bound_step(obj: Any, bound: Any, method: str, axis: Any, inputs: list[Any])
             # (pandas fills them with infinity, casting dates to objects (deprecated): also
             # those at labels the frame lacks, which the re-cut bound does not hold)
             return None
-        marker = align.reindexed_to(
-            obj, bound._map(_Present(), meta=pd.Series([], dtype=bool), probe=False),
-            repeated_labels=False,
-        )
+        marker = align.labels_held(obj, bound, repeated_labels=False)
         if marker is None:
             return None
         inputs.append(marker)

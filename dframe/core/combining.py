@@ -49,13 +49,6 @@ from dframe.plan import nodes as N
 from dframe.plan.wrap import DframeObject, from_pandas
 
 
-class _Present:
-    """A Series of True over a partition's labels (which labels ``other`` holds)."""
-
-    def __call__(self, part: Any) -> pd.Series:
-        return pd.Series(True, index=part.index, dtype=bool)
-
-
 class UpdateFrom:
     """``part.update(other's rows at part's labels, **options)``: ``lined`` is ``other``
     reindexed to the partition's rows, ``present`` says which rows ``other`` really holds;
@@ -116,8 +109,7 @@ def _update_from(obj: Any, other: Any, options: dict[str, Any]) -> N.Node | None
         msg = "Update not allowed with duplicate indexes on other."
         raise ValueError(msg)
     lined = align.reindexed_to(obj, other)
-    present = other._map(_Present(), meta=pd.Series([], dtype=bool), probe=False)
-    marker = align.reindexed_to(obj, present)
+    marker = align.labels_held(obj, other)
     if lined is None or marker is None:
         return None
     fn = UpdateFrom(options, list(other._meta.dtypes))

@@ -312,15 +312,6 @@ class SpearmanResult:
         return None if partial[1]["col_inf"].any() else "pairs"
 
 
-class TwoColumns:
-    """Columns ``a`` and ``b`` of a partition, labelled 0 and 1."""
-
-    def __init__(self, a: int, b: int) -> None:
-        self.a, self.b = a, b
-
-    def __call__(self, part: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({0: part.iloc[:, self.a], 1: part.iloc[:, self.b]})
-
 
 def _frame_positions(meta: pd.DataFrame, labels: pd.Index) -> list[int] | None:
     if meta.columns.is_unique:
@@ -371,9 +362,7 @@ class FrameCorrelationMethods:
         if kwargs.get("method") == "spearman":
             return self._spearman(positions, sample, kwargs)
         if kwargs.get("method") == "kendall":
-            floats = self._map(AsFloats(positions), probe=False,
-                               meta=pd.DataFrame({j: [] for j in range(len(positions))},
-                                                 dtype="float64"))  # fmt: skip
+            floats = self._as_floats(positions)
             return self._new(
                 kendall.frame_kendall(floats._plan, sample.columns, min_periods, sample.iloc[:0])
             )
@@ -382,14 +371,18 @@ class FrameCorrelationMethods:
                         sample.iloc[:0], label=name)  # fmt: skip
         return self._new(plan)
 
+    def _as_floats(self, positions: list[int]) -> Any:
+        """The columns at ``positions`` as float64, labelled 0..k-1 (``AsFloats``)."""
+        meta = pd.DataFrame({j: [] for j in range(len(positions))}, dtype="float64")
+        return self._map(AsFloats(positions), meta=meta, probe=False)
+
     def _spearman(self, positions: list[int], sample: pd.DataFrame, kwargs: dict[str, Any]) -> Any:
         """pandas' spearman is pearson of the columns' ranks when every value is finite (its
         fast path; otherwise it ranks again per pair of columns, over the rows both hold: that
         runs on pandas). The ranks are dframe's own (``rank``, from merged value counts); one
         reduction gives their co-moments and whether every value was finite."""
         k = len(positions)
-        floats_meta = pd.DataFrame({j: [] for j in range(k)}, dtype="float64")
-        floats = self._map(AsFloats(positions), meta=floats_meta, probe=False)
+        floats = self._as_floats(positions)
         both = floats._map(SideBySide(), floats.rank(), probe=False,
                            meta=pd.DataFrame({j: [] for j in range(2 * k)}, dtype="float64"))
         final = SpearmanResult(FrameResult(sample.columns, kwargs["min_periods"], None, False))
@@ -410,7 +403,7 @@ def _spearman_pairs(floats: Any, sample: pd.DataFrame, min_periods: int) -> pd.D
     pairs = [(a, b) for a in range(k) for b in range(a, k)]
     plans = []
     for a, b in pairs:
-        two = floats._map(TwoColumns(a, b), meta=floats._meta.iloc[:, [0, 1]], probe=False)
+        two = floats._as_floats([a, b])
         ranks = two[two[0].notna() & two[1].notna()].rank()
         final = SpearmanPair(min_periods, pd.Series([], dtype="float64"))
         plans.append(N.Reduce(ranks._plan, CoMoments(None), MergeCoMoments(), final, None,
