@@ -235,6 +235,11 @@ class RuntimeExecutor:
         budget = self.backend.cluster_resources().get("object_store_memory")
         return None if budget is None else int(budget)
 
+    def session(self) -> str:
+        """Names the backend's current session: refs of an earlier one are gone."""
+        self._task()
+        return self.backend.get_runtime_context().get_worker_id()
+
     def reset(self) -> None:
         """Forget the registered task, e.g. after the backend was shut down and started again."""
         self._remote = None

@@ -12,6 +12,7 @@ computed once (``optimize.rules.use_cache`` substitutes it into later plans).
 from __future__ import annotations
 
 import os
+import weakref
 from typing import Any
 
 import pandas as pd
@@ -120,6 +121,10 @@ def _assemble(spec: list[tuple[int, int, int]], *parts: Any) -> Any:
     return pieces[0] if len(pieces) == 1 else concat_rows(pieces)
 
 
+# A driver-held frame's partitions put into the runtime's store: (session, refs) by frame.
+_MOVED: weakref.WeakKeyDictionary[N.Node, tuple[str, list[Any]]] = weakref.WeakKeyDictionary()
+
+
 class _CombineFinalize:
     def __init__(self, combine: Any, finalize: Any) -> None:
         self.combine, self.finalize = combine, finalize
@@ -209,8 +214,16 @@ class Lowerer:
             isinstance(node.executor, SyncExecutor) and isinstance(self.ex, SyncExecutor)
         ):
             return list(node.handles)
-        # Computed on another executor: move the partitions over.
-        return [self.ex.put(v) for v in node.executor.get(list(node.handles))]
+        # Computed on another executor: move the partitions over — once per runtime session for
+        # a small table held in the driver that query after query merges with big ones.
+        if not isinstance(self.ex, RuntimeExecutor):
+            return list(node.executor.get(list(node.handles)))
+        session = self.ex.session()
+        moved = _MOVED.get(node)
+        if moved is None or moved[0] != session:
+            moved = (session, [self.ex.put(v) for v in node.executor.get(list(node.handles))])
+            _MOVED[node] = moved
+        return list(moved[1])
 
     def visit_ReadParquet(self, node: N.ReadParquet) -> list[Any]:
         handles = [self.ex.submit(_identity, node.reader(i)) for i in range(node.npartitions)]
@@ -269,9 +282,17 @@ class Lowerer:
             self.ex, partials, node.combine, most=fan_in, fan_in=fan_in
         )
         if len(partials) == 1:
-            return [self.ex.submit(node.finalize, partials[0])]
+            return [self.last_step(node, node.finalize, *partials)]
         # The last combine and finalize share a task: one round trip fewer per reduction.
-        return [self.ex.submit(_CombineFinalize(node.combine, node.finalize), *partials)]
+        return [self.last_step(node, _CombineFinalize(node.combine, node.finalize), *partials)]
+
+    def last_step(self, node: N.Node, fn: Any, *handles: Any) -> Any:
+        """``fn(*handles)``, the step that makes ``node``'s small result from partials: run by
+        the driver as it fetches the result when ``node`` is what the computation returns (no
+        task to wait for, no metadata to pickle), else a task."""
+        if not self._readers.get(node) and not any(isinstance(h, PartitionReader) for h in handles):
+            return Deferred(fn, handles)
+        return self.ex.submit(fn, *handles)
 
     def visit_MapWithContext(self, node: N.MapWithContext) -> list[Any]:
         # The child is lowered once and both passes read its partitions (not fused into either:

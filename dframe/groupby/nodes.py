@@ -135,9 +135,11 @@ class GroupAgg(N.Node):
             partials = combine_partials(ex, partials, T.ChunkThen(self.tree, "combine"))
             # Partials carry no row positions: unsorted levels need every row's values.
             seen = self._key_values(ex, parts, full=not self.spec.opt("sort"))
-            out = [ex.submit(T.ChunkThen(self.tree, "finalize"), partials[0], seen)]
+            finalize = T.ChunkThen(self.tree, "finalize")
+            args = (partials[0],) if seen is None else (partials[0], seen)
+            out = [lowerer.last_step(self, finalize, *args)]
             if self.npartitions > 1:  # few groups after all: the rest stay empty
-                out += [ex.put(self.finish.empty) for _ in range(self.npartitions - 1)]
+                out += [ex.put(self.finish.empty)] * (self.npartitions - 1)
             return out
         if self.npartitions > 1:
             nout = self.npartitions

@@ -29,6 +29,17 @@ def info(
     return len(part), visible.iloc[:0], *sides
 
 
+class WithInfo:
+    """Task: ``fn(*args)`` and its ``info``, as two results (the partition and its summary)."""
+
+    def __init__(self, fn: Any, hidden: tuple[str, ...], tags: tuple[str, str]) -> None:
+        self.fn, self.hidden, self.tags = fn, hidden, tags
+
+    def __call__(self, *args: Any) -> tuple[pd.DataFrame, tuple]:
+        part = self.fn(*args)
+        return part, info(part, self.hidden, self.tags)
+
+
 def common_dtypes(infos: list[tuple[int, pd.DataFrame, bool, bool]]) -> list | None:
     """What pandas' one merge would give, column by column (by position): every non-empty
     partition votes (int + float → float, as an unmatched row makes it). None: all agree."""

@@ -416,9 +416,9 @@ class Merge(N.Node):
             if any(spec.left.normalize):
                 # whether the big side has rows anywhere decides pandas' check of the keys
                 extra = [ex.submit(unlike_keys.BigSideRows.of, *big)]
-            merged = [
-                ex.submit(MergePair(spec, i, whole), *((p, small) if small_side is spec.right
-                                                       else (small, p)), *extra)
+            calls = [
+                (MergePair(spec, i, whole), ((p, small) if small_side is spec.right
+                                             else (small, p)) + tuple(extra))
                 for i, p in enumerate(big)
             ]  # fmt: skip
         else:
@@ -427,18 +427,23 @@ class Merge(N.Node):
             lgrid = split_grid(ex, lparts, n, TagSplit(spec.left, n, labels))
             rgrid = split_grid(ex, rparts, n, TagSplit(spec.right, n, labels))
             merge = MergePieces(spec, len(lparts))
-            merged = [
-                ex.submit(merge, *[row[j] for row in lgrid], *[row[j] for row in rgrid])
+            calls = [
+                (merge, (*[row[j] for row in lgrid], *[row[j] for row in rgrid]))
                 for j in range(n)
             ]
         if spec.whole_labels:
-            merged = self._whole_labels(ex, merged, spec, lparts, rparts)
-        ordered = self._order(ex, merged, spec)
+            calls = self._whole_labels(ex, _submit_all(ex, calls), spec, lparts, rparts)
+        calls = self._order(ex, calls, spec)
         # What every partition must agree on (dtypes, first labels, index names) is worked out
         # by a task from each partition's info, not by the driver: the tasks of what follows
-        # are submitted at once, without a round trip per merge.
+        # are submitted at once, without a round trip per merge. The task that makes each
+        # partition also returns its info (no task of its own re-reading the partition).
         hidden = tuple(_hidden(spec.nkeys_sorted))
-        infos = [ex.submit(finish.info, h, hidden, (TAG_L, TAG_R)) for h in ordered]
+        with_info = [
+            ex.submit(finish.WithInfo(fn, hidden, (TAG_L, TAG_R)), *args, num_returns=2)
+            for fn, args in calls
+        ]
+        ordered, infos = [h for h, _ in with_info], [i for _, i in with_info]
         names = self._names_by_emptiness(spec)
         agree, lengths = self._agree(ex, spec, names, lparts, rparts)
         common = ex.submit(agree, *infos, *lengths)
@@ -459,13 +464,13 @@ class Merge(N.Node):
 
     @staticmethod
     def _whole_labels(ex: Any, merged: list[Any], spec: Spec, lparts: list, rparts: list) -> list:
-        """The merged partitions with the labels and places of pandas' join of the whole
-        indexes (gathered by one task: the labels only)."""
+        """The calls that give the merged partitions the labels and places of pandas' join of
+        the whole indexes (gathered by one task: the labels only)."""
         indexes = [ex.submit(index_of, p) for p in [*lparts, *rparts]]
         join = whole_index.WholeJoin(spec.how, spec.sort, len(lparts), _SHIFT)
         whole = ex.submit(join, *indexes)
         relabel = whole_index.Relabel((TAG_L, TAG_R), _skey(0))
-        return [ex.submit(relabel, h, whole) for h in merged]
+        return [(relabel, (h, whole)) for h in merged]
 
     def _index_order_now(self, ex: Any, spec: Spec, lparts: list, rparts: list) -> Spec:
         """pandas' names and order for this join of two indexes, once it is known which sides
@@ -535,10 +540,13 @@ class Merge(N.Node):
         except Exception:  # noqa: BLE001  # no answer from these stand-ins: leave the names
             return None
 
-    def _order(self, ex: Any, merged: list[Any], spec: Spec) -> list[Any]:
+    def _order(self, ex: Any, calls: list[tuple], spec: Spec) -> list[tuple]:
+        """The calls ``(fn, args)`` that make the merge's partitions in pandas' order: ``calls``
+        themselves when the merged pieces are in order already."""
         order, nout = spec.order, self._output_count()
-        if not order and len(merged) == nout:
-            return merged
+        if not order and len(calls) == nout:
+            return calls
+        merged = _submit_all(ex, calls)
         if not order:
             # in order already, but the plan said more partitions (it chose to reorder before
             # the strategy changed at run time): the leading side's positions spread them
@@ -555,10 +563,14 @@ class Merge(N.Node):
             bounds = ex.submit(Bounds(order, nout), *samples)
         grid = split_grid(ex, merged, nout, RangeSplit(nout, labels), bounds)
         combine = SortPieces(order, labels)
-        return [ex.submit(combine, j, *[row[j] for row in grid]) for j in range(nout)]
+        return [(combine, (j, *[row[j] for row in grid])) for j in range(nout)]
 
     def describe(self) -> str:
         return f"Merge(how={self.spec.how!r}, {self.spec.strategy})"
+
+
+def _submit_all(ex: Any, calls: list[tuple]) -> list[Any]:
+    return [ex.submit(fn, *args) for fn, args in calls]
 
 
 # -- building a merge -------------------------------------------------------------------------
