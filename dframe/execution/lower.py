@@ -31,7 +31,7 @@ from dframe.execution.executors import (
 from dframe.optimize.rules import CACHE, optimize, toposort
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
-from dframe.plan import positional, value_dtypes
+from dframe.plan import held, positional, value_dtypes
 from dframe.plan.nodes import PartitionReader
 
 
@@ -402,6 +402,10 @@ def choose_executor(plan: N.Node) -> Any:
     return default_runtime()
 
 
+def _computed(node: N.Node) -> bool:
+    return isinstance(node, N.Materialized) or node in CACHE
+
+
 def compute(root: N.Node, settle: bool = True) -> N.Materialized:
     """The partitions of ``root``, computed at most once per node (and executor).
 
@@ -409,6 +413,8 @@ def compute(root: N.Node, settle: bool = True) -> N.Materialized:
     dtypes of the whole and the result's metadata says which (one round trip of empty frames);
     ``settle=False`` leaves that to the caller, which then caches the result itself.
     """
+    for aggregate in held.aggregates_first(root, _computed):
+        compute(aggregate)
     plan = optimize(root)
     if isinstance(plan, N.Materialized):
         return plan

@@ -86,6 +86,7 @@ class GroupAgg(N.Node):
     """An aggregation of ``child`` (a work frame) per group; one output partition."""
 
     input_fields: ClassVar[tuple[str, ...]] = ("child",)
+    aggregates: ClassVar[bool] = True
 
     child: N.Node
     spec: G.GroupSpec

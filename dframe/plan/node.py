@@ -51,6 +51,9 @@ class Node:
 
     # Partition-wise nodes compute output partition i from input partitions i alone.
     partitionwise: ClassVar[bool] = False
+    # An aggregate (a groupby's, a reduction's result): far smaller than what it reads, so worth
+    # computing once and keeping while the user holds it (``plan.held``).
+    aggregates: ClassVar[bool] = False
     input_fields: ClassVar[tuple[str, ...]] = ()
 
     meta: Any = dataclasses.field(init=False, repr=False)

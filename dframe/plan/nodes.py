@@ -234,6 +234,7 @@ class Reduce(Node):
     """
 
     input_fields: ClassVar[tuple[str, ...]] = ("child",)
+    aggregates: ClassVar[bool] = True
 
     child: Node
     chunk: Callable[[Any], Any] | None

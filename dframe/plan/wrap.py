@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from dframe import config
+from dframe.plan import held
 from dframe.plan import meta as M
 from dframe.plan import nodes as N
 
@@ -30,7 +31,14 @@ _pending: dict[str, list[type]] = {kind: [] for kind in KINDS}
 class DframeObject:
     """Root of dframe's ``DataFrame`` and ``Series``: an object standing for a plan."""
 
-    _plan: N.Node
+    @property
+    def _plan(self) -> N.Node:
+        return self.__dict__["_plan"]
+
+    @_plan.setter
+    def _plan(self, plan: N.Node) -> None:
+        self.__dict__["_plan"] = plan
+        held.hold(plan, self)  # (an aggregate the user holds is computed once)
 
 
 def wrap_plan(plan: N.Node) -> Any:

@@ -59,3 +59,21 @@ def test_one_round_trip(calls, question):
     # groupby's partials are first merged by one task, its finishing step is the driver's).
     assert calls["submit"] == NPARTS + (question == "groupby_sum")
     assert_same(QUESTIONS[question](PDF), result)
+
+
+def test_a_table_held_in_the_driver_is_put_into_the_store_once(calls):
+    """A small table read in process (``executor="auto"``) joined query after query with a
+    persisted big one: its partitions go into the runtime's store at the first query only."""
+    with dframe.config.override(executor="sync"):
+        names = dframe.from_pandas(
+            pd.DataFrame({"k": np.arange(10), "name": [f"n{i}" for i in range(10)]}),
+            npartitions=2,
+        ).persist()
+    frame = dframe.from_pandas(PDF, npartitions=NPARTS).persist()
+    puts = []
+    for _ in range(2):
+        calls["put"] = 0
+        result = frame.merge(names, on="k").to_pandas()
+        puts.append(calls["put"])
+        assert_same(PDF.merge(names.to_pandas(), on="k"), result)
+    assert puts == [2, 0]
