@@ -83,8 +83,9 @@ def align(
     for a in arrays:
         lead = n - a.ndim
         spans = [a.shape[ja] == shape[ja + lead] for ja in range(a.ndim)]
+        # A broadcast axis (length 1) in one block: its cut may hold empty blocks besides it.
         target = tuple(
-            out_chunks[ja + lead] if span else a.chunks[ja] for ja, span in enumerate(spans)
+            out_chunks[ja + lead] if span else (a.shape[ja],) for ja, span in enumerate(spans)
         )
         plan = a._plan
         if target != a.chunks:
@@ -174,6 +175,16 @@ def elementwise(
     )
 
 
+def _scalar_if_0d(result: Any) -> Any:
+    """NumPy's ufuncs (and ``clip``, ``isclose``) give scalars for 0-d results."""
+    first = result[0] if isinstance(result, tuple) else result
+    if not isinstance(first, ndarray) or first.shape:
+        return result  # an array, or NumPy's own answer (no dframe array among the operands)
+    if isinstance(result, tuple):
+        return tuple(r.compute()[()] for r in result)
+    return result.compute()[()]
+
+
 def ufunc_call(ufunc: numpy.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """``ufunc(*inputs, **kwargs)`` on dframe arrays; ``out=`` (dframe arrays) and ``where=``
     (with ``out=``) swap the output arrays' plans, as in-place operations do in dframe."""
@@ -186,13 +197,7 @@ def ufunc_call(ufunc: numpy.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, An
         return NotImplemented  # NumPy leaves unselected elements undefined: fall back
     result = elementwise(ufunc, inputs, kwargs, name=ufunc.__name__)
     if out is None:
-        if not _shape_of(result):  # NumPy's ufuncs give scalars for 0-d results
-            return (
-                tuple(r.compute()[()] for r in result)
-                if isinstance(result, tuple)
-                else result.compute()[()]
-            )
-        return result
+        return _scalar_if_0d(result)
     outs = out if isinstance(out, tuple) else (out,)
     results = result if isinstance(result, tuple) else (result,)
     if not all(isinstance(o, ndarray) for o in outs):
@@ -242,7 +247,7 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, **kwargs
     hi = kwargs.pop("max", a_max)
     if out is not None:
         return NotImplemented
-    return elementwise(_clip, (a, lo, hi), kwargs, name="clip")
+    return _scalar_if_0d(elementwise(_clip, (a, lo, hi), kwargs, name="clip"))
 
 
 @implements("isclose")
@@ -250,7 +255,7 @@ def isclose(
     a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> Any:
     kw = {"rtol": rtol, "atol": atol, "equal_nan": equal_nan}
-    return elementwise(numpy.isclose, (a, b), kw, name="isclose")
+    return _scalar_if_0d(elementwise(numpy.isclose, (a, b), kw, name="isclose"))
 
 
 @implements("allclose")

@@ -284,7 +284,7 @@ def reduce(kind: str, a: Any, axis: Any = None, dtype: Any = None, keepdims: boo
         Finalize(kind, axes, acc, out_dtype, (keepdims, ddof, x.ndim)),
         label=kind,
     )
-    if not out_shape and not keepdims:
+    if not out_shape:  # also keepdims on a 0-d array
         return collect(node)[()]  # NumPy returns a scalar: so does dframe
     return wrap(node)
 
