@@ -19,7 +19,7 @@ from typing import Any
 import numpy
 
 from dframe.numpy.array import ndarray, wrap, wrap_numpy
-from dframe.numpy.chunks import ArrayMeta
+from dframe.numpy.chunks import ArrayMeta, shape_text
 from dframe.numpy.nodes import Rechunk
 from dframe.numpy.registry import implements
 from dframe.plan import nodes as N
@@ -58,9 +58,7 @@ def broadcast_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
         return numpy.broadcast_shapes(*shapes)
     except ValueError:
         # NumPy's wording: shapes written without spaces, "(3,4) (3,)".
-        listed = " ".join(
-            "(" + ",".join(map(str, s)) + ("," if len(s) == 1 else "") + ")" for s in shapes
-        )
+        listed = " ".join(shape_text(s) for s in shapes)
         msg = f"operands could not be broadcast together with shapes {listed} "
         raise ValueError(msg) from None
 

@@ -42,7 +42,7 @@ def array_ufunc(
     elif method == "accumulate" and ufunc.__name__ in _ACCUMULATE and len(inputs) == 1:
         kw = dict(kwargs)
         kw.setdefault("axis", 0)
-        _check_accumulate(inputs[0], kw["axis"])  # cumsum would take these: accumulate does not
+        _check_accumulate(inputs[0], kw["axis"])  # cumsum takes these: accumulate does not
         result = NATIVE[_ACCUMULATE[ufunc.__name__]](inputs[0], **kw)
     elif method == "outer" and ufunc is numpy.multiply and not kwargs:
         result = NATIVE["outer"](*inputs)
