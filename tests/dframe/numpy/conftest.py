@@ -9,7 +9,9 @@ import pytest
 from hypothesis import strategies as st
 
 import dframe.numpy as dnp
+from dframe import config
 from dframe.execution import lower
+from dframe.execution.executors import RuntimeExecutor
 from dframe.numpy import fallback as numpy_fallback
 
 # 1-D chunkings of 13 elements: one block, uneven, single elements, empty blocks among them
@@ -40,6 +42,14 @@ def chunkings(draw, n):
 def _fresh_numpy_fallback_warnings():
     numpy_fallback.reset_warnings()
     yield
+
+
+@pytest.fixture
+def runtime(shared_ray):
+    """The runtime executor alone (the module's shared runtime), for properties that run fewer
+    examples there than in the driver."""
+    with config.override(executor=RuntimeExecutor()):
+        yield
 
 
 def check_blocks(x: dnp.ndarray) -> None:
