@@ -173,7 +173,7 @@ def elementwise(
     )
 
 
-def _scalar_if_0d(result: Any) -> Any:
+def scalar_if_0d(result: Any) -> Any:
     """NumPy's ufuncs (and ``clip``, ``isclose``) give scalars for 0-d results."""
     first = result[0] if isinstance(result, tuple) else result
     if not isinstance(first, ndarray) or first.shape:
@@ -195,7 +195,7 @@ def ufunc_call(ufunc: numpy.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, An
         return NotImplemented  # NumPy leaves unselected elements undefined: fall back
     result = elementwise(ufunc, inputs, kwargs, name=ufunc.__name__)
     if out is None:
-        return _scalar_if_0d(result)
+        return scalar_if_0d(result)
     outs = out if isinstance(out, tuple) else (out,)
     results = result if isinstance(result, tuple) else (result,)
     if not all(isinstance(o, ndarray) for o in outs):
@@ -245,7 +245,7 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, **kwargs
     hi = kwargs.pop("max", a_max)
     if out is not None:
         return NotImplemented
-    return _scalar_if_0d(elementwise(_clip, (a, lo, hi), kwargs, name="clip"))
+    return scalar_if_0d(elementwise(_clip, (a, lo, hi), kwargs, name="clip"))
 
 
 @implements("isclose")
@@ -253,7 +253,7 @@ def isclose(
     a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> Any:
     kw = {"rtol": rtol, "atol": atol, "equal_nan": equal_nan}
-    return _scalar_if_0d(elementwise(numpy.isclose, (a, b), kw, name="isclose"))
+    return scalar_if_0d(elementwise(numpy.isclose, (a, b), kw, name="isclose"))
 
 
 @implements("allclose")

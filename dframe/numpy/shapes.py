@@ -373,3 +373,23 @@ def tile(A: Any, reps: Any) -> Any:
         if r != 1:
             x = concatenate([x] * r, axis=axis) if r else x[(slice(None),) * axis + (slice(0, 0),)]
     return x
+
+
+
+# ``numpy.shape(x)``, ``numpy.ndim(x)``, ``numpy.size(x)`` read the plan's metadata: nothing is
+# computed (through the fallback they would collect the whole array).
+@implements("shape")
+def shape_of(a: Any) -> tuple[int, ...]:
+    return a.shape if isinstance(a, ndarray) else numpy.shape(a)
+
+
+@implements("ndim")
+def ndim_of(a: Any) -> int:
+    return a.ndim if isinstance(a, ndarray) else numpy.ndim(a)
+
+
+@implements("size")
+def size_of(a: Any, axis: Any = None) -> int:
+    if not isinstance(a, ndarray):
+        return numpy.size(a, axis)
+    return a.size if axis is None else a.shape[_axis(axis, a.ndim)]

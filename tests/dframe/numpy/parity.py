@@ -22,7 +22,7 @@ PROPERTY = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-DTYPES = ["f8", "f4", "i8", "i4", "i1", "u1", "?"]
+DTYPES = ["f8", "f4", "i8", "i4", "i1", "u1", "u8", "c16", "?"]
 LAYOUTS = ["C", "F", "strided", "reversed", "transposed"]
 TOLERANCE = {4: 1e-5, 8: 1e-9}  # by float itemsize: float32, float64 (complex: its parts)
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import dframe.numpy as dnp
+from tests.dframe.numpy.conftest import chunkings
 from tests.dframe.numpy.parity import PROPERTY, SHAPES, arrays, compare, magnitude, values
 
 pytestmark = pytest.mark.filterwarnings("error::dframe.NumpyFallbackWarning")
@@ -25,7 +26,7 @@ def axis_moves(draw):
     n = a.ndim
     axis = st.integers(-n, n - 1) if n else st.just(0)
     op = draw(st.sampled_from(["T", "transpose", "swapaxes", "moveaxis", "expand_dims",
-                               "squeeze", "ravel"]))  # fmt: skip
+                               "squeeze", "ravel", "rechunk"]))  # fmt: skip
     if op == "transpose":
         args = (draw(st.one_of(st.none(), st.permutations(range(n)))),)
     elif op == "swapaxes":
@@ -39,6 +40,9 @@ def axis_moves(draw):
     elif op == "squeeze":
         ones = [i for i, s in enumerate(a.shape) if s == 1]
         args = (draw(st.one_of(st.none(), st.sampled_from(ones or [None]))),)
+    elif op == "rechunk":
+        per_axis = st.tuples(*(st.one_of(chunkings(s), st.just(-1)) for s in a.shape))
+        args = (draw(st.one_of(st.just("auto"), per_axis)),)
     else:
         args = ()
     return a, x, op, args
@@ -47,6 +51,8 @@ def axis_moves(draw):
 def _move(lib, a, op, args):
     if op == "T":
         return a.T
+    if op == "rechunk":  # the same values, cut another way
+        return a.copy() if lib is numpy else lib.rechunk(a, *args)
     if op == "ravel":
         return lib.ravel(a)
     return getattr(lib, op)(a, *args)
@@ -178,6 +184,56 @@ def test_boolean_masks(sync, pair, seed, mask_kind):
     compare(lambda: a[want_mask], lambda: x[got_mask])
     compare(lambda: a[want_mask] * 2, lambda: x[got_mask] * 2)  # unknown length, then fused
     compare(lambda: a[want_mask].sum(), lambda: x[got_mask].sum(), magnitude(a))
+
+
+# NumPy's ndarray methods of the issue's list, with arguments for an array of ``ndim`` axes.
+METHODS = {
+    "sum": lambda n: ((), {"axis": n - 1 if n else None}),
+    "prod": lambda n: ((), {}),
+    "mean": lambda n: ((), {"keepdims": True}),
+    "std": lambda n: ((), {"ddof": 1}),
+    "var": lambda n: ((), {}),
+    "min": lambda n: ((), {"axis": 0} if n else {}),
+    "max": lambda n: ((), {}),
+    "argmin": lambda n: ((), {}),
+    "argmax": lambda n: ((0,) if n else (), {}),
+    "any": lambda n: ((), {}),
+    "all": lambda n: ((), {"axis": -1} if n else {}),
+    "cumsum": lambda n: ((), {}),
+    "cumprod": lambda n: ((), {"axis": 0} if n else {}),
+    "ravel": lambda n: ((), {}),
+    "flatten": lambda n: ((), {}),
+    "transpose": lambda n: ((), {}),
+    "swapaxes": lambda n: ((0, n - 1) if n else (0, 0), {}),
+    "squeeze": lambda n: ((), {}),
+    "repeat": lambda n: ((2,), {}),
+    "clip": lambda n: ((0, 2), {}),
+    "astype": lambda n: (("f4",), {}),
+    "reshape": lambda n: ((-1,), {}),
+    "dot": lambda n: ((2,), {}),
+    "copy": lambda n: ((), {}),
+}
+
+
+@PROPERTY
+@given(pair=arrays(), name=st.sampled_from(sorted(METHODS)))
+def test_methods(sync, pair, name):
+    """The ndarray methods of the issue's list, natively, as NumPy's methods answer."""
+    a, x = pair
+    args, kwargs = METHODS[name](a.ndim)
+    compare(lambda: getattr(a, name)(*args, **kwargs), lambda: getattr(x, name)(*args, **kwargs),
+            magnitude(a))  # fmt: skip
+
+
+@PROPERTY
+@given(pair=arrays(), axis=st.integers(-3, 2))
+def test_shape_ndim_size_compute_nothing(sync, pair, axis):
+    a, x = pair
+    before = sync.tasks_submitted
+    for fn in (numpy.shape, numpy.ndim, numpy.size):
+        assert fn(x) == fn(a)
+    compare(lambda: numpy.size(a, axis), lambda: numpy.size(x, axis))
+    assert sync.tasks_submitted == before
 
 
 CASES = [(axis_moves, check_axis_move), (reshapes, check_reshape), (joins, check_join),
