@@ -44,6 +44,10 @@ test_gate_shapes; the parametrized tests of the other modules run on both execut
 - non-contiguous and Fortran-ordered inputs: test_elementwise.test_fortran_ordered_and_non_
   contiguous_inputs; every property here (``parity.in_layout``). 0-d and empty arrays:
   test_elementwise.test_zero_d_arrays, test_reductions.test_empty_arrays; every property here.
+- ndarray methods of the list (x.sum(), x.T, x.astype ...): shapes.test_methods; numpy.shape/
+  ndim/size from the metadata: shapes.test_shape_ndim_size_compute_nothing; the list is native:
+  gate.test_the_issues_list_is_native; compositions (a reduction broadcast back, indexing, a
+  scan): gate.test_pipelines.
 - the runtime executor: the ``executor`` fixture of the modules above; gate.test_on_the_runtime
   and shapes.test_on_the_runtime (the same checks, fewer examples).
 """
@@ -70,11 +74,11 @@ pytestmark = pytest.mark.filterwarnings("error::dframe.NumpyFallbackWarning")
 # The functions of the issue's native list (ufuncs such as isnan/isfinite are NumPy's own and
 # dispatch to dframe through ``__array_ufunc__``).
 NATIVE_LIST = """array asarray zeros ones full empty zeros_like ones_like full_like empty_like
-arange linspace eye identity fromfunction load save where clip outer isclose allclose astype sum prod
-mean std var min max argmin argmax any all nansum nanprod nanmean nanstd nanvar nanmin nanmax
-nanargmin nanargmax cumsum cumprod nancumsum nancumprod diff transpose swapaxes moveaxis reshape
-ravel squeeze expand_dims concatenate stack hstack vstack split array_split tile repeat dot
-matmul rechunk""".split()
+arange linspace eye identity fromfunction load save where clip outer isclose allclose astype sum
+prod mean std var min max argmin argmax any all nansum nanprod nanmean nanstd nanvar nanmin
+nanmax nanargmin nanargmax cumsum cumprod nancumsum nancumprod diff transpose swapaxes
+moveaxis reshape ravel squeeze expand_dims concatenate stack hstack vstack split array_split
+tile repeat dot matmul rechunk""".split()
 
 
 def test_the_issues_list_is_native():
@@ -246,6 +250,26 @@ def check_scan(case):
 def test_scans(sync, case):
     check_scan(case)
 
+
+
+def _pipeline(lib, a, axis, key):
+    """An everyday composition: standardize along an axis (a reduction broadcast back), index,
+    scan, reduce again."""
+    spread = lib.std(a, axis=axis, keepdims=True) + 1
+    centered = (a - lib.mean(a, axis=axis, keepdims=True)) / spread
+    picked = centered[key]
+    return lib.cumsum(picked, axis=0 if picked.ndim else None), lib.nansum(picked)
+
+
+@PROPERTY
+@given(pair=arrays(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=4),
+                   dtypes=["f8", "f4", "i4"]), data=st.data())  # fmt: skip
+def test_pipelines(sync, pair, data):
+    a, x = pair
+    axis = data.draw(axes(a.ndim))
+    key = data.draw(hnp.basic_indices(a.shape, min_dims=1, allow_newaxis=True))
+    compare(lambda: _pipeline(numpy, a, axis, key), lambda: _pipeline(dnp, x, axis, key),
+            magnitude(a) + a.size)  # fmt: skip
 
 
 # -- products ------------------------------------------------------------------------------
