@@ -31,8 +31,8 @@ TOLERANCE = {4: 1e-5, 8: 1e-9}  # by float itemsize: float32, float64 (complex: 
 
 
 def values(dtype, shape, seed, nan=True):
-    """Small values (sums and products stay exact in integers and finite in float32), a NaN
-    among floats."""
+    """Small values (sums and products stay exact in integers and finite in float32); among
+    floats, for some seeds, a NaN, an infinity and a negative zero."""
     rng = numpy.random.default_rng(seed)
     a = numpy.asarray(rng.integers(-3, 4, shape))
     dtype = numpy.dtype(dtype)
@@ -45,6 +45,10 @@ def values(dtype, shape, seed, nan=True):
         a = a + numpy.asarray(0.25, dtype)
         if nan and a.size > 1 and seed % 3 == 0:
             a.flat[seed % a.size] = numpy.nan
+        if nan and a.size > 2 and seed % 5 == 1:
+            a.flat[seed % a.size] = numpy.inf if seed % 2 else -numpy.inf
+        if a.size and seed % 7 == 2:
+            a.flat[0] = -0.0
     return numpy.asarray(a)
 
 
