@@ -75,6 +75,11 @@ class ArrayMeta:
         return ArrayMeta(self.shape, self.chunks, numpy.dtype(dtype))
 
 
+def shape_text(shape: tuple[int, ...]) -> str:
+    """A shape as NumPy's error messages write it: no spaces, ``(3,)``, ``(3,4)``."""
+    return "(" + ",".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
 def _regular(size: int, block: int) -> tuple[int, ...]:
     if size == 0:
         return (0,)

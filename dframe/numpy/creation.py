@@ -162,7 +162,13 @@ def arange(
         n = len(range(int(start), int(stop), int(step)))
     else:
         n = max(0, math.ceil((stop - start) / step))
-    if numpy.issubdtype(dt, numpy.integer) or dt == bool:
+    if numpy.issubdtype(dt, numpy.integer):
+        work = numpy.dtype("int64")
+        # NumPy fills with the difference of the first two values as they were stored:
+        # truncated, and the first one must fit the dtype.
+        first, delta = int(start), int(start + step) - int(start)
+        numpy.asarray(first, dt)
+    elif dt == bool:
         work = numpy.dtype("int64")
         delta = step
         first = start
@@ -187,7 +193,7 @@ class _Linspace:
         else:
             y = y * self.delta
         y += self.start
-        if self.endpoint and self.num > 1 and lo + info.shape[0] == self.num:
+        if self.endpoint and self.num > 1 and info.shape[0] and lo + info.shape[0] == self.num:
             y[-1] = self.stop
         if numpy.issubdtype(self.dtype, numpy.integer):
             numpy.floor(y, out=y)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy
 
 from dframe.numpy.array import ndarray, wrap, wrap_numpy
-from dframe.numpy.chunks import ArrayMeta
+from dframe.numpy.chunks import ArrayMeta, shape_text
 from dframe.numpy.nodes import Rechunk
 from dframe.numpy.registry import implements
 from dframe.plan import nodes as N
@@ -58,9 +58,7 @@ def broadcast_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
         return numpy.broadcast_shapes(*shapes)
     except ValueError:
         # NumPy's wording: shapes written without spaces, "(3,4) (3,)".
-        listed = " ".join(
-            "(" + ",".join(map(str, s)) + ("," if len(s) == 1 else "") + ")" for s in shapes
-        )
+        listed = " ".join(shape_text(s) for s in shapes)
         msg = f"operands could not be broadcast together with shapes {listed} "
         raise ValueError(msg) from None
 
@@ -83,8 +81,9 @@ def align(
     for a in arrays:
         lead = n - a.ndim
         spans = [a.shape[ja] == shape[ja + lead] for ja in range(a.ndim)]
+        # A broadcast axis (length 1) in one block: its cut may hold empty blocks besides it.
         target = tuple(
-            out_chunks[ja + lead] if span else a.chunks[ja] for ja, span in enumerate(spans)
+            out_chunks[ja + lead] if span else (a.shape[ja],) for ja, span in enumerate(spans)
         )
         plan = a._plan
         if target != a.chunks:
@@ -174,6 +173,16 @@ def elementwise(
     )
 
 
+def scalar_if_0d(result: Any) -> Any:
+    """NumPy's ufuncs (and ``clip``, ``isclose``) give scalars for 0-d results."""
+    first = result[0] if isinstance(result, tuple) else result
+    if not isinstance(first, ndarray) or first.shape:
+        return result  # an array, or NumPy's own answer (no dframe array among the operands)
+    if isinstance(result, tuple):
+        return tuple(r.compute()[()] for r in result)
+    return result.compute()[()]
+
+
 def ufunc_call(ufunc: numpy.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """``ufunc(*inputs, **kwargs)`` on dframe arrays; ``out=`` (dframe arrays) and ``where=``
     (with ``out=``) swap the output arrays' plans, as in-place operations do in dframe."""
@@ -186,13 +195,7 @@ def ufunc_call(ufunc: numpy.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, An
         return NotImplemented  # NumPy leaves unselected elements undefined: fall back
     result = elementwise(ufunc, inputs, kwargs, name=ufunc.__name__)
     if out is None:
-        if not _shape_of(result):  # NumPy's ufuncs give scalars for 0-d results
-            return (
-                tuple(r.compute()[()] for r in result)
-                if isinstance(result, tuple)
-                else result.compute()[()]
-            )
-        return result
+        return scalar_if_0d(result)
     outs = out if isinstance(out, tuple) else (out,)
     results = result if isinstance(result, tuple) else (result,)
     if not all(isinstance(o, ndarray) for o in outs):
@@ -242,7 +245,7 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, **kwargs
     hi = kwargs.pop("max", a_max)
     if out is not None:
         return NotImplemented
-    return elementwise(_clip, (a, lo, hi), kwargs, name="clip")
+    return scalar_if_0d(elementwise(_clip, (a, lo, hi), kwargs, name="clip"))
 
 
 @implements("isclose")
@@ -250,7 +253,7 @@ def isclose(
     a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> Any:
     kw = {"rtol": rtol, "atol": atol, "equal_nan": equal_nan}
-    return elementwise(numpy.isclose, (a, b), kw, name="isclose")
+    return scalar_if_0d(elementwise(numpy.isclose, (a, b), kw, name="isclose"))
 
 
 @implements("allclose")

@@ -129,6 +129,9 @@ def getitem(x: ndarray, key: Any) -> Any:
         return masked(x, key)
     if isinstance(key, numpy.ndarray) and key.dtype == bool and key.shape == x.shape:
         return masked(x, wrap_numpy(key, x.chunks))
+    if isinstance(key, bool | numpy.bool_):  # a scalar mask (``x[x > 0]`` of a 0-d array)
+        one = getitem(x, None)
+        return one if key else getitem(one, slice(0, 0))
     items = _expand(key, x.ndim)
     if items is None:
         return NotImplemented  # integer arrays, other masks: NumPy's fallback
@@ -173,6 +176,7 @@ def getitem(x: ndarray, key: Any) -> Any:
         not out_shape
         and all(isinstance(i, int | numpy.integer) for i in items if i is not None)
         and None not in items
+        and not any(k is Ellipsis for k in (key if isinstance(key, tuple) else (key,)))
     ):
-        return collect(node)[()]  # NumPy gives a scalar for one element
+        return collect(node)[()]  # NumPy gives a scalar for one element (an array for x[...])
     return wrap(node)

@@ -5,8 +5,8 @@ file by the task that computes it (the file is memory-mapped there), so no block
 the driver. ``load`` reads the header at the call; a file below the small-data threshold is
 read at once (the data as of the call), a larger one is memory-mapped and read block by block
 inside the tasks that use the blocks, and a change to the file since the call is an error,
-never different values. Other files (``.npz``, pickled objects, Fortran order, file objects)
-go to NumPy through the fallback.
+never different values. Other files (``.npz``, pickled objects, file objects) go to NumPy
+through the fallback.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class _ReadBlock:
             raise RuntimeError(msg)
         source = numpy.load(self.path, mmap_mode="r")
         index = tuple(slice(s, s + n) for s, n in zip(info.start, info.shape, strict=True))
-        return numpy.array(source[index])
+        return numpy.array(source[index], order="C")
 
     def __repr__(self) -> str:
         return f"load({os.path.basename(self.path)})"
@@ -100,8 +100,8 @@ def load(file: Any, mmap_mode: Any = None, allow_pickle: bool = False, *, chunks
     header = _header(path)
     if header is None:
         return NotImplemented
-    shape, fortran, dtype = header
-    if fortran or dtype.hasobject:
+    shape, _, dtype = header  # Fortran order too: the memory map reads it as NumPy does
+    if dtype.hasobject:
         return NotImplemented
     nbytes = int(numpy.prod(shape)) * dtype.itemsize
     if nbytes < config.get("sync_threshold_bytes"):

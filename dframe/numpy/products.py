@@ -17,9 +17,9 @@ from typing import Any
 import numpy
 
 from dframe.numpy.array import collect, ndarray, wrap
-from dframe.numpy.chunks import ArrayMeta
+from dframe.numpy.chunks import ArrayMeta, shape_text
 from dframe.numpy.creation import rechunk
-from dframe.numpy.elementwise import as_array, elementwise
+from dframe.numpy.elementwise import as_array, elementwise, scalar_if_0d
 from dframe.numpy.nodes import GroupReduce
 from dframe.numpy.registry import implements
 from dframe.numpy.shapes import expand_dims, ravel, squeeze
@@ -103,9 +103,16 @@ def dot(a: Any, b: Any, out: Any = None) -> Any:
         return NotImplemented
     x, y = as_array(a), as_array(b)
     if x.ndim == 0 or y.ndim == 0:
-        return elementwise(numpy.multiply, (x, y), name="dot")
+        return scalar_if_0d(elementwise(numpy.multiply, (x, y), name="dot"))
     if x.ndim > 2 or y.ndim > 2:
         return NotImplemented
+    inner = 0 if y.ndim == 1 else y.ndim - 2
+    if x.shape[-1] != y.shape[inner]:  # dot's own wording, not matmul's
+        msg = (
+            f"shapes {shape_text(x.shape)} and {shape_text(y.shape)} not aligned: "
+            f"{x.shape[-1]} (dim {x.ndim - 1}) != {y.shape[inner]} (dim {inner})"
+        )
+        raise ValueError(msg)
     return matmul(x, y)
 
 

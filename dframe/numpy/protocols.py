@@ -42,17 +42,28 @@ def array_ufunc(
     elif method == "accumulate" and ufunc.__name__ in _ACCUMULATE and len(inputs) == 1:
         kw = dict(kwargs)
         kw.setdefault("axis", 0)
+        _check_accumulate(inputs[0], kw["axis"])  # cumsum takes these: accumulate does not
         result = NATIVE[_ACCUMULATE[ufunc.__name__]](inputs[0], **kw)
     elif method == "outer" and ufunc is numpy.multiply and not kwargs:
         result = NATIVE["outer"](*inputs)
     elif method == "reduce" and ufunc.__name__ in _REDUCE and len(inputs) == 1:
         kw = dict(kwargs)
-        kw.setdefault("axis", 0)
+        kw.setdefault("axis", 0 if getattr(inputs[0], "ndim", 1) else None)  # a 0-d array: its value
         result = NATIVE[_REDUCE[ufunc.__name__]](inputs[0], **kw)
     if result is NotImplemented:
         name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         result = fallback.call(name, getattr(ufunc, method), inputs, kwargs)
     return result
+
+
+def _check_accumulate(a: Any, axis: Any) -> None:
+    """NumPy's errors of ``ufunc.accumulate`` for a 0-d array or several axes."""
+    if getattr(a, "ndim", 1) == 0:
+        msg = "cannot accumulate on a scalar"
+        raise TypeError(msg)
+    if axis is None or isinstance(axis, tuple | list):
+        msg = "accumulate does not allow multiple axes"
+        raise ValueError(msg)
 
 
 def call_native(

@@ -239,6 +239,9 @@ def reduce(kind: str, a: Any, axis: Any = None, dtype: Any = None, keepdims: boo
     if is_arg and isinstance(axis, tuple | list):
         msg = "'tuple' object cannot be interpreted as an integer"
         raise TypeError(msg)
+    if x.ndim == 0 and isinstance(axis, int | numpy.integer) and axis in (0, -1):
+        if kind not in ("mean", "var", "std"):
+            axis = None  # NumPy's ufunc-based reductions take axis 0 of a 0-d array
     axes = normalize_axes(axis, x.ndim)
     # NumPy's dtype and errors, from a stand-in with the array's empty axes.
     stand_in = numpy.ones(tuple(0 if s == 0 else 1 for s in x.shape), x.dtype)
@@ -284,7 +287,7 @@ def reduce(kind: str, a: Any, axis: Any = None, dtype: Any = None, keepdims: boo
         Finalize(kind, axes, acc, out_dtype, (keepdims, ddof, x.ndim)),
         label=kind,
     )
-    if not out_shape and not keepdims:
+    if not out_shape:  # also keepdims on a 0-d array
         return collect(node)[()]  # NumPy returns a scalar: so does dframe
     return wrap(node)
 

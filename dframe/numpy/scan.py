@@ -101,10 +101,8 @@ def scan(kind: str, a: Any, axis: Any = None, dtype: Any = None, out: Any = None
     if out is not None:
         return NotImplemented
     x = as_array(a)
-    if axis is None:
-        x, axis = ravel(x), 0
-    elif x.ndim == 0:
-        raise numpy.exceptions.AxisError(axis, 0)
+    if axis is None or x.ndim == 0:  # NumPy scans a 0-d array as one element, whatever the axis
+        x, axis = ravel(x), 0 if axis is None else axis
     axis = normalize_axes(operator.index(axis), x.ndim)[0]
     stand_in = numpy.ones(tuple(0 if s == 0 else 1 for s in x.shape), x.dtype)
     out_dtype = getattr(numpy, kind)(stand_in, axis=axis, dtype=dtype).dtype
@@ -130,6 +128,8 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = numpy._NoValue, appe
     if n < 0:
         msg = f"order must be non-negative but got {n!r}"
         raise ValueError(msg)
+    if n == 0:
+        return x  # NumPy's answer before it looks at the dimensions
     if x.ndim == 0:
         msg = "diff requires input that is at least one dimensional"
         raise ValueError(msg)

@@ -52,6 +52,20 @@ def _axis(axis: Any, ndim: int) -> int:
     return normalize_axes(operator.index(axis), ndim)[0]
 
 
+def _named_axes(axes: Any, ndim: int, name: str) -> tuple[int, ...]:
+    """``axes`` (one or several) as non-negative axes, with NumPy's errors naming the argument."""
+    out = []
+    for a in axes if isinstance(axes, tuple | list) else (axes,):
+        a = operator.index(a)
+        if not -ndim <= a < ndim:
+            raise numpy.exceptions.AxisError(a, ndim, name)
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        msg = f"repeated axis in `{name}` argument"
+        raise ValueError(msg)
+    return tuple(out)
+
+
 @implements("transpose")
 def transpose(a: Any, axes: Any = None) -> ndarray:
     x = as_array(a)
@@ -87,13 +101,8 @@ def swapaxes(a: Any, axis1: int, axis2: int) -> ndarray:
 @implements("moveaxis")
 def moveaxis(a: Any, source: Any, destination: Any) -> ndarray:
     x = as_array(a)
-    src = tuple(
-        _axis(s, x.ndim) for s in (source if isinstance(source, tuple | list) else (source,))
-    )
-    dst = tuple(
-        _axis(d, x.ndim)
-        for d in (destination if isinstance(destination, tuple | list) else (destination,))
-    )
+    src = _named_axes(source, x.ndim, "source")
+    dst = _named_axes(destination, x.ndim, "destination")
     if len(src) != len(dst):
         msg = "`source` and `destination` arguments must have the same number of elements"
         raise ValueError(msg)
@@ -152,8 +161,10 @@ def _new_shape(shape: Any, size: int) -> tuple[int, ...]:
     if -1 in shape and known and size % known == 0:
         shape[shape.index(-1)] = size // known
     if math.prod(shape) != size or any(s < 0 for s in shape):
-        wanted = tuple(shape)
-        msg = f"cannot reshape array of size {size} into shape {wanted}".replace(", )", ",)")
+        # NumPy's wording: no spaces, the unknown dimension as "newaxis".
+        wanted = ",".join("newaxis" if s == -1 else str(s) for s in shape)
+        wanted += "," if len(shape) == 1 else ""
+        msg = f"cannot reshape array of size {size} into shape ({wanted})"
         raise ValueError(msg)
     return tuple(shape)
 
@@ -189,6 +200,8 @@ def reshape(a: Any, *shape: Any, order: str = "C", **kwargs: Any) -> Any:
         flat = _map(whole, whole._plan, ArrayMeta((x.size,), (runs,), x.dtype), _Reshape(()))
     if len(new) == 1:
         return flat
+    if not new:
+        return flat[0, ...]  # one element into a 0-d array
     # 2. runs re-cut on multiples of the new trailing size, each reshaped.
     trailing = new[1:]
     size = math.prod(trailing)
@@ -338,8 +351,8 @@ def repeat(a: Any, repeats: Any, axis: Any = None) -> Any:
         msg = "negative dimensions are not allowed"
         raise ValueError(msg)
     x = as_array(a)
-    if axis is None:
-        x, axis = ravel(x), 0
+    if axis is None or x.ndim == 0:  # NumPy repeats a 0-d array as one element
+        x, axis = ravel(x), 0 if axis is None else axis
     axis = _axis(axis, x.ndim)
     chunks = tuple(
         tuple(c * repeats for c in cs) if i == axis else cs for i, cs in enumerate(x.chunks)
@@ -360,3 +373,23 @@ def tile(A: Any, reps: Any) -> Any:
         if r != 1:
             x = concatenate([x] * r, axis=axis) if r else x[(slice(None),) * axis + (slice(0, 0),)]
     return x
+
+
+
+# ``numpy.shape(x)``, ``numpy.ndim(x)``, ``numpy.size(x)`` read the plan's metadata: nothing is
+# computed (through the fallback they would collect the whole array).
+@implements("shape")
+def shape_of(a: Any) -> tuple[int, ...]:
+    return a.shape if isinstance(a, ndarray) else numpy.shape(a)
+
+
+@implements("ndim")
+def ndim_of(a: Any) -> int:
+    return a.ndim if isinstance(a, ndarray) else numpy.ndim(a)
+
+
+@implements("size")
+def size_of(a: Any, axis: Any = None) -> int:
+    if not isinstance(a, ndarray):
+        return numpy.size(a, axis)
+    return a.size if axis is None else a.shape[_axis(axis, a.ndim)]

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import numpy
 import pytest
+from hypothesis import strategies as st
 
 import dframe.numpy as dnp
+from dframe import config
 from dframe.execution import lower
+from dframe.execution.executors import RuntimeExecutor
 from dframe.numpy import fallback as numpy_fallback
 
 # 1-D chunkings of 13 elements: one block, uneven, single elements, empty blocks among them
@@ -18,10 +21,35 @@ CHUNKS_1D = [13, 5, 1, (0, 4, 0, 0, 9, 0), "auto"]
 CHUNKS_2D = [(5, 7), (2, 3), (1, 1), ((0, 2, 3, 0), (7,)), ((5,), (3, 0, 4))]
 
 
+@st.composite
+def chunkings(draw, n):
+    """Block sizes along an axis of length ``n``: a regular size (possibly longer than the
+    axis), or explicit uneven sizes with empty blocks among them (more blocks than elements)."""
+    if draw(st.booleans()):
+        return draw(st.integers(1, max(1, n + 1)))
+    sizes = []
+    left = n
+    while left > 0:
+        k = draw(st.integers(1, left))
+        sizes.append(k)
+        left -= k
+    for _ in range(draw(st.integers(0, 2))):  # empty blocks: more blocks than elements
+        sizes.insert(draw(st.integers(0, len(sizes))), 0)
+    return tuple(sizes) if sizes else (0,)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_numpy_fallback_warnings():
     numpy_fallback.reset_warnings()
     yield
+
+
+@pytest.fixture
+def runtime(shared_ray):
+    """The runtime executor alone (the module's shared runtime), for properties that run fewer
+    examples there than in the driver."""
+    with config.override(executor=RuntimeExecutor()):
+        yield
 
 
 def check_blocks(x: dnp.ndarray) -> None:

@@ -58,6 +58,15 @@ def test_other_files_go_through_numpy(tmp_path):
     archive = dnp.load(tmp_path / "e.npz")
     assert isinstance(archive, numpy.lib.npyio.NpzFile)
     archive.close()
-    numpy.save(tmp_path / "f.npy", numpy.asfortranarray(numpy.ones((3, 4))))
+    numpy.save(tmp_path / "f.npy", numpy.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.warns(dnp.NumpyFallbackWarning, match="numpy.load"):
-        same(numpy.ones((3, 4)), dnp.load(tmp_path / "f.npy"))
+        assert dnp.load(tmp_path / "f.npy", allow_pickle=True)[0] == {"a": 1}
+
+
+@pytest.mark.filterwarnings("error::dframe.NumpyFallbackWarning")
+def test_fortran_ordered_files_are_read_natively(tmp_path):
+    a = numpy.asfortranarray(numpy.arange(35.0).reshape(5, 7))
+    numpy.save(tmp_path / "g.npy", a)
+    same(a, dnp.load(tmp_path / "g.npy"))  # small: read at the call
+    with config.override(sync_threshold_bytes=1):  # block by block from the memory map
+        same(a, dnp.load(tmp_path / "g.npy", chunks=(2, 3)))

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dframe.numpy as dnp
+from tests.dframe.numpy.conftest import chunkings
 
 pytestmark = pytest.mark.filterwarnings("error::dframe.NumpyFallbackWarning")
 
@@ -21,21 +22,6 @@ UNARY = [numpy.negative, numpy.absolute, numpy.sin, numpy.square, numpy.isnan, n
 BINARY = [numpy.add, numpy.subtract, numpy.multiply, numpy.maximum, numpy.minimum, numpy.equal]
 REDUCTIONS = ["sum", "prod", "mean", "std", "var", "min", "max", "argmin", "argmax", "any",
               "all", "nansum", "nanmean", "nanmax"]  # fmt: skip
-
-
-@st.composite
-def chunkings(draw, n):
-    if draw(st.booleans()):
-        return draw(st.integers(1, max(1, n + 1)))
-    sizes = []
-    left = n
-    while left > 0:
-        k = draw(st.integers(1, left))
-        sizes.append(k)
-        left -= k
-    for _ in range(draw(st.integers(0, 2))):  # empty blocks: more blocks than elements
-        sizes.insert(draw(st.integers(0, len(sizes))), 0)
-    return tuple(sizes) if sizes else (0,)
 
 
 @st.composite
