@@ -48,11 +48,14 @@ def forms_on_executors(
     return _on_executors(params, range(len(params)), (name,), npartitions, runtime_npartitions)
 
 
-def product_on_executors(npartitions=NPARTITIONS, runtime_npartitions=(1, 7), **axes):
+def product_on_executors(
+    npartitions=NPARTITIONS, runtime_npartitions=(1, 7), count="npartitions", **axes
+):
     """``forms_on_executors`` whose forms are the product of ``axes`` (argument name ->
     values): each combination at every count in process and once on the runtime, where each
     value of each axis meets every count of ``runtime_npartitions`` (the counts go by the sum of
-    the values' positions, a diagonal through the product)."""
+    the values' positions, a diagonal through the product). ``count``: the name of the
+    partitioning argument (``chunks`` for arrays)."""
     names, lists = tuple(axes), [list(values) for values in axes.values()]
     params, turns = [], []
     for position in itertools.product(*[range(len(values)) for values in lists]):
@@ -60,16 +63,20 @@ def product_on_executors(npartitions=NPARTITIONS, runtime_npartitions=(1, 7), **
         label = "-".join(_label(v, n, i) for v, n, i in zip(values, names, position))
         params.append(pytest.param(*values, id=label))
         turns.append(sum(position))
-    return _on_executors(params, turns, names, npartitions, runtime_npartitions)
+    return _on_executors(params, turns, names, npartitions, runtime_npartitions, count)
 
 
 def _label(value, name, i):
-    """pytest's id of a parameter: the value if it is a plain one, else the name and position."""
-    plain = isinstance(value, str | int | float | bool) or value is None
-    return str(value) if plain else f"{name}{i}"
+    """The id of a parameter: a plain value itself, a tuple or slice of them by its repr, else
+    (a function ...) pytest's name and position."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return str(value)
+    if isinstance(value, tuple | slice) and " at 0x" not in repr(value):
+        return repr(value)
+    return f"{name}{i}"
 
 
-def _on_executors(params, turns, names, npartitions, runtime_npartitions):
+def _on_executors(params, turns, names, npartitions, runtime_npartitions, count="npartitions"):
     counts = list(runtime_npartitions)
 
     def case(form, executor, n):
@@ -78,8 +85,7 @@ def _on_executors(params, turns, names, npartitions, runtime_npartitions):
 
     cases = [case(form, "sync", n) for form in params for n in npartitions]
     cases += [case(form, "runtime", counts[t % len(counts)]) for form, t in zip(params, turns)]
-    return pytest.mark.parametrize((*names, "executor", "npartitions"), cases,
-                                   indirect=["executor"])
+    return pytest.mark.parametrize((*names, "executor", count), cases, indirect=["executor"])
 
 
 def in_turn(forms, npartitions, variants) -> list[tuple]:
