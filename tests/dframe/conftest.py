@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,6 +26,103 @@ def on_executors(npartitions=NPARTITIONS):
     (each partition is a task); the parity tests of ``tests/dframe/core`` still run them there."""
     pairs = [("sync", n) for n in npartitions] + [("runtime", 1), ("runtime", 7)]
     return pytest.mark.parametrize(("executor", "npartitions"), pairs, indirect=["executor"])
+
+
+def forms_on_executors(
+    forms, npartitions=NPARTITIONS, runtime_npartitions=(1, 7), name="name", ids=None
+):
+    """Parametrize ``(name, executor, npartitions)``: every form at every count of
+    ``npartitions`` in process, and each form once on the runtime, the forms taking the counts of
+    ``runtime_npartitions`` in turn (each count runs there with every other form or so). The
+    runtime runs the same partition functions as the in-process executor, in worker processes:
+    what it adds (tasks, arguments and results through pickle and the store) is what a form
+    checks there once; the partition counts are the plan's, which the in-process runs check.
+    ``forms`` may hold ``pytest.param``s (their ids and marks are kept); ``ids``: a list of ids
+    of the forms, or a function of a form (default: ``str``)."""
+    forms = list(forms)
+    labels = ids if isinstance(ids, list) else [ids(f) if ids else str(f) for f in forms]
+    params = [
+        f if isinstance(f, type(pytest.param(None))) else pytest.param(f, id=label)
+        for f, label in zip(forms, labels, strict=True)
+    ]
+    return _on_executors(params, range(len(params)), (name,), npartitions, runtime_npartitions)
+
+
+def product_on_executors(
+    npartitions=NPARTITIONS, runtime_npartitions=(1, 7), count="npartitions", **axes
+):
+    """``forms_on_executors`` whose forms are the product of ``axes`` (argument name ->
+    values): each combination at every count in process and once on the runtime, where each
+    value of each axis meets every count of ``runtime_npartitions`` (the counts go by the sum of
+    the values' positions, a diagonal through the product). ``count``: the name of the
+    partitioning argument (``chunks`` for arrays)."""
+    names, lists = tuple(axes), [list(values) for values in axes.values()]
+    params, turns = [], []
+    for position in itertools.product(*[range(len(values)) for values in lists]):
+        values = [axis[i] for axis, i in zip(lists, position)]
+        label = "-".join(_label(v, n, i) for v, n, i in zip(values, names, position))
+        params.append(pytest.param(*values, id=label))
+        turns.append(sum(position))
+    return _on_executors(params, turns, names, npartitions, runtime_npartitions, count)
+
+
+def _label(value, name, i):
+    """The id of a parameter: a plain value itself, a tuple or slice of them by its repr, else
+    (a function ...) pytest's name and position."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return str(value)
+    if isinstance(value, tuple | slice) and " at 0x" not in repr(value):
+        return repr(value)
+    return f"{name}{i}"
+
+
+def _on_executors(params, turns, names, npartitions, runtime_npartitions, count="npartitions"):
+    counts = list(runtime_npartitions)
+
+    def case(form, executor, n):
+        return pytest.param(*form.values, executor, n, marks=form.marks,
+                            id=f"{form.id}-{executor}-{n}")
+
+    cases = [case(form, "sync", n) for form in params for n in npartitions]
+    cases += [case(form, "runtime", counts[t % len(counts)]) for form, t in zip(params, turns)]
+    return pytest.mark.parametrize((*names, "executor", count), cases, indirect=["executor"])
+
+
+def in_turn(forms, npartitions, variants) -> list[tuple]:
+    """``(form, npartitions, *variant)`` for every form at every count, the variants (options
+    that reach the same partition functions by other paths: a kernel, a strategy) taken in turn:
+    with at least one more count than variants, each form meets every variant at a count of
+    several partitions, and every count meets every variant, at ``1/len(variants)`` of the
+    cost of the whole product."""
+    cases = []
+    for i, form in enumerate(forms):
+        for j, n in enumerate(npartitions):
+            variant = variants[(i + j) % len(variants)]
+            cases.append((form, n, *(variant if isinstance(variant, tuple) else (variant,))))
+    return cases
+
+
+def pairwise(*axes) -> list[tuple]:
+    """A subset of the product of ``axes`` (sequences of values) that holds every pair of
+    values of any two axes at least once: the whole product costs the product of the sizes,
+    this about the product of the two largest. Deterministic (greedy, first best row), so a
+    failure names the same case on every run.
+
+    >>> pairwise([1, 3], ["a", "b"], [True, False])
+    [(1, 'a', True), (1, 'b', False), (3, 'a', False), (3, 'b', True)]
+    """
+    axes = [list(axis) for axis in axes]
+    indices = list(itertools.product(*[range(len(axis)) for axis in axes]))
+    pairs = list(itertools.combinations(range(len(axes)), 2))
+    missing = {(a, row[a], b, row[b]) for row in indices for a, b in pairs}
+    chosen = []
+    while missing:
+        row = max(indices, key=lambda r: sum((a, r[a], b, r[b]) in missing for a, b in pairs))
+        missing -= {(a, row[a], b, row[b]) for a, b in pairs}
+        chosen.append(row)
+    if len(axes) < 2:
+        chosen = indices
+    return [tuple(axis[i] for axis, i in zip(axes, row)) for row in sorted(chosen)]
 
 
 @pytest.fixture(params=["sync", "runtime"])

@@ -20,7 +20,7 @@ import dframe
 from dframe import config, fallback
 from dframe.execution.executors import SyncExecutor
 
-from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import NPARTITIONS, assert_same, forms_on_executors, make_frame, pairwise
 
 pytestmark = [
     pytest.mark.timeout(300),
@@ -45,8 +45,7 @@ def _setitem(frame, name, value):
     return frame
 
 
-@pytest.mark.parametrize("name", CASES)
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
+@forms_on_executors(CASES, NPARTITIONS, runtime_npartitions=NPARTITIONS)
 def test_same_source_series_align_like_pandas(name, npartitions, executor):
     pdf = make_frame(29)
     expected = CASES[name](pdf)
@@ -199,9 +198,13 @@ def _ids(lengths):
 POSITIONAL = {**SERIES_OPS, **FRAME_OPS, **ASSIGN_OPS}
 
 
-@pytest.mark.parametrize("lengths", LENGTHS, ids=_ids)
-@pytest.mark.parametrize("nr", PARTITIONS)
-@pytest.mark.parametrize("nl", PARTITIONS)
+# Every pair of partition counts, and each count of either side with every pair of lengths
+# (the pairs of the whole product, at a third of its cost).
+@pytest.mark.parametrize(
+    ("nl", "nr", "lengths"),
+    pairwise(PARTITIONS, PARTITIONS, LENGTHS),
+    ids=lambda v: _ids(v) if isinstance(v, tuple) else None,
+)
 def test_default_indexes_of_different_sources(nl, nr, lengths, sync):
     check_cases(POSITIONAL, *lengths, nl, nr)
 
@@ -224,8 +227,13 @@ def test_labeled_indexes_other_lengths(nl, nr, lengths, sync):
     check_cases(LABELED_OPS, *lengths, nl, nr)
 
 
-@pytest.mark.parametrize("lengths", [(13, 8), (8, 13)], ids=_ids)
-@pytest.mark.parametrize(("nl", "nr"), [(3, 7), (1, 16)])
+# What the runtime adds: in process, the tests above run these counts and lengths.
+@pytest.mark.parametrize(
+    ("nl", "nr", "lengths"),
+    [(3, 7, (13, 8)), (1, 16, (8, 13))],
+    ids=lambda v: _ids(v) if isinstance(v, tuple) else None,
+)
+@pytest.mark.parametrize("executor", ["runtime"], indirect=True)
 def test_different_sources_on_the_runtime(nl, nr, lengths, executor):
     check_cases({**POSITIONAL, **LABELED_OPS}, *lengths, nl, nr)
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import dframe
-from tests.dframe.conftest import assert_same, on_executors
+from tests.dframe.conftest import assert_same, product_on_executors
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -102,8 +102,7 @@ def _same(expected, result):
         assert_same(expected, result)
 
 
-@pytest.mark.parametrize("name", OPS)
-@on_executors()
+@product_on_executors(name=OPS)
 def test_matches_pandas(name, executor, npartitions):
     op, pdf = OPS[name], frame()
     try:

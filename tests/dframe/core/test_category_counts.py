@@ -11,7 +11,7 @@ import pytest
 
 import dframe
 
-from tests.dframe.conftest import assert_same, on_executors
+from tests.dframe.conftest import assert_same, product_on_executors
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -32,8 +32,7 @@ SERIES = {
 FLAGS = list(itertools.product([False, True], [True, False], [False, True], [True, False]))
 
 
-@on_executors()
-@pytest.mark.parametrize("case", SERIES)
+@product_on_executors(case=SERIES)
 def test_categorical_value_counts(executor, npartitions, case):
     s = SERIES[case]
     d = dframe.from_pandas(s, npartitions=npartitions)

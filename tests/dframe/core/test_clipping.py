@@ -11,7 +11,7 @@ import pytest
 import dframe
 from dframe import PandasFallbackWarning
 
-from tests.dframe.conftest import assert_same, on_executors
+from tests.dframe.conftest import assert_same, product_on_executors
 
 pytestmark = [
     pytest.mark.timeout(180),
@@ -81,14 +81,12 @@ def _check(code, npartitions, other_partitions=2):
     assert_same(expected, _run(code, d, *others))
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(SAME_SOURCE))
+@product_on_executors(name=list(SAME_SOURCE))
 def test_bounds_of_the_same_frame(executor, npartitions, name):
     _check(SAME_SOURCE[name], npartitions)
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(OTHER_SOURCE))
+@product_on_executors(name=list(OTHER_SOURCE))
 def test_bounds_of_another_source(executor, npartitions, name):
     _check(OTHER_SOURCE[name], npartitions)
 

@@ -10,7 +10,7 @@ import pytest
 
 import dframe
 
-from tests.dframe.conftest import assert_same, on_executors
+from tests.dframe.conftest import assert_same, on_executors, product_on_executors
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -65,8 +65,7 @@ def _updated(pdf, other, **options):
 # -- update --------------------------------------------------------------------------------------
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(OTHERS))
+@product_on_executors(name=list(OTHERS))
 def test_update_from_another_source(executor, npartitions, name):
     left = TEXT_LABELS if name == "text" else LEFT
     df, other = _frames(left, OTHERS[name], npartitions)
@@ -163,8 +162,7 @@ PAIRS = {
 }
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(PAIRS))
+@product_on_executors(name=list(PAIRS))
 def test_combine_first_like_pandas(executor, npartitions, name):
     left, right = PAIRS[name]
     df, other = _frames(left, right, npartitions)
@@ -239,8 +237,7 @@ SERIES_PAIRS = {
 }
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(SERIES_PAIRS))
+@product_on_executors(name=list(SERIES_PAIRS))
 def test_series_combine_first_like_pandas(executor, npartitions, name):
     left, right = SERIES_PAIRS[name]
     s, other = _frames(left, right, npartitions)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import dframe
-from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, forms_on_executors, make_frame
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.filterwarnings("error::dframe.PandasFallbackWarning")]
 
@@ -60,8 +60,7 @@ AGGS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
-@pytest.mark.parametrize("name", list(AGGS))
+@forms_on_executors(list(AGGS), SMALL_NPARTITIONS, runtime_npartitions=SMALL_NPARTITIONS)
 def test_agg_by_names_is_native(name, npartitions, executor):
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)

@@ -12,7 +12,7 @@ from pandas.errors import Pandas4Warning
 
 import dframe
 from dframe.fallback import memory
-from tests.dframe.conftest import assert_same, make_frame, on_executors
+from tests.dframe.conftest import assert_same, make_frame, on_executors, product_on_executors
 from tests.dframe.core.test_iteration import assert_identical, inputs
 
 pytestmark = [
@@ -58,8 +58,7 @@ SELECTIONS = [
 ]
 
 
-@on_executors()
-@pytest.mark.parametrize("name", ["mixed", "empty", "ties", "repeated_columns"])
+@product_on_executors(name=["mixed", "empty", "ties", "repeated_columns"])
 def test_select_dtypes(executor, npartitions, name):
     pdf = inputs()[name]
     df = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -110,8 +109,7 @@ def _others(pdf: pd.DataFrame, npartitions: int) -> dict[str, tuple[object, obje
     return pairs
 
 
-@on_executors()
-@pytest.mark.parametrize("name", ["mixed", "empty", "ties", "repeated_columns"])
+@product_on_executors(name=["mixed", "empty", "ties", "repeated_columns"])
 def test_equals(executor, npartitions, name):
     pdf = inputs()[name]
     df = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -172,9 +170,7 @@ def _to_dict_calls():
     return calls
 
 
-@on_executors()
-@pytest.mark.parametrize("name", ["mixed", "empty", "ties", "no_columns"])
-@pytest.mark.parametrize("call", list(_to_dict_calls()))
+@product_on_executors(name=["mixed", "empty", "ties", "no_columns"], call=list(_to_dict_calls()))
 def test_to_dict(executor, npartitions, name, call):
     pdf = inputs()[name]
     df = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -215,9 +211,7 @@ NARROW = {
 }
 
 
-@on_executors()
-@pytest.mark.parametrize("shape", list(NARROW))
-@pytest.mark.parametrize("name", ["mixed", "empty", "ties"])
+@product_on_executors(shape=list(NARROW), name=["mixed", "empty", "ties"])
 def test_transpose(executor, npartitions, shape, name):
     pdf = NARROW[shape](inputs()[name])
     df = NARROW[shape](dframe.from_pandas(inputs()[name], npartitions=npartitions))

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dframe
-from tests.dframe.conftest import assert_same, on_executors
+from tests.dframe.conftest import assert_same, forms_on_executors, on_executors
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -147,8 +147,7 @@ def _check(op, pdf, npartitions):
     assert_same(expected, op(dframe.from_pandas(pdf, npartitions=npartitions)))
 
 
-@pytest.mark.parametrize("name", OPS)
-@on_executors()
+@forms_on_executors(OPS)
 def test_matches_pandas(name, executor, npartitions):
     _check(OPS[name], frame(), npartitions)
 
@@ -231,9 +230,7 @@ _GROUPED = pd.DataFrame(
 _GROUPED.loc[3, "a"] = np.nan
 
 
-@on_executors()
-@pytest.mark.parametrize(
-    "case",
+@forms_on_executors(
     {
         "corr": lambda g: g.corr(),
         "cov": lambda g: g.cov(),
@@ -243,6 +240,7 @@ _GROUPED.loc[3, "a"] = np.nan
         "kendall": lambda g: g[["a", "b", "c"]].corr(method="kendall"),
         "kendall min_periods": lambda g: g.corr(method="kendall", min_periods=9),
     }.items(),
+    name="case",
     ids=lambda c: c[0],
 )
 def test_groupby_corr_and_cov(executor, npartitions, case):

@@ -13,7 +13,7 @@ import dframe
 from dframe.optimize import optimize
 from dframe.optimize.rules import toposort
 from dframe.plan import nodes as N
-from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, forms_on_executors, make_frame
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -68,8 +68,7 @@ OPS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
-@pytest.mark.parametrize("name", list(OPS))
+@forms_on_executors(list(OPS), SMALL_NPARTITIONS, runtime_npartitions=SMALL_NPARTITIONS)
 def test_indexing_op(name, npartitions, executor):
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -86,8 +85,7 @@ SETTERS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", [1, 3, 16])
-@pytest.mark.parametrize("name", list(SETTERS))
+@forms_on_executors(list(SETTERS), [1, 3, 16], runtime_npartitions=[1, 3, 16])
 def test_setting_values(name, npartitions, executor):
     pdf = make_frame()[["a", "b", "flag", "s"]]
     df = dframe.from_pandas(pdf, npartitions=npartitions)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import dframe
 from dframe import config, fallback
 from dframe.execution.executors import SyncExecutor
-from tests.dframe.conftest import assert_same, make_frame, on_executors
+from tests.dframe.conftest import assert_same, make_frame, product_on_executors
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -66,8 +66,7 @@ OPS = {
 }
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(OPS))
+@product_on_executors(name=list(OPS))
 def test_interpolate(name, executor, npartitions):
     pdf = _gappy()
     df = dframe.from_pandas(pdf, npartitions=npartitions)

@@ -14,7 +14,7 @@ import dframe
 from dframe import config
 from dframe.core import iteration
 from dframe.execution.executors import RuntimeExecutor, SyncExecutor
-from tests.dframe.conftest import make_frame, on_executors
+from tests.dframe.conftest import make_frame, on_executors, product_on_executors
 
 pytestmark = [
     pytest.mark.timeout(180),
@@ -73,8 +73,7 @@ def inputs() -> dict[str, pd.DataFrame]:
 NAMES = list(inputs())
 
 
-@on_executors()
-@pytest.mark.parametrize("name", NAMES)
+@product_on_executors(name=NAMES)
 def test_itertuples(executor, npartitions, name):
     pdf = inputs()[name]
     df = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -82,8 +81,7 @@ def test_itertuples(executor, npartitions, name):
         assert_identical(list(pdf.itertuples(**kwargs)), list(df.itertuples(**kwargs)))
 
 
-@on_executors()
-@pytest.mark.parametrize("name", NAMES)
+@product_on_executors(name=NAMES)
 def test_iterrows_and_items(executor, npartitions, name):
     pdf = inputs()[name]
     df = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -91,8 +89,7 @@ def test_iterrows_and_items(executor, npartitions, name):
     assert_identical(list(pdf.items()), list(df.items()))
 
 
-@on_executors()
-@pytest.mark.parametrize("column", ["a", "b", "flag", "s", "t"])
+@product_on_executors(column=["a", "b", "flag", "s", "t"])
 def test_series_iteration(executor, npartitions, column):
     ps = inputs()["ties"][column]
     s = dframe.from_pandas(ps, npartitions=npartitions)

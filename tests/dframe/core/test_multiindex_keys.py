@@ -14,7 +14,7 @@ import pytest
 from pandas.errors import PerformanceWarning
 
 import dframe
-from tests.dframe.conftest import NPARTITIONS, assert_same
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, forms_on_executors
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -237,8 +237,8 @@ def _outcome(fn, data):
     return out, warned
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
-@pytest.mark.parametrize("name", list(OPS))
+# (frames of at most 10 rows: 16 partitions leave single rows and empty ones, as 40 did)
+@forms_on_executors(list(OPS), SMALL_NPARTITIONS, runtime_npartitions=SMALL_NPARTITIONS)
 def test_multiindex_key(name, executor, npartitions):
     data, fn = OPS[name]
     pdf = DATA[data]()

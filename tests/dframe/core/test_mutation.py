@@ -23,7 +23,13 @@ import pytest
 from pandas.errors import ChainedAssignmentError, Pandas4Warning
 
 import dframe
-from tests.dframe.conftest import NPARTITIONS, SMALL_NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import (
+    NPARTITIONS,
+    SMALL_NPARTITIONS,
+    assert_same,
+    forms_on_executors,
+    make_frame,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -211,14 +217,16 @@ def _check(name: str, forms: dict[str, tuple[Form, bool]], npartitions: int, ser
         assert_same(pdf, df)
 
 
-@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
-@pytest.mark.parametrize("name", _params(FRAME_FORMS))
+@forms_on_executors(
+    _params(FRAME_FORMS), SMALL_NPARTITIONS, runtime_npartitions=SMALL_NPARTITIONS
+)
 def test_frame_mutation(name, npartitions, executor):
     _check(name, FRAME_FORMS, npartitions, series=False)
 
 
-@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
-@pytest.mark.parametrize("name", _params(SERIES_FORMS))
+@forms_on_executors(
+    _params(SERIES_FORMS), SMALL_NPARTITIONS, runtime_npartitions=SMALL_NPARTITIONS
+)
 def test_series_mutation(name, npartitions, executor):
     _check(name, SERIES_FORMS, npartitions, series=True)
 
@@ -250,8 +258,10 @@ CHAINED = [_item_of_column, _loc_of_column, _iloc_of_column, _column_of_columns,
 
 
 @NATIVE
-@pytest.mark.parametrize("npartitions", [1, 16])
-@pytest.mark.parametrize("chain", CHAINED, ids=lambda f: f.__name__.strip("_"))
+@forms_on_executors(
+    CHAINED, [1, 16], runtime_npartitions=[1, 16], name="chain",
+    ids=lambda f: f.__name__.strip("_"),
+)
 def test_chained_assignment_warns_and_changes_nothing(chain, npartitions, executor):
     """``df["a"][0] = 1`` sets a temporary: pandas 3 warns and ``df`` stays as it was."""
     pdf = make_frame()

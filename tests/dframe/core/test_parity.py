@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import dframe
-from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, forms_on_executors, make_frame
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -92,8 +92,7 @@ SCALAR_OPS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
-@pytest.mark.parametrize("name", list(FRAME_OPS))
+@forms_on_executors(list(FRAME_OPS), SMALL_NPARTITIONS, runtime_npartitions=SMALL_NPARTITIONS)
 def test_frame_op(name, npartitions, executor):
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -106,8 +105,7 @@ def test_frame_op(name, npartitions, executor):
     assert_same(expected, result)
 
 
-@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
-@pytest.mark.parametrize("name", list(SCALAR_OPS))
+@forms_on_executors(list(SCALAR_OPS), SMALL_NPARTITIONS, runtime_npartitions=SMALL_NPARTITIONS)
 def test_scalar_reduction(name, npartitions, executor):
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -237,8 +235,13 @@ def test_partitions_are_put_into_the_store_once(executor):
 AXIS_NONE = ["sum", "prod", "mean", "min", "max", "std", "var", "any", "all"]
 
 
-@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
-@pytest.mark.parametrize("columns", [["a", "b"], ["a"], ["b"], ["flag"]])
+@forms_on_executors(
+    [["a", "b"], ["a"], ["b"], ["flag"]],
+    SMALL_NPARTITIONS,
+    runtime_npartitions=SMALL_NPARTITIONS,
+    name="columns",
+    ids=lambda columns: "+".join(columns),
+)
 def test_reduction_over_all_values(columns, npartitions, executor):
     """``frame.<reduction>(axis=None)``: one scalar over every value, as pandas' 2-D reduction."""
     pdf = make_frame()[columns]
@@ -278,8 +281,9 @@ CATEGORY_CASTS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
-@pytest.mark.parametrize("name", list(CATEGORY_CASTS))
+@forms_on_executors(
+    list(CATEGORY_CASTS), SMALL_NPARTITIONS, runtime_npartitions=SMALL_NPARTITIONS
+)
 def test_astype_category_infers_categories_from_all_rows(name, npartitions, executor):
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)

@@ -11,7 +11,7 @@ import pytest
 
 import dframe
 
-from tests.dframe.conftest import assert_same, on_executors
+from tests.dframe.conftest import assert_same, on_executors, product_on_executors
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -45,8 +45,7 @@ def _outcome(fn):
         return type(error)
 
 
-@on_executors([1, 2, 3, 7])
-@pytest.mark.parametrize("case", DATETIMES)
+@product_on_executors([1, 2, 3, 7], case=DATETIMES)
 def test_to_datetime_of_strings(executor, npartitions, case):
     values, kwargs = DATETIMES[case]
     s = pd.Series(values, dtype=object, name="when")

@@ -17,7 +17,13 @@ from dframe import config
 from dframe.core.sampling import uniforms
 from dframe.execution.executors import SyncExecutor
 
-from tests.dframe.conftest import NPARTITIONS, assert_same, make_frame, on_executors
+from tests.dframe.conftest import (
+    NPARTITIONS,
+    assert_same,
+    make_frame,
+    on_executors,
+    product_on_executors,
+)
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -76,9 +82,7 @@ def _check_rows(pdf: pd.DataFrame, out: pd.DataFrame, call: dict) -> None:
         assert (pdf["w"].fillna(0).to_numpy()[positions] > 0).all()
 
 
-@on_executors()
-@pytest.mark.parametrize("labels", ["range", "str", "dup"])
-@pytest.mark.parametrize("name", list(CALLS))
+@product_on_executors(labels=["range", "str", "dup"], name=list(CALLS))
 def test_same_rows_for_a_seed_at_every_partitioning(executor, npartitions, name, labels):
     pdf = _labelled(labels)
     call = CALLS[name]

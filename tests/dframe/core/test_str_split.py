@@ -9,7 +9,7 @@ import pytest
 
 import dframe
 
-from tests.dframe.conftest import assert_same, on_executors
+from tests.dframe.conftest import assert_same, on_executors, product_on_executors
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -39,9 +39,7 @@ CALLS = {
 }
 
 
-@on_executors()
-@pytest.mark.parametrize("data", list(SERIES))
-@pytest.mark.parametrize("call", list(CALLS))
+@product_on_executors(data=list(SERIES), call=list(CALLS))
 def test_split_expand_like_pandas(executor, npartitions, data, call):
     ps = SERIES[data]
     s = dframe.from_pandas(ps, npartitions=npartitions)

@@ -13,14 +13,14 @@ import pytest
 from dframe import config as options
 
 # test function -> it aggregates by tree (as well as other things): run it under both kernels
+# (test_aggregations and test_resample give each operation both kernels themselves, in turn
+# over the partition counts.)
 BOTH_KERNELS = {
-    "test_aggregations",
     "test_runtime_aggregations",
     "test_keys_from_series_and_levels",
     "test_empty_partitions_and_frames",
     "test_named_aggregation_takes_the_tree_reduction",
     "test_unobserved_categories_fill_every_selected_column",
-    "test_resample",
     "test_time_zones_and_sorted_data",
     "test_empty_frames",
 }

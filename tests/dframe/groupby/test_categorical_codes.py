@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import dframe
-from tests.dframe.conftest import assert_same
+from tests.dframe.conftest import assert_same, pairwise
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -38,10 +38,24 @@ def _ask(frame, keys, sort, dropna, as_index):
     return g.agg(total=("v", "sum"), n=("v", "count"))
 
 
-@pytest.mark.parametrize("strategy", ["tree", "shuffle"])
-@pytest.mark.parametrize("sort, dropna", list(itertools.product([True, False], repeat=2)))
-@pytest.mark.parametrize("keys", [["c"], ["i", "c2"], ["c", "c2"]])
-def test_codes_give_pandas_answer(sync, strategy, sort, dropna, keys):
+def _id(value):
+    if isinstance(value, list):
+        return "+".join(value)
+    return "sort=%s,dropna=%s" % value if isinstance(value, tuple) else None
+
+
+# Every pair of a key set, an order/missing-key option and a strategy (half the product).
+@pytest.mark.parametrize(
+    ("keys", "sort_dropna", "strategy"),
+    pairwise(
+        [["c"], ["i", "c2"], ["c", "c2"]],
+        list(itertools.product([True, False], repeat=2)),
+        ["tree", "shuffle"],
+    ),
+    ids=_id,
+)
+def test_codes_give_pandas_answer(sync, strategy, sort_dropna, keys):
+    sort, dropna = sort_dropna
     cases = [(PDF, 1, True), (PDF, 3, False), (PDF, 7, True), (PDF.iloc[:30], 40, False)]
     for pdf, nparts, as_index in cases:
         with dframe.config.override(groupby_strategy=strategy):

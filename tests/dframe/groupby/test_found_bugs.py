@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import dframe
-from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, on_executors
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, on_executors, product_on_executors
 from tests.dframe.groupby.test_groupby import DATA
 
 pytestmark = [
@@ -50,8 +50,7 @@ AFTER_WINDOW = {
 }
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(AFTER_WINDOW))
+@product_on_executors(name=list(AFTER_WINDOW))
 def test_column_after_window(executor, name, npartitions):
     assert_same(*_both(AFTER_WINDOW[name], npartitions))
 
@@ -110,8 +109,7 @@ NGROUP = {
 }
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(NGROUP))
+@product_on_executors(name=list(NGROUP))
 def test_ngroup(executor, name, npartitions):
     assert_same(*_both(NGROUP[name], npartitions))
 
@@ -138,8 +136,7 @@ LEVELS = {
 }
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(LEVELS))
+@product_on_executors(name=list(LEVELS))
 def test_result_levels(executor, name, npartitions):
     expected, result = _both(LEVELS[name], npartitions)
     assert_same(expected, result)
@@ -166,8 +163,7 @@ UNSTACKED = {
 }
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(UNSTACKED))
+@product_on_executors(name=list(UNSTACKED))
 def test_unstack_of_result(executor, name, npartitions):
     assert_same(*_both(UNSTACKED[name], npartitions))
 
@@ -188,8 +184,7 @@ TIME_WINDOWS = {
 }  # fmt: skip
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(TIME_WINDOWS))
+@product_on_executors(name=list(TIME_WINDOWS))
 def test_time_window(executor, name, npartitions):
     data, op = TIME_WINDOWS[name]
     assert_same(*_both(op, npartitions, data))

@@ -11,7 +11,7 @@ import pytest
 
 import dframe
 from dframe import config
-from tests.dframe.conftest import NPARTITIONS, assert_same
+from tests.dframe.conftest import NPARTITIONS, assert_same, in_turn
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -161,10 +161,17 @@ def _both(op, npartitions, split_out, data=DATA):
     return expected, result
 
 
-@pytest.mark.parametrize("split_out", STRATEGIES)
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
-@pytest.mark.parametrize("name", list(AGG_OPS))
-def test_aggregations(sync, name, npartitions, split_out):
+# (split_out, groupby_kernel): the tree reduction with each per-partition kernel, and the hash
+# shuffle (which never reaches the kernel), each at several partitions for every aggregation.
+VARIANTS = [(1, "arrow"), (1, "pandas"), (4, "pandas")]
+
+
+@pytest.mark.parametrize(
+    ("name", "npartitions", "split_out", "groupby_kernel"),
+    in_turn(AGG_OPS, NPARTITIONS, VARIANTS),
+    indirect=["groupby_kernel"],
+)
+def test_aggregations(sync, name, npartitions, split_out, groupby_kernel):
     expected, result = _both(AGG_OPS[name], npartitions, split_out)
     assert_same(expected, result)
 

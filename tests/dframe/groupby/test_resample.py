@@ -10,7 +10,7 @@ import pytest
 
 import dframe
 from dframe import fallback
-from tests.dframe.conftest import NPARTITIONS, assert_same
+from tests.dframe.conftest import NPARTITIONS, assert_same, in_turn
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -104,9 +104,13 @@ def _both(op, npartitions, data=DATA, indexed=INDEXED):
     return expected, result
 
 
-@pytest.mark.parametrize("npartitions", NPARTITIONS)
-@pytest.mark.parametrize("name", list(OPS))
-def test_resample(sync, name, npartitions):
+# Both per-partition kernels for every operation, each at several partitions.
+@pytest.mark.parametrize(
+    ("name", "npartitions", "groupby_kernel"),
+    in_turn(OPS, NPARTITIONS, ["arrow", "pandas"]),
+    indirect=["groupby_kernel"],
+)
+def test_resample(sync, name, npartitions, groupby_kernel):
     assert_same(*_both(OPS[name], npartitions))
 
 

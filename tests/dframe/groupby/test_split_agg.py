@@ -15,7 +15,7 @@ import dframe
 import dframe.execution.executors as executors
 import dframe.groupby.nodes as gb
 from dframe.groupby import split_agg
-from tests.dframe.conftest import assert_same
+from tests.dframe.conftest import assert_same, in_turn
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -82,9 +82,10 @@ def test_no_task_sees_every_group(sync, biggest_task_input, question, sort):
     assert biggest_task_input[0] <= 0.4 * rows
 
 
-@pytest.mark.parametrize("nparts", [1, 3, 7, 40])
-@pytest.mark.parametrize("sort", [True, False])
-@pytest.mark.parametrize("question", sorted(QUESTIONS))
+# Every question at every count, sorted and not in turn: each both ways at several partitions.
+@pytest.mark.parametrize(
+    ("question", "nparts", "sort"), in_turn(sorted(QUESTIONS), [1, 3, 7, 40], [True, False])
+)
 def test_same_answer_at_any_partition_count(sync, question, sort, nparts):
     pdf = _frame(30, 12, seed=nparts)
     pdf.loc[::7, "v"] = np.nan

@@ -9,7 +9,7 @@ import pytest
 
 import dframe
 
-from tests.dframe.conftest import make_frame, on_executors
+from tests.dframe.conftest import make_frame, product_on_executors
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -18,8 +18,7 @@ pytestmark = [
 ]
 
 
-@on_executors()
-@pytest.mark.parametrize("date_format", [None, "iso"])
+@product_on_executors(date_format=[None, "iso"])
 def test_json_lines_match_pandas(executor, npartitions, date_format, tmp_path):
     pdf = make_frame().set_axis(np.arange(13) * 2)
     kwargs = {"orient": "records", "lines": True}
@@ -46,8 +45,7 @@ def _records() -> list[dict]:
     ]
 
 
-@on_executors([1, 3, 7])
-@pytest.mark.parametrize("partition_bytes", [10**9, 300, 60])
+@product_on_executors([1, 3, 7], partition_bytes=[10**9, 300, 60])
 def test_read_json_lines_matches_pandas(executor, npartitions, partition_bytes, tmp_path):
     import json
 

@@ -13,7 +13,12 @@ import pytest
 import dframe
 from dframe.io import json_output
 
-from tests.dframe.conftest import on_executors
+from tests.dframe.conftest import (
+    SMALL_NPARTITIONS,
+    forms_on_executors,
+    on_executors,
+    pairwise,
+)
 
 pytestmark = [
     pytest.mark.timeout(180),
@@ -65,8 +70,8 @@ def _same_text(obj, pobj, **kwargs) -> None:
     assert obj.to_json(**kwargs) == expected
 
 
-@on_executors()
-@pytest.mark.parametrize("orient", [None, *ORIENTS])
+# (13 rows: 16 partitions leave single rows and empty partitions, as 40 did)
+@forms_on_executors([None, *ORIENTS], SMALL_NPARTITIONS, name="orient")
 def test_frame_orients(executor, npartitions, orient):
     pdf = _frame()
     d = dframe.from_pandas(pdf, npartitions=npartitions)
@@ -74,10 +79,14 @@ def test_frame_orients(executor, npartitions, orient):
     _same_text(d, pdf, orient=orient, indent=2)
 
 
-@on_executors([1, 3, 7])
-@pytest.mark.parametrize("index", list(INDEXES))
-@pytest.mark.parametrize("orient", [None, *ORIENTS])
-def test_indexes(executor, npartitions, index, orient):
+@forms_on_executors(
+    [(index, orient) for orient in [None, *ORIENTS] for index in INDEXES],
+    [1, 3, 7],
+    name="index_orient",
+    ids=lambda pair: f"{pair[0]}-{pair[1]}",
+)
+def test_indexes(executor, npartitions, index_orient):
+    index, orient = index_orient
     pdf = _with_index(_frame(), index)
     d = dframe.from_pandas(pdf, npartitions=npartitions)
     _same_text(d, pdf, orient=orient)
@@ -85,22 +94,24 @@ def test_indexes(executor, npartitions, index, orient):
         _same_text(d[name], pdf[name], orient=orient)
 
 
-@pytest.mark.parametrize("npartitions", [1, 3, 7, 40])
+OPTIONS = [
+    {"date_format": "iso"},
+    {"date_format": "iso", "date_unit": "us"},
+    {"date_unit": "s"},
+    {"double_precision": 3},
+    {"force_ascii": False},
+    {"index": False},
+    {"index": True},
+    {"indent": 4},
+    {"default_handler": str},
+]
+
+
+# Every option in every orient, and each of them at every partition count (the pairs of the
+# whole product, at a quarter of its cost).
 @pytest.mark.parametrize(
-    "options",
-    [
-        {"date_format": "iso"},
-        {"date_format": "iso", "date_unit": "us"},
-        {"date_unit": "s"},
-        {"double_precision": 3},
-        {"force_ascii": False},
-        {"index": False},
-        {"index": True},
-        {"indent": 4},
-        {"default_handler": str},
-    ],
+    ("options", "orient", "npartitions"), pairwise(OPTIONS, ORIENTS, SMALL_NPARTITIONS)
 )
-@pytest.mark.parametrize("orient", ORIENTS)
 def test_options(sync, npartitions, options, orient):
     pdf = _with_index(_frame(), "labels")
     d = dframe.from_pandas(pdf, npartitions=npartitions)

@@ -9,7 +9,7 @@ import pytest
 
 import dframe
 
-from tests.dframe.conftest import assert_same, on_executors
+from tests.dframe.conftest import assert_same, product_on_executors
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -43,8 +43,7 @@ CASES = {
 }
 
 
-@on_executors()
-@pytest.mark.parametrize("case", CASES)
+@product_on_executors(case=CASES)
 def test_merge_asof_matches_pandas(executor, npartitions, case):
     kwargs = CASES[case]
     left = dframe.from_pandas(LEFT, npartitions=npartitions)

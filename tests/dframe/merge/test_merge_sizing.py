@@ -52,8 +52,16 @@ def chain(t: dict) -> pd.DataFrame:
     )
 
 
-@pytest.mark.parametrize("strategy", ["auto", "broadcast", "shuffle"])
-@pytest.mark.parametrize("nbig", [3, 8])
+STRATEGIES = ["auto", "broadcast", "shuffle"]
+
+
+# Every strategy at both sizes in process; on the runtime every strategy once, the sizes in turn.
+@pytest.mark.parametrize(
+    ("executor", "strategy", "nbig"),
+    [("sync", strategy, nbig) for strategy in STRATEGIES for nbig in (3, 8)]
+    + [("runtime", strategy, (3, 8)[i % 2]) for i, strategy in enumerate(STRATEGIES)],
+    indirect=["executor"],
+)
 def test_chain_from_a_one_partition_table(executor, strategy, nbig):
     tables = tpch_like(scale=4)
     parts = {"region": 1, "nation": 1, "customer": 2, "orders": 3, "lineitem": nbig}

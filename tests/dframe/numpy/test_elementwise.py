@@ -12,6 +12,7 @@ import pytest
 import dframe.numpy as dnp
 from dframe import config
 from dframe.execution.executors import SyncExecutor
+from tests.dframe.conftest import product_on_executors
 from tests.dframe.numpy.conftest import CHUNKS_1D, CHUNKS_2D, same
 
 pytestmark = pytest.mark.filterwarnings("error::dframe.NumpyFallbackWarning")
@@ -83,8 +84,7 @@ SHAPES = [((5, 7), (7,)), ((5, 1), (1, 7)), ((5, 7), (5, 1)), ((), (5, 7)), ((1,
           ((3, 1, 4), (2, 1)), ((0, 3), (3,)), ((0,), (1,)), ((4, 0), (1, 1))]  # fmt: skip
 
 
-@pytest.mark.parametrize("shapes", SHAPES)
-@pytest.mark.parametrize("chunks", [1, 2, "auto"])
+@product_on_executors([1, 2, "auto"], [1, 2, "auto"], count="chunks", shapes=SHAPES)
 def test_broadcasting(executor, shapes, chunks):
     a, b = numpy.arange(numpy.prod(shapes[0])).reshape(shapes[0]), _data("f8", shapes[1], 3)
     x, y = dnp.asarray(a, chunks=chunks), dnp.asarray(b, chunks=3 if chunks != "auto" else chunks)

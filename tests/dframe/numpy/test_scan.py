@@ -6,6 +6,7 @@ import numpy
 import pytest
 
 import dframe.numpy as dnp
+from tests.dframe.conftest import product_on_executors
 from tests.dframe.numpy.conftest import CHUNKS_1D, CHUNKS_2D, same
 
 pytestmark = pytest.mark.filterwarnings("error::dframe.NumpyFallbackWarning")
@@ -15,9 +16,13 @@ F = numpy.random.default_rng(3).normal(size=(5, 7))
 F[2, 3] = numpy.nan
 
 
-@pytest.mark.parametrize("chunks", CHUNKS_2D)
-@pytest.mark.parametrize("name", ["cumsum", "cumprod", "nancumsum", "nancumprod"])
-@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+@product_on_executors(
+    CHUNKS_2D,
+    CHUNKS_2D,
+    count="chunks",
+    name=["cumsum", "cumprod", "nancumsum", "nancumprod"],
+    axis=[None, 0, 1, -1],
+)
 def test_cumulative(executor, chunks, name, axis):
     for a in (A, F, A > 0):
         same(

@@ -9,6 +9,7 @@ import pytest
 import dframe.numpy as dnp
 from dframe import config
 from dframe.execution.executors import SyncExecutor
+from tests.dframe.conftest import product_on_executors
 from tests.dframe.numpy.conftest import CHUNKS_1D, CHUNKS_2D, same
 
 pytestmark = pytest.mark.filterwarnings("error::dframe.NumpyFallbackWarning")
@@ -23,8 +24,7 @@ KEYS_2D = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("chunks", CHUNKS_2D)
-@pytest.mark.parametrize("key", KEYS_2D, ids=repr)
+@product_on_executors(CHUNKS_2D, CHUNKS_2D, count="chunks", key=KEYS_2D)
 def test_basic_indexing(executor, chunks, key):
     x = dnp.asarray(A, chunks=chunks)
     expected = A[key]

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 import dframe
-from tests.dframe.conftest import NPARTITIONS, assert_same
+from tests.dframe.conftest import NPARTITIONS, assert_same, product_on_executors
 
 CASES = {
     "shift": lambda d: d.assign(b=d.a.shift(1)),
@@ -20,9 +19,9 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("nparts", NPARTITIONS)
-@pytest.mark.parametrize("which", ["head", "tail"])
-@pytest.mark.parametrize("case", sorted(CASES))
+@product_on_executors(
+    NPARTITIONS, NPARTITIONS, count="nparts", case=sorted(CASES), which=["head", "tail"]
+)
 def test_ends_of_a_frame_with_an_assigned_window_column(executor, case, which, nparts):
     pdf = pd.DataFrame({"a": np.arange(20, dtype="float64") ** 2})
     want = getattr(CASES[case](pdf), which)(4)

@@ -13,7 +13,7 @@ from dframe.optimize.rules import CACHE, optimize, toposort
 from dframe.plan import nodes as N
 from dframe.plan.node import format_plan
 from dframe.plan.value_dtypes import SettleDtypes, unsettled
-from tests.dframe.conftest import assert_same
+from tests.dframe.conftest import assert_same, forms_on_executors
 
 PARTITIONS = [1, 3, 7, 20]
 
@@ -31,8 +31,9 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("npartitions", PARTITIONS)
-@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+@forms_on_executors(
+    list(CASES), PARTITIONS, runtime_npartitions=PARTITIONS, name="case", ids=list(CASES)
+)
 def test_every_partition_gets_the_dtype_of_the_whole(case, npartitions, executor):
     pdf = ints()
     f = CASES[case]

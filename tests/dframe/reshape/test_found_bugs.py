@@ -16,7 +16,7 @@ import pytest
 
 import dframe
 import dframe.reshape.unstack
-from tests.dframe.conftest import NPARTITIONS, assert_same, on_executors
+from tests.dframe.conftest import NPARTITIONS, assert_same, product_on_executors
 
 pytestmark = [
     pytest.mark.timeout(180),
@@ -53,9 +53,7 @@ CALLS = {
 }
 
 
-@on_executors()
-@pytest.mark.parametrize("call", list(CALLS))
-@pytest.mark.parametrize("name", list(INPUTS))
+@product_on_executors(call=list(CALLS), name=list(INPUTS))
 def test_unstack_follows_levels(executor, name, call, npartitions):
     data = INPUTS[name]
     expected = CALLS[call](data)
@@ -83,8 +81,7 @@ GROUPBY_THEN_UNSTACK = {
 }
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(GROUPBY_THEN_UNSTACK))
+@product_on_executors(name=list(GROUPBY_THEN_UNSTACK))
 def test_unstack_of_groupby_result(executor, name, npartitions):
     op = GROUPBY_THEN_UNSTACK[name]
     assert_same(op(DATA), op(dframe.from_pandas(DATA, npartitions=npartitions)))

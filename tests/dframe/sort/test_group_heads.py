@@ -10,7 +10,7 @@ import pytest
 
 import dframe
 from dframe.sort import group_heads
-from tests.dframe.conftest import NPARTITIONS, assert_same
+from tests.dframe.conftest import NPARTITIONS, assert_same, product_on_executors
 
 pytestmark = pytest.mark.filterwarnings("error::dframe.PandasFallbackWarning")
 
@@ -43,9 +43,9 @@ def candidates(monkeypatch):
     return sent
 
 
-@pytest.mark.parametrize("nparts", NPARTITIONS)
-@pytest.mark.parametrize("kind", ["quicksort", "stable"])
-@pytest.mark.parametrize("ascending", [True, False])
+@product_on_executors(
+    NPARTITIONS, NPARTITIONS, count="nparts", kind=["quicksort", "stable"], ascending=[True, False]
+)
 def test_first_rows_of_each_group_in_sorted_order(executor, candidates, nparts, kind, ascending):
     pdf = frame()
     df = dframe.from_pandas(pdf, npartitions=nparts)

@@ -13,7 +13,7 @@ import pytest
 import dframe
 from dframe.optimize import topk
 from dframe.sort import nodes as sort_nodes
-from tests.dframe.conftest import NPARTITIONS, assert_same
+from tests.dframe.conftest import NPARTITIONS, assert_same, product_on_executors
 
 pytestmark = pytest.mark.filterwarnings("error::dframe.PandasFallbackWarning")
 
@@ -64,8 +64,9 @@ def test_topk_equals_pandas_without_ties(sync, rank_calls, case, nparts):
     assert rank_calls == [], "the answer was determined: no global-rank pass"
 
 
-@pytest.mark.parametrize("nparts", [3, 7])
-@pytest.mark.parametrize("case", ["head", "tail", "descending", "stable", "two_keys"])
+@product_on_executors(
+    [3, 7], [3, 7], count="nparts", case=["head", "tail", "descending", "stable", "two_keys"]
+)
 def test_topk_with_ties_still_equals_pandas(executor, case, nparts):
     pdf = frame(ties=True)
     assert_same(CASES[case](pdf), CASES[case](dframe.from_pandas(pdf, nparts)))
@@ -162,10 +163,14 @@ def test_filtered_topk_equals_pandas_without_a_full_sort(
     assert rank_calls == []
 
 
-@pytest.mark.parametrize("nparts", [1, 3, 7, 80])
-@pytest.mark.parametrize(
-    "case",
-    ["filter_head", "filter_tail", "filter_iloc", "filter_stable", "filter_two_keys", "two_filters"],
+@product_on_executors(
+    [1, 3, 7, 80],
+    [1, 3, 7, 80],
+    count="nparts",
+    case=[
+        "filter_head", "filter_tail", "filter_iloc", "filter_stable", "filter_two_keys",
+        "two_filters",
+    ],
 )
 def test_filtered_topk_with_ties_equals_pandas(executor, full_sorts, case, nparts):
     """Keys 0..7 over 60 rows: ties at the cut. pandas sorts all rows, then filters, so the

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import dframe
 from dframe import config, fallback
 from dframe.execution.executors import SyncExecutor
-from tests.dframe.conftest import assert_same, make_frame, on_executors
+from tests.dframe.conftest import assert_same, make_frame, product_on_executors
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -118,16 +118,14 @@ TIMED = {
 }
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(OPS))
+@product_on_executors(name=list(OPS))
 def test_ewm(name, executor, npartitions):
     pdf = _gappy()
     df = dframe.from_pandas(pdf, npartitions=npartitions)
     assert_same(OPS[name](pdf), OPS[name](df))
 
 
-@on_executors()
-@pytest.mark.parametrize("name", list(TIMED))
+@product_on_executors(name=list(TIMED))
 def test_ewm_with_times(name, executor, npartitions):
     pdf = _timed()
     df = dframe.from_pandas(pdf, npartitions=npartitions)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import dframe
 from dframe import config
 from dframe.execution.executors import SyncExecutor
-from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, make_frame
+from tests.dframe.conftest import SMALL_NPARTITIONS, assert_same, forms_on_executors, make_frame
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -69,8 +69,7 @@ OPS = {
 }
 
 
-@pytest.mark.parametrize("npartitions", SMALL_NPARTITIONS)
-@pytest.mark.parametrize("name", list(OPS))
+@forms_on_executors(list(OPS), SMALL_NPARTITIONS, runtime_npartitions=SMALL_NPARTITIONS)
 def test_window_op(name, npartitions, executor):
     pdf = make_frame()
     df = dframe.from_pandas(pdf, npartitions=npartitions)
