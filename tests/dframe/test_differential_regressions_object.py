@@ -397,3 +397,14 @@ def test_windows_of_shifted_bools_are_object(chain, rows, npartitions):
             run(df_of(pdf, npartitions)).to_pandas()
         return
     same(expected, run(df_of(pdf, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("options", [{}, {"normalize": True}, {"sort": False}])
+def test_value_counts_of_stacked_ints_and_floats_keeps_int_labels(options, npartitions):
+    # a sub-run of the differential (stack, then value_counts): stacking int64, float64 and
+    # Int64 columns makes objects (0 and 1.0); the partitions' counts were added by a groupby,
+    # which inferred float64 labels (0 became 0.0).
+    pdf = pd.DataFrame({"k": [0, 0, 2], "f": [1.0, 1.0, 2.5], "n": pd.array([1, 1, None])})
+    same(pdf.stack().value_counts(**options),
+         df_of(pdf, npartitions).stack().value_counts(**options))  # fmt: skip
