@@ -408,3 +408,35 @@ def test_value_counts_of_stacked_ints_and_floats_keeps_int_labels(options, npart
     pdf = pd.DataFrame({"k": [0, 0, 2], "f": [1.0, 1.0, 2.5], "n": pd.array([1, 1, None])})
     same(pdf.stack().value_counts(**options),
          df_of(pdf, npartitions).stack().value_counts(**options))  # fmt: skip
+
+
+def _loc_set_where_less(d):
+    d = d.copy()
+    d.loc[(d["k"] == 0) & (d["b"] < 1), "k"] = 5
+    return d
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("rows", [0, 4])
+@pytest.mark.parametrize("agg", ["min", "max"])
+@pytest.mark.parametrize(
+    "then",
+    [
+        _loc_set_where_less,
+        lambda d: d.groupby(["k"]).agg({"b": "mean"}),
+        lambda d: d.groupby(["k"]).sum(),
+    ],
+    ids=["loc_set", "groupby_mean", "groupby_sum"],
+)
+def test_frame_groupby_min_of_object_values_then_more(then, agg, rows, npartitions):
+    # seed 4303: diff of bools is object (True/False and NaN); a frame's groupby min/max of an
+    # object column is str only for strings (pandas infers it per column, as for a Series)
+    # but the plan said str, not to be settled: a comparison with a number raised at planning;
+    # and a groupby planned on the guess before settling it (mean of str: TypeError).
+    pdf = pd.DataFrame({"b": np.arange(rows) % 3 == 0, "k": np.arange(rows) // 2})
+
+    def chain(d):
+        d = d.assign(b=d["b"].diff())
+        return then(d.groupby(["k"], as_index=False).agg({"b": agg}))
+
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
