@@ -117,8 +117,12 @@ def _merge_object_counts(partials: tuple[pd.Series, ...]) -> pd.Series:
     counts = pd.Series(np.concatenate([p.to_numpy() for p in partials]), index=index,
                        name=partials[0].name)
     if not index.hasnans:
-        merged = counts.groupby(level=0, sort=False).sum()
-        return merged.set_axis(merged.index.astype(object))
+        # (factorized as objects: a groupby would infer float64 from 0 and 1.0, making 0 0.0)
+        codes, uniques = pd.factorize(index)
+        totals = np.zeros(len(uniques), dtype=counts.dtype)
+        np.add.at(totals, codes, counts.to_numpy())
+        out = pd.Index(uniques, dtype=object, name=index.name)
+        return pd.Series(totals, index=out, name=counts.name)
     keys = [_MissingOf(k) if missing else k for k, missing in zip(index, index.isna())]
     labels = dict(zip(reversed(keys), reversed(index)))  # the first label of each key
     total: dict[Any, Any] = {}

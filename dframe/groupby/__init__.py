@@ -37,6 +37,9 @@ class GroupByMethods:
         the number of distinct keys decides. Keys that are functions, dicts, arrays or Series
         of other frames run on pandas (fallback, with a warning).
         """
+        # a groupby plans by dtype, as a reduction (and computes its input anyway): dtypes that
+        # depend on the values (an object column's min, str only for strings) are settled first
+        self._known_meta()
         return make_groupby(
             self, by, level, as_index, sort, group_keys, observed, dropna, split_out
         )

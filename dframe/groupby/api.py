@@ -192,8 +192,10 @@ class GroupBy(GroupWindowMethods):
         return _wrap(SettleDtypes(node) if complete or self._str_if_strings(pairs) else node)
 
     def _str_if_strings(self, pairs: list[tuple[Any, str]] | None) -> bool:
-        return self._is_series_like() and any(
-            self._value_dtype(c) == object and n in ("min", "max") for c, n in pairs or ()
+        # (of a Series or of a frame's columns alike: pandas infers str for each)
+        return any(
+            c is not None and self._value_dtype(c) == object and n in ("min", "max")
+            for c, n in pairs or ()
         )
 
     def _pairs_for(self, name: str, out_meta: Any) -> list[tuple[Any, str]] | None:

@@ -148,12 +148,14 @@ def infer_meta(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not any(holds_objects(a) for a in args if isinstance(a, pd.DataFrame | pd.Series)):
             raise
         # Object columns stand in as strings; the data may hold numbers, which pandas takes
-        # (an object column compared with 1). If numbers pass, the data decides when computed.
-        try:
-            result = func(*[_numbers_for_objects(nonempty(a)) for a in args], **kwargs)
-        except Exception:  # noqa: BLE001  # neither stand-in passes: pandas' first error
-            pass
-        else:
+        # (an object column compared with 1), or values like the operand it meets (Timestamps
+        # compared with a Timestamp, after a transpose). If one passes, the data decides when
+        # computed.
+        for values in _object_values(func):
+            try:
+                result = func(*[_objects_as(nonempty(a), values) for a in args], **kwargs)
+            except Exception:  # noqa: BLE001  # no stand-in passes: pandas' first error
+                continue
             return result.iloc[:0] if isinstance(result, pd.DataFrame | pd.Series) else result
         raise
     if isinstance(result, pd.DataFrame | pd.Series):
@@ -179,17 +181,27 @@ def logical_of_missing_floats(func: Callable[..., Any], *args: Any) -> Any:
     return out.iloc[:0] if isinstance(out, pd.DataFrame | pd.Series) else None
 
 
-def _numbers_for_objects(stand_in: Any) -> Any:
-    """``stand_in`` with numbers in its object columns."""
+def _object_values(func: Callable[..., Any]) -> list[Callable[[int], list[Any]]]:
+    """Values other than the strings of ``nonempty`` that object columns may hold, as makers of
+    ``n`` of them: numbers, then the scalar operand of an element-wise ``func``."""
+    makers: list[Callable[[int], list[Any]]] = [lambda n: list(range(1, n + 1))]
+    if getattr(func, "has_scalar", False):
+        makers.append(lambda n: [func.scalar] * n)  # type: ignore[attr-defined]
+    return makers
+
+
+def _objects_as(stand_in: Any, values: Callable[[int], list[Any]]) -> Any:
+    """``stand_in`` with ``values(len)`` in its object columns."""
     if not isinstance(stand_in, pd.DataFrame | pd.Series) or not holds_objects(stand_in):
         return stand_in
-    numbers = np.arange(1, len(stand_in) + 1).astype(object)
+    held = np.empty(len(stand_in), dtype=object)
+    held[:] = values(len(stand_in))
     if isinstance(stand_in, pd.Series):
-        return pd.Series(numbers, index=stand_in.index, name=stand_in.name, dtype=object)
+        return pd.Series(held, index=stand_in.index, name=stand_in.name, dtype=object)
     out = stand_in.copy()
     for i, dt in enumerate(out.dtypes):
         if pd.api.types.is_object_dtype(dt):
-            out.isetitem(i, pd.Series(numbers, index=out.index, dtype=object))
+            out.isetitem(i, pd.Series(held, index=out.index, dtype=object))
     return out
 
 

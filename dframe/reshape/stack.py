@@ -107,8 +107,15 @@ class StackToSeries:
             if not has:
                 column = witness.iloc[:, j]
                 witness.isetitem(j, column.where(np.zeros(len(column), dtype=bool)))
+        if len(part):
+            # (the witness labelled as the first row: a label of its own would stay in the
+            # result's levels, unused, and pandas' unstack then orders rows by appearance)
+            witness.index = part.index[:1]
         out = pd.concat([witness, part]).stack(self.level, future_stack=True)
-        return _on_whole_level(out.iloc[witness.shape[1]:], level)
+        out = out.iloc[witness.shape[1]:]
+        if not len(part):
+            out.index = out.index.remove_unused_levels()
+        return _on_whole_level(out, level)
 
     def __repr__(self) -> str:
         return f"stack({self.level!r})"

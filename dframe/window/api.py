@@ -157,7 +157,7 @@ class WindowMethods:
         # pandas' argument errors, raised at the call.
         M.nonempty(self._meta).rolling(**options)
         where = _rolling_reach(self._meta, options)
-        if where is None:
+        if where is None or M.holds_objects(self._meta):  # (objects: by their values, below)
             return _fallback_window(self, "rolling", options)
         return Rolling(self, options, where)
 
@@ -193,7 +193,9 @@ class WindowMethods:
         """Expanding windows; each partition starts from the moments of all rows before it."""
         options = {"min_periods": min_periods, "method": method}
         M.nonempty(self._meta).expanding(**options)
-        if method != "single":
+        # (pandas takes an object column of numbers or bools and refuses one of strings: only
+        # the data can tell, and the object stand-ins hold strings)
+        if method != "single" or M.holds_objects(self._meta):
             return _fallback_window(self, "expanding", options)
         return ExpandingWindow(self, options)
 

@@ -142,4 +142,6 @@ def ewm_window(obj: Any, options: dict[str, Any]) -> Any:
         sample_options, native = ewm_times.check(obj, options)
         return ExponentialWindow(obj, options, sample_options, native)
     M.nonempty(obj._meta).ewm(**options)
+    if M.holds_objects(obj._meta):  # (numbers or strings: pandas decides on the data)
+        return _fallback_window(obj, "ewm", options)
     return ExponentialWindow(obj, options)

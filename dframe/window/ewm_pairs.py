@@ -166,7 +166,10 @@ def run(window: Any, name: str, kwargs: dict[str, Any]) -> Any:
     obj, opts = window._obj, window._options
     other = kwargs["other"]
     sample_other = M.nonempty(other._meta) if isinstance(other, DframeObject) else other
-    if opts["method"] == "single" and window._native_times:
+    # (an object stand-in holds strings where the data may hold numbers, which pandas takes: a
+    # shifted bool column; objects are not native anyway)
+    objects = isinstance(other, DframeObject) and M.holds_objects(other._meta)
+    if opts["method"] == "single" and window._native_times and not objects:
         meta = getattr(window._sample_window(), name)(**{**kwargs, "other": sample_other})
         plan = _plan(window, name, kwargs, meta.iloc[:0])
         if plan is not None:

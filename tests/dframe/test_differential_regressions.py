@@ -2056,3 +2056,21 @@ def test_merge_after_assigning_a_column_interpolate_computed(npartitions, col):
         return d.merge(o, on="k", how="inner") if col == "k" else d[col]
 
     same(chain(pdf, other), chain(df_of(pdf, npartitions), df_of(other, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+@pytest.mark.parametrize("index", [None, [5, 3, 4, 1]], ids=["range", "unsorted"])
+def test_unstack_after_stack_of_columns_of_several_dtypes(npartitions, index):
+    # a sub-run of the differential (set_index(append=True).stack(), then unstack(0)): the stack
+    # of unlike columns stacks each partition below a witness row, whose stand-in label (1.5)
+    # stayed in the result's levels, unused; pandas' unstack then orders rows by appearance.
+    pdf = pd.DataFrame(
+        {"f": [1.0, 0.0, 2.0, 0.0], "k": [0, 0, 1, 2], "n": pd.array([1, None, 3, 4])},
+        index=index,
+    )
+
+    def chain(d):
+        return d.set_index("f", append=True).stack().unstack(0)
+
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
+    same(pdf.stack().unstack(0), df_of(pdf, npartitions).stack().unstack(0))

@@ -346,3 +346,97 @@ def test_rank_of_an_object_column(values, options, npartitions):
                 chain(df_of(pdf, npartitions)).to_pandas()
             continue
         same(expected, chain(df_of(pdf, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("op", ["<", "==", ">="])
+def test_compare_transposed_timestamps_with_a_timestamp(op, npartitions):
+    # seed 4242: T.T leaves an object column of tz-aware Timestamps; comparing it with a
+    # Timestamp was planned on string stand-ins (and number ones): TypeError.
+    ts = pd.Timestamp("2024-01-01", tz="UTC")
+    pdf = pd.DataFrame({
+        "tz": pd.array(["2024-01-01", None, "2024-01-02 01:30"], dtype="datetime64[ns, UTC]"),
+        "i": [1, 2, 3],
+    })
+
+    def chain(d):
+        return eval(f"d.T.T['tz'] {op} ts", {"d": d, "ts": ts})
+
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
+    with pytest.raises(TypeError):  # the int column: pandas' error, when computed
+        (pdf.T.T["i"] < ts)
+    with pytest.raises(TypeError):
+        (df_of(pdf, npartitions).T.T["i"] < ts).to_pandas()
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "chain",
+    [
+        "d.ewm(com=0.5).cov(d.shift(1))",
+        "d.shift(1).ewm(com=0.5).mean()",
+        "d.shift(1).ewm(com=0.5).corr(d)",
+        "d.shift(1).rolling(2).mean()",
+        "d.shift(1).expanding().sum()",
+        "d.shift(1).astype(str).astype(object).expanding().sum()",
+    ],
+)
+@pytest.mark.parametrize("rows", [0, 5])
+def test_windows_of_shifted_bools_are_object(chain, rows, npartitions):
+    # seed 4242: shift(1) of bools is object (True/False and NaN), which pandas' windows take
+    # as numbers; the window planned on object stand-ins of strings (TypeError, DataError).
+    pdf = pd.DataFrame({"k": np.arange(rows) % 2 == 0})
+
+    def run(d):
+        return eval(chain, {"d": d["k"]})
+
+    try:
+        expected = run(pdf)
+    except Exception as error:  # noqa: BLE001  # (pandas refuses strings: so must dframe)
+        with pytest.raises(type(error)):
+            run(df_of(pdf, npartitions)).to_pandas()
+        return
+    same(expected, run(df_of(pdf, npartitions)))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("options", [{}, {"normalize": True}, {"sort": False}])
+def test_value_counts_of_stacked_ints_and_floats_keeps_int_labels(options, npartitions):
+    # a sub-run of the differential (stack, then value_counts): stacking int64, float64 and
+    # Int64 columns makes objects (0 and 1.0); the partitions' counts were added by a groupby,
+    # which inferred float64 labels (0 became 0.0).
+    pdf = pd.DataFrame({"k": [0, 0, 2], "f": [1.0, 1.0, 2.5], "n": pd.array([1, 1, None])})
+    same(pdf.stack().value_counts(**options),
+         df_of(pdf, npartitions).stack().value_counts(**options))  # fmt: skip
+
+
+def _loc_set_where_less(d):
+    d = d.copy()
+    d.loc[(d["k"] == 0) & (d["b"] < 1), "k"] = 5
+    return d
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("rows", [0, 4])
+@pytest.mark.parametrize("agg", ["min", "max"])
+@pytest.mark.parametrize(
+    "then",
+    [
+        _loc_set_where_less,
+        lambda d: d.groupby(["k"]).agg({"b": "mean"}),
+        lambda d: d.groupby(["k"]).sum(),
+    ],
+    ids=["loc_set", "groupby_mean", "groupby_sum"],
+)
+def test_frame_groupby_min_of_object_values_then_more(then, agg, rows, npartitions):
+    # seed 4303: diff of bools is object (True/False and NaN); a frame's groupby min/max of an
+    # object column is str only for strings (pandas infers it per column, as for a Series)
+    # but the plan said str, not to be settled: a comparison with a number raised at planning;
+    # and a groupby planned on the guess before settling it (mean of str: TypeError).
+    pdf = pd.DataFrame({"b": np.arange(rows) % 3 == 0, "k": np.arange(rows) // 2})
+
+    def chain(d):
+        d = d.assign(b=d["b"].diff())
+        return then(d.groupby(["k"], as_index=False).agg({"b": agg}))
+
+    same(chain(pdf), chain(df_of(pdf, npartitions)))
