@@ -14,6 +14,7 @@ from typing import Any
 
 from dframe.groupby.keys import make_groupby
 from dframe.groupby.resample import make_resampler
+from dframe.plan import value_dtypes
 from dframe.plan.wrap import attach
 
 
@@ -37,9 +38,9 @@ class GroupByMethods:
         the number of distinct keys decides. Keys that are functions, dicts, arrays or Series
         of other frames run on pandas (fallback, with a warning).
         """
-        # a groupby plans by dtype, as a reduction (and computes its input anyway): dtypes that
-        # depend on the values (an object column's min, str only for strings) are settled first
-        self._known_meta()
+        if value_dtypes.unsettled(self._plan, strings_guessed=True):
+            # a groupby plans by dtype: not on the guess that an object column's min is str
+            self._known_meta()
         return make_groupby(
             self, by, level, as_index, sort, group_keys, observed, dropna, split_out
         )

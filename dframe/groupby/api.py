@@ -189,7 +189,8 @@ class GroupBy(GroupWindowMethods):
         node = GroupAgg(self._work, self._spec, op, tree, finish, self._split_out, used)
         # Unobserved categories' rows are filled with missing values (int64 -> float64), and an
         # object column's min/max is str only if its values are strings: known once computed.
-        return _wrap(SettleDtypes(node) if complete or self._str_if_strings(pairs) else node)
+        strings = self._str_if_strings(pairs)
+        return _wrap(SettleDtypes(node, strings_guessed=strings) if complete or strings else node)
 
     def _str_if_strings(self, pairs: list[tuple[Any, str]] | None) -> bool:
         # (of a Series or of a frame's columns alike: pandas infers str for each)

@@ -41,6 +41,9 @@ class SettleDtypes(Node):
     # The child's partitions already agree on their dtypes (a merge's own last step unifies
     # them): only the metadata is unknown until computed, and lowering adds nothing.
     agreed: bool = False
+    # The plan guessed ``str`` for object values (a groupby min/max): a groupby of it must not
+    # plan on that guess (the other guesses, int -> float, plan the same aggregations).
+    strings_guessed: bool = False
 
     def _derive(self) -> None:
         self._set(
@@ -65,10 +68,10 @@ class SettleDtypes(Node):
         return "SettleDtypes"
 
 
-def unsettled(root: Node) -> bool:
+def unsettled(root: Node, strings_guessed: bool = False) -> bool:
     """Whether ``root``'s metadata may differ from its computed result's: a ``SettleDtypes``
     below it has not run yet, or ran and found other dtypes than the guess the plan above it
-    was built on."""
+    was built on (``strings_guessed``: only one that guessed ``str`` for object values)."""
     from dframe.optimize.rules import CACHE  # (optimize imports plan: a cycle at module level)
 
     seen: dict[int, bool] = {}
@@ -78,7 +81,7 @@ def unsettled(root: Node) -> bool:
         if key not in seen:
             if isinstance(node, Materialized) or node in CACHE:
                 seen[key] = False
-            elif isinstance(node, SettleDtypes):
+            elif isinstance(node, SettleDtypes) and (node.strings_guessed or not strings_guessed):
                 seen[key] = node.found is None or not same_meta(node.found, node.meta)
             else:
                 seen[key] = any(visit(i) for i in node.inputs)
