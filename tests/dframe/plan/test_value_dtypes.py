@@ -59,6 +59,23 @@ def test_the_plan_stays_lazy_until_asked(sync):
     assert_same((s.dt.day + 1).rename("d"), later)
 
 
+def test_a_groupby_over_dtypes_still_to_settle_stays_lazy(sync):
+    """A groupby of a left merge (or of ``dt`` fields) plans with the guessed dtypes: computing
+    its whole input first, to settle them, stored every column of TPC-H q7's five joins."""
+    left = pd.DataFrame({"k": [1, 2, 3, 4], "t": pd.to_datetime(["2024-01-01", None] * 2)})
+    right = pd.DataFrame({"k": [1, 2], "v": [1.5, 2.5]})
+    joined = dframe.from_pandas(left, npartitions=2).merge(
+        dframe.from_pandas(right, npartitions=1), on="k", how="left"
+    )
+    joined = joined.assign(year=joined.t.dt.year)
+    plan = joined._plan
+    assert unsettled(plan)
+    sums = joined.groupby("year").v.sum()
+    assert unsettled(sums._plan) and plan not in CACHE and joined._plan is plan  # none computed
+    expected = left.merge(right, on="k", how="left")
+    assert_same(expected.assign(year=expected.t.dt.year).groupby("year").v.sum(), sums)
+
+
 def test_no_value_dependence_no_settling(sync):
     df = dframe.from_pandas(ints(), npartitions=3)
     for result in (df["k"] + 1, df["v"] * 2, df["k"].astype("float64"), df["v"].fillna(0.0)):
