@@ -33,7 +33,10 @@ class DframeObject:
 
     @property
     def _plan(self) -> N.Node:
-        return self.__dict__["_plan"]
+        try:
+            return self.__dict__["_plan"]
+        except KeyError:  # (not set yet: an object being unpickled)
+            raise AttributeError("_plan") from None
 
     @_plan.setter
     def _plan(self, plan: N.Node) -> None:
