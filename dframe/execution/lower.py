@@ -402,10 +402,6 @@ def choose_executor(plan: N.Node) -> Any:
     return default_runtime()
 
 
-def _computed(node: N.Node) -> bool:
-    return isinstance(node, N.Materialized) or node in CACHE
-
-
 def compute(root: N.Node, settle: bool = True) -> N.Materialized:
     """The partitions of ``root``, computed at most once per node (and executor).
 
@@ -413,7 +409,7 @@ def compute(root: N.Node, settle: bool = True) -> N.Materialized:
     dtypes of the whole and the result's metadata says which (one round trip of empty frames);
     ``settle=False`` leaves that to the caller, which then caches the result itself.
     """
-    for aggregate in held.aggregates_first(root, _computed):
+    for aggregate in held.aggregates_first(root):
         compute(aggregate)
     plan = optimize(root)
     if isinstance(plan, N.Materialized):

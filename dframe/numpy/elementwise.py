@@ -220,10 +220,6 @@ def ufunc_call(ufunc: numpy.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, An
     return outs[0] if len(outs) == 1 else outs
 
 
-def _shape_of(result: Any) -> tuple[int, ...]:
-    return (result[0] if isinstance(result, tuple) else result).shape
-
-
 def _broadcast_first(a: Any, b: Any) -> Any:
     return numpy.broadcast_to(a, numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b)))
 

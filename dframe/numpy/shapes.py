@@ -375,7 +375,6 @@ def tile(A: Any, reps: Any) -> Any:
     return x
 
 
-
 # ``numpy.shape(x)``, ``numpy.ndim(x)``, ``numpy.size(x)`` read the plan's metadata: nothing is
 # computed (through the fallback they would collect the whole array).
 @implements("shape")

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dframe.plan.node import Node
+from dframe.plan.sources import Materialized
 
 # plan -> weak references to the objects (DataFrame, Series: unhashable) standing for it
 _holders: weakref.WeakKeyDictionary[Node, list[weakref.ref]] = weakref.WeakKeyDictionary()
@@ -39,56 +40,45 @@ def is_held(plan: Node) -> bool:
     return any(getattr(r(), "_plan", None) is plan for r in _holders.get(plan, ()))
 
 
-def aggregates_first(root: Node, computed: Callable[[Node], bool]) -> list[Node]:
+def aggregates_first(root: Node) -> list[Node]:
     """The held aggregates below ``root`` to compute before it, inputs first. ``root`` and its
     inputs (the object whose method asked for the result) are never among them."""
-    from dframe.optimize.rules import toposort  # (optimize imports plan: a cycle at module level)
+    # (optimize imports plan: a cycle at module level)
+    from dframe.optimize.rules import CACHE, toposort
 
-    order = toposort(root)
+    chosen: set[Node] = set()
+    order: list[Node] = []
+
+    def done(n: Node) -> bool:
+        return n in chosen or isinstance(n, Materialized) or n in CACHE
+
     skip = {root, *root.inputs}
-    chosen: list[Node] = []
-    for node in order:
-        if node in skip or computed(node) or not is_held(node):
+    for node in toposort(root):
+        if node in skip or done(node) or not is_held(node):
             continue
-        frontier = _frontier(node, computed)
-        if not frontier or not all(getattr(n, "aggregates", False) for n in frontier):
+        frontier = _work(node, done, through=False)
+        if not frontier or not all(n.aggregates for n in frontier):
             continue
-        done = lambda n, c=tuple(chosen): computed(n) or n in c  # noqa: E731
-        if _work(node, done) & _work(root, lambda n: done(n) or n is node):
-            continue
-        chosen.append(node)
-    return chosen
+        if _work(node, done) & _work(root, lambda n, node=node: done(n) or n is node):
+            continue  # apart, the work both do would run twice
+        chosen.add(node)
+        order.append(node)
+    return order
 
 
-def _frontier(node: Node, computed: Callable[[Node], bool]) -> list[Node]:
-    """The nodes not computed yet that do work (not partition-wise, not a source) nearest
-    below ``node`` (``node`` itself if it is one)."""
-    out: dict[Node, None] = {}
-    stack = [node]
-    seen: set[Node] = set()
-    while stack:
-        n = stack.pop()
-        if n in seen or computed(n) or not n.inputs:
-            continue
-        seen.add(n)
-        if n.partitionwise:
-            stack.extend(n.inputs)
-        else:
-            out[n] = None
-    return list(out)
-
-
-def _work(node: Node, computed: Callable[[Node], bool]) -> set[Node]:
-    """Every node below ``node`` (itself included) that is neither computed nor partition-wise
-    nor a source: what computing ``node`` does beyond per-partition steps."""
+def _work(node: Node, stop: Callable[[Node], bool], through: bool = True) -> set[Node]:
+    """The nodes at and below ``node`` that do work (neither partition-wise nor a source), not
+    looking below those ``stop`` accepts (computed ones); ``through=False``: only the nearest."""
     out: set[Node] = set()
     stack, seen = [node], set()
     while stack:
         n = stack.pop()
-        if n in seen or computed(n):
+        if n in seen or stop(n):
             continue
         seen.add(n)
         if n.inputs and not n.partitionwise:
             out.add(n)
+            if not through:
+                continue
         stack.extend(n.inputs)
     return out
